@@ -1,0 +1,44 @@
+# Mooring plugin image: one image for both the controller and the node plugin.
+#
+#   docker build -t <registry>/mooring:0.1.0 .
+#   docker run --rm <registry>/mooring:0.1.0 --help
+#
+# The container runs `java -jar /opt/mooring/mooring.jar <controller|node> [flags]`; the
+# Kubernetes manifests in deploy/ pass the mode and flags as args.
+
+# --- build: the shaded jar app/target/mooring-all.jar --------------------------------------
+FROM maven:3-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+# The cache mount keeps ~/.m2 between builds (BuildKit, the default builder since Docker 23).
+RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
+
+# --- runtime ---------------------------------------------------------------------------------
+# Debian's own JRE rather than a jlink'ed runtime: the mount helpers have to come from Debian
+# anyway, so one base, one package manager and Debian's security updates cover the JRE too, and
+# there is no second JDK to keep in step with the build image.
+FROM debian:12-slim
+# glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node), the gluster CLI
+#   (controller: quotas, volume info; `--mode=script --xml`, with --remote-host);
+# ceph-fuse, ceph-common: the CephFS backend (coming; mount.ceph / ceph-fuse, ceph CLI);
+# util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      openjdk-17-jre-headless \
+      glusterfs-client \
+      ceph-fuse \
+      ceph-common \
+      util-linux \
+      mount \
+      attr \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/app/target/mooring-all.jar /opt/mooring/mooring.jar
+# Small, predictable JVM: Mooring is a gRPC server with short requests; the FUSE clients and
+# CLI processes it starts share the container's memory limit with it. The manifests set the
+# same variable explicitly so it can be tuned per deployment.
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -Xms8m -Xmx96m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=80m"
+# Runs as root on purpose: mount(2), FUSE mounts, the gluster CLI and Bidirectional mount
+# propagation need it (the pods are privileged as well). There is no non-root variant.
+USER root
+ENTRYPOINT ["java", "-jar", "/opt/mooring/mooring.jar"]
+CMD ["--help"]

@@ -1,0 +1,95 @@
+package io.mooring.app;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.mooring.Version;
+import io.mooring.server.Endpoint;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The plugin program: {@code mooring <controller|node|all> [flags]}. */
+@Command(name = "mooring", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+    sortOptions = false, usageHelpAutoWidth = true,
+    description = "Mooring CSI driver: ReadWriteMany volumes on GlusterFS and CephFS.")
+public final class Main implements Callable<Integer> {
+
+  /** What this process serves. */
+  enum Mode { controller, node, all }
+
+  @Parameters(index = "0", paramLabel = "MODE", description = "controller, node, or all (both on one socket)")
+  Mode mode;
+
+  @Option(names = "--endpoint", defaultValue = "unix:///csi/csi.sock",
+      description = "CSI endpoint: unix:///path or tcp://host:port (default: ${DEFAULT-VALUE})")
+  String endpoint;
+
+  @Option(names = "--driver-name", defaultValue = "mooring.csi.io",
+      description = "CSI driver name (default: ${DEFAULT-VALUE})")
+  String driverName;
+
+  @Option(names = "--node-id", description = "this node's ID (node and all modes; default: the host name)")
+  String nodeId;
+
+  @Option(names = "--backends", description = "backends file (YAML); required for controller and all modes")
+  Path backends;
+
+  @Option(names = "--state-dir", description = "where mounts live (default: node /var/lib/kubelet/plugins/"
+      + "<driver-name>, controller /var/lib/mooring)")
+  Path stateDir;
+
+  @Option(names = "--metrics-address", description = "serve Prometheus metrics on host:port (default: off)")
+  String metricsAddress;
+
+  @Option(names = "--health-interval", defaultValue = "5s", converter = DurationConverter.class,
+      description = "how often the node checks its FUSE mounts (default: ${DEFAULT-VALUE})")
+  Duration healthInterval;
+
+  @Option(names = "--shutdown-grace", defaultValue = "10s", converter = DurationConverter.class,
+      description = "how long in-flight RPCs may run after SIGTERM (default: ${DEFAULT-VALUE})")
+  Duration shutdownGrace;
+
+  @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info, debug (default: ${DEFAULT-VALUE})")
+  String logLevel;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.toLevel(logLevel, Level.INFO));
+    if (mode != Mode.node && backends == null) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--backends is required in " + mode + " mode");
+    }
+    PluginProcess process = PluginProcess.start(new Settings(
+        mode != Mode.node,
+        mode != Mode.controller,
+        Endpoint.parse(endpoint),
+        driverName,
+        nodeId != null ? nodeId : java.net.InetAddress.getLocalHost().getHostName(),
+        backends,
+        stateDir != null ? stateDir : defaultStateDir(),
+        metricsAddress,
+        healthInterval,
+        shutdownGrace));
+    process.awaitTermination();
+    return 0;
+  }
+
+  private Path defaultStateDir() {
+    return mode == Mode.controller ? Path.of("/var/lib/mooring") : Path.of("/var/lib/kubelet/plugins", driverName);
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"mooring " + Version.get()};
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.mooring.app;
+
+import io.grpc.BindableService;
+import io.mooring.Version;
+import io.mooring.config.BackendConfig;
+import io.mooring.config.BackendsFile;
+import io.mooring.config.GlusterConfig;
+import io.mooring.controller.ControllerService;
+import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.gluster.GlusterBackend;
+import io.mooring.exec.CommandRunner;
+import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.identity.IdentityService;
+import io.mooring.identity.Readiness;
+import io.mooring.mount.Mounter;
+import io.mooring.mount.SystemMounter;
+import io.mooring.node.NodeConfig;
+import io.mooring.node.NodePlugin;
+import io.mooring.server.KeyedLocks;
+import io.mooring.server.Metrics;
+import io.mooring.server.PluginServer;
+import io.mooring.server.RpcLogInterceptor;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running plugin: wires the services for its mode, serves them, and shuts down on SIGTERM. */
+final class PluginProcess {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
+  /** Controller calls for one volume wait this long for each other before answering ABORTED. */
+  private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
+  private static final Duration NODE_LOCK_WAIT = Duration.ofSeconds(30);
+
+  private final PluginServer server;
+  private final List<AutoCloseable> closeables;
+
+  private PluginProcess(PluginServer server, List<AutoCloseable> closeables) {
+    this.server = server;
+    this.closeables = closeables;
+  }
+
+  static PluginProcess start(Settings settings) throws IOException {
+    Metrics metrics = new Metrics();
+    CommandRunner runner = new ProcessCommandRunner(
+        (command, result) -> metrics.command(command.program(), result.exitCode() == 0, result.millis()));
+    Mounter mounter = new SystemMounter(runner);
+    List<BindableService> services = new ArrayList<>();
+    List<Readiness> checks = new ArrayList<>();
+    List<AutoCloseable> closeables = new ArrayList<>();
+    List<String> backendNames = List.of();
+
+    if (settings.controller()) {
+      Map<String, BackendConfig> configs = BackendsFile.load(settings.backendsFile());
+      List<Backend> backends = new ArrayList<>();
+      for (BackendConfig config : configs.values()) {
+        if (config instanceof GlusterConfig gluster) {
+          GlusterBackend backend = GlusterBackend.create(gluster, runner, mounter, settings.stateDir().resolve("controller"));
+          backends.add(backend);
+          closeables.add(backend::close);
+        }
+      }
+      backends.forEach(b -> checks.add(b::unhealthyReason));
+      backendNames = backends.stream().map(Backend::name).sorted().toList();
+      services.add(new ControllerService(backends, new KeyedLocks(CONTROLLER_LOCK_WAIT)));
+    }
+    if (settings.node()) {
+      NodePlugin node = new NodePlugin(
+          new NodeConfig(settings.nodeId(), settings.stateDir(), settings.healthInterval()), mounter, runner, metrics);
+      node.start();
+      services.addAll(node.services());
+      closeables.add(0, node);
+    }
+    services.add(0, new IdentityService(settings.driverName(), Version.get(), settings.controller(),
+        settings.controller(), checks));
+
+    PluginServer server = PluginServer.start(settings.endpoint(), services, new RpcLogInterceptor(metrics));
+    Optional<HTTPServer> exporter = metricsServer(settings.metricsAddress(), metrics);
+    exporter.ifPresent(e -> closeables.add(e::close));
+    LOG.info("mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={}",
+        Version.get(), settings.mode(), settings.endpoint(), settings.driverName(),
+        settings.node() ? settings.nodeId() : "-", backendNames, settings.stateDir(),
+        settings.metricsAddress() == null ? "off" : settings.metricsAddress());
+    PluginProcess process = new PluginProcess(server, closeables);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
+    return process;
+  }
+
+  private static Optional<HTTPServer> metricsServer(String address, Metrics metrics) throws IOException {
+    if (address == null || address.isEmpty()) {
+      return Optional.empty();
+    }
+    int colon = address.lastIndexOf(':');
+    String host = colon <= 0 ? "0.0.0.0" : address.substring(0, colon);
+    int port = Integer.parseInt(address.substring(colon + 1));
+    return Optional.of(HTTPServer.builder().hostname(host).port(port).registry(metrics.registry()).buildAndStart());
+  }
+
+  /** SIGTERM: stop accepting, let in-flight RPCs finish (bounded), remove the socket, release. */
+  void stop(Duration grace) {
+    LOG.info("stopping: waiting up to {} ms for in-flight RPCs", grace.toMillis());
+    server.stop(grace);
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.warn("while stopping: {}", e.toString());
+      }
+    }
+    LOG.info("stopped");
+  }
+
+  void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+}

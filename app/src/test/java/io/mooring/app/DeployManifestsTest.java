@@ -1,0 +1,930 @@
+package io.mooring.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.fabric8.kubernetes.api.model.storage.CSIDriver;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mooring.config.BackendConfig;
+import io.mooring.config.BackendsFile;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import picocli.CommandLine;
+
+/**
+ * Renders deploy/ (every overlay, the base and the examples) and checks what a cluster would be
+ * given: the objects load into fabric8's typed model with no unknown field, the driver name and
+ * the socket paths agree everywhere, the plugins' args parse with the real command line, every
+ * container is bounded and every image pinned, the RBAC is least-privilege, and the CRUD mock API
+ * server accepts and returns every object.
+ *
+ * <p>Rendering uses {@code kubectl kustomize} when kubectl is on the PATH. Without it a small
+ * fallback reads each kustomization.yaml itself and understands only what deploy/ uses:
+ * {@code resources} (files and directories), {@code namespace} (set on every namespaced object,
+ * as kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files}, {@code literals}, {@code namespace},
+ * {@code options.labels}; the generated name gets no content-hash suffix) and {@code images}
+ * (newName/newTag). Any other key fails the test and asks for kubectl rather than render
+ * something else than kubectl would. {@code -Dmooring.deploy.renderer=fallback} forces it.
+ */
+class DeployManifestsTest {
+
+  private static final String DRIVER = "mooring.csi.io";
+  private static final String NAMESPACE = "mooring";
+  private static final Path DEPLOY = findDeployDir();
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  private static final Map<Path, List<HasMetadata>> RENDERS = new ConcurrentHashMap<>();
+  private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CSIDriver", "StorageClass",
+      "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "PriorityClass", "VolumeAttributesClass");
+  private static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");
+  private static final Pattern ENV_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+  /** The mock server logs every request through java.util.logging; held so the level sticks. */
+  private static final Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
+
+  // ---------------------------------------------------------------------------------------------
+  // What is rendered
+
+  static Stream<Path> overlays() throws IOException {
+    try (Stream<Path> dirs = Files.list(DEPLOY.resolve("overlays"))) {
+      List<Path> found = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+      assertFalse(found.isEmpty(), "no overlay under " + DEPLOY.resolve("overlays"));
+      return found.stream();
+    }
+  }
+
+  /** Everything that can be applied with -k: base, overlays, examples. */
+  static Stream<Path> kustomizations() throws IOException {
+    return Stream.concat(Stream.of(DEPLOY.resolve("base"), DEPLOY.resolve("examples")), overlays());
+  }
+
+  @ParameterizedTest
+  @MethodSource("kustomizations")
+  void everyObjectLoadsIntoTheTypedModelWithoutUnknownFields(Path dir) {
+    List<HasMetadata> objects = render(dir);
+    assertFalse(objects.isEmpty(), dir + " renders nothing");
+    for (HasMetadata o : objects) {
+      String where = describe(o);
+      assertFalse(o.getClass().getName().contains("Generic"),
+          where + ": no typed model for apiVersion " + o.getApiVersion() + " kind " + o.getKind());
+      assertNotNull(o.getMetadata().getName(), where + ": no name");
+      List<String> unknown = new ArrayList<>();
+      collectUnknownFields(o, where, unknown, 0);
+      assertEquals(List.of(), unknown, "fields the Kubernetes API does not know (typos?)");
+    }
+    Map<String, Long> counts = objects.stream().collect(Collectors.groupingBy(DeployManifestsTest::describe,
+        Collectors.counting()));
+    counts.forEach((what, n) -> assertEquals(1L, n, dir + " renders " + what + " " + n + " times"));
+  }
+
+  @Test
+  void fallbackRendererAgreesWithKubectl() throws IOException {
+    Optional<Path> kubectl = kubectl();
+    assumeTrue(kubectl.isPresent() && !forceFallback(),
+        "kubectl is not on the PATH: nothing to compare the fallback with");
+    for (Path dir : kustomizations().toList()) {
+      Set<String> real = render(dir).stream().map(DeployManifestsTest::describeWithoutHash)
+          .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> fallback = toTyped(fallbackRender(dir)).stream().map(DeployManifestsTest::describeWithoutHash)
+          .collect(Collectors.toCollection(TreeSet::new));
+      assertEquals(real, fallback, dir + ": the fallback renders other objects than kubectl kustomize");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Names and paths that must agree
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void driverNameIsTheSameEverywhere(Path overlay) {
+    List<HasMetadata> objects = render(overlay);
+    CSIDriver driver = only(objects, CSIDriver.class);
+    assertEquals(DRIVER, driver.getMetadata().getName());
+    Container controller = container(podSpec(only(objects, Deployment.class)), "mooring");
+    Container node = container(podSpec(only(objects, DaemonSet.class)), "mooring");
+    assertEquals(DRIVER, flag(controller, "--driver-name").orElseThrow());
+    assertEquals(DRIVER, flag(node, "--driver-name").orElseThrow());
+    assertEquals("/var/lib/kubelet/plugins/" + DRIVER, flag(node, "--state-dir").orElseThrow());
+    Container registrar = container(podSpec(only(objects, DaemonSet.class)), "node-driver-registrar");
+    assertEquals("/var/lib/kubelet/plugins/" + DRIVER + "/csi.sock",
+        flag(registrar, "--kubelet-registration-path").orElseThrow());
+    for (StorageClass sc : all(render(DEPLOY.resolve("examples")), StorageClass.class)) {
+      assertEquals(DRIVER, sc.getProvisioner(), describe(sc));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void sidecarsTalkToThePluginSocketThroughTheSameVolume(Path overlay) {
+    for (HasMetadata workload : workloads(render(overlay))) {
+      PodSpec pod = podSpec(workload);
+      Container plugin = container(pod, "mooring");
+      String endpoint = flag(plugin, "--endpoint").orElseThrow();
+      assertTrue(endpoint.startsWith("unix:///"), describe(workload) + ": endpoint " + endpoint);
+      String socket = endpoint.substring("unix://".length());
+      VolumePath pluginSide = volumePath(plugin, socket).orElseThrow(
+          () -> new AssertionError(describe(workload) + ": " + socket + " is on no volume of the plugin"));
+      int sidecars = 0;
+      for (Container c : containers(pod)) {
+        Optional<String> address = flag(c, "--csi-address");
+        if (c == plugin || address.isEmpty()) {
+          continue;
+        }
+        sidecars++;
+        String where = describe(workload) + " container " + c.getName();
+        assertEquals(socket, address.get(), where + ": --csi-address");
+        assertEquals(Optional.of(pluginSide), volumePath(c, address.get()),
+            where + ": reaches " + address.get() + " through another volume than the plugin");
+      }
+      assertTrue(sidecars >= 2, describe(workload) + ": expected sidecars on the socket, found " + sidecars);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void registrarRegistersThePluginSocketAsTheHostSeesIt(Path overlay) {
+    DaemonSet node = only(render(overlay), DaemonSet.class);
+    PodSpec pod = podSpec(node);
+    Container plugin = container(pod, "mooring");
+    String socket = flag(plugin, "--endpoint").orElseThrow().substring("unix://".length());
+    VolumePath onVolume = volumePath(plugin, socket).orElseThrow();
+    String hostDir = volume(pod, onVolume.volume()).getHostPath().getPath();
+    Container registrar = container(pod, "node-driver-registrar");
+    assertEquals(join(hostDir, onVolume.relative()), flag(registrar, "--kubelet-registration-path").orElseThrow());
+    VolumeMount registration = registrar.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/registration")).findFirst().orElseThrow();
+    assertEquals("/var/lib/kubelet/plugins_registry", volume(pod, registration.getName()).getHostPath().getPath());
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void pluginArgsParseWithTheRealCommandLine(Path overlay) {
+    List<HasMetadata> objects = render(overlay);
+    Main controller = parse(container(podSpec(only(objects, Deployment.class)), "mooring"));
+    assertEquals(Main.Mode.controller, controller.mode);
+    assertNotNull(controller.backends, "controller needs --backends");
+    Main node = parse(container(podSpec(only(objects, DaemonSet.class)), "mooring"));
+    assertEquals(Main.Mode.node, node.mode);
+    assertEquals("node-1", node.nodeId, "--node-id must come from NODE_NAME");
+    assertTrue(node.healthInterval.compareTo(Duration.ofMinutes(1)) < 0);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kustomizations")
+  void argsOnlyReferenceDefinedEnvVars(Path dir) {
+    for (HasMetadata workload : workloads(render(dir))) {
+      for (Container c : containers(podSpec(workload))) {
+        Set<String> defined = env(c).stream().map(EnvVar::getName).collect(Collectors.toSet());
+        for (String arg : Stream.concat(c.getArgs().stream(), c.getCommand().stream()).toList()) {
+          Matcher m = ENV_REF.matcher(arg);
+          while (m.find()) {
+            assertTrue(defined.contains(m.group(1)), describe(workload) + " container " + c.getName()
+                + ": " + arg + " names undefined env " + m.group(1) + " (the kubelet would pass it literally)");
+          }
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void backendsConfigMapLoadsWithTheRealParser(Path overlay, @TempDir Path tmp) throws IOException {
+    List<HasMetadata> objects = render(overlay);
+    PodSpec pod = podSpec(only(objects, Deployment.class));
+    Container plugin = container(pod, "mooring");
+    Path file = Path.of(flag(plugin, "--backends").orElseThrow());
+    VolumeMount mount = plugin.getVolumeMounts().stream()
+        .filter(m -> file.startsWith(m.getMountPath())).findFirst().orElseThrow();
+    String configMapName = volume(pod, mount.getName()).getConfigMap().getName();
+    ConfigMap configMap = all(objects, ConfigMap.class).stream()
+        .filter(cm -> cm.getMetadata().getName().equals(configMapName)).findFirst()
+        .orElseThrow(() -> new AssertionError("controller mounts ConfigMap " + configMapName + ", not rendered"));
+    assertEquals(NAMESPACE, configMap.getMetadata().getNamespace());
+    String key = Path.of(mount.getMountPath()).relativize(file).toString();
+    String content = configMap.getData().get(key);
+    assertNotNull(content, "ConfigMap " + configMapName + " has no key " + key);
+    Path copy = tmp.resolve(key);
+    Files.writeString(copy, content);
+    Map<String, BackendConfig> backends = BackendsFile.load(copy);
+    assertFalse(backends.isEmpty());
+    for (StorageClass sc : all(render(DEPLOY.resolve("examples")), StorageClass.class)) {
+      String backend = sc.getParameters().get("backend");
+      if (backend != null) {
+        assertTrue(backends.containsKey(backend), describe(sc) + " names backend " + backend
+            + ", the overlay " + overlay.getFileName() + " has " + backends.keySet());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pods
+
+  @ParameterizedTest
+  @MethodSource("kustomizations")
+  void everyContainerHasCpuAndMemoryRequestsAndLimits(Path dir) {
+    for (HasMetadata workload : workloads(render(dir))) {
+      for (Container c : containers(podSpec(workload))) {
+        String where = describe(workload) + " container " + c.getName();
+        assertNotNull(c.getResources(), where + ": no resources");
+        for (String resource : List.of("cpu", "memory")) {
+          Quantity request = c.getResources().getRequests().get(resource);
+          Quantity limit = c.getResources().getLimits().get(resource);
+          assertNotNull(request, where + ": no " + resource + " request");
+          assertNotNull(limit, where + ": no " + resource + " limit");
+          assertTrue(request.getNumericalAmount().compareTo(limit.getNumericalAmount()) <= 0,
+              where + ": " + resource + " request " + request + " above limit " + limit);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kustomizations")
+  void everyImageIsPinned(Path dir) {
+    for (HasMetadata workload : workloads(render(dir))) {
+      for (Container c : containers(podSpec(workload))) {
+        String image = c.getImage();
+        String where = describe(workload) + " container " + c.getName() + " image " + image;
+        assertNotNull(image, where);
+        if (image.contains("@sha256:")) {
+          continue;
+        }
+        String lastPart = image.substring(image.lastIndexOf('/') + 1);
+        int colon = lastPart.indexOf(':');
+        assertTrue(colon > 0, where + ": no tag");
+        String tag = lastPart.substring(colon + 1);
+        assertFalse(tag.isEmpty() || tag.equals("latest"), where + ": not pinned");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void nodePluginIsPrivilegedAndPropagatesMountsBothWays(Path overlay) {
+    PodSpec pod = podSpec(only(render(overlay), DaemonSet.class));
+    Container plugin = container(pod, "mooring");
+    assertEquals(Boolean.TRUE, plugin.getSecurityContext().getPrivileged());
+    VolumeMount kubelet = plugin.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/var/lib/kubelet")).findFirst()
+        .orElseThrow(() -> new AssertionError("node plugin does not mount /var/lib/kubelet"));
+    assertEquals("Bidirectional", kubelet.getMountPropagation());
+    assertEquals("/var/lib/kubelet", volume(pod, kubelet.getName()).getHostPath().getPath());
+    assertTrue(Path.of(flag(plugin, "--state-dir").orElseThrow()).startsWith(kubelet.getMountPath()),
+        "state dir must be under the Bidirectional mount, or the FUSE clients' mounts never reach the host");
+    VolumeMount fuse = plugin.getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/dev/fuse")).findFirst().orElseThrow();
+    assertEquals("CharDevice", volume(pod, fuse.getName()).getHostPath().getType());
+    for (Container sidecar : containers(pod)) {
+      if (sidecar != plugin) {
+        assertTrue(sidecar.getSecurityContext() == null || !Boolean.TRUE.equals(sidecar.getSecurityContext().getPrivileged()),
+            sidecar.getName() + " needs no privileges");
+        sidecar.getVolumeMounts().forEach(m -> assertTrue(m.getMountPropagation() == null
+            || m.getMountPropagation().equals("None"), sidecar.getName() + " needs no mount propagation"));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void nodePluginKeepsItsFuseClientsAcrossRolloutsAndShutdown(Path overlay) {
+    DaemonSet node = only(render(overlay), DaemonSet.class);
+    PodSpec pod = podSpec(node);
+    assertEquals("OnDelete", node.getSpec().getUpdateStrategy().getType(),
+        "a rolling update would restart every node plugin and its FUSE clients");
+    for (Container c : containers(pod)) {
+      assertTrue(c.getLifecycle() == null || c.getLifecycle().getPreStop() == null,
+          c.getName() + ": no preStop hook (nothing may unmount on shutdown)");
+    }
+    assertNotNull(pod.getTerminationGracePeriodSeconds());
+    assertTrue(pod.getTolerations().stream().anyMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null),
+        "node plugin must tolerate every taint to run on every node");
+    Container plugin = container(pod, "mooring");
+    EnvVar nodeName = env(plugin).stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
+    assertEquals("spec.nodeName", nodeName.getValueFrom().getFieldRef().getFieldPath());
+    assertEquals(Optional.of("$(NODE_NAME)"), flag(plugin, "--node-id"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void probesAndMetricsUseTheSidecarsPorts(Path overlay) {
+    List<HasMetadata> workloads = workloads(render(overlay));
+    Map<Integer, String> hostPorts = new HashMap<>();
+    for (HasMetadata workload : workloads) {
+      PodSpec pod = podSpec(workload);
+      String where = describe(workload);
+      Container plugin = container(pod, "mooring");
+      Container liveness = container(pod, "liveness-probe");
+      int healthPort = port(flag(liveness, "--http-endpoint").orElseThrow());
+      for (Probe probe : new Probe[] {plugin.getLivenessProbe(), plugin.getReadinessProbe()}) {
+        assertNotNull(probe, where + ": plugin without liveness/readiness probe");
+        assertEquals("/healthz", probe.getHttpGet().getPath());
+        assertEquals(healthPort, probe.getHttpGet().getPort().getIntVal(), where + ": probe port");
+      }
+      int metricsPort = port(flag(plugin, "--metrics-address").orElseThrow());
+      Map<String, String> annotations = podTemplate(workload).getMetadata().getAnnotations();
+      assertEquals("true", annotations.get("prometheus.io/scrape"));
+      assertEquals(Integer.toString(metricsPort), annotations.get("prometheus.io/port"));
+      if (Boolean.TRUE.equals(pod.getHostNetwork())) {
+        List<Integer> listens = new ArrayList<>();
+        for (Container c : containers(pod)) {
+          flag(c, "--http-endpoint").ifPresent(e -> listens.add(port(e)));
+          flag(c, "--metrics-address").ifPresent(e -> listens.add(port(e)));
+        }
+        for (int p : listens) {
+          String previous = hostPorts.put(p, where);
+          assertNull(previous, "host port " + p + " used by " + previous + " and " + where);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void noAttacherNoSnapshotter(Path overlay) {
+    List<HasMetadata> objects = render(overlay);
+    CSIDriver driver = only(objects, CSIDriver.class);
+    assertEquals(Boolean.FALSE, driver.getSpec().getAttachRequired());
+    assertEquals("None", driver.getSpec().getFsGroupPolicy());
+    assertEquals(List.of("Persistent"), driver.getSpec().getVolumeLifecycleModes());
+    for (HasMetadata workload : workloads(objects)) {
+      for (Container c : containers(podSpec(workload))) {
+        assertFalse(c.getImage().contains("csi-attacher") || c.getImage().contains("csi-snapshotter"),
+            describe(workload) + ": " + c.getImage());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RBAC
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void rbacIsLeastPrivilegePerServiceAccount(Path overlay) {
+    List<HasMetadata> objects = render(overlay);
+    for (HasMetadata workload : workloads(objects)) {
+      String sa = podSpec(workload).getServiceAccountName();
+      assertTrue(all(objects, ServiceAccount.class).stream().anyMatch(s -> s.getMetadata().getName().equals(sa)),
+          describe(workload) + " uses ServiceAccount " + sa + ", not rendered");
+    }
+    List<PolicyRule> controller = rulesOf(objects, "mooring-controller");
+    assertFalse(controller.isEmpty());
+    for (PolicyRule rule : controller) {
+      for (List<String> field : List.of(rule.getVerbs(), rule.getResources(), rule.getApiGroups())) {
+        assertFalse(field.stream().anyMatch(s -> s.contains("*")), "wildcard in " + rule);
+      }
+      if (rule.getResources().contains("secrets")) {
+        assertTrue(rule.getVerbs().stream().noneMatch(WRITE_VERBS::contains), "secrets write in " + rule);
+      }
+    }
+    assertTrue(allows(controller, "", "persistentvolumes", "create"));
+    assertTrue(allows(controller, "", "persistentvolumes", "delete"));
+    assertTrue(allows(controller, "", "persistentvolumeclaims/status", "patch"));
+    assertTrue(allows(controller, "", "events", "create"));
+    assertTrue(allows(controller, "storage.k8s.io", "storageclasses", "watch"));
+    assertFalse(allows(controller, "storage.k8s.io", "volumeattachments", "get"), "attachRequired is false");
+    // Leader election only in the controller's own namespace.
+    List<PolicyRule> leases = new ArrayList<>();
+    for (RoleBinding binding : all(objects, RoleBinding.class)) {
+      if (boundTo(binding.getSubjects(), "mooring-controller")) {
+        all(objects, Role.class).stream().filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName()))
+            .forEach(r -> leases.addAll(r.getRules()));
+      }
+    }
+    assertTrue(allows(leases, "coordination.k8s.io", "leases", "update"));
+    assertFalse(allows(controller, "coordination.k8s.io", "leases", "update"), "leases belong in a namespaced Role");
+    // The node plugin talks to no API server.
+    assertEquals(List.of(), rulesOf(objects, "mooring-node"));
+    assertTrue(all(objects, RoleBinding.class).stream().noneMatch(b -> boundTo(b.getSubjects(), "mooring-node")));
+    ServiceAccount nodeSa = all(objects, ServiceAccount.class).stream()
+        .filter(s -> s.getMetadata().getName().equals("mooring-node")).findFirst().orElseThrow();
+    assertEquals(Boolean.FALSE, nodeSa.getAutomountServiceAccountToken());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Examples
+
+  @Test
+  void exampleAppSharesAReadWriteManyVolumeThroughRollouts() {
+    List<HasMetadata> objects = render(DEPLOY.resolve("examples"));
+    Deployment app = only(objects, Deployment.class);
+    assertEquals("RollingUpdate", app.getSpec().getStrategy().getType());
+    assertEquals(1, app.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal());
+    assertEquals(0, app.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
+    assertTrue(app.getSpec().getReplicas() >= 2);
+    PodSpec pod = podSpec(app);
+    Volume data = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null).findFirst().orElseThrow();
+    for (Container c : containers(pod)) {
+      for (VolumeMount m : c.getVolumeMounts()) {
+        if (m.getName().equals(data.getName())) {
+          assertEquals("HostToContainer", m.getMountPropagation(),
+              c.getName() + ": healed FUSE mounts reach a running container only with HostToContainer");
+        }
+      }
+    }
+    PersistentVolumeClaim claim = all(objects, PersistentVolumeClaim.class).stream()
+        .filter(p -> p.getMetadata().getName().equals(data.getPersistentVolumeClaim().getClaimName()))
+        .findFirst().orElseThrow();
+    assertEquals(List.of("ReadWriteMany"), claim.getSpec().getAccessModes());
+    StorageClass sc = only(objects, StorageClass.class);
+    assertEquals(sc.getMetadata().getName(), claim.getSpec().getStorageClassName());
+    assertEquals(Boolean.TRUE, sc.getAllowVolumeExpansion());
+    assertEquals("Delete", sc.getReclaimPolicy());
+    assertEquals("Immediate", sc.getVolumeBindingMode());
+    assertTrue(Set.of("delete", "retain", "archive").contains(sc.getParameters().get("onDelete")));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The API server's view
+
+  /** The CRUD mock API server: does a Kubernetes API accept these objects and give them back? */
+  @Nested
+  @EnableKubernetesMockClient(crud = true)
+  class ApiServer {
+
+    /** Injected by the mock server extension. */
+    KubernetesClient client;
+
+    @ParameterizedTest
+    @MethodSource("io.mooring.app.DeployManifestsTest#overlays")
+    void acceptsAndReturnsEveryObject(Path overlay) {
+      List<HasMetadata> objects = new ArrayList<>(render(overlay));
+      objects.addAll(render(DEPLOY.resolve("examples")));
+      objects.sort((a, b) -> Boolean.compare(!(a instanceof Namespace), !(b instanceof Namespace)));
+      for (HasMetadata o : objects) {
+        HasMetadata copy = SERIALIZATION.clone(o);
+        if (copy instanceof Namespaced && copy.getMetadata().getNamespace() == null) {
+          copy.getMetadata().setNamespace("default");
+        }
+        client.resource(copy).createOr(existing -> existing.update());
+        HasMetadata back = client.resource(copy).get();
+        assertNotNull(back, describe(o) + " not returned by the API server");
+        back.getMetadata().setResourceVersion(null);
+        back.getMetadata().setUid(null);
+        back.getMetadata().setCreationTimestamp(null);
+        back.getMetadata().setGeneration(null);
+        assertEquals(copy, back, describe(o) + " changed on its way through the API server");
+      }
+      assertEquals(DRIVER, client.storage().v1().csiDrivers().withName(DRIVER).get().getMetadata().getName());
+      assertEquals("None", client.storage().v1().csiDrivers().withName(DRIVER).get().getSpec().getFsGroupPolicy());
+      assertEquals(List.of("mooring-node"), names(client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems()));
+      assertEquals(List.of("mooring-controller"),
+          names(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()));
+      assertTrue(names(client.storage().v1().storageClasses().list().getItems()).contains("mooring-gluster"));
+      assertTrue(names(client.configMaps().inNamespace(NAMESPACE).list().getItems()).stream()
+          .anyMatch(n -> n.startsWith("mooring-backends")));
+      DaemonSet stored = client.apps().daemonSets().inNamespace(NAMESPACE).withName("mooring-node").get();
+      VolumeMount kubelet = container(stored.getSpec().getTemplate().getSpec(), "mooring").getVolumeMounts().stream()
+          .filter(m -> m.getMountPath().equals("/var/lib/kubelet")).findFirst().orElseThrow();
+      assertEquals("Bidirectional", kubelet.getMountPropagation());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rendering
+
+  private static List<HasMetadata> render(Path dir) {
+    return RENDERS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
+      Optional<Path> kubectl = forceFallback() ? Optional.empty() : kubectl();
+      List<Map<String, Object>> docs = kubectl.isPresent() ? kubectlRender(kubectl.get(), d) : fallbackRender(d);
+      return List.copyOf(toTyped(docs));
+    });
+  }
+
+  private static boolean forceFallback() {
+    return "fallback".equals(System.getProperty("mooring.deploy.renderer"));
+  }
+
+  private static Optional<Path> kubectl() {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    return Stream.of(path.split(java.io.File.pathSeparator)).filter(s -> !s.isEmpty())
+        .map(s -> Path.of(s, "kubectl")).filter(Files::isExecutable).findFirst();
+  }
+
+  private static List<Map<String, Object>> kubectlRender(Path kubectl, Path dir) {
+    try {
+      Path out = Files.createTempFile("kustomize", ".yaml");
+      Path err = Files.createTempFile("kustomize", ".err");
+      try {
+        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor();
+          fail("kubectl kustomize " + dir + " did not finish in 120 s");
+        }
+        assertEquals(0, p.exitValue(), "kubectl kustomize " + dir + ": " + Files.readString(err));
+        return loadAll(Files.readString(out));
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot run kubectl: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** The subset of kustomize that deploy/ uses; see the class comment. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> fallbackRender(Path dir) {
+    Map<String, Object> k = loadAll(read(dir.resolve("kustomization.yaml"))).get(0);
+    Set<String> unknown = new TreeSet<>(k.keySet());
+    unknown.removeAll(Set.of("apiVersion", "kind", "namespace", "resources", "configMapGenerator", "images"));
+    assertEquals(Set.of(), unknown, dir + "/kustomization.yaml uses what the fallback renderer does not apply;"
+        + " install kubectl to test it");
+    List<Map<String, Object>> docs = new ArrayList<>();
+    for (String resource : (List<String>) k.getOrDefault("resources", List.of())) {
+      Path p = dir.resolve(resource).normalize();
+      docs.addAll(Files.isDirectory(p) ? fallbackRender(p) : loadAll(read(p)));
+    }
+    for (Map<String, Object> generator : (List<Map<String, Object>>) k.getOrDefault("configMapGenerator", List.of())) {
+      Set<String> keys = new TreeSet<>(generator.keySet());
+      keys.removeAll(Set.of("name", "namespace", "files", "literals", "options"));
+      assertEquals(Set.of(), keys, dir + ": configMapGenerator keys the fallback does not apply");
+      Map<String, Object> data = new LinkedHashMap<>();
+      for (String file : (List<String>) generator.getOrDefault("files", List.of())) {
+        int eq = file.indexOf('=');
+        Path source = dir.resolve(eq < 0 ? file : file.substring(eq + 1));
+        data.put(eq < 0 ? source.getFileName().toString() : file.substring(0, eq), read(source));
+      }
+      for (String literal : (List<String>) generator.getOrDefault("literals", List.of())) {
+        data.put(literal.substring(0, literal.indexOf('=')), literal.substring(literal.indexOf('=') + 1));
+      }
+      Map<String, Object> metadata = new LinkedHashMap<>();
+      metadata.put("name", generator.get("name"));
+      if (generator.containsKey("namespace")) {
+        metadata.put("namespace", generator.get("namespace"));
+      }
+      Map<String, Object> options = (Map<String, Object>) generator.getOrDefault("options", Map.of());
+      assertTrue(Set.of("labels").containsAll(options.keySet()), dir + ": generator options " + options.keySet());
+      if (options.containsKey("labels")) {
+        metadata.put("labels", options.get("labels"));
+      }
+      docs.add(new LinkedHashMap<>(Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
+    }
+    Object namespace = k.get("namespace");
+    for (Map<String, Object> doc : docs) {
+      Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
+      if (namespace != null && !CLUSTER_SCOPED.contains((String) doc.get("kind"))) {
+        metadata.put("namespace", namespace);
+      }
+    }
+    for (Map<String, Object> image : (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
+      for (Map<String, Object> doc : docs) {
+        for (Map<String, Object> c : podContainers(doc)) {
+          String ref = (String) c.get("image");
+          String name = ref.replaceFirst("@.*$", "").replaceFirst(":[^:/]*$", "");
+          if (name.equals(image.get("name"))) {
+            String newName = (String) image.getOrDefault("newName", name);
+            String tag = image.containsKey("newTag") ? String.valueOf(image.get("newTag"))
+                : ref.substring(name.length()).replaceFirst("^:", "");
+            c.put("image", tag.isEmpty() ? newName : newName + ":" + tag);
+          }
+        }
+      }
+    }
+    return docs;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> podContainers(Map<String, Object> doc) {
+    Object spec = doc.get("spec");
+    if (!(spec instanceof Map<?, ?> s) || !(s.get("template") instanceof Map<?, ?> template)
+        || !(template.get("spec") instanceof Map<?, ?> podSpec)) {
+      return List.of();
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (String field : List.of("initContainers", "containers")) {
+      if (podSpec.get(field) instanceof List<?> list) {
+        out.addAll((List<Map<String, Object>>) list);
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> loadAll(String yaml) {
+    List<Map<String, Object>> docs = new ArrayList<>();
+    for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(yaml)) {
+      if (doc != null) {
+        docs.add((Map<String, Object>) doc);
+      }
+    }
+    return docs;
+  }
+
+  private static List<HasMetadata> toTyped(List<Map<String, Object>> docs) {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (Map<String, Object> doc : docs) {
+      Object typed = SERIALIZATION.unmarshal(SERIALIZATION.asJson(doc));
+      assertTrue(typed instanceof HasMetadata, "not a Kubernetes object: " + doc.get("kind"));
+      objects.add((HasMetadata) typed);
+    }
+    return objects;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AssertionError("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Logger quiet(String name) {
+    Logger logger = Logger.getLogger(name);
+    logger.setLevel(Level.WARNING);
+    return logger;
+  }
+
+  private static Path findDeployDir() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("deploy/base/kustomization.yaml"))) {
+        return p.resolve("deploy");
+      }
+    }
+    throw new IllegalStateException("no deploy/base/kustomization.yaml above " + Path.of("").toAbsolutePath());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Typed-model helpers
+
+  /**
+   * Fields that fabric8 did not map to a model property land in additionalProperties: for the
+   * built-in kinds that means the API server would reject or drop them.
+   */
+  private static void collectUnknownFields(Object o, String path, List<String> out, int depth) {
+    if (o == null || depth > 40) {
+      return;
+    }
+    if (o instanceof Map<?, ?> map) {
+      map.forEach((k, v) -> collectUnknownFields(v, path + "." + k, out, depth + 1));
+      return;
+    }
+    if (o instanceof Collection<?> list) {
+      int i = 0;
+      for (Object item : list) {
+        collectUnknownFields(item, path + "[" + i++ + "]", out, depth + 1);
+      }
+      return;
+    }
+    if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+      return;
+    }
+    for (Method m : o.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class
+          || !(m.getName().startsWith("get") && m.getName().length() > 3)) {
+        continue;
+      }
+      Object value;
+      try {
+        value = m.invoke(o);
+      } catch (IllegalAccessException | InvocationTargetException e) {
+        continue;
+      }
+      if (m.getName().equals("getAdditionalProperties")) {
+        if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+          out.add(path + ": " + extra.keySet());
+        }
+      } else {
+        String field = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
+        collectUnknownFields(value, path + "." + field, out, depth + 1);
+      }
+    }
+  }
+
+  private static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = all(objects, type);
+    assertEquals(1, found.size(), "expected one " + type.getSimpleName() + ", found " + found.size());
+    return found.get(0);
+  }
+
+  private static List<HasMetadata> workloads(List<HasMetadata> objects) {
+    return objects.stream().filter(o -> o instanceof Deployment || o instanceof DaemonSet
+        || o instanceof StatefulSet || o instanceof Job).toList();
+  }
+
+  private static PodTemplateSpec podTemplate(HasMetadata workload) {
+    if (workload instanceof Deployment d) {
+      return d.getSpec().getTemplate();
+    }
+    if (workload instanceof DaemonSet d) {
+      return d.getSpec().getTemplate();
+    }
+    if (workload instanceof StatefulSet s) {
+      return s.getSpec().getTemplate();
+    }
+    if (workload instanceof Job j) {
+      return j.getSpec().getTemplate();
+    }
+    throw new IllegalArgumentException(describe(workload));
+  }
+
+  private static PodSpec podSpec(HasMetadata workload) {
+    return podTemplate(workload).getSpec();
+  }
+
+  private static List<Container> containers(PodSpec pod) {
+    List<Container> all = new ArrayList<>(pod.getInitContainers());
+    all.addAll(pod.getContainers());
+    return all;
+  }
+
+  private static Container container(PodSpec pod, String name) {
+    return containers(pod).stream().filter(c -> c.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no container " + name));
+  }
+
+  private static Volume volume(PodSpec pod, String name) {
+    return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
+  private static List<EnvVar> env(Container c) {
+    return c.getEnv() == null ? List.of() : c.getEnv();
+  }
+
+  /** The value of {@code --name=value} or {@code --name value}, with literal env values substituted. */
+  private static Optional<String> flag(Container c, String name) {
+    List<String> args = c.getArgs();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String value = null;
+      if (arg.startsWith(name + "=")) {
+        value = arg.substring(name.length() + 1);
+      } else if (arg.equals(name) && i + 1 < args.size()) {
+        value = args.get(i + 1);
+      }
+      if (value != null) {
+        return Optional.of(substitute(c, value, e -> e.getValue() != null ? e.getValue() : "$(" + e.getName() + ")"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String substitute(Container c, String s, Function<EnvVar, String> valueOf) {
+    Map<String, String> values = new HashMap<>();
+    env(c).forEach(e -> values.put(e.getName(), valueOf.apply(e)));
+    Matcher m = ENV_REF.matcher(s);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** The plugin's command line as the kubelet would pass it (NODE_NAME = node-1), parsed by picocli. */
+  private static Main parse(Container plugin) {
+    List<String> args = plugin.getArgs().stream().map(a -> substitute(plugin, a,
+        e -> e.getValue() != null ? e.getValue() : e.getName().equals("NODE_NAME") ? "node-1" : "$(" + e.getName() + ")"))
+        .toList();
+    Main main = new Main();
+    new CommandLine(main).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+    return main;
+  }
+
+  private record VolumePath(String volume, String relative) {}
+
+  /** Which volume (and path inside it) the container reaches {@code path} through. */
+  private static Optional<VolumePath> volumePath(Container c, String path) {
+    VolumeMount best = null;
+    for (VolumeMount m : c.getVolumeMounts()) {
+      String mp = m.getMountPath().replaceFirst("/+$", "");
+      if ((path.equals(mp) || path.startsWith(mp + "/"))
+          && (best == null || mp.length() > best.getMountPath().replaceFirst("/+$", "").length())) {
+        best = m;
+      }
+    }
+    if (best == null) {
+      return Optional.empty();
+    }
+    String rest = path.substring(best.getMountPath().replaceFirst("/+$", "").length()).replaceFirst("^/+", "");
+    String sub = best.getSubPath() == null ? "" : best.getSubPath();
+    return Optional.of(new VolumePath(best.getName(), join(sub, rest)));
+  }
+
+  private static String join(String a, String b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty()) {
+      return a;
+    }
+    return a.replaceFirst("/+$", "") + "/" + b.replaceFirst("^/+", "");
+  }
+
+  /** The port of {@code host:port} or {@code :port}. */
+  private static int port(String address) {
+    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  }
+
+  private static List<PolicyRule> rulesOf(List<HasMetadata> objects, String serviceAccount) {
+    List<PolicyRule> rules = new ArrayList<>();
+    for (ClusterRoleBinding binding : all(objects, ClusterRoleBinding.class)) {
+      if (boundTo(binding.getSubjects(), serviceAccount)) {
+        ClusterRole role = all(objects, ClusterRole.class).stream()
+            .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName())).findFirst()
+            .orElseThrow(() -> new AssertionError("binding to missing ClusterRole " + binding.getRoleRef().getName()));
+        rules.addAll(role.getRules());
+      }
+    }
+    return rules;
+  }
+
+  private static boolean boundTo(List<Subject> subjects, String serviceAccount) {
+    return subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind()) && serviceAccount.equals(s.getName())
+        && NAMESPACE.equals(s.getNamespace()));
+  }
+
+  private static boolean allows(List<PolicyRule> rules, String group, String resource, String verb) {
+    return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource)
+        && r.getVerbs().contains(verb));
+  }
+
+  private static List<String> names(List<? extends HasMetadata> objects) {
+    return objects.stream().map(o -> o.getMetadata().getName()).sorted().toList();
+  }
+
+  private static String describe(HasMetadata o) {
+    String ns = o.getMetadata().getNamespace();
+    return o.getKind() + " " + (ns == null ? "" : ns + "/") + o.getMetadata().getName();
+  }
+
+  /** kubectl appends a content hash to generated ConfigMaps; the fallback does not. */
+  private static String describeWithoutHash(HasMetadata o) {
+    String d = describe(o);
+    return o instanceof ConfigMap ? d.replaceFirst("-[a-z0-9]{10}$", "") : d;
+  }
+}

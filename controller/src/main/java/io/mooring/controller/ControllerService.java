@@ -1,0 +1,318 @@
+package io.mooring.controller;
+
+import csi.v1.ControllerGrpc;
+import csi.v1.Csi.CapacityRange;
+import csi.v1.Csi.ControllerExpandVolumeRequest;
+import csi.v1.Csi.ControllerExpandVolumeResponse;
+import csi.v1.Csi.ControllerGetCapabilitiesRequest;
+import csi.v1.Csi.ControllerGetCapabilitiesResponse;
+import csi.v1.Csi.ControllerGetVolumeRequest;
+import csi.v1.Csi.ControllerGetVolumeResponse;
+import csi.v1.Csi.ControllerServiceCapability;
+import csi.v1.Csi.CreateVolumeRequest;
+import csi.v1.Csi.CreateVolumeResponse;
+import csi.v1.Csi.DeleteVolumeRequest;
+import csi.v1.Csi.DeleteVolumeResponse;
+import csi.v1.Csi.GetCapacityRequest;
+import csi.v1.Csi.GetCapacityResponse;
+import csi.v1.Csi.ListVolumesRequest;
+import csi.v1.Csi.ListVolumesResponse;
+import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
+import csi.v1.Csi.ValidateVolumeCapabilitiesResponse;
+import csi.v1.Csi.Volume;
+import csi.v1.Csi.VolumeCondition;
+import io.grpc.stub.StreamObserver;
+import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.csi.Capabilities;
+import io.mooring.errors.StorageException;
+import io.mooring.ids.VolumeId;
+import io.mooring.ids.VolumeNames;
+import io.mooring.server.KeyedLocks;
+import io.mooring.server.Rpc;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * CSI Controller service. Every RPC: validate, lock the volume, look at what exists, act, respond.
+ * The work is done by the {@link Backend} a volume lives on.
+ */
+public final class ControllerService extends ControllerGrpc.ControllerImplBase {
+
+  /** Size of a volume created without a capacity range. */
+  static final long DEFAULT_CAPACITY = 1L << 30;
+
+  private static final List<ControllerServiceCapability.RPC.Type> CAPABILITIES = List.of(
+      ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
+      ControllerServiceCapability.RPC.Type.EXPAND_VOLUME,
+      ControllerServiceCapability.RPC.Type.LIST_VOLUMES,
+      ControllerServiceCapability.RPC.Type.GET_CAPACITY,
+      ControllerServiceCapability.RPC.Type.GET_VOLUME,
+      ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
+      ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+
+  private final Backends backends;
+  private final KeyedLocks locks;
+
+  public ControllerService(Collection<Backend> backends, KeyedLocks locks) {
+    this.backends = new Backends(backends);
+    this.locks = locks;
+  }
+
+  @Override
+  public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> observer) {
+    Rpc.unary(observer, () -> {
+      String dir = VolumeNames.dirFor(req.getName());
+      CreateParameters params = CreateParameters.parse(req.getParametersMap());
+      Backend backend = backends.choose(params.backend());
+      Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes()).ifPresent(reason -> {
+        throw StorageException.invalid("%s", reason);
+      });
+      if (req.hasVolumeContentSource()) {
+        throw StorageException.invalid("volume_content_source is not supported: Mooring has no snapshots or clones yet");
+      }
+      long size = sizeFor(req.getCapacityRange(), backend);
+      VolumeId id = new VolumeId(backend.name(), dir);
+      try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
+        Optional<VolumeRecord> existing = backend.get(dir);
+        if (existing.isPresent()) {
+          requireCompatible(existing.get(), req, params);
+          return CreateVolumeResponse.newBuilder().setVolume(volume(backend, existing.get())).build();
+        }
+        VolumeRecord created = backend.create(dir, req.getName(), size, params.stored(), req.getSecretsMap());
+        return CreateVolumeResponse.newBuilder().setVolume(volume(backend, created)).build();
+      }
+    });
+  }
+
+  /** The size to provision: the required bytes rounded up, within the limit. */
+  static long sizeFor(CapacityRange range, Backend backend) {
+    long required = range.getRequiredBytes();
+    long limit = range.getLimitBytes();
+    if (required < 0 || limit < 0) {
+      throw StorageException.invalid("capacity_range must not be negative");
+    }
+    if (limit > 0 && limit < required) {
+      throw new StorageException(StorageException.Kind.OUT_OF_RANGE,
+          "capacity_range limit_bytes " + limit + " is less than required_bytes " + required);
+    }
+    if (required == 0) {
+      return limit > 0 ? Math.min(limit, DEFAULT_CAPACITY) : DEFAULT_CAPACITY;
+    }
+    long size = backend.roundUp(required);
+    if (limit > 0 && size > limit) {
+      throw new StorageException(StorageException.Kind.OUT_OF_RANGE, "the backend enforces sizes in steps; "
+          + required + " bytes round up to " + size + ", more than limit_bytes " + limit);
+    }
+    return size;
+  }
+
+  private static void requireCompatible(VolumeRecord existing, CreateVolumeRequest req, CreateParameters params) {
+    if (!existing.requestName().equals(req.getName())) {
+      throw new StorageException(StorageException.Kind.ALREADY_EXISTS,
+          "volume directory " + existing.dir() + " belongs to another request name");
+    }
+    CapacityRange range = req.getCapacityRange();
+    long cap = existing.capacityBytes();
+    if (cap < range.getRequiredBytes() || range.getLimitBytes() > 0 && cap > range.getLimitBytes()) {
+      throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "volume " + req.getName()
+          + " exists with " + cap + " bytes, outside the requested capacity range");
+    }
+    if (!existing.parameters().equals(params.stored())) {
+      throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "volume " + req.getName()
+          + " exists with parameters " + existing.parameters() + ", not " + params.stored());
+    }
+  }
+
+  @Override
+  public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> observer) {
+    Rpc.unary(observer, () -> {
+      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+      Optional<Backend> backend = id.flatMap(v -> backends.find(v.backend()));
+      if (backend.isEmpty()) {
+        return DeleteVolumeResponse.getDefaultInstance(); // never ours, or already gone: done
+      }
+      try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
+        Optional<VolumeRecord> existing = backend.get().get(id.get().dir());
+        if (existing.isPresent()) {
+          DeletePolicy policy = DeletePolicy.parse(existing.get().parameters().get(DeletePolicy.PARAMETER));
+          backend.get().delete(id.get().dir(), policy, req.getSecretsMap());
+        }
+        return DeleteVolumeResponse.getDefaultInstance();
+      }
+    });
+  }
+
+  @Override
+  public void controllerExpandVolume(ControllerExpandVolumeRequest req,
+      StreamObserver<ControllerExpandVolumeResponse> observer) {
+    Rpc.unary(observer, () -> {
+      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+      if (!req.hasCapacityRange()) {
+        throw StorageException.invalid("capacity_range is required");
+      }
+      Backend backend = backendOf(id, req.getVolumeId());
+      if (req.hasVolumeCapability()) {
+        Capabilities.unsupported(req.getVolumeCapability(), backend.fsTypes()).ifPresent(reason -> {
+          throw StorageException.invalid("%s", reason);
+        });
+      }
+      long size = sizeFor(req.getCapacityRange(), backend);
+      try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
+        VolumeRecord volume = existing(backend, id.get());
+        if (size > volume.capacityBytes()) {
+          volume = backend.resize(volume, size, req.getSecretsMap());
+        }
+        return ControllerExpandVolumeResponse.newBuilder()
+            .setCapacityBytes(volume.capacityBytes())
+            .setNodeExpansionRequired(false)
+            .build();
+      }
+    });
+  }
+
+  @Override
+  public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest req,
+      StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
+    Rpc.unary(observer, () -> {
+      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+      if (req.getVolumeCapabilitiesCount() == 0) {
+        throw StorageException.invalid("volume_capabilities are required");
+      }
+      Backend backend = backendOf(id, req.getVolumeId());
+      VolumeRecord volume = existing(backend, id.get());
+      ValidateVolumeCapabilitiesResponse.Builder out = ValidateVolumeCapabilitiesResponse.newBuilder();
+      Optional<String> reason = Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes());
+      if (reason.isEmpty()) {
+        reason = unknownParameters(req);
+      }
+      if (reason.isPresent()) {
+        return out.setMessage(reason.get()).build();
+      }
+      out.getConfirmedBuilder()
+          .addAllVolumeCapabilities(req.getVolumeCapabilitiesList())
+          .putAllVolumeContext(req.getVolumeContextMap())
+          .putAllParameters(req.getParametersMap());
+      return out.build();
+    });
+  }
+
+  private static Optional<String> unknownParameters(ValidateVolumeCapabilitiesRequest req) {
+    try {
+      CreateParameters.parse(req.getParametersMap());
+      return Optional.empty();
+    } catch (StorageException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  @Override
+  public void controllerGetVolume(ControllerGetVolumeRequest req,
+      StreamObserver<ControllerGetVolumeResponse> observer) {
+    Rpc.unary(observer, () -> {
+      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+      Backend backend = backendOf(id, req.getVolumeId());
+      VolumeRecord volume = existing(backend, id.get());
+      return ControllerGetVolumeResponse.newBuilder()
+          .setVolume(volume(backend, volume))
+          .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(backend)))
+          .build();
+    });
+  }
+
+  @Override
+  public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> observer) {
+    Rpc.unary(observer, () -> {
+      if (req.getMaxEntries() < 0) {
+        throw StorageException.invalid("max_entries must not be negative");
+      }
+      String start = req.getStartingToken();
+      if (!start.isEmpty()) {
+        try {
+          VolumeId.parse(start);
+        } catch (StorageException e) {
+          throw new StorageException(StorageException.Kind.BUSY,
+              "starting_token " + start + " was not issued by this plugin; list again from the start");
+        }
+      }
+      List<String> ids = new ArrayList<>();
+      for (Backend backend : backends.all()) {
+        backend.list().forEach(dir -> ids.add(new VolumeId(backend.name(), dir).toString()));
+      }
+      ids.sort(null);
+      int from = 0;
+      while (from < ids.size() && !start.isEmpty() && ids.get(from).compareTo(start) < 0) {
+        from++;
+      }
+      int to = req.getMaxEntries() == 0 ? ids.size() : Math.min(ids.size(), from + req.getMaxEntries());
+      ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
+      for (String text : ids.subList(from, to)) {
+        VolumeId id = VolumeId.parse(text);
+        Backend backend = backends.find(id.backend()).orElseThrow();
+        backend.get(id.dir()).ifPresent(volume -> out.addEntriesBuilder()
+            .setVolume(volume(backend, volume))
+            .getStatusBuilder().setVolumeCondition(condition(backend)));
+      }
+      if (to < ids.size()) {
+        out.setNextToken(ids.get(to));
+      }
+      return out.build();
+    });
+  }
+
+  @Override
+  public void getCapacity(GetCapacityRequest req, StreamObserver<GetCapacityResponse> observer) {
+    Rpc.unary(observer, () -> {
+      CreateParameters params = CreateParameters.parse(req.getParametersMap());
+      List<Backend> chosen = params.backend().isEmpty() ? backends.all() : List.of(backends.choose(params.backend()));
+      long available = 0;
+      for (Backend backend : chosen) {
+        boolean servable = req.getVolumeCapabilitiesList().stream()
+            .allMatch(cap -> Capabilities.unsupported(cap, backend.fsTypes()).isEmpty());
+        if (servable) {
+          available += backend.availableBytes();
+        }
+      }
+      return GetCapacityResponse.newBuilder().setAvailableCapacity(available).build();
+    });
+  }
+
+  @Override
+  public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
+      StreamObserver<ControllerGetCapabilitiesResponse> observer) {
+    Rpc.unary(observer, () -> {
+      ControllerGetCapabilitiesResponse.Builder out = ControllerGetCapabilitiesResponse.newBuilder();
+      CAPABILITIES.forEach(type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
+      return out.build();
+    });
+  }
+
+  /** The backend of a looked-up ID; NOT_FOUND when the ID is not ours or names no backend. */
+  private Backend backendOf(Optional<VolumeId> id, String text) {
+    return id.flatMap(v -> backends.find(v.backend()))
+        .orElseThrow(() -> StorageException.notFound("volume %s does not exist", text));
+  }
+
+  private static VolumeRecord existing(Backend backend, VolumeId id) {
+    return backend.get(id.dir()).orElseThrow(() -> StorageException.notFound("volume %s does not exist", id));
+  }
+
+  private static Volume volume(Backend backend, VolumeRecord record) {
+    return Volume.newBuilder()
+        .setVolumeId(new VolumeId(backend.name(), record.dir()).toString())
+        .setCapacityBytes(record.capacityBytes())
+        .putAllVolumeContext(backend.volumeContext(record.dir()))
+        .build();
+  }
+
+  private static VolumeCondition condition(Backend backend) {
+    Optional<String> reason = backend.unhealthyReason();
+    return VolumeCondition.newBuilder()
+        .setAbnormal(reason.isPresent())
+        .setMessage(reason.orElse("volume is healthy"))
+        .build();
+  }
+}

@@ -1,0 +1,51 @@
+package io.mooring.controller.backend;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One configured storage backend as the controller sees it. Implementations are thread-safe but
+ * rely on the caller's per-volume lock: no two calls for the same {@code dir} run at once.
+ */
+public interface Backend {
+
+  String name();
+
+  /** Filesystem types a volume capability may ask for ("" always allowed). */
+  Set<String> fsTypes();
+
+  /** The smallest size the backend can enforce that is at least {@code bytes}. */
+  long roundUp(long bytes);
+
+  /** The volume, if it exists and its creation completed. */
+  Optional<VolumeRecord> get(String dir);
+
+  /**
+   * Creates the volume with its size limit, or completes a creation that was interrupted. Leaves
+   * nothing behind when it fails.
+   *
+   * @param secrets the request's secrets (e.g. Ceph credentials); never logged
+   */
+  VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
+      Map<String, String> secrets);
+
+  /** Changes the size limit of an existing volume. */
+  VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets);
+
+  /** Removes (or retains / archives) the volume; a missing volume is not an error. */
+  void delete(String dir, DeletePolicy policy, Map<String, String> secrets);
+
+  /** Names of all complete volumes, sorted. */
+  List<String> list();
+
+  /** Bytes still free for new volumes. */
+  long availableBytes();
+
+  /** What the node plugin needs to mount the volume. */
+  Map<String, String> volumeContext(String dir);
+
+  /** Why the backend cannot serve now, if it cannot. */
+  Optional<String> unhealthyReason();
+}

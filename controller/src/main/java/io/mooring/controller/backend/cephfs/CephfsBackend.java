@@ -1,0 +1,458 @@
+package io.mooring.controller.backend.cephfs;
+
+import io.mooring.config.CephConfig;
+import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.errors.StorageException;
+import io.mooring.errors.StorageException.Kind;
+import io.mooring.exec.CommandRunner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/**
+ * CephFS backend: one subvolume per volume ({@code fs subvolume create}) in the subvolume group
+ * {@code subvolumeGroup} of the file system {@code fsName}, named like the volume's directory;
+ * Ceph enforces its size as a quota. What Mooring must remember about a volume is kept with the
+ * subvolume as metadata ({@link SubvolumeRecord} under {@value #RECORD_KEY}); its presence marks
+ * a creation as complete.
+ *
+ * <p>Delete policies: DELETE removes the subvolume ({@code fs subvolume rm}, Ceph purges it in the
+ * background). RETAIN removes only the record: the subvolume, its data and its quota stay and
+ * Mooring no longer lists it. ARCHIVE keeps subvolume and record and adds {@value #ARCHIVED_KEY}
+ * (the time): Mooring no longer lists it, an admin sees what it was with {@code ceph fs subvolume
+ * metadata ls}, and a new CreateVolume of the same name is refused rather than handed the
+ * archived data.
+ *
+ * <p>Credentials: create, resize and delete use the request's secrets ({@code adminID},
+ * {@code adminKey}, as ceph-csi's provisioner secrets), else the files in {@code adminSecretDir};
+ * the requests that carry no secrets (get, list, capacity, health) use {@code adminSecretDir}.
+ */
+public final class CephfsBackend implements Backend {
+
+  static final String RECORD_KEY = "mooring-volume";
+  static final String ARCHIVED_KEY = "mooring-archived";
+  static final Duration HEALTH_TTL = Duration.ofSeconds(5);
+  private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
+
+  private final CephConfig config;
+  private final CephClient client;
+  private final Clock clock;
+  /** Subvolume paths by name, as recorded; a path never changes while its subvolume exists. */
+  private final Map<String, String> paths = new ConcurrentHashMap<>();
+  private final AtomicBoolean groupReady = new AtomicBoolean();
+  private volatile String dataPool;
+  private final Object healthLock = new Object();
+  private Instant healthCheckedAt;
+  private Optional<String> health = Optional.empty();
+
+  CephfsBackend(CephConfig config, CephClient client, Clock clock) {
+    this.config = config;
+    this.client = client;
+    this.clock = clock;
+  }
+
+  /** A backend that talks to Ceph through the {@code ceph} CLI. */
+  public static CephfsBackend create(CephConfig config, CommandRunner runner) {
+    Keyrings keyrings = new Keyrings(Path.of(System.getProperty("java.io.tmpdir")));
+    return new CephfsBackend(config, new CliCephClient(runner, config.monitors(), keyrings), Clock.systemUTC());
+  }
+
+  @Override
+  public String name() {
+    return config.name();
+  }
+
+  @Override
+  public Set<String> fsTypes() {
+    return Set.of("ceph", "cephfs", "fuse.ceph-fuse");
+  }
+
+  @Override
+  public long roundUp(long bytes) {
+    return bytes; // ceph.quota.max_bytes takes any byte count
+  }
+
+  @Override
+  public Optional<VolumeRecord> get(String dir) {
+    return read(check(dir), adminCredentials("looking up a volume")).map(r -> r.volume(dir));
+  }
+
+  /**
+   * Like {@link #get(String)}, with the request's credentials when it has some (CreateVolume,
+   * DeleteVolume and ControllerExpandVolume do), so that those work without adminSecretDir.
+   */
+  public Optional<VolumeRecord> get(String dir, Map<String, String> secrets) {
+    return read(check(dir), credentials(secrets, "looking up a volume")).map(r -> r.volume(dir));
+  }
+
+  @Override
+  public VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
+      Map<String, String> secrets) {
+    check(dir);
+    CephCredentials credentials = credentials(secrets, "CreateVolume");
+    ensureGroup(credentials);
+    boolean fresh = false;
+    try {
+      Map<String, Object> metadata = metadata(dir, credentials);
+      if (metadata.containsKey(ARCHIVED_KEY)) {
+        throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " of " + where() + " holds the data"
+            + " of an archived volume of the same name (since " + metadata.get(ARCHIVED_KEY) + "); remove it with"
+            + " 'ceph fs subvolume rm " + config.fsName() + " " + dir + " --group_name " + config.subvolumeGroup()
+            + "' to create the volume again");
+      }
+      Optional<SubvolumeRecord> existing = decode(dir, metadata);
+      if (existing.isPresent()) { // completed meanwhile (another controller replica?)
+        if (!existing.get().requestName().equals(requestName)) {
+          throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+        }
+        return existing.get().volume(dir);
+      }
+      // a subvolume without a record: an interrupted create (or a retained volume) to complete
+    } catch (CephError e) {
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
+      fresh = true;
+    }
+    try {
+      createSubvolume(dir, capacityBytes, credentials);
+      String path = getpath(dir, credentials);
+      SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
+      setMetadata(dir, RECORD_KEY, record.encode(), credentials);
+      paths.put(dir, path);
+      return record.volume(dir);
+    } catch (RuntimeException e) {
+      if (fresh) {
+        undoCreate(dir, credentials);
+      }
+      throw e;
+    }
+  }
+
+  /** A subvolume without its record would be adopted by the next create; still, leave nothing. */
+  private void undoCreate(String dir, CephCredentials credentials) {
+    try {
+      client.run(subvolume("fs subvolume rm", dir), credentials);
+    } catch (RuntimeException ignored) {
+      // the next CreateVolume of this name completes it, or DeleteVolume never sees it
+    }
+    paths.remove(dir);
+  }
+
+  private void createSubvolume(String dir, long bytes, CephCredentials credentials) {
+    CephCommand create = subvolume("fs subvolume create", dir).with("size", bytes);
+    try {
+      client.run(create, credentials);
+    } catch (CephError e) {
+      // the group was removed behind our back: make it again, once
+      if (e.errno() != CephError.ENOENT || !groupReady.getAndSet(false)) {
+        throw e;
+      }
+      ensureGroup(credentials);
+      client.run(create, credentials);
+    }
+  }
+
+  @Override
+  public VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
+    String dir = check(volume.dir());
+    CephCredentials credentials = credentials(secrets, "ControllerExpandVolume");
+    try {
+      client.run(subvolume("fs subvolume resize", dir)
+          .with("new_size", Long.toString(capacityBytes))
+          .with("no_shrink", true), credentials);
+      String path = paths.get(dir);
+      if (path == null) {
+        path = getpath(dir, credentials);
+      }
+      SubvolumeRecord record = SubvolumeRecord.of(volume, path).withCapacity(capacityBytes);
+      setMetadata(dir, RECORD_KEY, record.encode(), credentials);
+      return record.volume(dir);
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOENT) {
+        throw StorageException.notFound("volume %s no longer exists on %s", dir, where());
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void delete(String dir, DeletePolicy policy, Map<String, String> secrets) {
+    check(dir);
+    CephCredentials credentials = credentials(secrets, "DeleteVolume");
+    try {
+      switch (policy) {
+        case DELETE -> client.run(subvolume("fs subvolume rm", dir), credentials);
+        case RETAIN -> client.run(subvolume("fs subvolume metadata rm", dir)
+            .with("key_name", RECORD_KEY).with("force", true), credentials);
+        case ARCHIVE -> setMetadata(dir, ARCHIVED_KEY,
+            clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(), credentials);
+      }
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOTEMPTY) {
+        throw new StorageException(Kind.FAILED_PRECONDITION, "subvolume " + dir + " of " + where()
+            + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot ls/rm) and retry");
+      }
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
+    } finally {
+      paths.remove(dir);
+    }
+  }
+
+  @Override
+  public List<String> list() {
+    CephCredentials credentials = adminCredentials("ListVolumes");
+    List<Object> entries;
+    try {
+      entries = Json.array(parse(client.run(group("fs subvolume ls"), credentials), "subvolume ls"), "subvolume ls");
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOENT) {
+        return List.of(); // no group yet: no volumes yet
+      }
+      throw e;
+    }
+    List<String> names = new ArrayList<>();
+    for (Object entry : entries) {
+      Object name = Json.object(entry, "subvolume ls entry").get("name");
+      if (name instanceof String dir && VOLUME_NAME.matcher(dir).matches()
+          && read(dir, credentials).isPresent()) {
+        names.add(dir);
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public long availableBytes() {
+    CephCredentials credentials = adminCredentials("GetCapacity");
+    String pool = dataPool(credentials);
+    Map<String, Object> df = Json.object(parse(client.run(CephCommand.mon("df"), credentials), "df"), "df");
+    for (Object entry : Json.array(df.get("pools"), "df pools")) {
+      Map<String, Object> p = Json.object(entry, "df pool");
+      if (pool.equals(p.get("name"))) {
+        return Json.integer(Json.object(p.get("stats"), "df pool stats").get("max_avail"), "max_avail");
+      }
+    }
+    dataPool = null; // the fs may have been re-created with other pools
+    throw new StorageException(Kind.UNAVAILABLE, "ceph df does not list data pool " + pool + " of " + where());
+  }
+
+  @Override
+  public Map<String, String> volumeContext(String dir) {
+    String path = paths.get(check(dir));
+    if (path == null) {
+      path = getpath(dir, adminCredentials("looking up a volume's path"));
+      paths.put(dir, path);
+    }
+    Map<String, String> ctx = new TreeMap<>();
+    ctx.put("backend", config.name());
+    ctx.put("type", CephConfig.TYPE);
+    ctx.put("monitors", String.join(",", config.monitors()));
+    ctx.put("fsName", config.fsName());
+    ctx.put("subvolumeGroup", config.subvolumeGroup());
+    ctx.put("subvolume", dir);
+    ctx.put("path", path);
+    ctx.put("mounter", config.mounter());
+    return ctx;
+  }
+
+  /**
+   * Why the cluster cannot serve, checked at most every {@link #HEALTH_TTL}. Without
+   * adminSecretDir there are no credentials to check with: then nothing is reported.
+   */
+  @Override
+  public Optional<String> unhealthyReason() {
+    synchronized (healthLock) {
+      Instant now = clock.instant();
+      if (healthCheckedAt != null && now.isBefore(healthCheckedAt.plus(HEALTH_TTL))) {
+        return health;
+      }
+      health = checkHealth();
+      healthCheckedAt = clock.instant();
+      return health;
+    }
+  }
+
+  private Optional<String> checkHealth() {
+    if (config.adminSecretDir().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      client.run(CephCommand.mgr("fs subvolumegroup ls").with("vol_name", config.fsName()),
+          CephCredentials.fromDir(Path.of(config.adminSecretDir())));
+      return Optional.empty();
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOENT) {
+        return Optional.of("CephFS " + config.fsName() + " does not exist (any more): " + e.getMessage());
+      }
+      return Optional.of("Ceph cluster at " + String.join(",", config.monitors()) + " fails: " + e.getMessage());
+    } catch (StorageException e) {
+      return Optional.of("Ceph cluster at " + String.join(",", config.monitors()) + " is unreachable: "
+          + e.getMessage());
+    }
+  }
+
+  /** Closes the client (connections, keyring directory). */
+  public void close() {
+    client.close();
+  }
+
+  // --- records -------------------------------------------------------------------------------
+
+  private Optional<SubvolumeRecord> read(String dir, CephCredentials credentials) {
+    Map<String, Object> metadata;
+    try {
+      metadata = metadata(dir, credentials);
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOENT) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+    if (metadata.containsKey(ARCHIVED_KEY)) {
+      return Optional.empty();
+    }
+    Optional<SubvolumeRecord> record = decode(dir, metadata);
+    record.ifPresent(r -> paths.put(dir, r.path()));
+    return record;
+  }
+
+  private Optional<SubvolumeRecord> decode(String dir, Map<String, Object> metadata) {
+    Object value = metadata.get(RECORD_KEY);
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(SubvolumeRecord.decode(Json.string(value, RECORD_KEY)));
+    } catch (IllegalArgumentException e) {
+      throw StorageException.internal("subvolume %s of %s has a %s metadata value Mooring cannot read (%s);"
+          + " fix or remove it with 'ceph fs subvolume metadata rm'", dir, where(), RECORD_KEY, e.getMessage());
+    }
+  }
+
+  private Map<String, Object> metadata(String dir, CephCredentials credentials) {
+    String out = client.run(subvolume("fs subvolume metadata ls", dir), credentials);
+    return out.isBlank() ? Map.of() : Json.object(parse(out, "subvolume metadata ls"), "subvolume metadata ls");
+  }
+
+  private void setMetadata(String dir, String key, String value, CephCredentials credentials) {
+    client.run(subvolume("fs subvolume metadata set", dir).with("key_name", key).with("value", value), credentials);
+  }
+
+  private String getpath(String dir, CephCredentials credentials) {
+    String out = client.run(subvolume("fs subvolume getpath", dir), credentials).strip();
+    if (out.startsWith("\"")) {
+      out = Json.string(parse(out, "subvolume getpath"), "subvolume getpath");
+    }
+    if (!out.startsWith("/")) {
+      throw StorageException.internal("ceph fs subvolume getpath %s answered '%s', not a path", dir, out);
+    }
+    return out;
+  }
+
+  private void ensureGroup(CephCredentials credentials) {
+    if (groupReady.get()) {
+      return;
+    }
+    synchronized (groupReady) {
+      if (!groupReady.get()) {
+        // idempotent in Ceph: an existing group is left as it is
+        client.run(CephCommand.mgr("fs subvolumegroup create").with("vol_name", config.fsName())
+            .with("group_name", config.subvolumeGroup()), credentials);
+        groupReady.set(true);
+      }
+    }
+  }
+
+  private String dataPool(CephCredentials credentials) {
+    String pool = dataPool;
+    if (pool != null) {
+      return pool;
+    }
+    for (Object entry : Json.array(parse(client.run(CephCommand.mon("fs ls"), credentials), "fs ls"), "fs ls")) {
+      Map<String, Object> fs = Json.object(entry, "fs ls entry");
+      if (config.fsName().equals(fs.get("name"))) {
+        List<Object> pools = Json.array(fs.get("data_pools"), "data_pools");
+        if (pools.isEmpty()) {
+          break;
+        }
+        pool = Json.string(pools.get(0), "data pool");
+        dataPool = pool;
+        return pool;
+      }
+    }
+    throw new StorageException(Kind.FAILED_PRECONDITION, "CephFS " + config.fsName()
+        + " does not exist (or has no data pool): check fsName of backend " + config.name());
+  }
+
+  // --- commands and credentials ---------------------------------------------------------------
+
+  private CephCommand group(String prefix) {
+    return CephCommand.mgr(prefix).with("vol_name", config.fsName()).with("group_name", config.subvolumeGroup());
+  }
+
+  private CephCommand subvolume(String prefix, String dir) {
+    return CephCommand.mgr(prefix).with("vol_name", config.fsName()).with("sub_name", dir)
+        .with("group_name", config.subvolumeGroup());
+  }
+
+  private static Object parse(String json, String what) {
+    try {
+      return Json.parse(json);
+    } catch (IllegalArgumentException e) {
+      throw StorageException.internal("cannot parse the answer of ceph %s: %s", what, e.getMessage());
+    }
+  }
+
+  /** The request's credentials, else adminSecretDir's. */
+  private CephCredentials credentials(Map<String, String> secrets, String what) {
+    Optional<CephCredentials> fromRequest = CephCredentials.fromSecrets(secrets);
+    if (fromRequest.isPresent()) {
+      return fromRequest.get();
+    }
+    if (!config.adminSecretDir().isEmpty()) {
+      return CephCredentials.fromDir(Path.of(config.adminSecretDir()));
+    }
+    throw StorageException.invalid("%s on Ceph backend %s needs credentials: secrets %s and %s in the request"
+        + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the controller-expand ones, in the"
+        + " StorageClass) or adminSecretDir in the backends file", what, config.name(), CephCredentials.ID,
+        CephCredentials.KEY);
+  }
+
+  /** adminSecretDir's credentials, for requests that carry none. */
+  private CephCredentials adminCredentials(String what) {
+    if (config.adminSecretDir().isEmpty()) {
+      throw new StorageException(Kind.FAILED_PRECONDITION, what + " on Ceph backend " + config.name()
+          + " needs credentials and the request has none: set adminSecretDir in the backends file to a mounted"
+          + " Secret with " + CephCredentials.ID + " and " + CephCredentials.KEY);
+    }
+    return CephCredentials.fromDir(Path.of(config.adminSecretDir()));
+  }
+
+  private String where() {
+    return "CephFS " + config.fsName() + " group " + config.subvolumeGroup();
+  }
+
+  private static String check(String dir) {
+    if (!VOLUME_NAME.matcher(dir).matches()) {
+      throw StorageException.invalid("%s is not a Mooring volume name", dir);
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,183 @@
+package io.mooring.controller.backend.gluster;
+
+import io.mooring.errors.StorageException;
+import io.mooring.exec.Command;
+import io.mooring.exec.CommandFailedException;
+import io.mooring.exec.CommandResult;
+import io.mooring.exec.CommandRunner;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * The gluster management CLI ({@code --mode=script --xml}) for one Gluster volume. glusterd runs
+ * one transaction per volume at a time and fails the others ("Another transaction is in
+ * progress"), so calls from this process are serialized, and lock failures caused by other
+ * clients are retried with backoff.
+ */
+final class GlusterCli {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final int ATTEMPTS = 8;
+  private static final long FIRST_BACKOFF_MS = 100;
+
+  private final CommandRunner runner;
+  private final String volume;
+  private final List<String> prefix;
+  private final ReentrantLock transaction = new ReentrantLock(true);
+
+  /** @param remoteHost where glusterd runs, or null for the local one */
+  GlusterCli(CommandRunner runner, String volume, String remoteHost) {
+    this.runner = runner;
+    this.volume = volume;
+    List<String> p = new ArrayList<>(List.of("gluster", "--mode=script", "--xml"));
+    if (remoteHost != null) {
+      p.add("--remote-host=" + remoteHost);
+    }
+    this.prefix = List.copyOf(p);
+  }
+
+  String volume() {
+    return volume;
+  }
+
+  /** Enables directory quotas and makes df report a directory's limit as its size. */
+  void enableQuota() {
+    try {
+      run("volume", "quota", volume, "enable");
+    } catch (StorageException e) {
+      if (!e.getMessage().toLowerCase(Locale.ROOT).contains("already enabled")) {
+        throw e;
+      }
+    }
+    run("volume", "set", volume, "features.quota-deem-statfs", "on");
+  }
+
+  /** Sets the hard limit of a directory (path relative to the volume root, starting with '/'). */
+  void limitUsage(String path, long bytes) {
+    run("volume", "quota", volume, "limit-usage", path, Long.toString(bytes));
+  }
+
+  /** Removes a directory's limit; a directory without one is fine. */
+  void removeLimit(String path) {
+    try {
+      run("volume", "quota", volume, "remove", path);
+    } catch (StorageException e) {
+      String msg = e.getMessage().toLowerCase(Locale.ROOT);
+      if (!(msg.contains("no limit") || msg.contains("not set") || msg.contains("no such")
+          || msg.contains("does not exist") || msg.contains("not present") || msg.contains("no data available")
+          || msg.contains("no quota configured"))) {
+        throw e;
+      }
+    }
+  }
+
+  /** Runs one management transaction; returns the parsed XML answer. */
+  Document run(String... args) {
+    List<String> argv = new ArrayList<>(prefix);
+    argv.addAll(List.of(args));
+    Command command = Command.of(argv).withTimeout(TIMEOUT);
+    long backoff = FIRST_BACKOFF_MS;
+    for (int attempt = 1; ; attempt++) {
+      Outcome outcome;
+      transaction.lock();
+      try {
+        outcome = attempt(command);
+      } finally {
+        transaction.unlock();
+      }
+      if (outcome.error() == null) {
+        return outcome.answer();
+      }
+      if (!isLockContention(outcome.error()) || attempt == ATTEMPTS) {
+        throw classify(command, outcome.error());
+      }
+      sleep(backoff);
+      backoff = Math.min(backoff * 2, 2_000);
+    }
+  }
+
+  /** One try: the XML answer, or the error text gluster gave. */
+  private record Outcome(Document answer, String error) {}
+
+  private Outcome attempt(Command command) {
+    CommandResult result;
+    try {
+      result = runner.run(command);
+    } catch (CommandFailedException e) {
+      return new Outcome(null, errorText(e.result()));
+    }
+    Document doc = parse(result.stdout());
+    if (doc == null) {
+      return new Outcome(null, "unparsable answer: " + result.stdout().strip());
+    }
+    String opRet = text(doc, "opRet");
+    if (!opRet.isEmpty() && !opRet.equals("0")) {
+      return new Outcome(null, errorText(result));
+    }
+    return new Outcome(doc, null);
+  }
+
+  private static String errorText(CommandResult result) {
+    Document doc = parse(result.stdout());
+    String text = doc == null ? "" : text(doc, "opErrstr");
+    if (text.isEmpty()) {
+      text = (result.stderr().strip() + " " + result.stdout().strip()).strip();
+    }
+    return text.isEmpty() ? "exit code " + result.exitCode() : text;
+  }
+
+  static boolean isLockContention(String error) {
+    String e = error.toLowerCase(Locale.ROOT);
+    return e.contains("another transaction") || e.contains("locking failed") || e.contains("lock")
+        && e.contains("held");
+  }
+
+  private StorageException classify(Command command, String error) {
+    String e = error.toLowerCase(Locale.ROOT);
+    StorageException.Kind kind = isLockContention(error) ? StorageException.Kind.BUSY
+        : e.contains("connection failed") || e.contains("not operational") || e.contains("not connected")
+            ? StorageException.Kind.UNAVAILABLE
+            : StorageException.Kind.INTERNAL;
+    return new StorageException(kind, "gluster " + String.join(" ", command.argv().subList(prefix.size(),
+        command.argv().size())) + ": " + error);
+  }
+
+  static Document parse(String xml) {
+    int start = xml.indexOf('<');
+    if (start < 0) {
+      return null;
+    }
+    try {
+      DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      factory.setExpandEntityReferences(false);
+      return factory.newDocumentBuilder()
+          .parse(new ByteArrayInputStream(xml.substring(start).getBytes(StandardCharsets.UTF_8)));
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Text of the first element with this tag, or "". */
+  static String text(Document doc, String tag) {
+    var nodes = doc.getElementsByTagName(tag);
+    return nodes.getLength() == 0 ? "" : ((Element) nodes.item(0)).getTextContent().strip();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "interrupted while waiting for glusterd");
+    }
+  }
+}

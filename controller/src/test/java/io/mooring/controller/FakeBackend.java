@@ -1,0 +1,89 @@
+package io.mooring.controller;
+
+import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.VolumeRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** An in-memory backend for service-level unit tests. */
+final class FakeBackend implements Backend {
+
+  final Map<String, VolumeRecord> volumes = new TreeMap<>();
+  final List<String> deleted = new ArrayList<>();
+  final AtomicInteger creates = new AtomicInteger();
+  private final String name;
+  long available = 100L << 30;
+  String unhealthy;
+
+  FakeBackend(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Set<String> fsTypes() {
+    return Set.of("glusterfs");
+  }
+
+  @Override
+  public long roundUp(long bytes) {
+    return (bytes + 4095) / 4096 * 4096;
+  }
+
+  @Override
+  public synchronized Optional<VolumeRecord> get(String dir) {
+    return Optional.ofNullable(volumes.get(dir));
+  }
+
+  @Override
+  public synchronized VolumeRecord create(String dir, String requestName, long capacityBytes,
+      Map<String, String> parameters, Map<String, String> secrets) {
+    creates.incrementAndGet();
+    VolumeRecord record = new VolumeRecord(dir, requestName, capacityBytes, parameters);
+    volumes.put(dir, record);
+    return record;
+  }
+
+  @Override
+  public synchronized VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
+    VolumeRecord resized = new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
+    volumes.put(volume.dir(), resized);
+    return resized;
+  }
+
+  @Override
+  public synchronized void delete(String dir, DeletePolicy policy, Map<String, String> secrets) {
+    volumes.remove(dir);
+    deleted.add(dir + ":" + policy);
+  }
+
+  @Override
+  public synchronized List<String> list() {
+    return List.copyOf(volumes.keySet());
+  }
+
+  @Override
+  public long availableBytes() {
+    return available;
+  }
+
+  @Override
+  public Map<String, String> volumeContext(String dir) {
+    return Map.of("backend", name, "path", "/mooring/" + dir);
+  }
+
+  @Override
+  public Optional<String> unhealthyReason() {
+    return Optional.ofNullable(unhealthy);
+  }
+}

@@ -1,0 +1,286 @@
+package io.mooring.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import csi.v1.ControllerGrpc;
+import csi.v1.Csi.CapacityRange;
+import csi.v1.Csi.ControllerExpandVolumeRequest;
+import csi.v1.Csi.ControllerGetVolumeRequest;
+import csi.v1.Csi.CreateVolumeRequest;
+import csi.v1.Csi.CreateVolumeResponse;
+import csi.v1.Csi.DeleteVolumeRequest;
+import csi.v1.Csi.GetCapacityRequest;
+import csi.v1.Csi.ListVolumesRequest;
+import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.mooring.config.GlusterConfig;
+import io.mooring.controller.backend.gluster.GlusterBackend;
+import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.mount.SystemMounter;
+import io.mooring.server.KeyedLocks;
+import io.mooring.testing.GlusterFixture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The controller against a real replicated GlusterFS volume (scripts/gluster-up). */
+class GlusterControllerIT {
+
+  static final long MIB = 1 << 20;
+  static Path stateDir;
+  static Path view;
+  static String basePath;
+
+  GlusterBackend backend;
+  Server server;
+  ManagedChannel channel;
+  ControllerGrpc.ControllerBlockingStub stub;
+
+  @BeforeAll
+  static void mountView() throws IOException {
+    stateDir = Files.createTempDirectory("mooring-controller-it");
+    view = GlusterFixture.mount(stateDir.resolve("view"));
+    basePath = GlusterFixture.uniqueBasePath();
+  }
+
+  @AfterAll
+  static void cleanUp() throws IOException {
+    GlusterFixture.run("rm", "-rf", view.resolve(basePath.substring(1)).toString());
+    GlusterFixture.unmountQuietly(view);
+    GlusterFixture.unmountQuietly(stateDir.resolve("mounts").resolve("gluster-it"));
+    GlusterFixture.run("rm", "-rf", "--one-file-system", stateDir.toString());
+  }
+
+  @BeforeEach
+  void startController() throws Exception {
+    backend = GlusterBackend.create(
+        new GlusterConfig("gluster-it", List.of(GlusterFixture.server()), GlusterFixture.volume(), basePath),
+        new ProcessCommandRunner(), new SystemMounter(new ProcessCommandRunner()), stateDir);
+    String name = InProcessServerBuilder.generateName();
+    server = InProcessServerBuilder.forName(name)
+        .addService(new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(60))))
+        .build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    stub = ControllerGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stopController() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  static CreateVolumeRequest create(String name, long bytes, String onDelete) {
+    CreateVolumeRequest.Builder b = ControllerServiceTest.create(name, bytes);
+    if (onDelete != null) {
+      b.putParameters("onDelete", onDelete);
+    }
+    return b.build();
+  }
+
+  Path dirOf(String volumeId) {
+    return view.resolve(basePath.substring(1)).resolve(volumeId.substring(volumeId.lastIndexOf(':') + 1));
+  }
+
+  static String quotaList() {
+    return GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "list");
+  }
+
+  @Test
+  void lifecycleOnRealGluster() throws Exception {
+    CreateVolumeResponse created = stub.createVolume(create("pvc-life", 10 * MIB, null));
+    String id = created.getVolume().getVolumeId();
+    Path dir = dirOf(id);
+    assertTrue(Files.isDirectory(dir), dir + " should exist on the Gluster volume");
+    assertEquals(GlusterFixture.volume(), created.getVolume().getVolumeContextMap().get("volume"));
+    assertTrue(quotaList().contains(basePath + "/" + dir.getFileName()), quotaList());
+
+    assertEquals(created, stub.createVolume(create("pvc-life", 10 * MIB, null)));
+    assertEquals(10 * MIB, stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())
+        .getVolume().getCapacityBytes());
+    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+        .anyMatch(e -> e.getVolume().getVolumeId().equals(id)));
+    assertTrue(stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(id)
+        .addVolumeCapabilities(ControllerServiceTest.RWX).build()).hasConfirmed());
+    assertTrue(stub.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity() > 0);
+
+    // Quota enforced: writing past 10 MiB fails with EDQUOT.
+    String dd = GlusterFixture.run("sh", "-c", "dd if=/dev/zero of=" + dir.resolve("big")
+        + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    assertTrue(dd.contains("Disk quota exceeded"), dd);
+    assertTrue(Files.size(dir.resolve("big")) < 20 * MIB);
+
+    // df of the directory, through a bind mount, shows the quota as the size.
+    Path bind = Files.createDirectories(stateDir.resolve("bind"));
+    GlusterFixture.run("mount", "--bind", dir.toString(), bind.toString());
+    try {
+      long size = Long.parseLong(GlusterFixture.run("df", "--output=size", "-B1", bind.toString())
+          .lines().skip(1).findFirst().orElseThrow().strip());
+      assertEquals(10 * MIB, size);
+    } finally {
+      GlusterFixture.unmountQuietly(bind);
+    }
+
+    var grown = stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id)
+        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(50 * MIB)).build());
+    assertEquals(50 * MIB, grown.getCapacityBytes());
+    GlusterFixture.run("rm", "-f", dir.resolve("big").toString());
+    String dd2 = GlusterFixture.run("sh", "-c", "dd if=/dev/zero of=" + dir.resolve("big")
+        + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    assertTrue(dd2.contains("exit=0"), "30 MiB fit after expansion to 50 MiB: " + dd2);
+
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+    assertFalse(Files.exists(dir));
+    assertFalse(quotaList().contains(basePath + "/" + dir.getFileName()), quotaList());
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+    assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> stub.controllerGetVolume(
+        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())).getStatus().getCode());
+  }
+
+  @Test
+  void retainKeepsDataAndArchiveMovesIt() throws Exception {
+    String kept = stub.createVolume(create("pvc-keep", 5 * MIB, "retain")).getVolume().getVolumeId();
+    Files.writeString(dirOf(kept).resolve("data"), "keep me");
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(kept).build());
+    assertEquals("keep me", Files.readString(dirOf(kept).resolve("data")));
+    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+        .noneMatch(e -> e.getVolume().getVolumeId().equals(kept)));
+
+    String archived = stub.createVolume(create("pvc-arch", 5 * MIB, "archive")).getVolume().getVolumeId();
+    Files.writeString(dirOf(archived).resolve("data"), "archive me");
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(archived).build());
+    assertFalse(Files.exists(dirOf(archived)));
+    Path archive = view.resolve(basePath.substring(1)).resolve(".archive");
+    try (Stream<Path> entries = Files.list(archive)) {
+      Path moved = entries.filter(p -> p.getFileName().toString().startsWith(dirOf(archived).getFileName() + "-"))
+          .findFirst().orElseThrow();
+      assertEquals("archive me", Files.readString(moved.resolve("data")));
+    }
+  }
+
+  @Test
+  void hundredConcurrentCreatesAllSucceed() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(100);
+    long start = System.nanoTime();
+    try {
+      List<Future<CreateVolumeResponse>> futures = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        String name = "pvc-many-" + i;
+        futures.add(pool.submit(() -> stub.createVolume(create(name, 2 * MIB, null))));
+      }
+      Set<String> ids = new TreeSet<>();
+      for (Future<CreateVolumeResponse> f : futures) {
+        ids.add(f.get().getVolume().getVolumeId());
+      }
+      assertEquals(100, ids.size());
+      System.out.printf("100 concurrent CreateVolume: %d ms%n", (System.nanoTime() - start) / 1_000_000);
+      String quotas = quotaList();
+      for (String id : ids) {
+        assertTrue(Files.isDirectory(dirOf(id)));
+        assertTrue(quotas.contains(basePath + "/" + dirOf(id).getFileName()), id);
+      }
+      List<Future<?>> deletes = new ArrayList<>();
+      for (String id : ids) {
+        deletes.add(pool.submit(() -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build())));
+      }
+      for (Future<?> f : deletes) {
+        f.get();
+      }
+      for (String id : ids) {
+        assertFalse(Files.exists(dirOf(id)));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void concurrentDuplicatesMakeOneDirectory() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try {
+      List<Future<CreateVolumeResponse>> futures = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        futures.add(pool.submit(() -> stub.createVolume(create("pvc-twin", 3 * MIB, null))));
+      }
+      CreateVolumeResponse first = futures.get(0).get();
+      for (Future<CreateVolumeResponse> f : futures) {
+        assertEquals(first, f.get());
+      }
+      try (Stream<Path> entries = Files.list(view.resolve(basePath.substring(1)))) {
+        assertEquals(1, entries.filter(p -> p.getFileName().toString().startsWith("pvc-twin-")).count());
+      }
+      stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(first.getVolume().getVolumeId()).build());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void restartedControllerGivesTheSameAnswer() throws Exception {
+    CreateVolumeResponse before = stub.createVolume(create("pvc-restart", 4 * MIB, null));
+    stopController();
+    backend.close();
+    startController();
+    assertEquals(before, stub.createVolume(create("pvc-restart", 4 * MIB, null)));
+    assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,
+        () -> stub.createVolume(create("pvc-restart", 8 * MIB, null))).getStatus().getCode());
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(before.getVolume().getVolumeId()).build());
+  }
+
+  @Test
+  void hostileInputTouchesNothing() throws Exception {
+    String canary = stub.createVolume(create("pvc-canary", 2 * MIB, null)).getVolume().getVolumeId();
+    Set<String> before = tree(view);
+    List<String> names = List.of("../escape", "/abs", "a\0b", "x".repeat(10_240), "..");
+    for (String name : names) {
+      assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
+          () -> stub.createVolume(create(name, MIB, null))).getStatus().getCode(), name);
+    }
+    assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
+        () -> stub.createVolume(ControllerServiceTest.create("ok", MIB).putParameters("backend", "nope").build()))
+        .getStatus().getCode());
+    List<String> ids = List.of("v1:gluster-it:../../etc", "v1:gluster-it:..", "v1:gluster-it:a/b",
+        "v1:gluster-it:" + canary.substring(canary.lastIndexOf(':') + 1) + "/..", "../" + canary);
+    for (String id : ids) {
+      Status.Code code = assertThrows(StatusRuntimeException.class,
+          () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build())).getStatus().getCode();
+      assertEquals(Status.Code.INVALID_ARGUMENT, code, id);
+      assertThrows(StatusRuntimeException.class, () -> stub.controllerExpandVolume(ControllerExpandVolumeRequest
+          .newBuilder().setVolumeId(id).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB)).build()));
+    }
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("v1:unknown-backend:pvc-x-0011223344556677").build());
+    assertEquals(before, tree(view));
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(canary).build());
+  }
+
+  /** Every path on the Gluster volume (the whole volume, not only the base path). */
+  static Set<String> tree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      return all.map(p -> root.relativize(p).toString()).filter(p -> !p.startsWith(".trashcan"))
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
+  }
+}

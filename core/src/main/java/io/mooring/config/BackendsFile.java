@@ -1,0 +1,168 @@
+package io.mooring.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Reads the backends file (YAML, usually a ConfigMap):
+ *
+ * <pre>
+ * backends:
+ *   - name: gluster-a
+ *     type: glusterfs
+ *     servers: [gluster1.example, gluster2.example]
+ *     volume: shared
+ *     basePath: /mooring
+ * </pre>
+ *
+ * Strict: unknown keys, duplicate names and unsafe values are errors, reported with the
+ * backend's position so an admin can fix the ConfigMap at once.
+ */
+public final class BackendsFile {
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
+  private static final Pattern GLUSTER_VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern CEPH_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern MOUNT_OPTIONS = Pattern.compile("[A-Za-z0-9_.=,/:-]{0,512}");
+  private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
+
+  private BackendsFile() {}
+
+  public static Map<String, BackendConfig> load(Path file) throws IOException {
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      return parse(reader, file.toString());
+    }
+  }
+
+  public static Map<String, BackendConfig> parse(String yaml) {
+    return parse(new StringReader(yaml), "<string>");
+  }
+
+  private static Map<String, BackendConfig> parse(Reader reader, String source) {
+    Object root;
+    try {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(source + ": not valid YAML: " + e.getMessage(), e);
+    }
+    Map<String, Object> top = map(root, source);
+    requireOnly(top, Set.of("backends"), source);
+    Object list = top.get("backends");
+    if (!(list instanceof List<?> entries)) {
+      throw new IllegalArgumentException(source + ": 'backends' must be a list");
+    }
+    Map<String, BackendConfig> out = new LinkedHashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      String where = source + ": backends[" + i + "]";
+      BackendConfig backend = backend(map(entries.get(i), where), where);
+      if (out.putIfAbsent(backend.name(), backend) != null) {
+        throw new IllegalArgumentException(where + ": duplicate backend name " + backend.name());
+      }
+    }
+    return Map.copyOf(out);
+  }
+
+  private static BackendConfig backend(Map<String, Object> entry, String where) {
+    String type = string(entry, "type", where);
+    if (GlusterConfig.TYPE.equals(type)) {
+      return gluster(entry, where);
+    }
+    if (CephConfig.TYPE.equals(type)) {
+      return ceph(entry, where);
+    }
+    throw new IllegalArgumentException(where + ": unknown type '" + type + "' (known: " + GlusterConfig.TYPE
+        + ", " + CephConfig.TYPE + ")");
+  }
+
+  private static GlusterConfig gluster(Map<String, Object> entry, String where) {
+    requireOnly(entry, Set.of("name", "type", "servers", "volume", "basePath"), where);
+    String name = matching(string(entry, "name", where), NAME, "name", where);
+    List<String> servers = hosts(entry, "servers", where);
+    String volume = matching(string(entry, "volume", where), GLUSTER_VOLUME, "volume", where);
+    Object base = entry.getOrDefault("basePath", GlusterConfig.DEFAULT_BASE_PATH);
+    String basePath = matching(String.valueOf(base), BASE_PATH, "basePath", where);
+    if (basePath.contains("/../") || basePath.endsWith("/..") || basePath.contains("/./")) {
+      throw new IllegalArgumentException(where + ": basePath must not contain '.' or '..' elements");
+    }
+    return new GlusterConfig(name, servers, volume, basePath);
+  }
+
+  private static CephConfig ceph(Map<String, Object> entry, String where) {
+    requireOnly(entry, Set.of("name", "type", "monitors", "fsName", "subvolumeGroup", "mounter", "fuseMountOptions",
+        "kernelMountOptions", "adminSecretDir"), where);
+    String name = matching(string(entry, "name", where), NAME, "name", where);
+    List<String> monitors = hosts(entry, "monitors", where);
+    String fsName = matching(string(entry, "fsName", where), CEPH_NAME, "fsName", where);
+    String group = matching(String.valueOf(entry.getOrDefault("subvolumeGroup", CephConfig.DEFAULT_GROUP)),
+        CEPH_NAME, "subvolumeGroup", where);
+    String mounter = String.valueOf(entry.getOrDefault("mounter", ""));
+    if (!Set.of("", "fuse", "kernel").contains(mounter)) {
+      throw new IllegalArgumentException(where + ": 'mounter' must be fuse or kernel (or left out to detect)");
+    }
+    String fuseOptions = matching(String.valueOf(entry.getOrDefault("fuseMountOptions", "")), MOUNT_OPTIONS,
+        "fuseMountOptions", where);
+    String kernelOptions = matching(String.valueOf(entry.getOrDefault("kernelMountOptions", "")), MOUNT_OPTIONS,
+        "kernelMountOptions", where);
+    Object secretDir = entry.get("adminSecretDir");
+    String adminSecretDir = secretDir == null ? "" : matching(String.valueOf(secretDir), BASE_PATH, "adminSecretDir", where);
+    return new CephConfig(name, monitors, fsName, group, mounter, fuseOptions, kernelOptions, adminSecretDir);
+  }
+
+  private static List<String> hosts(Map<String, Object> entry, String key, String where) {
+    Object raw = entry.get(key);
+    if (!(raw instanceof List<?> hosts) || hosts.isEmpty()) {
+      throw new IllegalArgumentException(where + ": '" + key + "' must be a non-empty list of hosts");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object host : hosts) {
+      out.add(matching(String.valueOf(host), HOST, key, where));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object node, String where) {
+    if (!(node instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(where + ": expected a mapping");
+    }
+    return (Map<String, Object>) node;
+  }
+
+  private static void requireOnly(Map<String, Object> node, Set<String> known, String where) {
+    Set<String> unknown = new TreeSet<>(node.keySet());
+    unknown.removeAll(known);
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(where + ": unknown keys " + unknown + " (known: " + new TreeSet<>(known) + ")");
+    }
+  }
+
+  private static String string(Map<String, Object> node, String key, String where) {
+    Object value = node.get(key);
+    if (value == null || String.valueOf(value).isBlank()) {
+      throw new IllegalArgumentException(where + ": '" + key + "' is required");
+    }
+    return String.valueOf(value);
+  }
+
+  private static String matching(String value, Pattern pattern, String key, String where) {
+    if (!pattern.matcher(value).matches()) {
+      throw new IllegalArgumentException(where + ": '" + key + "' value '" + value + "' is not allowed (must match " + pattern + ")");
+    }
+    return value;
+  }
+}

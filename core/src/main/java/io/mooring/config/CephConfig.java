@@ -1,0 +1,29 @@
+package io.mooring.config;
+
+import java.util.List;
+
+/**
+ * A CephFS backend: volumes are subvolumes of {@code subvolumeGroup} on the file system
+ * {@code fsName}, reached through {@code monitors}.
+ *
+ * @param mounter {@code fuse}, {@code kernel}, or empty to pick kernel when the node's kernel has a
+ *     ceph client and ceph-fuse otherwise
+ * @param adminSecretDir optional directory with files {@code adminID} and {@code adminKey} (a
+ *     mounted Kubernetes Secret) for the controller calls whose requests carry no secrets
+ *     (ListVolumes, GetCapacity, ControllerGetVolume)
+ */
+public record CephConfig(String name, List<String> monitors, String fsName, String subvolumeGroup, String mounter,
+    String fuseMountOptions, String kernelMountOptions, String adminSecretDir) implements BackendConfig {
+
+  public static final String TYPE = "cephfs";
+  public static final String DEFAULT_GROUP = "csi";
+
+  public CephConfig {
+    monitors = List.copyOf(monitors);
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+}

@@ -1,0 +1,97 @@
+package io.mooring.identity;
+
+import com.google.protobuf.BoolValue;
+import csi.v1.Csi.GetPluginCapabilitiesRequest;
+import csi.v1.Csi.GetPluginCapabilitiesResponse;
+import csi.v1.Csi.GetPluginInfoRequest;
+import csi.v1.Csi.GetPluginInfoResponse;
+import csi.v1.Csi.PluginCapability;
+import csi.v1.Csi.ProbeRequest;
+import csi.v1.Csi.ProbeResponse;
+import csi.v1.IdentityGrpc;
+import io.grpc.stub.StreamObserver;
+import io.mooring.server.Rpc;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** CSI Identity service, served by every plugin mode. */
+public final class IdentityService extends IdentityGrpc.IdentityImplBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityService.class);
+
+  private final String driverName;
+  private final String version;
+  private final List<PluginCapability> capabilities;
+  private final List<Readiness> checks;
+  private volatile String lastReason = "";
+
+  /**
+   * @param controller whether this process serves the Controller service
+   * @param onlineExpansion whether the controller can expand volumes that are in use
+   */
+  public IdentityService(String driverName, String version, boolean controller, boolean onlineExpansion,
+      List<Readiness> checks) {
+    if (driverName.isEmpty()) {
+      throw new IllegalArgumentException("driver name must not be empty");
+    }
+    this.driverName = driverName;
+    this.version = version;
+    this.checks = List.copyOf(checks);
+    List<PluginCapability> caps = new java.util.ArrayList<>();
+    if (controller) {
+      caps.add(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
+    }
+    if (onlineExpansion) {
+      caps.add(PluginCapability.newBuilder().setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
+          .setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
+    }
+    this.capabilities = List.copyOf(caps);
+  }
+
+  private static PluginCapability service(PluginCapability.Service.Type type) {
+    return PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder().setType(type)).build();
+  }
+
+  @Override
+  public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> observer) {
+    Rpc.unary(observer, () -> GetPluginInfoResponse.newBuilder()
+        .setName(driverName).setVendorVersion(version).build());
+  }
+
+  @Override
+  public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
+      StreamObserver<GetPluginCapabilitiesResponse> observer) {
+    Rpc.unary(observer, () -> GetPluginCapabilitiesResponse.newBuilder().addAllCapabilities(capabilities).build());
+  }
+
+  @Override
+  public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
+    Rpc.unary(observer, () -> {
+      Optional<String> reason = firstReason();
+      String now = reason.orElse("");
+      if (!now.equals(lastReason)) {
+        // Log changes only: the livenessprobe sidecar calls Probe every few seconds.
+        if (now.isEmpty()) {
+          LOG.info("ready again");
+        } else {
+          LOG.warn("not ready: {}", now);
+        }
+        lastReason = now;
+      }
+      // ready=false is a successful answer; the reason goes to the log (the message has no field for it).
+      return ProbeResponse.newBuilder().setReady(BoolValue.of(reason.isEmpty())).build();
+    });
+  }
+
+  private Optional<String> firstReason() {
+    for (Readiness check : checks) {
+      Optional<String> reason = check.notReadyReason();
+      if (reason.isPresent()) {
+        return reason;
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,11 @@
+package io.mooring.identity;
+
+import java.util.Optional;
+
+/** Something that can make the plugin not ready, e.g. an unreachable backend. */
+@FunctionalInterface
+public interface Readiness {
+
+  /** Empty when ready; otherwise why not. Must be quick: Probe is called every few seconds. */
+  Optional<String> notReadyReason();
+}

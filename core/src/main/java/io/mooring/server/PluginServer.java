@@ -1,0 +1,97 @@
+package io.mooring.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC server of a plugin on a unix socket (mode 0660, stale file removed first) or a TCP
+ * port. {@link #stop} stops accepting, lets in-flight RPCs finish for a bounded time, and removes
+ * the socket.
+ */
+public final class PluginServer {
+
+  private final Endpoint endpoint;
+  private final Server server;
+  private final EventLoopGroup loops;
+
+  private PluginServer(Endpoint endpoint, Server server, EventLoopGroup loops) {
+    this.endpoint = endpoint;
+    this.server = server;
+    this.loops = loops;
+  }
+
+  public static PluginServer start(Endpoint endpoint, List<BindableService> services, RpcLogInterceptor interceptor)
+      throws IOException {
+    NettyServerBuilder builder;
+    EventLoopGroup loops = null;
+    if (endpoint instanceof Endpoint.Unix unix) {
+      Files.createDirectories(unix.path().toAbsolutePath().getParent());
+      Files.deleteIfExists(unix.path());
+      loops = new EpollEventLoopGroup(2);
+      builder = NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
+          .channelType(EpollServerDomainSocketChannel.class)
+          .bossEventLoopGroup(loops)
+          .workerEventLoopGroup(loops);
+    } else {
+      Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
+      builder = NettyServerBuilder.forAddress(new InetSocketAddress(tcp.host(), tcp.port()));
+    }
+    for (BindableService service : services) {
+      builder.addService(ServerInterceptors.intercept(service, interceptor));
+    }
+    Server server = builder.build().start();
+    if (endpoint instanceof Endpoint.Unix unix) {
+      Files.setPosixFilePermissions(unix.path(), PosixFilePermissions.fromString("rw-rw----"));
+    }
+    return new PluginServer(endpoint, server, loops);
+  }
+
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Port actually bound, for {@code tcp://host:0}. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public void stop(Duration grace) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (loops != null) {
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    if (endpoint instanceof Endpoint.Unix unix) {
+      try {
+        Files.deleteIfExists(unix.path());
+      } catch (IOException ignored) {
+        // nothing more to do on the way out
+      }
+    }
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+}

@@ -1,0 +1,56 @@
+package io.mooring.testing;
+
+import io.mooring.exec.Command;
+import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.mount.MountTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * The real GlusterFS volume integration tests run against. {@code scripts/gluster-up} (run by
+ * .ci/run) creates it; GLUSTER_SERVER and GLUSTER_VOLUME name it.
+ */
+public final class GlusterFixture {
+
+  private GlusterFixture() {}
+
+  public static String server() {
+    return System.getenv().getOrDefault("GLUSTER_SERVER", "127.0.0.1");
+  }
+
+  public static String volume() {
+    return System.getenv().getOrDefault("GLUSTER_VOLUME", "mooring-test");
+  }
+
+  /** A base path no other test uses, e.g. {@code /it-3f2a...}. */
+  public static String uniqueBasePath() {
+    return "/it-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Mounts the whole volume at {@code at} with a FUSE client of its own. */
+  public static Path mount(Path at) throws IOException {
+    Files.createDirectories(at);
+    // No kernel caching: tests look at what other clients (the plugins) just did.
+    run("mount", "-t", "glusterfs", "-o", "entry-timeout=0,attribute-timeout=0", server() + ":/" + volume(),
+        at.toString());
+    return at;
+  }
+
+  /** Lazily unmounts {@code at} if it is a mount point; never fails. */
+  public static void unmountQuietly(Path at) {
+    try {
+      if (MountTable.read().isMountPoint(at)) {
+        run("umount", "-l", at.toString());
+      }
+    } catch (RuntimeException ignored) {
+      // best effort in cleanup
+    }
+  }
+
+  public static String run(String... argv) {
+    return new ProcessCommandRunner().run(Command.of(argv).withTimeout(Duration.ofSeconds(60))).stdout();
+  }
+}

@@ -1,0 +1,27 @@
+package io.mooring.node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of the node plugin.
+ *
+ * @param nodeId this node's ID, reported by NodeGetInfo
+ * @param stateDir where the shared FUSE mounts live ({@code <stateDir>/mounts/<backend>}); must be
+ *     inside the kubelet's rshared directory so that re-mounts propagate to running pods
+ * @param healthInterval how often the shared mounts are checked and healed
+ */
+public record NodeConfig(String nodeId, Path stateDir, Duration healthInterval) {
+
+  public NodeConfig {
+    if (nodeId == null || nodeId.isBlank()) {
+      throw new IllegalArgumentException("node ID must not be empty");
+    }
+    if (!stateDir.isAbsolute()) {
+      throw new IllegalArgumentException("state dir must be an absolute path: " + stateDir);
+    }
+    if (healthInterval.isNegative() || healthInterval.isZero()) {
+      throw new IllegalArgumentException("health interval must be positive: " + healthInterval);
+    }
+  }
+}

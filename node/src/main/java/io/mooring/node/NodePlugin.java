@@ -1,0 +1,67 @@
+package io.mooring.node;
+
+import io.grpc.BindableService;
+import io.mooring.exec.CommandRunner;
+import io.mooring.mount.Mounter;
+import io.mooring.server.Metrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The node plugin: the CSI Node service and the monitor that keeps its glusterfs clients alive.
+ * Closing it stops the monitor but leaves every mount in place: the FUSE clients serve running
+ * pods and must survive a plugin restart, after which {@link #start} adopts them.
+ */
+public final class NodePlugin implements AutoCloseable {
+
+  /** A stat of a healthy mount takes microseconds; one of a hung mount may take minutes. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+  /** RPCs on one volume: the kubelet retries an ABORTED call with backoff. */
+  private static final Duration VOLUME_LOCK_WAIT = Duration.ofSeconds(10);
+  /** Covers a heal of every mount of a backend, which includes a mount with a 30 s timeout. */
+  private static final Duration BACKEND_LOCK_WAIT = Duration.ofSeconds(60);
+
+  private final Mounter mounter;
+  private final MountProbe probe;
+  private final HealthMonitor monitor;
+  private final NodeService service;
+
+  public NodePlugin(NodeConfig config, Mounter mounter, CommandRunner runner, Metrics metrics) {
+    this.mounter = mounter;
+    this.probe = new MountProbe(PROBE_TIMEOUT);
+    SharedMounts mounts = new SharedMounts(canonical(config.stateDir()), mounter, probe, BACKEND_LOCK_WAIT);
+    this.monitor = new HealthMonitor(mounts, metrics, config.healthInterval());
+    this.service = new NodeService(config.nodeId(), mounter, mounts, new VolumeStats(runner), monitor::wake,
+        VOLUME_LOCK_WAIT);
+  }
+
+  public List<BindableService> services() {
+    return List.of(service);
+  }
+
+  /** Adopts the mounts a previous run left, heals what is broken, then checks periodically. */
+  public void start() {
+    monitor.logAdopted(mounter.table());
+    monitor.check();
+    monitor.start();
+  }
+
+  @Override
+  public void close() {
+    monitor.close();
+    probe.close();
+  }
+
+  /** Mount points are compared with mountinfo, which shows paths with symbolic links resolved. */
+  private static Path canonical(Path stateDir) {
+    try {
+      return Files.createDirectories(stateDir).toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create state dir " + stateDir, e);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.mooring.node;
+
+import csi.v1.Csi.VolumeCapability;
+import io.mooring.csi.Capabilities;
+import io.mooring.errors.StorageException;
+import io.mooring.errors.Untrusted;
+import io.mooring.ids.VolumeId;
+import java.util.List;
+import java.util.Set;
+
+/** Checks of request fields shared by the Node RPCs; each failure is INVALID_ARGUMENT. */
+final class NodeRequests {
+
+  static final Set<String> FS_TYPES = Set.of("glusterfs", "fuse.glusterfs");
+
+  private NodeRequests() {}
+
+  /** A Mooring volume ID; the node needs its backend, so anything else is invalid. */
+  static VolumeId volumeId(String text) {
+    return VolumeId.lookup(text).orElseThrow(() -> StorageException.invalid(
+        "volume_id %s is not a Mooring volume ID (want v1:<backend>:<dir>)", Untrusted.quote(text)));
+  }
+
+  /** @return the capability's validated mount flags */
+  static List<String> mountFlags(boolean present, VolumeCapability capability) {
+    if (!present) {
+      throw StorageException.invalid("volume_capability is required");
+    }
+    Capabilities.unsupported(capability, FS_TYPES).ifPresent(reason -> {
+      throw StorageException.invalid("%s", reason);
+    });
+    return MountFlags.validate(capability.getMount().getMountFlagsList());
+  }
+}

@@ -1,0 +1,55 @@
+package io.mooring.node;
+
+import csi.v1.Csi.VolumeUsage;
+import io.mooring.errors.StorageException;
+import io.mooring.exec.Command;
+import io.mooring.exec.CommandRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Usage of a mounted volume from statfs(2), read with df(1) through the command runner: one call
+ * gives bytes and inodes, and the runner's timeout bounds it on a hung mount. With Gluster's
+ * {@code features.quota-deem-statfs}, the figures of a volume's directory are its quota's.
+ */
+final class VolumeStats {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final CommandRunner runner;
+
+  VolumeStats(CommandRunner runner) {
+    this.runner = runner;
+  }
+
+  List<VolumeUsage> usage(Path path) {
+    String out = runner.run(Command.of("df", "-B1", "--output=size,used,avail,itotal,iused,iavail", path.toString())
+        .withTimeout(TIMEOUT)).stdout().strip();
+    String[] fields = out.substring(out.lastIndexOf('\n') + 1).strip().split("\\s+");
+    if (fields.length != 6) {
+      throw StorageException.internal("unexpected df output for %s: %s", path, out);
+    }
+    long[] n = new long[6];
+    try {
+      for (int i = 0; i < 6; i++) {
+        n[i] = Long.parseLong(fields[i]);
+      }
+    } catch (NumberFormatException e) {
+      throw StorageException.internal("unexpected df output for %s: %s", path, out);
+    }
+    return List.of(usage(VolumeUsage.Unit.BYTES, n[0], n[1], n[2]), usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5]));
+  }
+
+  /**
+   * Zero figures, for a volume whose mount does not answer: the kubelet rejects a response without
+   * usage, and would then drop the abnormal volume condition that explains why.
+   */
+  static List<VolumeUsage> unknown() {
+    return List.of(usage(VolumeUsage.Unit.BYTES, 0, 0, 0), usage(VolumeUsage.Unit.INODES, 0, 0, 0));
+  }
+
+  private static VolumeUsage usage(VolumeUsage.Unit unit, long total, long used, long available) {
+    return VolumeUsage.newBuilder().setUnit(unit).setTotal(total).setUsed(used).setAvailable(available).build();
+  }
+}
