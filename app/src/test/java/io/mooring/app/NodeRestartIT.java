@@ -63,12 +63,17 @@ class NodeRestartIT {
     for (int i = left.size() - 1; i >= 0; i--) {
       GlusterFixture.unmountQuietly(left.get(i).mountPoint());
     }
-    GlusterFixture.run("sh", "-c", "pkill -f -- '" + stateDir + "' || true");
+    // FUSE clients outlive the plugin by design; the test's own must go with it.
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(stateDir.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
     GlusterFixture.run("rm", "-rf", "--one-file-system", dir.toString());
   }
 
+  private int starts;
+
   RunningPlugin startNode() throws Exception {
-    return RunningPlugin.start(socket, dir.resolve("node.log"), "node", "--node-id", "n1",
+    return RunningPlugin.start(socket, dir.resolve("node-" + ++starts + ".log"), "node", "--node-id", "n1",
         "--state-dir", stateDir.toString(), "--health-interval", "1s");
   }
 
@@ -104,20 +109,43 @@ class NodeRestartIT {
         .filter(e -> e.isFuse("glusterfs") && e.root().equals("/")).toList();
   }
 
-  static String clientPids(Path mountPoint) {
-    return GlusterFixture.run("sh", "-c", "pgrep -f -- 'glusterfs.*" + mountPoint + "' | sort || true").strip();
+  /** Starts any brick that is down and waits until all three are online. */
+  static void startAllBricks() throws InterruptedException {
+    for (int i = 0; i < 30; i++) {
+      try {
+        GlusterFixture.run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
+        // "detail" lists the bricks only, one <node> each, status 1 when online.
+        String status = GlusterFixture.run("gluster", "--mode=script", "--xml", "volume", "status",
+            GlusterFixture.volume(), "detail");
+        if (status.split("<status>1</status>", -1).length - 1 == 3) {
+          return;
+        }
+      } catch (RuntimeException busy) {
+        // another gluster transaction is running: try again
+      }
+      Thread.sleep(1000);
+    }
+    throw new AssertionError("bricks of " + GlusterFixture.volume() + " did not come back online");
+  }
+
+  /** PIDs of the glusterfs client processes serving {@code mountPoint}. */
+  static List<Long> clientPids(Path mountPoint) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains("--process-name fuse")
+            && p.info().commandLine().orElse("").contains(mountPoint.toString()))
+        .map(ProcessHandle::pid).sorted().toList();
   }
 
   @Test
   void killedPluginLeavesDataReadableAndTheRestartAdoptsTheMounts() throws Exception {
-    String pidsBefore;
+    List<Long> pidsBefore;
     try (RunningPlugin plugin = startNode()) {
       NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(plugin.channel());
       stageAndPublish(node, "pod-a", "pod-b");
       Files.writeString(target("pod-a").resolve("data.txt"), "survives");
       assertEquals(1, fuseClients().size());
       pidsBefore = clientPids(fuseClients().get(0).mountPoint());
-      assertFalse(pidsBefore.isEmpty());
+      assertEquals(1, pidsBefore.size(), "one FUSE client: " + pidsBefore);
 
       plugin.kill();
       // Nobody serves the node now; the pods' data must stay readable all the same.
@@ -144,14 +172,16 @@ class NodeRestartIT {
 
   @Test
   void publishedVolumesSurviveABrickFailure() throws Exception {
+    startAllBricks();
     try (RunningPlugin plugin = startNode()) {
       NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(plugin.channel());
       stageAndPublish(node, "pod-a");
       Files.writeString(target("pod-a").resolve("before.txt"), "before");
-      String brickPid = GlusterFixture.run("sh", "-c", "pgrep -f -- 'glusterfsd.*--volfile-id "
-          + GlusterFixture.volume() + "\\.' | head -n1").strip();
-      assertFalse(brickPid.isEmpty(), "a brick process of the test volume");
-      GlusterFixture.run("kill", "-9", brickPid);
+      ProcessHandle brick = ProcessHandle.allProcesses()
+          .filter(p -> p.info().command().orElse("").endsWith("/glusterfsd")
+              && p.info().commandLine().orElse("").contains("--volfile-id " + GlusterFixture.volume() + "."))
+          .findFirst().orElseThrow(() -> new AssertionError("no brick process of " + GlusterFixture.volume()));
+      brick.destroyForcibly();
       try {
         for (int i = 0; i < 5; i++) {
           Files.writeString(target("pod-a").resolve("during-" + i + ".txt"), "written with a brick down");
@@ -161,8 +191,7 @@ class NodeRestartIT {
           assertEquals(6, files.count());
         }
       } finally {
-        // Bring the brick back for the tests that follow.
-        GlusterFixture.run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
+        startAllBricks(); // for the tests that follow
       }
       unpublishAndUnstage(node, "pod-a");
     }

@@ -45,6 +45,8 @@ public final class CephfsBackend implements Backend {
   static final String RECORD_KEY = "mooring-volume";
   static final String ARCHIVED_KEY = "mooring-archived";
   static final Duration HEALTH_TTL = Duration.ofSeconds(5);
+  /** The unit statfs reports quotas in (CEPH_BLOCK). */
+  static final long QUOTA_BLOCK = 4L << 20;
   private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
 
   private final CephConfig config;
@@ -80,9 +82,17 @@ public final class CephfsBackend implements Backend {
     return Set.of("ceph", "cephfs", "fuse.ceph-fuse");
   }
 
+  /**
+   * Whole 4 MiB blocks. Ceph quotas take any byte count, but both ceph-fuse and the kernel client
+   * report a quota to statfs (df) in 4 MiB blocks, rounded down: a 10 MiB volume would show as
+   * 8 MiB. ceph-csi rounds the same way.
+   */
   @Override
   public long roundUp(long bytes) {
-    return bytes; // ceph.quota.max_bytes takes any byte count
+    if (bytes > Long.MAX_VALUE - QUOTA_BLOCK + 1) {
+      throw new StorageException(Kind.OUT_OF_RANGE, bytes + " bytes is more than any Ceph quota");
+    }
+    return Math.max(QUOTA_BLOCK, (bytes + QUOTA_BLOCK - 1) / QUOTA_BLOCK * QUOTA_BLOCK);
   }
 
   @Override

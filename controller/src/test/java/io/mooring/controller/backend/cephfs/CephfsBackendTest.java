@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class CephfsBackendTest {
@@ -310,10 +311,21 @@ class CephfsBackendTest {
   }
 
   @Test
-  void fsTypesAndRounding() {
+  void fsTypes() {
     assertEquals(java.util.Set.of("ceph", "cephfs", "fuse.ceph-fuse"), backend.fsTypes());
-    assertEquals(1, backend.roundUp(1));
-    assertEquals(10_000_001, backend.roundUp(10_000_001));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"1, 4194304", "4194304, 4194304", "4194305, 8388608", "10485760, 12582912",
+      "1073741824, 1073741824", "9223372036850581504, 9223372036850581504"})
+  void sizesRoundUpToWhole4MiBBlocks(long bytes, long rounded) {
+    assertEquals(rounded, backend.roundUp(bytes));
+  }
+
+  @Test
+  void absurdSizesAreOutOfRange() {
+    assertEquals(Kind.OUT_OF_RANGE, assertThrows(StorageException.class,
+        () -> backend.roundUp(Long.MAX_VALUE - 5)).kind());
   }
 
   @ParameterizedTest
