@@ -18,14 +18,15 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
 # anyway, so one base, one package manager and Debian's security updates cover the JRE too, and
 # there is no second JDK to keep in step with the build image.
 FROM debian:12-slim
-# glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node), the gluster CLI
-#   (controller: quotas, volume info; `--mode=script --xml`, with --remote-host);
+# glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node and controller);
+# glusterfs-cli: the gluster CLI (controller: quotas; `--mode=script --xml`, with --remote-host);
 # ceph-fuse, ceph-common: the CephFS backend (coming; mount.ceph / ceph-fuse, ceph CLI);
 # util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       openjdk-17-jre-headless \
       glusterfs-client \
+      glusterfs-cli \
       ceph-fuse \
       ceph-common \
       util-linux \

@@ -153,7 +153,7 @@ class GlusterControllerIT {
     assertTrue(dd2.contains("exit=0"), "30 MiB fit after expansion to 50 MiB: " + dd2);
 
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
-    assertFalse(Files.exists(dir));
+    assertGone(dir);
     assertFalse(quotaList().contains(basePath + "/" + dir.getFileName()), quotaList());
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
     assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> stub.controllerGetVolume(
@@ -172,7 +172,7 @@ class GlusterControllerIT {
     String archived = stub.createVolume(create("pvc-arch", 5 * MIB, "archive")).getVolume().getVolumeId();
     Files.writeString(dirOf(archived).resolve("data"), "archive me");
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(archived).build());
-    assertFalse(Files.exists(dirOf(archived)));
+    assertGone(dirOf(archived));
     Path archive = view.resolve(basePath.substring(1)).resolve(".archive");
     try (Stream<Path> entries = Files.list(archive)) {
       Path moved = entries.filter(p -> p.getFileName().toString().startsWith(dirOf(archived).getFileName() + "-"))
@@ -210,7 +210,7 @@ class GlusterControllerIT {
         f.get();
       }
       for (String id : ids) {
-        assertFalse(Files.exists(dirOf(id)));
+        assertGone(dirOf(id));
       }
     } finally {
       pool.shutdownNow();
@@ -274,6 +274,17 @@ class GlusterControllerIT {
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("v1:unknown-backend:pvc-x-0011223344556677").build());
     assertEquals(before, tree(view));
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(canary).build());
+  }
+
+  /**
+   * The view is another Gluster client: its metadata cache may show a path removed by the
+   * controller's client for up to a second.
+   */
+  static void assertGone(Path path) throws InterruptedException {
+    for (int i = 0; i < 50 && Files.exists(path); i++) {
+      Thread.sleep(100);
+    }
+    assertFalse(Files.exists(path), path + " should be gone");
   }
 
   /** Every path on the Gluster volume (the whole volume, not only the base path). */
