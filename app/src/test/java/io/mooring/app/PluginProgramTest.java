@@ -58,6 +58,41 @@ class PluginProgramTest {
   }
 
   @Test
+  void metricsEndpointCountsRpcsInPrometheusTextFormat() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path socket = dir.resolve("m.sock");
+    try (RunningPlugin plugin = RunningPlugin.start(socket, dir.resolve("m.log"), "node", "--node-id", "n1",
+        "--state-dir", dir.resolve("state").toString(), "--metrics-address", "127.0.0.1:" + port)) {
+      var identity = IdentityGrpc.newBlockingStub(plugin.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 3; i++) {
+        identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+      }
+      String text = scrape(port);
+      java.util.regex.Pattern sample = java.util.regex.Pattern.compile(
+          "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\",?)*\\})? [-+0-9.eE]+|[-+]?Inf|NaN");
+      for (String line : text.split("\n")) {
+        assertTrue(line.isEmpty() || line.startsWith("#") || sample.matcher(line).matches(), "not Prometheus text: " + line);
+      }
+      assertTrue(text.contains("mooring_rpc_requests_total{code=\"OK\",method=\"GetPluginInfo\"} 3.0"), text);
+      assertTrue(text.contains("mooring_rpc_duration_seconds_count{code=\"OK\",method=\"GetPluginInfo\"} 3"), text);
+      identity.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
+      assertTrue(scrape(port).contains("mooring_rpc_requests_total{code=\"OK\",method=\"GetPluginInfo\"} 4.0"));
+    }
+  }
+
+  static String scrape(int port) throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    var response = client.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return response.body();
+  }
+
+  @Test
   void refusesToStartWithoutBackendsInControllerMode() throws Exception {
     Path log = dir.resolve("bad.log");
     Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -19,6 +19,8 @@ public class StorageException extends RuntimeException {
     /** The backend cannot be reached or did not answer in time. */
     UNAVAILABLE,
     FAILED_PRECONDITION,
+    /** The backend refused the credentials given. */
+    PERMISSION_DENIED,
     INTERNAL
   }
 

@@ -31,6 +31,7 @@ public final class ErrorMapper {
       case EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
       case UNAVAILABLE -> Status.UNAVAILABLE;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case INTERNAL -> Status.INTERNAL;
     };
   }
