@@ -4,9 +4,11 @@ import io.grpc.BindableService;
 import io.mooring.Version;
 import io.mooring.config.BackendConfig;
 import io.mooring.config.BackendsFile;
+import io.mooring.config.CephConfig;
 import io.mooring.config.GlusterConfig;
 import io.mooring.controller.ControllerService;
 import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.cephfs.CephfsBackend;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
@@ -62,6 +64,10 @@ final class PluginProcess {
       for (BackendConfig config : configs.values()) {
         if (config instanceof GlusterConfig gluster) {
           GlusterBackend backend = GlusterBackend.create(gluster, runner, mounter, settings.stateDir().resolve("controller"));
+          backends.add(backend);
+          closeables.add(backend::close);
+        } else if (config instanceof CephConfig ceph) {
+          CephfsBackend backend = CephfsBackend.create(ceph, runner);
           backends.add(backend);
           closeables.add(backend::close);
         }

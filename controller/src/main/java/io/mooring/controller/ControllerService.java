@@ -77,7 +77,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       long size = sizeFor(req.getCapacityRange(), backend);
       VolumeId id = new VolumeId(backend.name(), dir);
       try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
-        Optional<VolumeRecord> existing = backend.get(dir);
+        Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
         if (existing.isPresent()) {
           requireCompatible(existing.get(), req, params);
           return CreateVolumeResponse.newBuilder().setVolume(volume(backend, existing.get())).build();
@@ -99,10 +99,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       throw new StorageException(StorageException.Kind.OUT_OF_RANGE,
           "capacity_range limit_bytes " + limit + " is less than required_bytes " + required);
     }
-    if (required == 0) {
-      return limit > 0 ? Math.min(limit, DEFAULT_CAPACITY) : DEFAULT_CAPACITY;
+    long size = backend.roundUp(required == 0 ? DEFAULT_CAPACITY : required);
+    if (required == 0 && limit > 0 && size > limit) {
+      size = limit; // only a limit was given: the largest size within it
     }
-    long size = backend.roundUp(required);
     if (limit > 0 && size > limit) {
       throw new StorageException(StorageException.Kind.OUT_OF_RANGE, "the backend enforces sizes in steps; "
           + required + " bytes round up to " + size + ", more than limit_bytes " + limit);
@@ -136,7 +136,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         return DeleteVolumeResponse.getDefaultInstance(); // never ours, or already gone: done
       }
       try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
-        Optional<VolumeRecord> existing = backend.get().get(id.get().dir());
+        Optional<VolumeRecord> existing = backend.get().get(id.get().dir(), req.getSecretsMap());
         if (existing.isPresent()) {
           DeletePolicy policy = DeletePolicy.parse(existing.get().parameters().get(DeletePolicy.PARAMETER));
           backend.get().delete(id.get().dir(), policy, req.getSecretsMap());
@@ -162,7 +162,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       }
       long size = sizeFor(req.getCapacityRange(), backend);
       try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
-        VolumeRecord volume = existing(backend, id.get());
+        VolumeRecord volume = backend.get(id.get().dir(), req.getSecretsMap())
+            .orElseThrow(() -> StorageException.notFound("volume %s does not exist", id.get()));
         if (size > volume.capacityBytes()) {
           volume = backend.resize(volume, size, req.getSecretsMap());
         }

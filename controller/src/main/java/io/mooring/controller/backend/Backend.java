@@ -22,6 +22,11 @@ public interface Backend {
   /** The volume, if it exists and its creation completed. */
   Optional<VolumeRecord> get(String dir);
 
+  /** {@link #get(String)} with the request's secrets, for backends that need credentials. */
+  default Optional<VolumeRecord> get(String dir, Map<String, String> secrets) {
+    return get(dir);
+  }
+
   /**
    * Creates the volume with its size limit, or completes a creation that was interrupted. Leaves
    * nothing behind when it fails.

@@ -1,8 +1,9 @@
 package io.mooring.controller.backend.cephfs;
 
 /**
- * Runs Ceph management commands. Implementations: {@link CliCephClient} (the {@code ceph} CLI, one
- * process per call, ~200 ms each) and a fake in tests. Thread-safe.
+ * Runs Ceph management commands. Implementations: {@link RadosCephClient} (persistent librados
+ * connections, 1-20 ms a call), {@link CliCephClient} (the {@code ceph} CLI, one process per call,
+ * ~200 ms each; used where librados cannot be loaded) and a fake in tests. Thread-safe.
  */
 interface CephClient extends AutoCloseable {
 

@@ -66,10 +66,14 @@ public final class CephfsBackend implements Backend {
     this.clock = clock;
   }
 
-  /** A backend that talks to Ceph through the {@code ceph} CLI. */
+  /**
+   * A backend that talks to Ceph over persistent librados connections, or through the {@code ceph}
+   * CLI where librados cannot be loaded.
+   */
   public static CephfsBackend create(CephConfig config, CommandRunner runner) {
     Keyrings keyrings = new Keyrings(Path.of(System.getProperty("java.io.tmpdir")));
-    return new CephfsBackend(config, new CliCephClient(runner, config.monitors(), keyrings), Clock.systemUTC());
+    CephClient cli = new CliCephClient(runner, config.monitors(), keyrings);
+    return new CephfsBackend(config, RadosCephClient.loadOr(config.monitors(), cli), Clock.systemUTC());
   }
 
   @Override
@@ -104,6 +108,7 @@ public final class CephfsBackend implements Backend {
    * Like {@link #get(String)}, with the request's credentials when it has some (CreateVolume,
    * DeleteVolume and ControllerExpandVolume do), so that those work without adminSecretDir.
    */
+  @Override
   public Optional<VolumeRecord> get(String dir, Map<String, String> secrets) {
     return read(check(dir), credentials(secrets, "looking up a volume")).map(r -> r.volume(dir));
   }
@@ -383,8 +388,16 @@ public final class CephfsBackend implements Backend {
     synchronized (groupReady) {
       if (!groupReady.get()) {
         // idempotent in Ceph: an existing group is left as it is
-        client.run(CephCommand.mgr("fs subvolumegroup create").with("vol_name", config.fsName())
-            .with("group_name", config.subvolumeGroup()), credentials);
+        try {
+          client.run(CephCommand.mgr("fs subvolumegroup create").with("vol_name", config.fsName())
+              .with("group_name", config.subvolumeGroup()), credentials);
+        } catch (CephError e) {
+          if (e.errno() == CephError.ENOENT) {
+            throw new StorageException(Kind.FAILED_PRECONDITION, "CephFS " + config.fsName() + " does not exist:"
+                + " check fsName of backend " + config.name() + " (" + e.getMessage() + ")");
+          }
+          throw e;
+        }
         groupReady.set(true);
       }
     }

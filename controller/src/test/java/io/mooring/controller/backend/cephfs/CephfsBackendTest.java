@@ -304,10 +304,15 @@ class CephfsBackendTest {
   }
 
   @Test
-  void missingFileSystemIsUnhealthy() {
+  void missingFileSystemIsUnhealthyAndAFailedPrecondition() {
     CephfsBackend other = new CephfsBackend(new CephConfig("ceph-b", List.of("m"), "otherfs", GROUP, "", "", "",
         secretDir.toString()), ceph, clock);
     assertTrue(other.unhealthyReason().orElseThrow().contains("does not exist"));
+    StorageException e = assertThrows(StorageException.class,
+        () -> other.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS));
+    assertEquals(Kind.FAILED_PRECONDITION, e.kind());
+    assertTrue(e.getMessage().contains("fsName"), e.getMessage());
+    assertEquals(Kind.FAILED_PRECONDITION, assertThrows(StorageException.class, other::availableBytes).kind());
   }
 
   @Test

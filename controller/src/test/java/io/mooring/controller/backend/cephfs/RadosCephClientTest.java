@@ -1,0 +1,209 @@
+package io.mooring.controller.backend.cephfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.NativeLongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import io.mooring.errors.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The connection handling of RadosCephClient, against a fake librados. */
+class RadosCephClientTest {
+
+  static final CephCredentials ADMIN = new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
+  static final CephCredentials OTHER = new CephCredentials("prov", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQB==");
+  static final CephCommand LS = CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
+
+  /** A librados that records what it is asked and answers from a script. */
+  static final class FakeLibrados implements RadosCephClient.Librados {
+    long nextHandle = 1;
+    final Map<Long, Map<String, String>> conf = new HashMap<>();
+    final Map<Long, String> names = new HashMap<>();
+    final Set<Long> live = new HashSet<>();
+    final List<String> mgr = new ArrayList<>();
+    final List<String> mon = new ArrayList<>();
+    final Deque<Integer> connectResults = new ArrayDeque<>();
+    final Deque<Object[]> replies = new ArrayDeque<>(); // {ret, out, status}
+    int freed;
+    int allocated;
+
+    @Override
+    public synchronized int rados_create2(PointerByReference cluster, String clusterName, String name, long flags) {
+      long h = nextHandle++;
+      cluster.setValue(new Pointer(h));
+      conf.put(h, new HashMap<>());
+      names.put(h, name);
+      return 0;
+    }
+
+    @Override
+    public synchronized int rados_conf_set(Pointer cluster, String option, String value) {
+      conf.get(Pointer.nativeValue(cluster)).put(option, value);
+      return 0;
+    }
+
+    @Override
+    public synchronized int rados_connect(Pointer cluster) {
+      int r = connectResults.isEmpty() ? 0 : connectResults.pop();
+      if (r == 0) {
+        live.add(Pointer.nativeValue(cluster));
+      }
+      return r;
+    }
+
+    @Override
+    public synchronized void rados_shutdown(Pointer cluster) {
+      live.remove(Pointer.nativeValue(cluster));
+    }
+
+    @Override
+    public int rados_mon_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
+        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+        NativeLongByReference outslen) {
+      mon.add(cmd[0]);
+      return reply(cluster, outbuf, outbuflen, outs, outslen);
+    }
+
+    @Override
+    public int rados_mgr_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
+        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+        NativeLongByReference outslen) {
+      mgr.add(cmd[0]);
+      assertEquals(1, cmdlen.intValue());
+      return reply(cluster, outbuf, outbuflen, outs, outslen);
+    }
+
+    private synchronized int reply(Pointer cluster, PointerByReference outbuf, NativeLongByReference outbuflen,
+        PointerByReference outs, NativeLongByReference outslen) {
+      assertTrue(live.contains(Pointer.nativeValue(cluster)), "command on a closed handle");
+      Object[] r = replies.isEmpty() ? new Object[] {0, "[]", ""} : replies.pop();
+      fill((String) r[1], outbuf, outbuflen);
+      fill((String) r[2], outs, outslen);
+      return (Integer) r[0];
+    }
+
+    private void fill(String text, PointerByReference buf, NativeLongByReference len) {
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length == 0) {
+        buf.setValue(null);
+        len.setValue(new NativeLong(0));
+        return;
+      }
+      Memory m = new Memory(bytes.length);
+      m.write(0, bytes, 0, bytes.length);
+      buffers.add(m);
+      allocated++;
+      buf.setValue(m);
+      len.setValue(new NativeLong(bytes.length));
+    }
+
+    final List<Memory> buffers = new ArrayList<>();
+
+    @Override
+    public synchronized void rados_buffer_free(Pointer buf) {
+      freed++;
+    }
+  }
+
+  final FakeLibrados lib = new FakeLibrados();
+  final RadosCephClient client = new RadosCephClient(lib, List.of("10.0.0.1:6789", "10.0.0.2"));
+
+  @Test
+  void oneConnectionPerCredentialsConfiguredInMemory() {
+    lib.replies.add(new Object[] {0, "[{\"name\":\"a\"}]", ""});
+    assertEquals("[{\"name\":\"a\"}]", client.run(LS, ADMIN));
+    client.run(LS, ADMIN);
+    client.run(CephCommand.mon("df"), ADMIN);
+    assertEquals(1, lib.conf.size(), "one connection for one user");
+    Map<String, String> conf = lib.conf.get(1L);
+    assertEquals("10.0.0.1:6789,10.0.0.2", conf.get("mon_host"));
+    assertEquals(ADMIN.key(), conf.get("key"));
+    assertEquals("", conf.get("keyring"));
+    assertEquals("", conf.get("admin_socket"));
+    assertEquals("client.admin", lib.names.get(1L));
+    assertEquals(List.of(LS.json(), LS.json()), lib.mgr);
+    assertEquals(List.of("{\"prefix\":\"df\",\"format\":\"json\"}"), lib.mon);
+    assertEquals(lib.allocated, lib.freed, "every buffer librados returns is freed");
+
+    client.run(LS, OTHER);
+    assertEquals(2, lib.conf.size());
+    assertEquals("client.prov", lib.names.get(2L));
+  }
+
+  @Test
+  void errorsCarryCephsErrnoAndStatus() {
+    lib.replies.add(new Object[] {-2, "", "subvolume 'x' does not exist"});
+    CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
+    assertEquals(CephError.ENOENT, e.errno());
+    assertEquals("ceph fs subvolume ls cephfs/csi: subvolume 'x' does not exist", e.getMessage());
+    lib.replies.add(new Object[] {-22, "", ""});
+    assertEquals("ceph fs subvolume ls cephfs/csi: invalid argument",
+        assertThrows(CephError.class, () -> client.run(LS, ADMIN)).getMessage());
+    assertEquals(1, lib.conf.size(), "command errors keep the connection");
+  }
+
+  @Test
+  void connectionErrorsDropTheConnectionAndTheNextCallReconnects() {
+    client.run(LS, ADMIN);
+    lib.replies.add(new Object[] {-110, "", ""});
+    CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
+    assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
+    assertFalse(lib.live.contains(1L), "the broken handle is shut down");
+    client.run(LS, ADMIN);
+    assertTrue(lib.live.contains(2L), "a new one is made");
+  }
+
+  @Test
+  void failedConnectSaysWhoAndNeverTheKey() {
+    lib.connectResults.add(-13);
+    CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
+    assertEquals(CephError.EACCES, e.errno());
+    assertEquals(StorageException.Kind.FAILED_PRECONDITION, e.kind());
+    assertTrue(e.getMessage().contains("client.admin"), e.getMessage());
+    assertFalse(e.getMessage().contains(ADMIN.key()));
+    assertTrue(lib.live.isEmpty());
+    client.run(LS, ADMIN); // and the next call tries again
+    assertEquals(1, lib.live.size());
+  }
+
+  @Test
+  void closeShutsEverythingDown() {
+    client.run(LS, ADMIN);
+    client.run(LS, OTHER);
+    client.close();
+    assertTrue(lib.live.isEmpty());
+    assertEquals(StorageException.Kind.UNAVAILABLE,
+        assertThrows(StorageException.class, () -> client.run(LS, ADMIN)).kind());
+  }
+
+  @Test
+  void manyCredentialsDoNotPileUpConnections() {
+    for (int i = 0; i < 20; i++) {
+      String key = java.util.Base64.getEncoder().encodeToString(("key-number-" + i + "-padding-xx").getBytes());
+      client.run(LS, new CephCredentials("user" + i, key));
+    }
+    assertTrue(lib.live.size() <= RadosCephClient.MAX_CONNECTIONS, lib.live.toString());
+  }
+
+  @Test
+  void fallsBackWhenLibradosCannotBeLoaded() {
+    CephClient fallback = (command, credentials) -> "cli";
+    assertSame(fallback, RadosCephClient.loadOr("mooring-no-such-library", List.of("m"), fallback));
+  }
+}
