@@ -468,7 +468,7 @@ class CephControllerIT {
     StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class, () -> stub.createVolume(
         ControllerServiceTest.create("pvc-wrong-key", 4 * MIB).putSecrets("adminID", adminId)
             .putSecrets("adminKey", wrongKey).build()));
-    assertEquals(Status.Code.FAILED_PRECONDITION, wrong.getStatus().getCode(), wrong.getStatus().toString());
+    assertEquals(Status.Code.PERMISSION_DENIED, wrong.getStatus().getCode(), wrong.getStatus().toString());
     assertFalse(wrong.getStatus().getDescription().contains(wrongKey), wrong.getStatus().getDescription());
 
     assertEquals(before, state());

@@ -112,7 +112,7 @@ class CliCephClientTest {
   @Test
   void errnoKinds() {
     assertEquals(StorageException.Kind.UNAVAILABLE, CephError.kindOf(CephError.ETIMEDOUT));
-    assertEquals(StorageException.Kind.FAILED_PRECONDITION, CephError.kindOf(CephError.EACCES));
+    assertEquals(StorageException.Kind.PERMISSION_DENIED, CephError.kindOf(CephError.EACCES));
     assertEquals(StorageException.Kind.BUSY, CephError.kindOf(CephError.EAGAIN));
     assertEquals(StorageException.Kind.EXHAUSTED, CephError.kindOf(CephError.EDQUOT));
     assertEquals(StorageException.Kind.INTERNAL, CephError.kindOf(CephError.EINVAL));

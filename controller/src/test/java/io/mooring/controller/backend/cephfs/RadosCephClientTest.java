@@ -174,7 +174,7 @@ class RadosCephClientTest {
     lib.connectResults.add(-13);
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(CephError.EACCES, e.errno());
-    assertEquals(StorageException.Kind.FAILED_PRECONDITION, e.kind());
+    assertEquals(StorageException.Kind.PERMISSION_DENIED, e.kind());
     assertTrue(e.getMessage().contains("client.admin"), e.getMessage());
     assertFalse(e.getMessage().contains(ADMIN.key()));
     assertTrue(lib.live.isEmpty());
