@@ -20,12 +20,17 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.mooring.exec.Command;
 import io.mooring.exec.ProcessCommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * The rolling deploy of a 2-replica app, played the way Kubernetes plays it against the CSI
@@ -33,8 +38,9 @@ import java.util.function.Supplier;
  * runs in a node's namespace (nsenter into its plugin's process). Exits 0 and prints PASS only
  * when every step did what a rolling deploy needs.
  *
- * <p>Usage: {@code RollingDeployDemo CONTROLLER_SOCK NODE_A_SOCK NODE_A_PID NODE_B_SOCK NODE_B_PID KUBELET_BASE};
- * node X keeps its kubelet directory in KUBELET_BASE/X.
+ * <p>Usage: {@code RollingDeployDemo CONTROLLER_SOCK NODE_A_SOCK NODE_A_PID NODE_B_SOCK NODE_B_PID KUBELET_BASE
+ * [SECRETS_DIR]}; node X keeps its kubelet directory in KUBELET_BASE/X. SECRETS_DIR holds one file
+ * per secret (as a mounted Kubernetes Secret does), sent as provisioner and node-stage secrets.
  */
 public final class RollingDeployDemo {
 
@@ -47,6 +53,7 @@ public final class RollingDeployDemo {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
   private int step;
+  private Map<String, String> secrets = Map.of();
   private boolean failed;
 
   /** One simulated node: its plugin's socket, a process in its mount namespace, its kubelet dir. */
@@ -61,8 +68,9 @@ public final class RollingDeployDemo {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 6) {
-      System.err.println("usage: RollingDeployDemo CONTROLLER_SOCK NODE_A_SOCK NODE_A_PID NODE_B_SOCK NODE_B_PID KUBELET_BASE");
+    if (args.length != 6 && args.length != 7) {
+      System.err.println("usage: RollingDeployDemo CONTROLLER_SOCK NODE_A_SOCK NODE_A_PID NODE_B_SOCK NODE_B_PID"
+          + " KUBELET_BASE [SECRETS_DIR]");
       System.exit(2);
     }
     RollingDeployDemo demo = new RollingDeployDemo();
@@ -76,7 +84,8 @@ public final class RollingDeployDemo {
     System.exit(ok ? 0 : 1);
   }
 
-  private boolean run(String[] a) {
+  private boolean run(String[] a) throws IOException {
+    secrets = a.length == 7 ? readSecrets(Path.of(a[6])) : Map.of();
     ControllerGrpc.ControllerBlockingStub controller = ControllerGrpc.newBlockingStub(channel(a[0]));
     // Each node has its own kubelet directory, as separate machines would.
     Path kubelet = Path.of(a[5]);
@@ -88,7 +97,8 @@ public final class RollingDeployDemo {
 
     Volume volume = step("CreateVolume " + pv + " (RWX, 64 MiB)", () -> controller.createVolume(
         CreateVolumeRequest.newBuilder().setName(pv).addVolumeCapabilities(RWX)
-            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64L << 20)).build()).getVolume());
+            .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64L << 20)).putAllSecrets(secrets).build())
+        .getVolume());
     if (volume == null) {
       return false;
     }
@@ -123,14 +133,15 @@ public final class RollingDeployDemo {
         "written by v1 on node-a");
     app(nodeB, "web-v2 keeps writing", "echo 'still writing' >> " + nodeB.target("web-v2", pv) + "/shared.txt");
     unmount(nodeB, id, pv, "web-v2");
-    step("DeleteVolume", () -> controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build()));
+    step("DeleteVolume", () -> controller.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id)
+        .putAllSecrets(secrets).build()));
     return !failed;
   }
 
   private void mount(Node node, Volume volume, String pv, String pod) {
     step(node.name() + ": NodeStageVolume", () -> node.csi().nodeStageVolume(NodeStageVolumeRequest.newBuilder()
         .setVolumeId(volume.getVolumeId()).setStagingTargetPath(node.staging(pv).toString())
-        .setVolumeCapability(RWX).putAllVolumeContext(volume.getVolumeContextMap()).build()));
+        .setVolumeCapability(RWX).putAllVolumeContext(volume.getVolumeContextMap()).putAllSecrets(secrets).build()));
     step(node.name() + ": NodePublishVolume for pod " + pod, () -> node.csi().nodePublishVolume(
         NodePublishVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId())
             .setStagingTargetPath(node.staging(pv).toString()).setTargetPath(node.target(pod, pv).toString())
@@ -142,6 +153,17 @@ public final class RollingDeployDemo {
         NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id).setTargetPath(node.target(pod, pv).toString()).build()));
     step(node.name() + ": NodeUnstageVolume", () -> node.csi().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
         .setVolumeId(id).setStagingTargetPath(node.staging(pv).toString()).build()));
+  }
+
+  /** One secret per file, named like the file: the layout of a mounted Kubernetes Secret. */
+  private static Map<String, String> readSecrets(Path dir) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        out.put(file.getFileName().toString(), Files.readString(file).strip());
+      }
+    }
+    return out;
   }
 
   private String app(Node node, String label, String script) {
