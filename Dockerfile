@@ -37,7 +37,7 @@ COPY --from=build /src/app/target/mooring-all.jar /opt/mooring/mooring.jar
 # Small, predictable JVM: Mooring is a gRPC server with short requests; the FUSE clients and
 # CLI processes it starts share the container's memory limit with it. The manifests set the
 # same variable explicitly so it can be tuned per deployment.
-ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -Xms8m -Xmx96m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=80m"
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -Xms8m -Xmx96m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=80m"
 # Runs as root on purpose: mount(2), FUSE mounts, the gluster CLI and Bidirectional mount
 # propagation need it (the pods are privileged as well). There is no non-root variant.
 USER root

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -39,6 +40,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mooring.config.BackendConfig;
 import io.mooring.config.BackendsFile;
+import io.mooring.config.CephConfig;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -49,12 +51,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -78,17 +83,25 @@ import picocli.CommandLine;
 /**
  * Renders deploy/ (every overlay, the base and the examples) and checks what a cluster would be
  * given: the objects load into fabric8's typed model with no unknown field, the driver name and
- * the socket paths agree everywhere, the plugins' args parse with the real command line, every
- * container is bounded and every image pinned, the RBAC is least-privilege, and the CRUD mock API
- * server accepts and returns every object.
+ * the socket paths agree everywhere, the plugins' args parse with the real command line, the
+ * backends file parses with the real parser and its CephFS admin secret dirs are mounted, every
+ * Secret a StorageClass names exists, has the keys its reader needs and is readable by exactly
+ * who must read it, every container is bounded and every image pinned, the RBAC is
+ * least-privilege, and the CRUD mock API server accepts and returns every object.
+ *
+ * <p>Examples go with overlays by name: {@code examples/<overlay>} when it exists (CephFS), else
+ * {@code examples} (GlusterFS).
  *
  * <p>Rendering uses {@code kubectl kustomize} when kubectl is on the PATH. Without it a small
  * fallback reads each kustomization.yaml itself and understands only what deploy/ uses:
  * {@code resources} (files and directories), {@code namespace} (set on every namespaced object,
  * as kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files}, {@code literals}, {@code namespace},
- * {@code options.labels}; the generated name gets no content-hash suffix) and {@code images}
- * (newName/newTag). Any other key fails the test and asks for kubectl rather than render
- * something else than kubectl would. {@code -Dmooring.deploy.renderer=fallback} forces it.
+ * {@code options.labels}; the generated name gets no content-hash suffix), {@code patches} (only
+ * {@code path:} to a strategic-merge patch of one object, merging the lists deploy/ patches by
+ * their Kubernetes merge keys and replacing any other list) and {@code images} (newName/newTag).
+ * Any other key fails the test and asks for kubectl rather than render something else than
+ * kubectl would; where kubectl is installed, the two renderings are compared object by object.
+ * {@code -Dmooring.deploy.renderer=fallback} forces the fallback.
  */
 class DeployManifestsTest {
 
@@ -100,6 +113,9 @@ class DeployManifestsTest {
   private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CSIDriver", "StorageClass",
       "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "PriorityClass", "VolumeAttributesClass");
   private static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");
+  /** What Mooring reads from an admin (provisioner, expand, adminSecretDir) and a node-stage Secret. */
+  private static final Set<String> ADMIN_KEYS = Set.of("adminID", "adminKey");
+  private static final Set<String> USER_KEYS = Set.of("userID", "userKey");
   private static final Pattern ENV_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
   /** The mock server logs every request through java.util.logging; held so the level sticks. */
   private static final Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
@@ -115,9 +131,23 @@ class DeployManifestsTest {
     }
   }
 
+  /** examples and every examples/<name> with a kustomization (one per backend type). */
+  static Stream<Path> examples() throws IOException {
+    try (Stream<Path> dirs = Files.list(DEPLOY.resolve("examples"))) {
+      List<Path> sub = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+      return Stream.concat(Stream.of(DEPLOY.resolve("examples")), sub.stream());
+    }
+  }
+
   /** Everything that can be applied with -k: base, overlays, examples. */
   static Stream<Path> kustomizations() throws IOException {
-    return Stream.concat(Stream.of(DEPLOY.resolve("base"), DEPLOY.resolve("examples")), overlays());
+    return Stream.concat(Stream.concat(Stream.of(DEPLOY.resolve("base")), examples()), overlays());
+  }
+
+  /** The examples that run on an overlay: examples/<overlay name> if there is one, else examples. */
+  private static Path examplesFor(Path overlay) {
+    Path own = DEPLOY.resolve("examples").resolve(overlay.getFileName().toString());
+    return Files.isRegularFile(own.resolve("kustomization.yaml")) ? own : DEPLOY.resolve("examples");
   }
 
   @ParameterizedTest
@@ -145,12 +175,52 @@ class DeployManifestsTest {
     assumeTrue(kubectl.isPresent() && !forceFallback(),
         "kubectl is not on the PATH: nothing to compare the fallback with");
     for (Path dir : kustomizations().toList()) {
-      Set<String> real = render(dir).stream().map(DeployManifestsTest::describeWithoutHash)
+      List<HasMetadata> real = withoutHashes(render(dir));
+      List<HasMetadata> fallback = toTyped(fallbackRender(dir));
+      Set<String> realNames = real.stream().map(DeployManifestsTest::describe).collect(Collectors.toCollection(TreeSet::new));
+      Set<String> fallbackNames = fallback.stream().map(DeployManifestsTest::describe)
           .collect(Collectors.toCollection(TreeSet::new));
-      Set<String> fallback = toTyped(fallbackRender(dir)).stream().map(DeployManifestsTest::describeWithoutHash)
-          .collect(Collectors.toCollection(TreeSet::new));
-      assertEquals(real, fallback, dir + ": the fallback renders other objects than kubectl kustomize");
+      assertEquals(realNames, fallbackNames, dir + ": the fallback renders other objects than kubectl kustomize");
+      Map<String, HasMetadata> byName = real.stream().collect(Collectors.toMap(DeployManifestsTest::describe, o -> o));
+      for (HasMetadata o : fallback) {
+        assertEquals(canonical(byName.get(describe(o))), canonical(o),
+            dir + ": the fallback renders " + describe(o) + " otherwise than kubectl kustomize");
+      }
     }
+  }
+
+  /**
+   * kubectl's rendering without the content-hash suffixes of generated ConfigMaps, in their names
+   * and wherever they are referenced.
+   */
+  private static List<HasMetadata> withoutHashes(List<HasMetadata> objects) {
+    List<HasMetadata> out = new ArrayList<>();
+    for (HasMetadata o : objects) {
+      String json = SERIALIZATION.asJson(o);
+      for (ConfigMap cm : all(objects, ConfigMap.class)) {
+        String hashed = cm.getMetadata().getName();
+        json = json.replace("\"" + hashed + "\"", "\"" + hashed.replaceFirst("-[a-z0-9]{10}$", "") + "\"");
+      }
+      out.add((HasMetadata) SERIALIZATION.unmarshal(json));
+    }
+    return out;
+  }
+
+  /** YAML with every mapping's keys sorted: equal for equal objects, readable in a failure. */
+  private static String canonical(HasMetadata o) {
+    return new Yaml().dump(sortedKeys(SERIALIZATION.convertValue(o, Map.class)));
+  }
+
+  private static Object sortedKeys(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> sorted = new TreeMap<>();
+      map.forEach((k, v) -> sorted.put(String.valueOf(k), sortedKeys(v)));
+      return sorted;
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(DeployManifestsTest::sortedKeys).toList();
+    }
+    return value;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -158,7 +228,7 @@ class DeployManifestsTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
-  void driverNameIsTheSameEverywhere(Path overlay) {
+  void driverNameIsTheSameEverywhere(Path overlay) throws IOException {
     List<HasMetadata> objects = render(overlay);
     CSIDriver driver = only(objects, CSIDriver.class);
     assertEquals(DRIVER, driver.getMetadata().getName());
@@ -170,8 +240,10 @@ class DeployManifestsTest {
     Container registrar = container(podSpec(only(objects, DaemonSet.class)), "node-driver-registrar");
     assertEquals("/var/lib/kubelet/plugins/" + DRIVER + "/csi.sock",
         flag(registrar, "--kubelet-registration-path").orElseThrow());
-    for (StorageClass sc : all(render(DEPLOY.resolve("examples")), StorageClass.class)) {
-      assertEquals(DRIVER, sc.getProvisioner(), describe(sc));
+    for (Path examples : examples().toList()) {
+      for (StorageClass sc : all(render(examples), StorageClass.class)) {
+        assertEquals(DRIVER, sc.getProvisioner(), describe(sc));
+      }
     }
   }
 
@@ -251,12 +323,125 @@ class DeployManifestsTest {
   @ParameterizedTest
   @MethodSource("overlays")
   void backendsConfigMapLoadsWithTheRealParser(Path overlay, @TempDir Path tmp) throws IOException {
+    Map<String, BackendConfig> backends = backends(overlay, tmp);
+    assertFalse(backends.isEmpty());
+    String type = overlay.getFileName().toString();
+    backends.values().forEach(b -> assertEquals(type, b.type(), "overlay " + type + " configures " + b));
+    for (StorageClass sc : all(render(examplesFor(overlay)), StorageClass.class)) {
+      String backend = sc.getParameters().get("backend");
+      if (backend != null) {
+        assertTrue(backends.containsKey(backend), describe(sc) + " names backend " + backend
+            + ", the overlay " + overlay.getFileName() + " has " + backends.keySet());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void cephAdminSecretIsMountedReadOnlyAtItsAdminSecretDir(Path overlay, @TempDir Path tmp) throws IOException {
+    List<HasMetadata> objects = render(overlay);
+    PodSpec pod = podSpec(only(objects, Deployment.class));
+    Container plugin = container(pod, "mooring");
+    Set<String> mounted = new TreeSet<>();
+    for (BackendConfig backend : backends(overlay, tmp).values()) {
+      if (!(backend instanceof CephConfig ceph) || ceph.adminSecretDir().isEmpty()) {
+        continue;
+      }
+      String where = "backend " + ceph.name() + " adminSecretDir " + ceph.adminSecretDir();
+      VolumeMount mount = plugin.getVolumeMounts().stream()
+          .filter(m -> m.getMountPath().replaceFirst("/+$", "").equals(ceph.adminSecretDir())).findFirst()
+          .orElseThrow(() -> new AssertionError(where + ": nothing is mounted there in the controller"));
+      assertEquals(Boolean.TRUE, mount.getReadOnly(), where);
+      assertNull(mount.getSubPath(), where + ": a subPath mount never sees the Secret updated");
+      Volume volume = volume(pod, mount.getName());
+      assertNotNull(volume.getSecret(), where + ": volume " + volume.getName() + " is no Secret");
+      assertTrue(volume.getSecret().getItems().isEmpty(), where + ": the files must keep the Secret's key names");
+      assertFalse(Boolean.TRUE.equals(volume.getSecret().getOptional()), where + ": a missing Secret must stop the pod");
+      Integer mode = volume.getSecret().getDefaultMode();
+      assertTrue(mode != null && (mode & 0077) == 0, where + ": defaultMode " + mode + " lets others read the key");
+      Secret secret = secret(objects, NAMESPACE, volume.getSecret().getSecretName())
+          .orElseThrow(() -> new AssertionError(where + ": Secret " + volume.getSecret().getSecretName() + " not rendered"));
+      assertTrue(secretKeys(secret).containsAll(ADMIN_KEYS), where + ": " + describe(secret) + " has " + secretKeys(secret));
+      mounted.add(volume.getName());
+    }
+    for (HasMetadata workload : workloads(objects)) {
+      for (Container c : containers(podSpec(workload))) {
+        for (VolumeMount m : c.getVolumeMounts()) {
+          assertTrue(c == plugin || !mounted.contains(m.getName()),
+              describe(workload) + " container " + c.getName() + " mounts the Ceph admin Secret");
+        }
+      }
+    }
+  }
+
+  /**
+   * The Secrets a StorageClass names exist, in the overlay or next to the StorageClass, with the
+   * keys Mooring reads from them; external-provisioner and external-resizer may GET exactly the
+   * provisioner and controller-expand Secrets (the kubelet reads node-stage Secrets itself).
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void storageClassSecretsExistAndOnlyTheSidecarsThatNeedThemMayReadThem(Path overlay) {
+    List<HasMetadata> objects = new ArrayList<>(render(overlay));
+    objects.addAll(render(examplesFor(overlay)));
+    Set<String> needed = new TreeSet<>();
+    for (StorageClass sc : all(objects, StorageClass.class)) {
+      Map<String, String> parameters = sc.getParameters();
+      Set<String> unknown = new TreeSet<>(parameters.keySet());
+      unknown.removeIf(k -> k.equals("backend") || k.equals("onDelete") || k.startsWith("csi.storage.k8s.io/"));
+      assertEquals(Set.of(), unknown, describe(sc) + ": parameters the controller rejects");
+      for (String use : List.of("provisioner", "controller-expand", "node-stage")) {
+        String name = parameters.get("csi.storage.k8s.io/" + use + "-secret-name");
+        String namespace = parameters.get("csi.storage.k8s.io/" + use + "-secret-namespace");
+        String where = describe(sc) + " " + use + " secret " + namespace + "/" + name;
+        assertEquals(name == null, namespace == null, where + ": name and namespace go together");
+        if (name == null) {
+          continue;
+        }
+        Secret secret = secret(objects, namespace, name).orElseThrow(() -> new AssertionError(where + ": not rendered"));
+        Set<String> keys = secretKeys(secret);
+        if (use.equals("node-stage")) {
+          assertTrue(keys.containsAll(USER_KEYS) || keys.containsAll(ADMIN_KEYS), where + ": has " + keys);
+        } else {
+          assertTrue(keys.containsAll(ADMIN_KEYS), where + ": has " + keys);
+          assertTrue(controllerMayGetSecret(objects, namespace, name), where + ": the sidecars may not GET it");
+          needed.add(namespace + "/" + name);
+        }
+      }
+    }
+    for (Secret secret : all(objects, Secret.class)) {
+      String id = secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
+      assertEquals(needed.contains(id), controllerMayGetSecret(objects, secret.getMetadata().getNamespace(),
+          secret.getMetadata().getName()), "mooring-controller may GET " + id + ": only if a StorageClass makes"
+          + " the sidecars read it");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("kustomizations")
+  void noContainerTakesASecretThroughItsEnvironment(Path dir) {
+    for (HasMetadata workload : workloads(render(dir))) {
+      for (Container c : containers(podSpec(workload))) {
+        String where = describe(workload) + " container " + c.getName();
+        for (EnvVar e : env(c)) {
+          assertTrue(e.getValueFrom() == null || e.getValueFrom().getSecretKeyRef() == null,
+              where + ": env " + e.getName() + " from a Secret (child processes inherit it; mount the Secret)");
+        }
+        c.getEnvFrom().forEach(e -> assertNull(e.getSecretRef(), where + ": env from a Secret"));
+      }
+    }
+  }
+
+  /** The controller's backends file as the overlay mounts it, loaded with the real parser. */
+  private static Map<String, BackendConfig> backends(Path overlay, Path tmp) throws IOException {
     List<HasMetadata> objects = render(overlay);
     PodSpec pod = podSpec(only(objects, Deployment.class));
     Container plugin = container(pod, "mooring");
     Path file = Path.of(flag(plugin, "--backends").orElseThrow());
     VolumeMount mount = plugin.getVolumeMounts().stream()
-        .filter(m -> file.startsWith(m.getMountPath())).findFirst().orElseThrow();
+        .filter(m -> file.startsWith(m.getMountPath())).max(Comparator.comparing(m -> m.getMountPath().length()))
+        .orElseThrow(() -> new AssertionError("--backends " + file + " is on no volume of the controller"));
+    assertNotNull(volume(pod, mount.getName()).getConfigMap(), file + " is not on a ConfigMap volume");
     String configMapName = volume(pod, mount.getName()).getConfigMap().getName();
     ConfigMap configMap = all(objects, ConfigMap.class).stream()
         .filter(cm -> cm.getMetadata().getName().equals(configMapName)).findFirst()
@@ -265,17 +450,9 @@ class DeployManifestsTest {
     String key = Path.of(mount.getMountPath()).relativize(file).toString();
     String content = configMap.getData().get(key);
     assertNotNull(content, "ConfigMap " + configMapName + " has no key " + key);
-    Path copy = tmp.resolve(key);
+    Path copy = tmp.resolve(overlay.getFileName() + "-" + key);
     Files.writeString(copy, content);
-    Map<String, BackendConfig> backends = BackendsFile.load(copy);
-    assertFalse(backends.isEmpty());
-    for (StorageClass sc : all(render(DEPLOY.resolve("examples")), StorageClass.class)) {
-      String backend = sc.getParameters().get("backend");
-      if (backend != null) {
-        assertTrue(backends.containsKey(backend), describe(sc) + " names backend " + backend
-            + ", the overlay " + overlay.getFileName() + " has " + backends.keySet());
-      }
-    }
+    return BackendsFile.load(copy);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -444,16 +621,32 @@ class DeployManifestsTest {
     assertTrue(allows(controller, "", "events", "create"));
     assertTrue(allows(controller, "storage.k8s.io", "storageclasses", "watch"));
     assertFalse(allows(controller, "storage.k8s.io", "volumeattachments", "get"), "attachRequired is false");
+    List<PolicyRule> namespaced = new ArrayList<>();
+    for (NamespacedRule r : namespacedRulesOf(objects, "mooring-controller")) {
+      assertEquals(NAMESPACE, r.namespace(), "mooring-controller has rights in another namespace: " + r.rule());
+      for (List<String> field : List.of(r.rule().getVerbs(), r.rule().getResources(), r.rule().getApiGroups())) {
+        assertFalse(field.stream().anyMatch(s -> s.contains("*")), "wildcard in " + r.rule());
+      }
+      namespaced.add(r.rule());
+    }
     // Leader election only in the controller's own namespace.
-    List<PolicyRule> leases = new ArrayList<>();
-    for (RoleBinding binding : all(objects, RoleBinding.class)) {
-      if (boundTo(binding.getSubjects(), "mooring-controller")) {
-        all(objects, Role.class).stream().filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName()))
-            .forEach(r -> leases.addAll(r.getRules()));
+    assertTrue(allows(namespaced, "coordination.k8s.io", "leases", "update"));
+    assertFalse(allows(controller, "coordination.k8s.io", "leases", "update"), "leases belong in a namespaced Role");
+    // Secrets: never cluster-wide; in a Role, GET of named Secrets only (the sidecars read the ones
+    // a StorageClass names with one GET each; they neither list nor watch).
+    for (ClusterRole role : all(objects, ClusterRole.class)) {
+      role.getRules().forEach(rule -> assertFalse(rule.getResources().contains("secrets"),
+          describe(role) + " grants secrets cluster-wide: " + rule));
+    }
+    for (Role role : all(objects, Role.class)) {
+      for (PolicyRule rule : role.getRules()) {
+        if (rule.getResources().contains("secrets")) {
+          assertEquals(NAMESPACE, role.getMetadata().getNamespace(), describe(role));
+          assertEquals(List.of("get"), rule.getVerbs(), describe(role) + ": " + rule);
+          assertFalse(rule.getResourceNames().isEmpty(), describe(role) + " lets read every Secret of the namespace");
+        }
       }
     }
-    assertTrue(allows(leases, "coordination.k8s.io", "leases", "update"));
-    assertFalse(allows(controller, "coordination.k8s.io", "leases", "update"), "leases belong in a namespaced Role");
     // The node plugin talks to no API server.
     assertEquals(List.of(), rulesOf(objects, "mooring-node"));
     assertTrue(all(objects, RoleBinding.class).stream().noneMatch(b -> boundTo(b.getSubjects(), "mooring-node")));
@@ -465,9 +658,10 @@ class DeployManifestsTest {
   // ---------------------------------------------------------------------------------------------
   // Examples
 
-  @Test
-  void exampleAppSharesAReadWriteManyVolumeThroughRollouts() {
-    List<HasMetadata> objects = render(DEPLOY.resolve("examples"));
+  @ParameterizedTest
+  @MethodSource("examples")
+  void exampleAppSharesAReadWriteManyVolumeThroughRollouts(Path examples) {
+    List<HasMetadata> objects = render(examples);
     Deployment app = only(objects, Deployment.class);
     assertEquals("RollingUpdate", app.getSpec().getStrategy().getType());
     assertEquals(1, app.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal());
@@ -510,7 +704,8 @@ class DeployManifestsTest {
     @MethodSource("io.mooring.app.DeployManifestsTest#overlays")
     void acceptsAndReturnsEveryObject(Path overlay) {
       List<HasMetadata> objects = new ArrayList<>(render(overlay));
-      objects.addAll(render(DEPLOY.resolve("examples")));
+      List<HasMetadata> examples = render(examplesFor(overlay));
+      objects.addAll(examples);
       objects.sort((a, b) -> Boolean.compare(!(a instanceof Namespace), !(b instanceof Namespace)));
       for (HasMetadata o : objects) {
         HasMetadata copy = SERIALIZATION.clone(o);
@@ -531,7 +726,16 @@ class DeployManifestsTest {
       assertEquals(List.of("mooring-node"), names(client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems()));
       assertEquals(List.of("mooring-controller"),
           names(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()));
-      assertTrue(names(client.storage().v1().storageClasses().list().getItems()).contains("mooring-gluster"));
+      assertTrue(names(client.storage().v1().storageClasses().list().getItems())
+          .containsAll(names(all(examples, StorageClass.class))));
+      List<Secret> secrets = new ArrayList<>(all(render(overlay), Secret.class));
+      secrets.addAll(all(examples, Secret.class));
+      for (Secret secret : secrets) {
+        Secret stored = client.secrets().inNamespace(secret.getMetadata().getNamespace())
+            .withName(secret.getMetadata().getName()).get();
+        assertNotNull(stored, describe(secret));
+        assertEquals(secretKeys(secret), secretKeys(stored), describe(secret));
+      }
       assertTrue(names(client.configMaps().inNamespace(NAMESPACE).list().getItems()).stream()
           .anyMatch(n -> n.startsWith("mooring-backends")));
       DaemonSet stored = client.apps().daemonSets().inNamespace(NAMESPACE).withName("mooring-node").get();
@@ -596,7 +800,7 @@ class DeployManifestsTest {
   private static List<Map<String, Object>> fallbackRender(Path dir) {
     Map<String, Object> k = loadAll(read(dir.resolve("kustomization.yaml"))).get(0);
     Set<String> unknown = new TreeSet<>(k.keySet());
-    unknown.removeAll(Set.of("apiVersion", "kind", "namespace", "resources", "configMapGenerator", "images"));
+    unknown.removeAll(Set.of("apiVersion", "kind", "namespace", "resources", "configMapGenerator", "patches", "images"));
     assertEquals(Set.of(), unknown, dir + "/kustomization.yaml uses what the fallback renderer does not apply;"
         + " install kubectl to test it");
     List<Map<String, Object>> docs = new ArrayList<>();
@@ -629,6 +833,20 @@ class DeployManifestsTest {
       }
       docs.add(new LinkedHashMap<>(Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
     }
+    for (Map<String, Object> entry : (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
+      assertEquals(Set.of("path"), entry.keySet(), dir + ": patches other than {path: <strategic-merge patch>}"
+          + " need kubectl");
+      for (Map<String, Object> patch : loadAll(read(dir.resolve((String) entry.get("path"))))) {
+        Map<String, Object> id = (Map<String, Object>) patch.get("metadata");
+        List<Map<String, Object>> targets = docs.stream().filter(d -> Objects.equals(d.get("kind"), patch.get("kind"))
+            && Objects.equals(((Map<String, Object>) d.get("metadata")).get("name"), id.get("name"))
+            && (!id.containsKey("namespace")
+                || Objects.equals(((Map<String, Object>) d.get("metadata")).get("namespace"), id.get("namespace"))))
+            .toList();
+        assertEquals(1, targets.size(), dir + ": patch " + entry.get("path") + " matches " + targets.size() + " objects");
+        strategicMerge(targets.get(0), patch, dir + "/" + entry.get("path"));
+      }
+    }
     Object namespace = k.get("namespace");
     for (Map<String, Object> doc : docs) {
       Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
@@ -651,6 +869,48 @@ class DeployManifestsTest {
       }
     }
     return docs;
+  }
+
+  /** Lists that deploy/ patches, by their strategic-merge keys (as in the Kubernetes API types). */
+  private static final Map<String, String> MERGE_KEYS = Map.of("containers", "name", "initContainers", "name",
+      "volumes", "name", "volumeMounts", "mountPath", "env", "name", "ports", "containerPort");
+
+  /**
+   * Strategic merge as kustomize does it for what deploy/ patches: mappings merge, null deletes,
+   * lists in {@link #MERGE_KEYS} merge item by item (new items first, as kustomize puts them),
+   * other lists and scalars are replaced. {@code $patch} and other directives need kubectl.
+   */
+  @SuppressWarnings("unchecked")
+  private static void strategicMerge(Map<String, Object> target, Map<String, Object> patch, String where) {
+    for (Map.Entry<String, Object> e : patch.entrySet()) {
+      String key = e.getKey();
+      Object value = e.getValue();
+      Object current = target.get(key);
+      assertFalse(key.startsWith("$"), where + ": strategic-merge directive " + key + " needs kubectl");
+      if (value == null) {
+        target.remove(key);
+      } else if (value instanceof Map<?, ?> v && current instanceof Map<?, ?> c) {
+        strategicMerge((Map<String, Object>) c, (Map<String, Object>) v, where);
+      } else if (value instanceof List<?> v && current instanceof List<?> c && MERGE_KEYS.containsKey(key)) {
+        String mergeKey = MERGE_KEYS.get(key);
+        List<Map<String, Object>> merged = new ArrayList<>();
+        List<Map<String, Object>> existing = new ArrayList<>((List<Map<String, Object>>) c);
+        for (Map<String, Object> item : (List<Map<String, Object>>) v) {
+          assertTrue(item.containsKey(mergeKey), where + ": an item of " + key + " without " + mergeKey);
+          Optional<Map<String, Object>> same = existing.stream()
+              .filter(x -> Objects.equals(x.get(mergeKey), item.get(mergeKey))).findFirst();
+          if (same.isPresent()) {
+            strategicMerge(same.get(), item, where);
+          } else {
+            merged.add(item);
+          }
+        }
+        merged.addAll(existing);
+        target.put(key, merged);
+      } else {
+        target.put(key, value);
+      }
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -901,6 +1161,47 @@ class DeployManifestsTest {
       }
     }
     return rules;
+  }
+
+  private record NamespacedRule(PolicyRule rule, String namespace) {}
+
+  /** The rules of the Roles bound to the ServiceAccount, with the namespace each applies in. */
+  private static List<NamespacedRule> namespacedRulesOf(List<HasMetadata> objects, String serviceAccount) {
+    List<NamespacedRule> rules = new ArrayList<>();
+    for (RoleBinding binding : all(objects, RoleBinding.class)) {
+      if (boundTo(binding.getSubjects(), serviceAccount)) {
+        assertEquals("Role", binding.getRoleRef().getKind(), describe(binding) + ": binds a ClusterRole");
+        Role role = all(objects, Role.class).stream()
+            .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName())
+                && Objects.equals(r.getMetadata().getNamespace(), binding.getMetadata().getNamespace()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(describe(binding) + ": binds missing Role " + binding.getRoleRef().getName()));
+        role.getRules().forEach(r -> rules.add(new NamespacedRule(r, role.getMetadata().getNamespace())));
+      }
+    }
+    return rules;
+  }
+
+  /** Whether mooring-controller (its sidecars) may GET this Secret, through any Role or ClusterRole. */
+  private static boolean controllerMayGetSecret(List<HasMetadata> objects, String namespace, String name) {
+    List<PolicyRule> rules = new ArrayList<>(rulesOf(objects, "mooring-controller"));
+    namespacedRulesOf(objects, "mooring-controller").stream().filter(r -> r.namespace().equals(namespace))
+        .forEach(r -> rules.add(r.rule()));
+    return rules.stream().anyMatch(r -> r.getApiGroups().contains("") && r.getResources().contains("secrets")
+        && r.getVerbs().contains("get") && (r.getResourceNames().isEmpty() || r.getResourceNames().contains(name)));
+  }
+
+  private static Optional<Secret> secret(List<HasMetadata> objects, String namespace, String name) {
+    return all(objects, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(name)
+        && Objects.equals(s.getMetadata().getNamespace(), namespace)).findFirst();
+  }
+
+  /** The keys of data and stringData. */
+  private static Set<String> secretKeys(Secret secret) {
+    Set<String> keys = new TreeSet<>();
+    Optional.ofNullable(secret.getData()).ifPresent(d -> keys.addAll(d.keySet()));
+    Optional.ofNullable(secret.getStringData()).ifPresent(d -> keys.addAll(d.keySet()));
+    return keys;
   }
 
   private static boolean boundTo(List<Subject> subjects, String serviceAccount) {

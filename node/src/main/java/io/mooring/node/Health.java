@@ -1,14 +1,19 @@
 package io.mooring.node;
 
-/** How a shared glusterfs client is doing, seen through a path it serves. */
+/** How a FUSE client (glusterfs or ceph-fuse) is doing, seen through a path it serves. */
 record Health(State state, String detail) {
 
   enum State {
     HEALTHY,
-    /** The client runs but the path fails (e.g. no brick reachable); the client reconnects by itself. */
+    /** The client runs but the path fails (e.g. no server reachable); the client reconnects by itself. */
     DISCONNECTED,
     /** The client process is gone: every access fails with ENOTCONN until the mount is replaced. */
     DEAD,
+    /**
+     * The client runs but the cluster has shut it out for good (CephFS: evicted, its address
+     * blocklisted); it never recovers by itself, so it is stopped and replaced like a dead one.
+     */
+    EVICTED,
     /** The path did not answer in time (a hung server or network); remounting would not help. */
     UNRESPONSIVE
   }
@@ -19,15 +24,20 @@ record Health(State state, String detail) {
     return state == State.HEALTHY;
   }
 
-  /** What this means for the backend's volumes, for logs and the volume condition. */
-  String message(String backend) {
-    String client = "the glusterfs client of backend " + backend;
+  /**
+   * What this means for the client's volumes, for logs and the volume condition.
+   *
+   * @param client what the client is, e.g. "the glusterfs client of backend gluster-a"
+   */
+  String message(String client) {
     return switch (state) {
       case HEALTHY -> client + " is connected";
-      case DISCONNECTED -> client + " is running but cannot reach the Gluster volume (" + detail
-          + "); it reconnects by itself once the servers answer";
+      case DISCONNECTED -> client + " is running but cannot reach its servers (" + detail
+          + "); it reconnects by itself once they answer";
       case DEAD -> client + " has exited (" + detail + "); Mooring remounts it and re-binds its volumes";
-      case UNRESPONSIVE -> client + " does not answer (" + detail + "); the Gluster servers may be unreachable";
+      case EVICTED -> client + " is running but the cluster shut it out (" + detail + "); Mooring stops it,"
+          + " mounts a new one and re-binds its volumes";
+      case UNRESPONSIVE -> client + " does not answer (" + detail + "); its servers may be unreachable";
     };
   }
 }

@@ -5,9 +5,13 @@ import io.mooring.mount.MountTable;
 import io.mooring.server.KeyedLocks;
 import io.mooring.server.Metrics;
 import java.time.Duration;
-import java.util.EnumSet;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +20,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks every backend's glusterfs client on a timer (and when an RPC asks for it): heals dead
- * clients and stale binds, releases clients nothing uses any more, and reports each backend's
- * state as the {@code mooring_mounts} gauge.
+ * Checks every FUSE client on a timer (and when an RPC asks for it): heals dead clients and stale
+ * binds, releases clients nothing uses any more, and reports how many clients of each backend are
+ * in each state as the {@code mooring_mounts} gauge (a Gluster backend has one client, a CephFS
+ * backend one per staged volume).
  */
 final class HealthMonitor implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
 
-  private final SharedMounts mounts;
+  private final List<SharedMounts<?>> kinds;
   private final Metrics metrics;
   private final Duration interval;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -33,24 +38,29 @@ final class HealthMonitor implements AutoCloseable {
     return thread;
   });
   private final AtomicBoolean wakePending = new AtomicBoolean();
+  /** Backends reported last time, so that a backend whose clients are all gone goes back to 0. */
+  private final Set<String> reported = new HashSet<>();
 
-  HealthMonitor(SharedMounts mounts, Metrics metrics, Duration interval) {
-    this.mounts = mounts;
+  HealthMonitor(List<SharedMounts<?>> kinds, Metrics metrics, Duration interval) {
+    this.kinds = List.copyOf(kinds);
     this.metrics = metrics;
     this.interval = interval;
   }
 
   /** Logs the clients and binds a previous run of the plugin left, as they are adopted. */
   void logAdopted(MountTable table) {
-    Set<String> backends = mounts.backends();
-    if (backends.isEmpty()) {
-      LOG.info("no glusterfs clients to adopt");
+    int count = 0;
+    for (SharedMounts<?> mounts : kinds) {
+      for (String client : mounts.clients()) {
+        count++;
+        SharedMounts.View view = mounts.view(table, client);
+        LOG.info("adopting {}: {} at {}, {} bind mounts ({} not on the client)", mounts.kind().describe(client),
+            view.client().map(c -> c.source() + " (device " + c.device() + ")").orElse("not mounted"),
+            mounts.path(client), view.binds().size(), view.stale().size());
+      }
     }
-    for (String backend : backends) {
-      SharedMounts.View view = mounts.view(table, backend);
-      LOG.info("adopting backend {}: client {} at {}, {} bind mounts ({} not on the client)", backend,
-          view.client().map(c -> c.source() + " (device " + c.device() + ")").orElse("not mounted"),
-          mounts.path(backend), view.binds().size(), view.stale().size());
+    if (count == 0) {
+      LOG.info("no FUSE clients to adopt");
     }
   }
 
@@ -68,25 +78,37 @@ final class HealthMonitor implements AutoCloseable {
     }
   }
 
-  /** One pass over all backends. */
-  void check() {
-    for (String backend : mounts.backends()) {
-      try (KeyedLocks.Held held = mounts.lock(backend)) {
-        if (mounts.releaseIfUnused(backend)) {
-          LOG.info("released the glusterfs client of backend {}: no volume uses it", backend);
-          report(backend, null);
-        } else {
-          report(backend, mounts.heal(backend).state());
-        }
-      } catch (StorageException e) {
-        if (e.kind() == StorageException.Kind.BUSY) {
-          LOG.debug("backend {} is busy; checking it next time", backend);
-        } else {
-          LOG.warn("backend {}: {}", backend, e.getMessage());
-          report(backend, Health.State.DEAD);
+  /** One pass over all clients. */
+  synchronized void check() {
+    Map<String, Map<Health.State, Integer>> states = new TreeMap<>();
+    Set<String> busy = new HashSet<>();
+    for (SharedMounts<?> mounts : kinds) {
+      for (String client : mounts.clients()) {
+        String backend = mounts.kind().backend(client);
+        Map<Health.State, Integer> counts = states.computeIfAbsent(backend, b -> new EnumMap<>(Health.State.class));
+        try (KeyedLocks.Held held = mounts.lock(client)) {
+          if (mounts.releaseIfUnused(client)) {
+            LOG.info("released {}: no volume uses it", mounts.kind().describe(client));
+          } else {
+            counts.merge(mounts.heal(client).state(), 1, Integer::sum);
+          }
+        } catch (StorageException e) {
+          if (e.kind() == StorageException.Kind.BUSY) {
+            LOG.debug("{} is busy; checking it next time", mounts.kind().describe(client));
+            busy.add(backend);
+          } else {
+            LOG.warn("{}: {}", mounts.kind().describe(client), e.getMessage());
+            counts.merge(Health.State.DEAD, 1, Integer::sum);
+          }
         }
       }
     }
+    reported.removeAll(states.keySet());
+    reported.forEach(backend -> report(backend, Map.of()));
+    reported.clear();
+    reported.addAll(states.keySet());
+    states.keySet().removeAll(busy); // keeps the last figures of a backend an RPC holds
+    states.forEach(this::report);
   }
 
   private void checkQuietly() {
@@ -98,10 +120,12 @@ final class HealthMonitor implements AutoCloseable {
     }
   }
 
-  /** One gauge per state, 1 for the current one; all 0 once the client is released. */
-  private void report(String backend, Health.State current) {
-    for (Health.State state : EnumSet.allOf(Health.State.class)) {
-      metrics.mountState(backend, state.name().toLowerCase(Locale.ROOT), state == current ? 1 : 0);
+  /**
+   * One gauge per state: how many of the backend's clients are in it; all 0 once they are released.
+   */
+  private void report(String backend, Map<Health.State, Integer> counts) {
+    for (Health.State state : Health.State.values()) {
+      metrics.mountState(backend, state.name().toLowerCase(Locale.ROOT), counts.getOrDefault(state, 0));
     }
   }
 

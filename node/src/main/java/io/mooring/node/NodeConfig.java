@@ -7,8 +7,10 @@ import java.time.Duration;
  * Settings of the node plugin.
  *
  * @param nodeId this node's ID, reported by NodeGetInfo
- * @param stateDir where the shared FUSE mounts live ({@code <stateDir>/mounts/<backend>}); must be
- *     inside the kubelet's rshared directory so that re-mounts propagate to running pods
+ * @param stateDir where the FUSE clients live ({@code <stateDir>/mounts/<backend>} for Gluster,
+ *     {@code <stateDir>/cephfs/<backend>/<volume>/mnt} for CephFS) and the CephFS keys they need
+ *     ({@code <stateDir>/keys}, root only); must be inside the kubelet's rshared directory so that
+ *     re-mounts propagate to running pods
  * @param healthInterval how often the shared mounts are checked and healed
  */
 public record NodeConfig(String nodeId, Path stateDir, Duration healthInterval) {

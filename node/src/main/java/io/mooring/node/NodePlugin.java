@@ -12,7 +12,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The node plugin: the CSI Node service and the monitor that keeps its glusterfs clients alive.
+ * The node plugin: the CSI Node service and the monitor that keeps its FUSE clients (glusterfs and
+ * ceph-fuse) alive.
  * Closing it stops the monitor but leaves every mount in place: the FUSE clients serve running
  * pods and must survive a plugin restart, after which {@link #start} adopts them.
  */
@@ -22,8 +23,8 @@ public final class NodePlugin implements AutoCloseable {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
   /** RPCs on one volume: the kubelet retries an ABORTED call with backoff. */
   private static final Duration VOLUME_LOCK_WAIT = Duration.ofSeconds(10);
-  /** Covers a heal of every mount of a backend, which includes a mount with a 30 s timeout. */
-  private static final Duration BACKEND_LOCK_WAIT = Duration.ofSeconds(60);
+  /** Covers a heal of every mount of a client, which includes a mount with a 30 s timeout. */
+  private static final Duration CLIENT_LOCK_WAIT = Duration.ofSeconds(60);
 
   private final Mounter mounter;
   private final MountProbe probe;
@@ -33,9 +34,13 @@ public final class NodePlugin implements AutoCloseable {
   public NodePlugin(NodeConfig config, Mounter mounter, CommandRunner runner, Metrics metrics) {
     this.mounter = mounter;
     this.probe = new MountProbe(PROBE_TIMEOUT);
-    SharedMounts mounts = new SharedMounts(canonical(config.stateDir()), mounter, probe, BACKEND_LOCK_WAIT);
-    this.monitor = new HealthMonitor(mounts, metrics, config.healthInterval());
-    this.service = new NodeService(config.nodeId(), mounter, mounts, new VolumeStats(runner), monitor::wake,
+    Path stateDir = canonical(config.stateDir());
+    SharedMounts<GlusterClients> gluster = new SharedMounts<>(new GlusterClients(stateDir, mounter), mounter, probe,
+        CLIENT_LOCK_WAIT);
+    SharedMounts<CephClients> ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(runner), mounter::table),
+        mounter, probe, CLIENT_LOCK_WAIT);
+    this.monitor = new HealthMonitor(List.of(gluster, ceph), metrics, config.healthInterval());
+    this.service = new NodeService(config.nodeId(), mounter, gluster, ceph, new VolumeStats(runner), monitor::wake,
         VOLUME_LOCK_WAIT);
   }
 

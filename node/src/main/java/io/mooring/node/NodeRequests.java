@@ -11,7 +11,8 @@ import java.util.Set;
 /** Checks of request fields shared by the Node RPCs; each failure is INVALID_ARGUMENT. */
 final class NodeRequests {
 
-  static final Set<String> FS_TYPES = Set.of("glusterfs", "fuse.glusterfs");
+  /** What a StorageClass may give as fsType: Gluster's and CephFS's names (the controller's too). */
+  static final Set<String> FS_TYPES = Set.of("glusterfs", "fuse.glusterfs", "ceph", "cephfs", "fuse.ceph-fuse");
 
   private NodeRequests() {}
 

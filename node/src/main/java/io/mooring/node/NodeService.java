@@ -37,11 +37,14 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * CSI Node service. NodeStageVolume binds the volume's directory from the backend's shared
- * glusterfs client onto the staging path; NodePublishVolume binds the staging path onto the
- * target. Every RPC reads what exists from the mount table, so all of them are idempotent and a
- * restarted plugin carries on where the last one stopped. NodeExpandVolume is not offered: the
- * controller grows the quota and nothing on the node needs to change.
+ * CSI Node service. NodeStageVolume makes sure the volume's FUSE client is mounted — the backend's
+ * shared glusterfs client, or the volume's own ceph-fuse client ({@link CephClients} says why one
+ * per volume) — and binds the volume's directory on it onto the staging path; NodePublishVolume
+ * binds the staging path onto the target. Every RPC reads what exists from the mount table, so all
+ * of them are idempotent and a restarted plugin carries on where the last one stopped. Only
+ * NodeStageVolume gets the volume_context; the other RPCs find a volume's client from the node's
+ * own records. NodeExpandVolume is not offered: the controller grows the quota and nothing on the
+ * node needs to change.
  */
 final class NodeService extends NodeGrpc.NodeImplBase {
 
@@ -54,9 +57,21 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           .setRpc(NodeServiceCapability.RPC.newBuilder().setType(type)).build())
       .toList();
 
+  /** The client serving a volume: which kind, and its name there. */
+  private record Client(SharedMounts<?> mounts, String name) {
+    KeyedLocks.Held lock() {
+      return mounts.lock(name);
+    }
+
+    String describe() {
+      return mounts.kind().describe(name);
+    }
+  }
+
   private final String nodeId;
   private final Mounter mounter;
-  private final SharedMounts mounts;
+  private final SharedMounts<GlusterClients> gluster;
+  private final SharedMounts<CephClients> ceph;
   private final VolumeStats stats;
   private final Runnable wakeMonitor;
   private final KeyedLocks volumeLocks;
@@ -65,11 +80,12 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * @param wakeMonitor asks the health monitor to heal soon, when an RPC finds a broken mount
    * @param lockWait how long an RPC waits for another one on the same volume before ABORTED
    */
-  NodeService(String nodeId, Mounter mounter, SharedMounts mounts, VolumeStats stats, Runnable wakeMonitor,
-      Duration lockWait) {
+  NodeService(String nodeId, Mounter mounter, SharedMounts<GlusterClients> gluster, SharedMounts<CephClients> ceph,
+      VolumeStats stats, Runnable wakeMonitor, Duration lockWait) {
     this.nodeId = nodeId;
     this.mounter = mounter;
-    this.mounts = mounts;
+    this.gluster = gluster;
+    this.ceph = ceph;
     this.stats = stats;
     this.wakeMonitor = wakeMonitor;
     this.volumeLocks = new KeyedLocks(lockWait);
@@ -81,23 +97,41 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       VolumeId id = NodeRequests.volumeId(req.getVolumeId());
       Path staging = NodePaths.require("staging_target_path", req.getStagingTargetPath());
       NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
+      if (CephVolume.TYPE.equals(req.getVolumeContextMap().get("type"))) {
+        CephVolume volume = CephVolume.of(id, req.getVolumeContextMap());
+        CephUser user = CephUser.fromSecrets(req.getSecretsMap());
+        Client client = new Client(ceph, CephClients.name(id));
+        try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held c = client.lock()) {
+          ceph.kind().prepare(volume, user);
+          ceph.ensure(client.name());
+          // the client mounts just the subvolume: its root is the volume
+          return stage(client, ceph.path(client.name()), "/", staging);
+        }
+      }
       GlusterVolume volume = GlusterVolume.of(id, req.getVolumeContextMap());
-      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held b = mounts.lock(id.backend())) {
-        Path dir = mounts.ensure(volume);
-        MountTable table = mounter.table();
-        Optional<MountEntry> staged = mounts.view(table, id.backend()).bindAt(staging);
-        if (staged.isPresent() && staged.get().root().equals(volume.path())) {
-          return NodeStageVolumeResponse.getDefaultInstance();
-        }
-        if (table.isMountPoint(staging)) {
-          throw new StorageException(StorageException.Kind.ALREADY_EXISTS,
-              "staging_target_path " + staging + " already has another mount; unstage it first");
-        }
-        createDirectories(staging);
-        mounter.bind(dir, staging, false, List.of());
-        return NodeStageVolumeResponse.getDefaultInstance();
+      Client client = new Client(gluster, id.backend());
+      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held c = client.lock()) {
+        gluster.kind().prepare(volume);
+        gluster.ensure(client.name());
+        return stage(client, gluster.kind().directory(volume), volume.path(), staging);
       }
     });
+  }
+
+  /** Binds {@code dir} (whose mountinfo root is {@code root}) onto the staging path, unless it is there. */
+  private NodeStageVolumeResponse stage(Client client, Path dir, String root, Path staging) {
+    MountTable table = mounter.table();
+    Optional<MountEntry> staged = client.mounts().view(table, client.name()).bindAt(staging);
+    if (staged.isPresent() && staged.get().root().equals(root)) {
+      return NodeStageVolumeResponse.getDefaultInstance();
+    }
+    if (table.isMountPoint(staging)) {
+      throw new StorageException(StorageException.Kind.ALREADY_EXISTS,
+          "staging_target_path " + staging + " already has another mount; unstage it first");
+    }
+    createDirectories(staging);
+    mounter.bind(dir, staging, false, List.of());
+    return NodeStageVolumeResponse.getDefaultInstance();
   }
 
   @Override
@@ -105,13 +139,16 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     Rpc.unary(observer, () -> {
       VolumeId id = NodeRequests.volumeId(req.getVolumeId());
       Path staging = NodePaths.require("staging_target_path", req.getStagingTargetPath());
-      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held b = mounts.lock(id.backend())) {
-        // The CO unpublishes first (CSI spec); targets still bound keep their own mounts anyway.
-        if (mounter.table().isMountPoint(staging)) {
-          mounts.unbind(id.backend(), staging);
+      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
+        Client client = locate(id);
+        try (KeyedLocks.Held c = client.lock()) {
+          // The CO unpublishes first (CSI spec); targets still bound keep their own mounts anyway.
+          if (mounter.table().isMountPoint(staging)) {
+            client.mounts().unbind(client.name(), staging);
+          }
+          client.mounts().releaseIfUnused(client.name());
+          return NodeUnstageVolumeResponse.getDefaultInstance();
         }
-        mounts.releaseIfUnused(id.backend());
-        return NodeUnstageVolumeResponse.getDefaultInstance();
       }
     });
   }
@@ -125,28 +162,31 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       List<String> flags = NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
       boolean readOnly = req.getReadonly() || Capabilities.readOnly(req.getVolumeCapability()) || flags.contains("ro");
       List<String> extra = flags.stream().filter(f -> !f.equals("ro")).toList();
-      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held b = mounts.lock(id.backend())) {
-        Health health = mounts.heal(id.backend());
-        if (!health.healthy()) {
-          throw new StorageException(StorageException.Kind.UNAVAILABLE, health.message(id.backend()));
-        }
-        MountTable table = mounter.table();
-        SharedMounts.View view = mounts.view(table, id.backend());
-        MountEntry staged = view.bindAt(staging).orElseThrow(() -> new StorageException(
-            StorageException.Kind.FAILED_PRECONDITION,
-            "staging_target_path " + staging + " is not staged on this node; call NodeStageVolume first"));
-        Optional<MountEntry> published = view.bindAt(target);
-        if (published.isPresent() && published.get().root().equals(staged.root())
-            && published.get().readOnly() == readOnly && published.get().options().containsAll(extra)) {
+      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
+        Client client = locate(id);
+        try (KeyedLocks.Held c = client.lock()) {
+          Health health = client.mounts().heal(client.name());
+          if (!health.healthy()) {
+            throw new StorageException(StorageException.Kind.UNAVAILABLE, health.message(client.describe()));
+          }
+          MountTable table = mounter.table();
+          SharedMounts.View view = client.mounts().view(table, client.name());
+          MountEntry staged = view.bindAt(staging).orElseThrow(() -> new StorageException(
+              StorageException.Kind.FAILED_PRECONDITION,
+              "staging_target_path " + staging + " is not staged on this node; call NodeStageVolume first"));
+          Optional<MountEntry> published = view.bindAt(target);
+          if (published.isPresent() && published.get().root().equals(staged.root())
+              && published.get().readOnly() == readOnly && published.get().options().containsAll(extra)) {
+            return NodePublishVolumeResponse.getDefaultInstance();
+          }
+          if (table.isMountPoint(target)) {
+            throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "target_path " + target
+                + " is already mounted differently (another volume, or other read-only or mount flags)");
+          }
+          createDirectories(target);
+          mounter.bind(staging, target, readOnly, extra);
           return NodePublishVolumeResponse.getDefaultInstance();
         }
-        if (table.isMountPoint(target)) {
-          throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "target_path " + target
-              + " is already mounted differently (another volume, or other read-only or mount flags)");
-        }
-        createDirectories(target);
-        mounter.bind(staging, target, readOnly, extra);
-        return NodePublishVolumeResponse.getDefaultInstance();
       }
     });
   }
@@ -157,19 +197,22 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     Rpc.unary(observer, () -> {
       VolumeId id = NodeRequests.volumeId(req.getVolumeId());
       Path target = NodePaths.require("target_path", req.getTargetPath());
-      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held b = mounts.lock(id.backend())) {
-        if (mounter.table().isMountPoint(target)) {
-          mounts.unbind(id.backend(), target);
+      try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
+        Client client = locate(id);
+        try (KeyedLocks.Held c = client.lock()) {
+          if (mounter.table().isMountPoint(target)) {
+            client.mounts().unbind(client.name(), target);
+          }
+          try {
+            Files.deleteIfExists(target);
+          } catch (DirectoryNotEmptyException e) {
+            throw new StorageException(StorageException.Kind.FAILED_PRECONDITION,
+                "target_path " + target + " is not a mount point but holds files; not deleting it");
+          } catch (IOException e) {
+            throw StorageException.internal("unmounted %s but cannot remove it: %s", target, e.getMessage());
+          }
+          return NodeUnpublishVolumeResponse.getDefaultInstance();
         }
-        try {
-          Files.deleteIfExists(target);
-        } catch (DirectoryNotEmptyException e) {
-          throw new StorageException(StorageException.Kind.FAILED_PRECONDITION,
-              "target_path " + target + " is not a mount point but holds files; not deleting it");
-        } catch (IOException e) {
-          throw StorageException.internal("unmounted %s but cannot remove it: %s", target, e.getMessage());
-        }
-        return NodeUnpublishVolumeResponse.getDefaultInstance();
       }
     });
   }
@@ -180,33 +223,46 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     Rpc.unary(observer, () -> {
       VolumeId id = NodeRequests.volumeId(req.getVolumeId());
       Path path = NodePaths.require("volume_path", req.getVolumePath());
-      // The backend's lock, not the volume's: a heal re-binds mounts one by one, and a look in
+      Client client = locate(id);
+      // The client's lock, not the volume's: a heal re-binds mounts one by one, and a look in
       // between would find nothing mounted, or measure the bare directory.
-      try (KeyedLocks.Held b = mounts.lock(id.backend())) {
-        if (mounts.view(mounter.table(), id.backend()).bindAt(path).isEmpty()) {
+      try (KeyedLocks.Held c = client.lock()) {
+        if (client.mounts().view(mounter.table(), client.name()).bindAt(path).isEmpty()) {
           throw StorageException.notFound("volume_path %s is not a mounted Mooring volume of backend %s",
               path, id.backend());
         }
-        Health health = mounts.health(id.backend(), path);
+        Health health = client.mounts().health(client.name(), path);
         if (health.healthy()) {
           try {
-            return statsResponse(stats.usage(path), health, id);
+            return statsResponse(stats.usage(path), health, client);
           } catch (StorageException e) {
-            health = mounts.health(id.backend(), path); // the client may have died since the probe
+            health = client.mounts().health(client.name(), path); // the client may have died since the probe
             if (health.healthy()) {
               throw e;
             }
           }
         }
         wakeMonitor.run();
-        return statsResponse(VolumeStats.unknown(), health, id);
+        return statsResponse(VolumeStats.unknown(), health, client);
       }
     });
   }
 
-  private static NodeGetVolumeStatsResponse statsResponse(List<VolumeUsage> usage, Health health, VolumeId id) {
+  /**
+   * The client of a volume, for the RPCs that carry no volume_context: its ceph-fuse client if the
+   * node has one on record or mounted, else its backend's glusterfs client (which is also right
+   * for a volume the node has never seen: there is nothing to find, and nothing to undo).
+   */
+  private Client locate(VolumeId id) {
+    if (ceph.kind().has(mounter.table(), id)) {
+      return new Client(ceph, CephClients.name(id));
+    }
+    return new Client(gluster, id.backend());
+  }
+
+  private static NodeGetVolumeStatsResponse statsResponse(List<VolumeUsage> usage, Health health, Client client) {
     return NodeGetVolumeStatsResponse.newBuilder().addAllUsage(usage).setVolumeCondition(VolumeCondition.newBuilder()
-        .setAbnormal(!health.healthy()).setMessage(health.message(id.backend()))).build();
+        .setAbnormal(!health.healthy()).setMessage(health.message(client.describe()))).build();
   }
 
   @Override
@@ -217,7 +273,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   @Override
   public void nodeGetInfo(NodeGetInfoRequest req, StreamObserver<NodeGetInfoResponse> observer) {
-    // max_volumes_per_node 0: no limit, all volumes of a backend share one client.
+    // max_volumes_per_node 0: no limit (a Gluster backend's volumes share one client; CephFS volumes
+    // have one each, which costs memory but is no hard limit).
     Rpc.unary(observer, () -> NodeGetInfoResponse.newBuilder().setNodeId(nodeId).setMaxVolumesPerNode(0).build());
   }
 

@@ -11,7 +11,10 @@ import java.util.List;
 /**
  * Usage of a mounted volume from statfs(2), read with df(1) through the command runner: one call
  * gives bytes and inodes, and the runner's timeout bounds it on a hung mount. With Gluster's
- * {@code features.quota-deem-statfs}, the figures of a volume's directory are its quota's.
+ * {@code features.quota-deem-statfs}, the figures of a volume's directory are its quota's; a
+ * ceph-fuse client reports the quota of the subvolume it mounts. ceph-fuse has no free-inode count
+ * (df shows "-"): then only bytes are reported, rather than an inode figure that would read as
+ * "none left".
  */
 final class VolumeStats {
 
@@ -31,14 +34,20 @@ final class VolumeStats {
       throw StorageException.internal("unexpected df output for %s: %s", path, out);
     }
     long[] n = new long[6];
+    boolean inodes = true;
     try {
       for (int i = 0; i < 6; i++) {
-        n[i] = Long.parseLong(fields[i]);
+        if (i >= 3 && fields[i].equals("-")) {
+          inodes = false;
+        } else {
+          n[i] = Long.parseLong(fields[i]);
+        }
       }
     } catch (NumberFormatException e) {
       throw StorageException.internal("unexpected df output for %s: %s", path, out);
     }
-    return List.of(usage(VolumeUsage.Unit.BYTES, n[0], n[1], n[2]), usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5]));
+    VolumeUsage bytes = usage(VolumeUsage.Unit.BYTES, n[0], n[1], n[2]);
+    return inodes ? List.of(bytes, usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5])) : List.of(bytes);
   }
 
   /**

@@ -76,6 +76,11 @@ final class FakeMounter implements Mounter {
     return MountTable.parse(String.join("\n", lines));
   }
 
+  /** A FUSE client started directly (ceph-fuse), with its own device and the source it was given. */
+  synchronized void addMount(String source, Path mountPoint, String fsType) {
+    add("0:" + nextMinor++, "/", mountPoint, "rw,nosuid,nodev,relatime", fsType, source);
+  }
+
   /** Adds a mount made by someone else, e.g. the root filesystem of a test directory. */
   synchronized void add(String device, String root, Path mountPoint, String options, String fsType, String source) {
     lines.add(nextId++ + " 1 " + device + " " + root + " " + mountPoint + " " + options + " - " + fsType + " "

@@ -28,7 +28,7 @@ class GlusterVolumeTest {
       "'g1,g2:/vol', vol",
       "[fe80::1]:/vol-2, vol-2"})
   void volumeOfAMountSource(String source, String volume) {
-    assertEquals(volume, SharedMounts.volumeOf(source));
+    assertEquals(volume, GlusterClients.volumeOf(source));
   }
 
   @Test

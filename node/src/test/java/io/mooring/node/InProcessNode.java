@@ -9,6 +9,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.CommandResult;
+import io.mooring.exec.CommandRunner;
 import io.mooring.mount.Mounter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,8 @@ final class InProcessNode implements AutoCloseable {
   final Path stateDir;
   final Path kubelet;
   final Mounter mounter;
-  final SharedMounts mounts;
+  final SharedMounts<GlusterClients> mounts;
+  final SharedMounts<CephClients> ceph;
   final AtomicInteger wakes = new AtomicInteger();
   final NodeGrpc.NodeBlockingStub stub;
   private final MountProbe probe = new MountProbe(Duration.ofSeconds(5));
@@ -35,6 +37,11 @@ final class InProcessNode implements AutoCloseable {
   private final ManagedChannel channel;
 
   InProcessNode(Path root, Mounter mounter, Duration lockWait) {
+    this(root, mounter, command -> new CommandResult(0, DF, "", 1), lockWait);
+  }
+
+  /** @param runner runs df and ceph-fuse */
+  InProcessNode(Path root, Mounter mounter, CommandRunner runner, Duration lockWait) {
     try {
       this.stateDir = Files.createDirectories(root.resolve("state")).toRealPath();
       this.kubelet = Files.createDirectories(root.resolve("kubelet")).toRealPath();
@@ -42,9 +49,11 @@ final class InProcessNode implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.mounter = mounter;
-    this.mounts = new SharedMounts(stateDir, mounter, probe, lockWait);
-    VolumeStats stats = new VolumeStats(command -> new CommandResult(0, DF, "", 1));
-    NodeService service = new NodeService("node-1", mounter, mounts, stats, wakes::incrementAndGet, lockWait);
+    this.mounts = new SharedMounts<>(new GlusterClients(stateDir, mounter), mounter, probe, lockWait);
+    this.ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(runner), mounter::table), mounter, probe,
+        lockWait);
+    VolumeStats stats = new VolumeStats(runner);
+    NodeService service = new NodeService("node-1", mounter, mounts, ceph, stats, wakes::incrementAndGet, lockWait);
     String name = InProcessServerBuilder.generateName();
     try {
       this.server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();

@@ -108,7 +108,7 @@ class NodeValidationTest {
         Arguments.of("servers", "g1,-o evil"),
         Arguments.of("volume", "vol/../x"),
         Arguments.of("backend", "gluster-b"),
-        Arguments.of("type", "cephfs"));
+        Arguments.of("type", "nfs"));
   }
 
   @ParameterizedTest(name = "{0} volume_id")

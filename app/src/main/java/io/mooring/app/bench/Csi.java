@@ -1,0 +1,40 @@
+package io.mooring.app.bench;
+
+import csi.v1.Csi.CapacityRange;
+import csi.v1.Csi.CreateVolumeRequest;
+import csi.v1.Csi.VolumeCapability;
+import csi.v1.Csi.VolumeCapability.AccessMode;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** CSI over a unix socket, as the kubelet and the external-provisioner sidecar speak it. */
+final class Csi implements AutoCloseable {
+
+  static final VolumeCapability RWX = VolumeCapability.newBuilder()
+      .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+      .setAccessMode(AccessMode.newBuilder().setMode(AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+      .build();
+
+  /** Two loops: the client side of 100 concurrent calls must not be the bottleneck. */
+  private final EpollEventLoopGroup group = new EpollEventLoopGroup(2);
+
+  ManagedChannel channel(Path socket) {
+    return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+  }
+
+  static CreateVolumeRequest create(String name, long bytes) {
+    return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(RWX)
+        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes)).build();
+  }
+
+  @Override
+  public void close() {
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}

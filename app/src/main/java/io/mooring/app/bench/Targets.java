@@ -1,0 +1,126 @@
+package io.mooring.app.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The performance targets, judged against measured numbers. Pure; see TargetsTest. */
+final class Targets {
+
+  static final double LATENCY_RATIO_MAX = 1.10;
+  static final double THROUGHPUT_RATIO_MIN = 0.9;
+  static final double PUBLISH_P50_MAX_MS = 20;
+  static final double NODE_RSS_IDLE_MAX_MIB = 64;
+  static final double NODE_RSS_AFTER_MAX_MIB = 96;
+  static final double START_TO_PROBE_MAX_MS = 1000;
+  static final int CREATE_CONCURRENCY = 100;
+
+  private Targets() {}
+
+  enum Verdict {
+    MET("met"), NOT_MET("NOT MET"), NOT_MEASURED("not measured");
+
+    final String label;
+
+    Verdict(String label) {
+      this.label = label;
+    }
+
+    static Verdict of(boolean met) {
+      return met ? MET : NOT_MET;
+    }
+  }
+
+  record Target(String name, String goal, String measured, Verdict verdict) {}
+
+  /**
+   * What the targets are judged on; NaN (or a negative count) where a section did not run.
+   *
+   * @param createInFlight CreateVolume calls in flight at once in the zero-errors check
+   * @param createCount CreateVolume calls made in that check
+   * @param createErrors how many of them failed
+   * @param driverP50C1 driver CreateVolume p50 at concurrency 1, ms
+   * @param rawP50C1 raw CLI create p50 at concurrency 1, ms
+   * @param driverRate driver creates/s at the highest concurrency
+   * @param rawRetryRate raw-with-retry creates/s at that concurrency
+   * @param rateConcurrency that concurrency
+   * @param publishP50 NodePublishVolume p50, ms
+   * @param nodeVolumes volumes published at once in the node run
+   * @param fuseClients glusterfs client processes of the node plugin with all of them published
+   * @param nodeRssIdleMiB node plugin RSS right after start (median of the starts)
+   * @param nodeRssAfterMiB node plugin RSS after the node run
+   * @param startToProbeMs median time from spawn to first successful Probe
+   */
+  record Inputs(int createInFlight, int createCount, int createErrors, double driverP50C1, double rawP50C1,
+      double driverRate, double rawRetryRate, int rateConcurrency, double publishP50, int nodeVolumes,
+      int fuseClients, double nodeRssIdleMiB, double nodeRssAfterMiB, double startToProbeMs) {}
+
+  static List<Target> evaluate(Inputs in) {
+    List<Target> out = new ArrayList<>();
+
+    String createName = CREATE_CONCURRENCY + " concurrent CreateVolume (distinct names): zero errors";
+    if (in.createCount() <= 0) {
+      out.add(missing(createName, "0 errors"));
+    } else {
+      String measured = in.createErrors() + " errors in " + in.createCount() + " calls, " + in.createInFlight()
+          + " in flight";
+      boolean enough = in.createInFlight() >= CREATE_CONCURRENCY;
+      out.add(new Target(createName, "0 errors", enough ? measured : measured + " (fewer than "
+          + CREATE_CONCURRENCY + " in flight: not judged)", enough ? Verdict.of(in.createErrors() == 0)
+          : Verdict.NOT_MEASURED));
+    }
+
+    double latency = Stats.ratio(in.driverP50C1(), in.rawP50C1());
+    out.add(judged("driver CreateVolume p50 vs raw CLI, concurrency 1", "<= " + fmt(LATENCY_RATIO_MAX) + " x raw",
+        latency, String.format(Locale.ROOT, "%.2f x (%.1f ms vs %.1f ms)", latency, in.driverP50C1(), in.rawP50C1()),
+        latency <= LATENCY_RATIO_MAX));
+
+    double rate = Stats.ratio(in.driverRate(), in.rawRetryRate());
+    out.add(judged("driver creates/s vs raw-with-retry, concurrency " + in.rateConcurrency(),
+        ">= " + fmt(THROUGHPUT_RATIO_MIN) + " x raw-with-retry", rate,
+        String.format(Locale.ROOT, "%.2f x (%.1f/s vs %.1f/s)", rate, in.driverRate(), in.rawRetryRate()),
+        rate >= THROUGHPUT_RATIO_MIN));
+
+    out.add(judged("NodePublishVolume p50", "<= " + fmt(PUBLISH_P50_MAX_MS) + " ms", in.publishP50(),
+        String.format(Locale.ROOT, "%.1f ms", in.publishP50()), in.publishP50() <= PUBLISH_P50_MAX_MS));
+
+    String fuseName = "published volumes on one Gluster volume: FUSE clients";
+    if (in.fuseClients() < 0 || in.nodeVolumes() <= 0) {
+      out.add(missing(fuseName, "exactly 1"));
+    } else {
+      out.add(new Target(fuseName, "exactly 1", in.fuseClients() + " for " + in.nodeVolumes() + " volumes",
+          Verdict.of(in.fuseClients() == 1)));
+    }
+
+    out.add(judged("node plugin RSS idle", "<= " + fmt(NODE_RSS_IDLE_MAX_MIB) + " MiB", in.nodeRssIdleMiB(),
+        String.format(Locale.ROOT, "%.1f MiB", in.nodeRssIdleMiB()), in.nodeRssIdleMiB() <= NODE_RSS_IDLE_MAX_MIB));
+    out.add(judged("node plugin RSS after the runs", "<= " + fmt(NODE_RSS_AFTER_MAX_MIB) + " MiB",
+        in.nodeRssAfterMiB(), String.format(Locale.ROOT, "%.1f MiB", in.nodeRssAfterMiB()),
+        in.nodeRssAfterMiB() <= NODE_RSS_AFTER_MAX_MIB));
+    out.add(judged("node plugin start to first Probe (median)", "<= " + fmt(START_TO_PROBE_MAX_MS / 1000) + " s",
+        in.startToProbeMs(), String.format(Locale.ROOT, "%.3f s", in.startToProbeMs() / 1000),
+        in.startToProbeMs() <= START_TO_PROBE_MAX_MS));
+    return out;
+  }
+
+  private static Target judged(String name, String goal, double value, String measured, boolean met) {
+    if (Double.isNaN(value)) {
+      return missing(name, goal);
+    }
+    return new Target(name, goal, measured, Verdict.of(met));
+  }
+
+  private static Target missing(String name, String goal) {
+    return new Target(name, goal, "-", Verdict.NOT_MEASURED);
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  static Table table(List<Target> targets) {
+    Table t = new Table("targets", "Targets", "target", "goal", "measured", "verdict");
+    targets.forEach(x -> t.row(x.name(), x.goal(), x.measured(), x.verdict().label));
+    return t;
+  }
+}

@@ -1,0 +1,66 @@
+package io.mooring.app.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BenchOptionsTest {
+
+  private static BenchOptions parse(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o", "--gluster-server",
+        "127.0.0.1", "--gluster-volume", "v"));
+    args.addAll(List.of(extra));
+    return BenchOptions.parse(args.toArray(String[]::new));
+  }
+
+  @Test
+  void defaults() {
+    BenchOptions o = parse();
+    assertEquals(Path.of("/r"), o.root());
+    assertEquals(200, o.n());
+    assertEquals(50, o.nodeVolumes());
+    assertEquals(List.of(1, 10, 100), o.concurrency());
+    assertEquals(3, o.starts());
+    assertFalse(o.quick());
+    assertFalse(o.jvm());
+    assertTrue(o.provisioning());
+    assertFalse(o.strict());
+  }
+
+  @Test
+  void quickIsSmallUnlessToldOtherwise() {
+    assertEquals(20, parse("--quick").n());
+    assertEquals(10, parse("--quick").nodeVolumes());
+    assertEquals(7, parse("--quick", "-n", "7").n());
+    assertEquals(5, parse("--node-volumes", "5", "--quick").nodeVolumes());
+  }
+
+  @Test
+  void flags() {
+    BenchOptions o = parse("--jvm-flags", "--strict", "--no-provisioning", "--concurrency", "2, 4", "--starts", "5");
+    assertTrue(o.jvm());
+    assertTrue(o.strict());
+    assertFalse(o.provisioning());
+    assertEquals(List.of(2, 4), o.concurrency());
+    assertEquals(5, o.starts());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-n 0", "-n x", "--concurrency 1,,2", "--bogus", "-n"})
+  void rejectsBadArguments(String args) {
+    assertThrows(IllegalArgumentException.class, () -> parse(args.split(" ")));
+  }
+
+  @Test
+  void requiresTheFixture() {
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r"));
+  }
+}

@@ -1,0 +1,154 @@
+package io.mooring.node;
+
+import io.mooring.errors.StorageException;
+import io.mooring.exec.Command;
+import io.mooring.exec.CommandFailedException;
+import io.mooring.exec.CommandRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Mounts a CephFS directory with ceph-fuse, run directly (not through mount(8) and its
+ * mount.fuse.ceph helper) so that every option is visible here and in ps:
+ *
+ * <pre>
+ * setsid ceph-fuse --conf=/dev/null --no-mon-config -m MONS --client_fs=FS -r PATH
+ *     -n client.ID --keyring=FILE --client_mount_timeout=15 --admin_socket= --log_file=LOG
+ *     --client_metadata=mooring_client=INSTANCE -o fsname=SOURCE,subtype=ceph-fuse MOUNTPOINT
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code --conf=/dev/null}: nothing from the node's /etc/ceph (which may belong to anything
+ *       else on the host); the monitors come from the volume context.
+ *   <li>{@code --no-mon-config}: without it, a rejected key and unreachable monitors both end in the
+ *       same "failed to fetch mon config" line; with it, ceph-fuse says which ((13) vs (110)). The
+ *       price: {@code ceph config set client ...} on the cluster does not reach these clients.
+ *   <li>{@code --keyring}: the key only ever in a 0600 file ({@link CephKeyrings}); it is also
+ *       registered with the runner for redaction, since ceph-fuse echoes a key it cannot parse.
+ *   <li>{@code --admin_socket=} (empty) turns the admin socket off. Every client needs its own or
+ *       none; the default lands in /var/run/ceph, which a container may not have. Never
+ *       {@code /dev/null}: ceph-fuse unlinks whatever file sits at the socket path and binds a
+ *       socket there.
+ *   <li>{@code --client_mount_timeout}: well below the command timeout (the default is 300 s), so
+ *       that unreachable monitors give ceph-fuse's own error rather than a killed command.
+ *   <li>{@code fsname}: the mount source in mountinfo, otherwise the uninformative
+ *       {@code ceph-fuse} for every client; a unique one per client is how its binds are told from
+ *       other clients' ({@link CephClients}). {@code subtype} keeps the fsType
+ *       {@code fuse.ceph-fuse} (ceph-fuse drops its default when fsname is given).
+ *   <li>{@code --client_metadata}: a random ID of this client instance in its MDS session, by which
+ *       {@link #evict} finds the session once the process is gone.
+ *   <li>the mount point last: {@link MountProbe#clientRunning} finds the process by it.
+ * </ul>
+ *
+ * <p>ceph-fuse forks, and the parent exits once the mount is up or has failed, with the child's
+ * status; the child stays in the session setsid gave it, so it survives the plugin.
+ */
+final class CephFuse {
+
+  /** The FUSE subtype: mountinfo shows {@code fuse.ceph-fuse}. */
+  static final String SUBTYPE = "ceph-fuse";
+  static final int MOUNT_TIMEOUT_SECONDS = 15;
+  /** The session metadata key of {@link #evict}. */
+  static final String INSTANCE_KEY = "mooring_client";
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration EVICT_TIMEOUT = Duration.ofSeconds(20);
+  private static final Pattern FAILED = Pattern.compile("ceph mount failed with \\((\\d+)\\) ([^\\n]*)");
+
+  /** What a mount needs besides the key; none of it secret. */
+  record Mount(List<String> monitors, String fsName, String path, String userId) {
+    Mount {
+      monitors = List.copyOf(monitors);
+    }
+  }
+
+  private final CommandRunner runner;
+
+  CephFuse(CommandRunner runner) {
+    this.runner = runner;
+  }
+
+  static List<String> argv(Mount mount, Path keyring, Path mountPoint, String source, Path logFile,
+      String instance) {
+    return List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
+        "-m", String.join(",", mount.monitors()), "--client_fs=" + mount.fsName(), "-r", mount.path(),
+        "-n", "client." + mount.userId(), "--keyring=" + keyring,
+        "--client_mount_timeout=" + MOUNT_TIMEOUT_SECONDS, "--admin_socket=", "--log_file=" + logFile,
+        "--client_metadata=" + INSTANCE_KEY + "=" + instance,
+        "-o", "fsname=" + source + ",subtype=" + SUBTYPE, mountPoint.toString());
+  }
+
+  /**
+   * Evicts the MDS session of a client instance whose process is gone. Until its session times out
+   * (the file system's {@code session_timeout}, 60 s by default), the MDS keeps the caps a killed
+   * client held, and every client — the replacement, and those on other nodes — waits that long to
+   * create or change anything the dead one had cached (the volume's root directory, at least);
+   * reading goes on. Eviction releases them at once (and blocklists the dead instance's address).
+   * It needs MDS caps {@code allow *}, i.e. an admin key: with a key from {@code ceph fs authorize}
+   * it fails with EACCES and the session times out by itself.
+   *
+   * <p>Runs {@code ceph tell mds.FS:0 client evict client_metadata.mooring_client=INSTANCE} (the
+   * ceph CLI of ceph-common, the same key file): rank 0 is enough, since the blocklisting makes
+   * every rank drop the session. A filter that matches no session is no error.
+   *
+   * @throws StorageException when the command fails
+   */
+  void evict(Mount mount, String key, Path keyring, String instance) {
+    runner.run(Command.of("ceph", "--conf=/dev/null", "-m", String.join(",", mount.monitors()),
+            "-n", "client." + mount.userId(), "--keyring=" + keyring, "--connect-timeout=10",
+            "tell", "mds." + mount.fsName() + ":0", "client", "evict",
+            "client_metadata." + INSTANCE_KEY + "=" + instance)
+        .withTimeout(EVICT_TIMEOUT).withSecrets(Set.of(key)));
+  }
+
+  /**
+   * @param key the key in {@code keyring}, to be masked in anything ceph-fuse prints
+   * @param instance this client instance's ID, for {@link #evict}
+   * @throws StorageException PERMISSION_DENIED when the cluster rejects the key or its caps do not
+   *     cover the path, NOT_FOUND when the path or file system does not exist, UNAVAILABLE when no
+   *     monitor answers
+   */
+  void mount(Mount mount, String key, Path keyring, Path mountPoint, String source, Path logFile,
+      String instance) {
+    Command command = Command.of(argv(mount, keyring, mountPoint, source, logFile, instance))
+        .withTimeout(TIMEOUT).withSecrets(Set.of(key));
+    try {
+      runner.run(command);
+    } catch (CommandFailedException e) {
+      throw failure(mount, e);
+    }
+  }
+
+  /** ceph-fuse's "ceph mount failed with (errno) text" as the error it means. */
+  static StorageException failure(Mount mount, CommandFailedException e) {
+    String user = "client." + mount.userId();
+    String where = "CephFS " + mount.fsName() + " at " + String.join(",", mount.monitors());
+    if (e.result().exitCode() == 127) { // setsid could not execute it
+      return new StorageException(StorageException.Kind.FAILED_PRECONDITION, "ceph-fuse is not installed on this"
+          + " node; the node plugin's image needs the ceph-fuse package (" + e.getMessage() + ")", e);
+    }
+    Matcher m = FAILED.matcher(e.output());
+    if (!m.find()) {
+      return new StorageException(StorageException.Kind.INTERNAL, "ceph-fuse could not mount " + mount.path()
+          + " of " + where + ": " + e.getMessage(), e);
+    }
+    String errno = "(" + m.group(1) + ") " + m.group(2).strip();
+    return switch (Integer.parseInt(m.group(1))) {
+      case 13 -> new StorageException(StorageException.Kind.PERMISSION_DENIED, "the Ceph cluster rejected the key"
+          + " of " + user + " (" + errno + "): check the userID/userKey (or adminID/adminKey) of the node-stage"
+          + " secret against 'ceph auth get " + user + "'", e);
+      case 1 -> new StorageException(StorageException.Kind.PERMISSION_DENIED, user + " may not mount "
+          + mount.path() + " of " + where + " (" + errno + "): its MDS caps do not cover that path; authorise it"
+          + " with 'ceph fs authorize " + mount.fsName() + " " + user + " " + mount.path() + " rw'", e);
+      case 2 -> StorageException.notFound("%s has no %s, or there is no such file system (%s); was the volume"
+          + " deleted?", where, mount.path(), errno);
+      case 110, 111, 113 -> new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
+          + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
+      default -> new StorageException(StorageException.Kind.INTERNAL, "ceph-fuse could not mount " + mount.path()
+          + " of " + where + ": " + errno, e);
+    };
+  }
+}

@@ -1,0 +1,155 @@
+package io.mooring.node;
+
+import io.mooring.errors.StorageException;
+import io.mooring.mount.MountEntry;
+import io.mooring.mount.MountTable;
+import io.mooring.mount.Mounter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The glusterfs FUSE clients: one per Gluster backend, mounted at {@code <stateDir>/mounts/<backend>}
+ * and named by the backend; each volume of the backend is a bind of its directory on that client.
+ *
+ * <p>In mountinfo a bind of a subdirectory shows the same device (major:minor) as its client, fsType
+ * {@code fuse.glusterfs}, source {@code server:/volume} and, as {@code root}, the directory inside
+ * the Gluster volume. So the binds of a backend are the entries on its client's device, and a bind
+ * whose client mount is gone is one of the same Gluster volume on a device that no longer has a root
+ * mount. The only record kept is the full mount source ({@link MountSources}).
+ */
+final class GlusterClients implements ClientKind {
+
+  private static final String FUSE_TYPE = "glusterfs";
+
+  private final Path mountsDir;
+  private final MountSources sources;
+  private final Mounter mounter;
+
+  /** @param stateDir canonical (symbolic links resolved), as mountinfo shows paths */
+  GlusterClients(Path stateDir, Mounter mounter) {
+    this.mountsDir = stateDir.resolve("mounts");
+    this.sources = new MountSources(stateDir.resolve("sources"));
+    this.mounter = mounter;
+  }
+
+  @Override
+  public String describe(String backend) {
+    return "the glusterfs client of backend " + backend;
+  }
+
+  @Override
+  public String backend(String client) {
+    return client;
+  }
+
+  @Override
+  public boolean listOnProbe() {
+    return false;
+  }
+
+  @Override
+  public Path path(String backend) {
+    return mountsDir.resolve(backend);
+  }
+
+  @Override
+  public Set<String> clients(MountTable table) {
+    Set<String> out = table.entries().stream()
+        .filter(e -> e.isFuse(FUSE_TYPE) && mountsDir.equals(e.mountPoint().getParent()))
+        .map(e -> e.mountPoint().getFileName().toString())
+        .collect(Collectors.toCollection(TreeSet::new));
+    out.addAll(sources.backends());
+    return out;
+  }
+
+  @Override
+  public SharedMounts.View view(MountTable table, String backend) {
+    Path path = path(backend);
+    Optional<MountEntry> client = table.at(path).filter(e -> e.isFuse(FUSE_TYPE));
+    Optional<String> volume = client.map(MountEntry::source).or(() -> sources.get(backend))
+        .map(GlusterClients::volumeOf);
+    if (volume.isEmpty()) {
+      return new SharedMounts.View(client, List.of());
+    }
+    Set<String> rootedDevices = table.entries().stream().filter(e -> e.root().equals("/"))
+        .map(MountEntry::device).collect(Collectors.toSet());
+    List<MountEntry> binds = table.entries().stream()
+        .filter(e -> !e.mountPoint().equals(path) && e.isFuse(FUSE_TYPE))
+        .filter(e -> volumeOf(e.source()).equals(volume.get()))
+        .filter(e -> client.map(c -> c.device().equals(e.device())).orElse(false) || !rootedDevices.contains(e.device()))
+        .toList();
+    return new SharedMounts.View(client, binds);
+  }
+
+  /**
+   * Records where the volume's backend is mounted from, unless its client is up already.
+   *
+   * @return the client's name
+   * @throws StorageException FAILED_PRECONDITION when the backend's client serves another Gluster volume
+   */
+  String prepare(GlusterVolume volume) {
+    String backend = volume.backend();
+    Optional<MountEntry> client = view(mounter.table(), backend).client();
+    if (client.isPresent() && !volumeOf(client.get().source()).equals(volume.volume())) {
+      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "backend " + backend
+          + " is mounted from Gluster volume " + volumeOf(client.get().source()) + " on this node, but the"
+          + " volume_context names " + volume.volume() + "; unstage that backend's volumes first");
+    }
+    if (client.isEmpty() || sources.get(backend).isEmpty()) {
+      sources.put(backend, volume.source());
+    }
+    return backend;
+  }
+
+  /**
+   * The volume's directory on its (mounted) client, refusing symbolic links that could lead outside it.
+   *
+   * @throws StorageException NOT_FOUND when the directory does not exist
+   */
+  Path directory(GlusterVolume volume) {
+    Path dir = NodePaths.inside(path(volume.backend()), volume.path());
+    try {
+      if (!dir.toRealPath().equals(dir) || !Files.isDirectory(dir)) {
+        throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume_context path "
+            + volume.path() + " is not a directory on Gluster volume " + volume.volume() + " (links are not followed)");
+      }
+    } catch (NoSuchFileException e) {
+      throw StorageException.notFound("directory %s does not exist on Gluster volume %s; was the volume deleted?",
+          volume.path(), volume.volume());
+    } catch (IOException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          "cannot look up " + volume.path() + " on Gluster volume " + volume.volume() + ": " + e.getMessage(), e);
+    }
+    return dir;
+  }
+
+  @Override
+  public void mount(String backend) {
+    Path path = path(backend);
+    String source = sources.get(backend).orElseThrow(() -> StorageException.internal(
+        "no mount source recorded for backend %s; stage one of its volumes again", backend));
+    try {
+      Files.createDirectories(path);
+    } catch (IOException e) {
+      throw StorageException.internal("cannot create %s: %s", path, e.getMessage());
+    }
+    mounter.mount(source, path, FUSE_TYPE, List.of());
+  }
+
+  @Override
+  public void forget(String backend) {
+    sources.remove(backend);
+  }
+
+  /** The Gluster volume in a mount source: {@code server[,server...]:/volume}. */
+  static String volumeOf(String source) {
+    return source.substring(source.lastIndexOf(":/") + 2);
+  }
+}
