@@ -1,6 +1,7 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
+import io.mooring.exec.HostPorts;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandRunner;
@@ -145,7 +146,15 @@ final class CephFuse {
           + " with 'ceph fs authorize " + mount.fsName() + " " + user + " " + mount.path() + " rw'", e);
       case 2 -> StorageException.notFound("%s has no %s, or there is no such file system (%s); was the volume"
           + " deleted?", where, mount.path(), errno);
-      case 110, 111, 113 -> new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
+      // Monitors drop a client whose key does not match instead of refusing it: a timeout from
+      // monitors that do take connections means a rejected key.
+      case 110 -> HostPorts.anyAccepts(mount.monitors())
+          ? new StorageException(StorageException.Kind.PERMISSION_DENIED, "the monitors of " + where
+              + " are reachable but did not authenticate " + user + " within " + MOUNT_TIMEOUT_SECONDS
+              + " s: check the userID/userKey (or adminID/adminKey) of the node-stage secret", e)
+          : new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
+              + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
+      case 111, 113 -> new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
           + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
       default -> new StorageException(StorageException.Kind.INTERNAL, "ceph-fuse could not mount " + mount.path()
           + " of " + where + ": " + errno, e);

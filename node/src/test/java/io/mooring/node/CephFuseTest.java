@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CephFuseTest {
 
   private static final String KEY = CephVolumeTest.KEY;
-  private static final CephFuse.Mount MOUNT = new CephFuse.Mount(List.of("10.0.0.1:6789", "10.0.0.2:6789"),
+  private static final CephFuse.Mount MOUNT = new CephFuse.Mount(List.of("127.0.0.1:9", "127.0.0.2:9"),
       "cephfs", "/volumes/csi/pvc-1/uuid", "vol1");
 
   @TempDir
@@ -43,7 +43,7 @@ class CephFuseTest {
         "ceph-fuse:/s/cephfs/ceph-a/pvc-1/mnt", Path.of("/s/cephfs/ceph-a/pvc-1/ceph-fuse.log"), "inst-1");
 
     assertEquals(List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
-        "-m", "10.0.0.1:6789,10.0.0.2:6789", "--client_fs=cephfs", "-r", "/volumes/csi/pvc-1/uuid",
+        "-m", "127.0.0.1:9,127.0.0.2:9", "--client_fs=cephfs", "-r", "/volumes/csi/pvc-1/uuid",
         "-n", "client.vol1", "--keyring=/s/keys/ceph-a.pvc-1.keyring", "--client_mount_timeout=15",
         "--admin_socket=", "--log_file=/s/cephfs/ceph-a/pvc-1/ceph-fuse.log", "--client_metadata=mooring_client=inst-1",
         "-o", "fsname=ceph-fuse:/s/cephfs/ceph-a/pvc-1/mnt,subtype=ceph-fuse", "/s/cephfs/ceph-a/pvc-1/mnt"),
@@ -60,7 +60,7 @@ class CephFuseTest {
       return new CommandResult(0, "", "", 1);
     }).evict(MOUNT, KEY, Path.of("/s/keys/k.keyring"), "inst-0");
 
-    assertEquals(List.of("ceph", "--conf=/dev/null", "-m", "10.0.0.1:6789,10.0.0.2:6789", "-n", "client.vol1",
+    assertEquals(List.of("ceph", "--conf=/dev/null", "-m", "127.0.0.1:9,127.0.0.2:9", "-n", "client.vol1",
         "--keyring=/s/keys/k.keyring", "--connect-timeout=10", "tell", "mds.cephfs:0", "client", "evict",
         "client_metadata.mooring_client=inst-0"), ran.get(0).argv());
     assertTrue(ran.get(0).secrets().contains(KEY));
@@ -78,7 +78,7 @@ class CephFuseTest {
             StorageException.Kind.NOT_FOUND, "has no /volumes/csi/pvc-1/uuid"),
         Arguments.of("client.0 authentication failed: (110) Connection timed out\n"
             + "ceph-fuse[7]: ceph mount failed with (110) Connection timed out", StorageException.Kind.UNAVAILABLE,
-            "no Ceph monitor of CephFS cephfs at 10.0.0.1:6789,10.0.0.2:6789 answered"),
+            "no Ceph monitor of CephFS cephfs at 127.0.0.1:9,127.0.0.2:9 answered"),
         Arguments.of("ceph-fuse[7]: ceph mount failed with (5) Input/output error", StorageException.Kind.INTERNAL,
             "(5) Input/output error"),
         Arguments.of("fuse: bad mount point", StorageException.Kind.INTERNAL, "fuse: bad mount point"));

@@ -25,7 +25,7 @@ class CephVolumeTest {
   private static final VolumeId ID = VolumeId.parse("v1:ceph-a:pvc-1");
 
   static Map<String, String> context() {
-    return Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "10.0.0.1:6789, mon2.example:3300",
+    return Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "127.0.0.1:9, mon2.example:3300",
         "fsName", "cephfs", "subvolumeGroup", "csi", "subvolume", "pvc-1",
         "path", "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", "mounter", "");
   }
@@ -34,7 +34,7 @@ class CephVolumeTest {
   void readsTheControllersVolumeContext() {
     CephVolume volume = CephVolume.of(ID, context());
 
-    assertEquals(new CephVolume("ceph-a", "pvc-1", List.of("10.0.0.1:6789", "mon2.example:3300"), "cephfs",
+    assertEquals(new CephVolume("ceph-a", "pvc-1", List.of("127.0.0.1:9", "mon2.example:3300"), "cephfs",
         "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", ""), volume);
   }
 

@@ -15,11 +15,11 @@ class GlusterVolumeTest {
   @Test
   void readsTheControllersVolumeContext() {
     GlusterVolume volume = GlusterVolume.of(VolumeId.parse("v1:gluster-a:pvc-1"),
-        Map.of("backend", "gluster-a", "type", "glusterfs", "servers", "g1.example, 10.0.0.2", "volume", "shared",
+        Map.of("backend", "gluster-a", "type", "glusterfs", "servers", "g1.example, 127.0.0.2", "volume", "shared",
             "path", "/mooring/pvc-1"));
 
-    assertEquals(new GlusterVolume("gluster-a", List.of("g1.example", "10.0.0.2"), "shared", "/mooring/pvc-1"), volume);
-    assertEquals("g1.example,10.0.0.2:/shared", volume.source());
+    assertEquals(new GlusterVolume("gluster-a", List.of("g1.example", "127.0.0.2"), "shared", "/mooring/pvc-1"), volume);
+    assertEquals("g1.example,127.0.0.2:/shared", volume.source());
   }
 
   @ParameterizedTest

@@ -306,7 +306,7 @@ class NodeCephTest {
   }
 
   private static Map<String, String> context(String dir) {
-    return Map.of("backend", BACKEND, "type", "cephfs", "monitors", "10.0.0.1:6789", "fsName", "cephfs",
+    return Map.of("backend", BACKEND, "type", "cephfs", "monitors", "127.0.0.1:9", "fsName", "cephfs",
         "subvolumeGroup", "csi", "subvolume", dir, "path", path(dir), "mounter", "");
   }
 

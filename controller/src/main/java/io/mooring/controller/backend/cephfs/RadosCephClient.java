@@ -153,7 +153,7 @@ final class RadosCephClient implements CephClient {
       set(handle, "client_mount_timeout", Integer.toString(CONNECT_TIMEOUT_SECONDS), credentials);
       set(handle, "rados_mon_op_timeout", Integer.toString(COMMAND_TIMEOUT_SECONDS), credentials);
       int connected = lib.rados_connect(handle);
-      if (connected == -CephError.ETIMEDOUT && anyMonitorListens()) {
+      if (connected == -CephError.ETIMEDOUT && io.mooring.exec.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
         // Monitors drop a client whose key does not match rather than refuse it: librados only
         // sees a timeout. A monitor that takes connections makes a bad key the likely cause.
         throw new StorageException(StorageException.Kind.PERMISSION_DENIED, "the monitors " + monitors
@@ -166,24 +166,6 @@ final class RadosCephClient implements CephClient {
       lib.rados_shutdown(handle);
       throw e;
     }
-  }
-
-  /** Whether any monitor address accepts a TCP connection. */
-  private boolean anyMonitorListens() {
-    for (String address : monitors.split(",")) {
-      int colon = address.lastIndexOf(':');
-      if (colon <= 0) {
-        continue;
-      }
-      try (java.net.Socket socket = new java.net.Socket()) {
-        socket.connect(new java.net.InetSocketAddress(address.substring(0, colon),
-            Integer.parseInt(address.substring(colon + 1))), 1000);
-        return true;
-      } catch (java.io.IOException | NumberFormatException e) {
-        // try the next one
-      }
-    }
-    return false;
   }
 
   private void set(Pointer handle, String option, String value, CephCredentials credentials) {

@@ -76,7 +76,7 @@ class CephfsBackendTest {
   }
 
   CephfsBackend backend(String adminSecretDir) {
-    return new CephfsBackend(new CephConfig("ceph-a", List.of("10.0.0.1:6789", "10.0.0.2"), "cephfs", GROUP, "fuse",
+    return new CephfsBackend(new CephConfig("ceph-a", List.of("127.0.0.1:9", "127.0.0.2"), "cephfs", GROUP, "fuse",
         "", "", adminSecretDir), ceph, clock);
   }
 
@@ -93,7 +93,7 @@ class CephfsBackendTest {
     assertEquals("admin", ceph.credentials.get(ceph.credentials.size() - 1).id());
 
     Map<String, String> ctx = backend.volumeContext(DIR);
-    assertEquals(Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "10.0.0.1:6789,10.0.0.2",
+    assertEquals(Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "127.0.0.1:9,127.0.0.2",
         "fsName", "cephfs", "subvolumeGroup", GROUP, "subvolume", DIR, "path", s.path, "mounter", "fuse"), ctx);
   }
 

@@ -48,11 +48,11 @@ class CliCephClientTest {
         throw new UncheckedIOException(e);
       }
       return new CommandResult(0, "[{\"name\":\"a\"}]\n", "", 1);
-    }, List.of("10.0.0.1:6789", "10.0.0.2"), new Keyrings(tmp));
+    }, List.of("127.0.0.1:9", "127.0.0.2"), new Keyrings(tmp));
 
     assertEquals("[{\"name\":\"a\"}]\n", client.run(LS, ADMIN));
     Command command = seen.get(0);
-    assertEquals(List.of("ceph", "--conf=/dev/null", "--mon-host=10.0.0.1:6789,10.0.0.2", "--name=client.admin"),
+    assertEquals(List.of("ceph", "--conf=/dev/null", "--mon-host=127.0.0.1:9,127.0.0.2", "--name=client.admin"),
         command.argv().subList(0, 4));
     assertEquals(List.of("--connect-timeout=15", "--format=json", "fs", "subvolume", "ls", "--vol_name=cephfs",
         "--group_name=csi"), command.argv().subList(5, command.argv().size()));

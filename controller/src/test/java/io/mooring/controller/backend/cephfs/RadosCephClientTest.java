@@ -122,7 +122,7 @@ class RadosCephClientTest {
   }
 
   final FakeLibrados lib = new FakeLibrados();
-  final RadosCephClient client = new RadosCephClient(lib, List.of("10.0.0.1:6789", "10.0.0.2"));
+  final RadosCephClient client = new RadosCephClient(lib, List.of("127.0.0.1:9", "127.0.0.2"));
 
   @Test
   void oneConnectionPerCredentialsConfiguredInMemory() {
@@ -132,7 +132,7 @@ class RadosCephClientTest {
     client.run(CephCommand.mon("df"), ADMIN);
     assertEquals(1, lib.conf.size(), "one connection for one user");
     Map<String, String> conf = lib.conf.get(1L);
-    assertEquals("10.0.0.1:6789,10.0.0.2", conf.get("mon_host"));
+    assertEquals("127.0.0.1:9,127.0.0.2", conf.get("mon_host"));
     assertEquals(ADMIN.key(), conf.get("key"));
     assertEquals("", conf.get("keyring"));
     assertEquals("", conf.get("admin_socket"));
