@@ -149,9 +149,10 @@ final class CephFuse {
       // Monitors drop a client whose key does not match instead of refusing it: a timeout from
       // monitors that do take connections means a rejected key.
       case 110 -> HostPorts.anyAccepts(mount.monitors())
-          ? new StorageException(StorageException.Kind.PERMISSION_DENIED, "the monitors of " + where
-              + " are reachable but did not authenticate " + user + " within " + MOUNT_TIMEOUT_SECONDS
-              + " s: check the userID/userKey (or adminID/adminKey) of the node-stage secret", e)
+          ? new StorageException(StorageException.Kind.PERMISSION_DENIED, "the Ceph cluster rejected the key of "
+              + user + " (the monitors of " + where + " are reachable but did not authenticate it within "
+              + MOUNT_TIMEOUT_SECONDS + " s): check the userID/userKey (or adminID/adminKey) of the node-stage"
+              + " secret", e)
           : new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
               + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
       case 111, 113 -> new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
