@@ -66,6 +66,16 @@ final class CephFuse {
     }
   }
 
+  /**
+   * The key is good but its MDS caps do not reach the path: a key made for one subvolume, asked to
+   * mount the whole group ({@link CephClients#sharedClient}).
+   */
+  static final class PathNotAllowed extends StorageException {
+    PathNotAllowed(String message, Throwable cause) {
+      super(Kind.PERMISSION_DENIED, message, cause);
+    }
+  }
+
   private final CommandRunner runner;
 
   CephFuse(CommandRunner runner) {
@@ -141,9 +151,9 @@ final class CephFuse {
       case 13 -> new StorageException(StorageException.Kind.PERMISSION_DENIED, "the Ceph cluster rejected the key"
           + " of " + user + " (" + errno + "): check the userID/userKey (or adminID/adminKey) of the node-stage"
           + " secret against 'ceph auth get " + user + "'", e);
-      case 1 -> new StorageException(StorageException.Kind.PERMISSION_DENIED, user + " may not mount "
-          + mount.path() + " of " + where + " (" + errno + "): its MDS caps do not cover that path; authorise it"
-          + " with 'ceph fs authorize " + mount.fsName() + " " + user + " " + mount.path() + " rw'", e);
+      case 1 -> new PathNotAllowed(user + " may not mount " + mount.path() + " of " + where + " (" + errno
+          + "): its MDS caps do not cover that path; authorise it with 'ceph fs authorize " + mount.fsName()
+          + " " + user + " " + mount.path() + " rw'", e);
       case 2 -> StorageException.notFound("%s has no %s, or there is no such file system (%s); was the volume"
           + " deleted?", where, mount.path(), errno);
       // Monitors drop a client whose key does not match instead of refusing it: a timeout from

@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * One kind of FUSE client the node runs — {@link GlusterClients} (one per Gluster backend) or
- * {@link CephClients} (one per CephFS volume) — as {@link SharedMounts} drives it: where a client
+ * {@link CephClients} (one per group and key, or per CephFS volume) — as {@link SharedMounts} drives it: where a client
  * lives, how it and the binds made from it show in mountinfo, how it is mounted again from what
  * was recorded when it was first mounted, and how those records are forgotten.
  */

@@ -6,7 +6,6 @@ import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -109,25 +108,12 @@ final class GlusterClients implements ClientKind {
   }
 
   /**
-   * The volume's directory on its (mounted) client, refusing symbolic links that could lead outside it.
+   * The volume's directory on its (mounted) client.
    *
    * @throws StorageException NOT_FOUND when the directory does not exist
    */
   Path directory(GlusterVolume volume) {
-    Path dir = NodePaths.inside(path(volume.backend()), volume.path());
-    try {
-      if (!dir.toRealPath().equals(dir) || !Files.isDirectory(dir)) {
-        throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume_context path "
-            + volume.path() + " is not a directory on Gluster volume " + volume.volume() + " (links are not followed)");
-      }
-    } catch (NoSuchFileException e) {
-      throw StorageException.notFound("directory %s does not exist on Gluster volume %s; was the volume deleted?",
-          volume.path(), volume.volume());
-    } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE,
-          "cannot look up " + volume.path() + " on Gluster volume " + volume.volume() + ": " + e.getMessage(), e);
-    }
-    return dir;
+    return NodePaths.existingDirectory(path(volume.backend()), volume.path(), "Gluster volume " + volume.volume());
   }
 
   @Override

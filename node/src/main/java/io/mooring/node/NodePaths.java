@@ -4,6 +4,7 @@ import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Checks the kubelet paths of a request and puts them in the form the mount table uses. */
@@ -58,6 +59,30 @@ final class NodePaths {
       throw new StorageException(StorageException.Kind.INTERNAL,
           "cannot resolve " + parent + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The existing directory {@code root} inside a client's {@code mount}, refusing symbolic links that
+   * could lead outside it.
+   *
+   * @param where the file system, for messages, e.g. "Gluster volume vol1"
+   * @throws StorageException NOT_FOUND when it does not exist, FAILED_PRECONDITION when it is no
+   *     directory or reached through a link, UNAVAILABLE when the lookup fails
+   */
+  static Path existingDirectory(Path mount, String root, String where) {
+    Path dir = inside(mount, root);
+    try {
+      if (!dir.toRealPath().equals(dir) || !Files.isDirectory(dir)) {
+        throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume_context path " + root
+            + " is not a directory on " + where + " (links are not followed)");
+      }
+    } catch (NoSuchFileException e) {
+      throw StorageException.notFound("directory %s does not exist on %s; was the volume deleted?", root, where);
+    } catch (IOException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          "cannot look up " + root + " on " + where + ": " + e.getMessage(), e);
+    }
+    return dir;
   }
 
   /** The path of {@code root} (a mountinfo root such as {@code /base/dir}) inside {@code mount}. */

@@ -35,11 +35,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * CSI Node service. NodeStageVolume makes sure the volume's FUSE client is mounted — the backend's
- * shared glusterfs client, or the volume's own ceph-fuse client ({@link CephClients} says why one
- * per volume) — and binds the volume's directory on it onto the staging path; NodePublishVolume
+ * shared glusterfs client, or a ceph-fuse client shared by the volumes of a subvolume group or the
+ * volume's own ({@link CephClients} says which when) — and binds the volume's directory on it onto the staging path; NodePublishVolume
  * binds the staging path onto the target. Every RPC reads what exists from the mount table, so all
  * of them are idempotent and a restarted plugin carries on where the last one stopped. Only
  * NodeStageVolume gets the volume_context; the other RPCs find a volume's client from the node's
@@ -48,6 +50,7 @@ import java.util.stream.Stream;
  */
 final class NodeService extends NodeGrpc.NodeImplBase {
 
+  private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
   private static final List<NodeServiceCapability> CAPABILITIES = Stream.of(
           NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
           NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
@@ -100,12 +103,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       if (CephVolume.TYPE.equals(req.getVolumeContextMap().get("type"))) {
         CephVolume volume = CephVolume.of(id, req.getVolumeContextMap());
         CephUser user = CephUser.fromSecrets(req.getSecretsMap());
-        Client client = new Client(ceph, CephClients.name(id));
-        try (KeyedLocks.Held v = volumeLocks.acquire(id.toString()); KeyedLocks.Held c = client.lock()) {
-          ceph.kind().prepare(volume, user);
-          ceph.ensure(client.name());
-          // the client mounts just the subvolume: its root is the volume
-          return stage(client, ceph.path(client.name()), "/", staging);
+        try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
+          return stageCeph(id, volume, user, staging);
         }
       }
       GlusterVolume volume = GlusterVolume.of(id, req.getVolumeContextMap());
@@ -116,6 +115,54 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         return stage(client, gluster.kind().directory(volume), volume.path(), staging);
       }
     });
+  }
+
+  /**
+   * Stages a CephFS volume on the shared client of its group and key where the key reaches the
+   * group, else on a client of its own ({@link CephClients}). A volume staged before stays on the
+   * client it has.
+   */
+  private NodeStageVolumeResponse stageCeph(VolumeId id, CephVolume volume, CephUser user, Path staging) {
+    CephClients kind = ceph.kind();
+    Optional<String> shared = kind.sharedOf(id).map(CephClients.SharedVolume::client);
+    if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {
+      shared = kind.sharedClient(volume, user);
+    }
+    if (shared.isPresent()) {
+      Client client = new Client(ceph, shared.get());
+      try (KeyedLocks.Held c = client.lock()) {
+        String root = kind.prepareShared(client.name(), volume, user);
+        ceph.ensure(client.name());
+        kind.recordShared(id, new CephClients.SharedVolume(client.name(), root));
+        try {
+          return stage(client, NodePaths.existingDirectory(ceph.path(client.name()), root,
+              "CephFS " + volume.fsName()), root, staging);
+        } catch (RuntimeException e) {
+          if (bindsOf(client, root).isEmpty()) { // leave no idle client behind for a volume that failed
+            kind.forgetShared(id);
+            ceph.releaseIfUnused(client.name());
+          }
+          throw e;
+        }
+      } catch (CephFuse.PathNotAllowed e) {
+        kind.notAllowed(shared.get());
+        LOG.info("the key of {} does not reach the subvolume group of volume {}: it gets a ceph-fuse client of"
+            + " its own ({})", user.entity(), id, e.getMessage());
+      }
+    }
+    Client client = new Client(ceph, CephClients.name(id));
+    try (KeyedLocks.Held c = client.lock()) {
+      kind.prepareOwn(volume, user);
+      ceph.ensure(client.name());
+      // the client mounts just the subvolume: its root is the volume
+      return stage(client, ceph.path(client.name()), "/", staging);
+    }
+  }
+
+  /** The binds of the directory with mountinfo root {@code root} on the client. */
+  private List<MountEntry> bindsOf(Client client, String root) {
+    return client.mounts().view(mounter.table(), client.name()).binds().stream()
+        .filter(b -> b.root().equals(root) || b.root().startsWith(root + "/")).toList();
   }
 
   /** Binds {@code dir} (whose mountinfo root is {@code root}) onto the staging path, unless it is there. */
@@ -145,6 +192,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           // The CO unpublishes first (CSI spec); targets still bound keep their own mounts anyway.
           if (mounter.table().isMountPoint(staging)) {
             client.mounts().unbind(client.name(), staging);
+          }
+          Optional<CephClients.SharedVolume> shared = ceph.kind().sharedOf(id);
+          if (shared.isPresent() && bindsOf(client, shared.get().root()).isEmpty()) {
+            ceph.kind().forgetShared(id);
           }
           client.mounts().releaseIfUnused(client.name());
           return NodeUnstageVolumeResponse.getDefaultInstance();
@@ -234,7 +285,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         Health health = client.mounts().health(client.name(), path);
         if (health.healthy()) {
           try {
-            return statsResponse(stats.usage(path), health, client);
+            List<VolumeUsage> usage = CephClients.isShared(client.name()) ? stats.cephUsage(path) : stats.usage(path);
+            return statsResponse(usage, health, client);
           } catch (StorageException e) {
             health = client.mounts().health(client.name(), path); // the client may have died since the probe
             if (health.healthy()) {
@@ -254,7 +306,11 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * for a volume the node has never seen: there is nothing to find, and nothing to undo).
    */
   private Client locate(VolumeId id) {
-    if (ceph.kind().has(mounter.table(), id)) {
+    Optional<CephClients.SharedVolume> shared = ceph.kind().sharedOf(id);
+    if (shared.isPresent()) {
+      return new Client(ceph, shared.get().client());
+    }
+    if (ceph.kind().hasOwn(mounter.table(), id)) {
       return new Client(ceph, CephClients.name(id));
     }
     return new Client(gluster, id.backend());
@@ -274,7 +330,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   @Override
   public void nodeGetInfo(NodeGetInfoRequest req, StreamObserver<NodeGetInfoResponse> observer) {
     // max_volumes_per_node 0: no limit (a Gluster backend's volumes share one client; CephFS volumes
-    // have one each, which costs memory but is no hard limit).
+    // share one or have one each, which costs memory but is no hard limit).
     Rpc.unary(observer, () -> NodeGetInfoResponse.newBuilder().setNodeId(nodeId).setMaxVolumesPerNode(0).build());
   }
 

@@ -4,9 +4,14 @@ import csi.v1.Csi.VolumeUsage;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Usage of a mounted volume from statfs(2), read with df(1) through the command runner: one call
@@ -19,6 +24,7 @@ import java.util.List;
 final class VolumeStats {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private static final Pattern MAX_BYTES = Pattern.compile("max_bytes=(\\d{1,18})");
 
   private final CommandRunner runner;
 
@@ -48,6 +54,33 @@ final class VolumeStats {
     }
     VolumeUsage bytes = usage(VolumeUsage.Unit.BYTES, n[0], n[1], n[2]);
     return inodes ? List.of(bytes, usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5])) : List.of(bytes);
+  }
+
+  /**
+   * Usage of a CephFS subvolume bound from a client that mounts its whole group, where statfs
+   * reports the file system's figures: the size is the subvolume's quota (the {@code ceph.quota}
+   * attribute, read with getfattr), the usage its directory's size, which CephFS reports as the
+   * recursive byte count of the tree (as the MDS last propagated it: it may trail writes by
+   * seconds). Without a quota the statfs figures are all there is.
+   */
+  List<VolumeUsage> cephUsage(Path path) {
+    String quota = runner.run(Command.of("getfattr", "--absolute-names", "--only-values", "-n", "ceph.quota",
+        path.toString()).withTimeout(TIMEOUT)).stdout();
+    Matcher m = MAX_BYTES.matcher(quota);
+    if (!m.find()) {
+      throw StorageException.internal("unexpected ceph.quota attribute of %s: %s", path, quota.strip());
+    }
+    long total = Long.parseLong(m.group(1));
+    if (total == 0) {
+      return usage(path);
+    }
+    long used;
+    try {
+      used = Files.readAttributes(path, BasicFileAttributes.class).size();
+    } catch (IOException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "cannot stat " + path + ": " + e.getMessage(), e);
+    }
+    return List.of(usage(VolumeUsage.Unit.BYTES, total, used, Math.max(0, total - used)));
   }
 
   /**

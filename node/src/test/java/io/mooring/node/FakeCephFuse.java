@@ -20,11 +20,15 @@ import java.util.regex.Pattern;
 /**
  * A {@link CommandRunner} that plays ceph-fuse on a {@link FakeMounter}: it checks the keyring it is
  * given against the users it knows, and the path against what each user may mount, the way the
- * cluster would, and fails with ceph-fuse's own messages. df answers with {@link InProcessNode#DF}.
+ * cluster would, and fails with ceph-fuse's own messages; a mount shows the directories of the
+ * subvolumes below its path. df answers with {@link InProcessNode#DF}, getfattr with a quota of
+ * {@link #QUOTA}.
  */
 final class FakeCephFuse implements CommandRunner {
 
   private static final Pattern KEY = Pattern.compile("key = (\\S+)");
+  /** Every subvolume's quota, as getfattr shows it. */
+  static final long QUOTA = 20971520;
 
   private final FakeMounter mounter;
   /** key by user id */
@@ -32,6 +36,8 @@ final class FakeCephFuse implements CommandRunner {
   /** path prefix each user may mount; absent: anything */
   private final Map<String, String> caps = new HashMap<>();
   private final List<Command> commands = new ArrayList<>();
+  /** Subvolume paths: a mount of a directory above one shows its directories. */
+  private final List<String> subvolumes = new ArrayList<>();
   /** Users whose keys may evict sessions (MDS caps allow *). */
   private final java.util.Set<String> admins = new java.util.HashSet<>();
   /** The client_metadata.mooring_client values of sessions evicted. */
@@ -42,6 +48,23 @@ final class FakeCephFuse implements CommandRunner {
 
   FakeCephFuse(FakeMounter mounter) {
     this.mounter = mounter;
+    mounter.afterUnmount = FakeCephFuse::emptyMountPoint;
+  }
+
+  /** The directories a mount showed go with it, as they would from a real mount point. */
+  private static void emptyMountPoint(Path mountPoint) {
+    if (!mountPoint.getFileName().toString().equals("mnt")) {
+      return; // a bind: the directories are the client's
+    }
+    try (var files = Files.walk(mountPoint)) {
+      for (Path file : files.sorted(java.util.Comparator.reverseOrder()).filter(f -> !f.equals(mountPoint)).toList()) {
+        Files.delete(file);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // a mount point that went away with a "killed" client
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   void user(String id, String key) {
@@ -58,6 +81,10 @@ final class FakeCephFuse implements CommandRunner {
     caps.put(id, allowedPath);
   }
 
+  synchronized void subvolumes(String... paths) {
+    subvolumes.addAll(List.of(paths));
+  }
+
   synchronized List<Command> commands() {
     return List.copyOf(commands);
   }
@@ -72,6 +99,9 @@ final class FakeCephFuse implements CommandRunner {
     List<String> argv = command.argv();
     if (argv.get(0).equals("df")) {
       return new CommandResult(0, InProcessNode.DF, "", 1);
+    }
+    if (argv.get(0).equals("getfattr")) {
+      return new CommandResult(0, "max_bytes=" + QUOTA + " max_files=0", "", 1);
     }
     if (argv.get(0).equals("ceph")) {
       String user = value(argv, "-n").substring("client.".length());
@@ -115,6 +145,15 @@ final class FakeCephFuse implements CommandRunner {
     }
     if (!Files.isDirectory(mountPoint)) {
       return fail(command, "fuse: bad mount point " + mountPoint);
+    }
+    for (String subvolume : subvolumes) {
+      if (subvolume.startsWith(path + "/")) {
+        try {
+          Files.createDirectories(mountPoint.resolve(subvolume.substring(path.length() + 1)));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
     }
     String source = options.substring("fsname=".length(), options.indexOf(",subtype="));
     mounter.addMount(source, mountPoint, "fuse." + options.substring(options.indexOf(",subtype=") + 9));

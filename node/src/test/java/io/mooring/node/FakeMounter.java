@@ -26,6 +26,8 @@ final class FakeMounter implements Mounter {
   /** When set, bind() waits for it: lets a test hold an RPC in the middle. */
   volatile CountDownLatch bindGate;
   final AtomicInteger waitingAtGate = new AtomicInteger();
+  /** Runs after each unmount with its mount point: what a fake client filled in is emptied again. */
+  volatile java.util.function.Consumer<Path> afterUnmount = target -> { };
 
   @Override
   public synchronized void mount(String source, Path target, String fsType, List<String> options) {
@@ -65,6 +67,7 @@ final class FakeMounter implements Mounter {
     for (int i = lines.size() - 1; i >= 0; i--) {
       if (MountTable.parse(lines.get(i)).entries().get(0).mountPoint().equals(target)) {
         lines.remove(i);
+        afterUnmount.accept(target);
         return;
       }
     }

@@ -182,6 +182,60 @@ class NodeCephIT {
   }
 
   @Test
+  void aKeyForTheGroupMountsItOnceForAllItsVolumesEachWithItsQuota() throws Exception {
+    List<String> dirs = List.of("pvc-g1", "pvc-g2", "pvc-g3");
+    List<String> paths = new ArrayList<>();
+    for (int i = 0; i < dirs.size(); i++) {
+      paths.add(ceph.subvolume(dirs.get(i), (i + 4) * MIB));
+    }
+    String user = "it-group-" + ceph.group;
+    Map<String, String> secrets = user(user, ceph.authorize(user, "/volumes/" + ceph.group));
+    Node node = start("node");
+
+    for (int i = 0; i < dirs.size(); i++) {
+      node.stub().nodeStageVolume(stage(node, dirs.get(i), paths.get(i), secrets));
+      node.stub().nodePublishVolume(publish(node, dirs.get(i), "app", false));
+      Files.writeString(target(node, dirs.get(i), "app").resolve("name"), dirs.get(i));
+    }
+    List<ProcessHandle> clients = cephFuseUnder(testDir);
+    assertEquals(1, clients.size(), "one ceph-fuse for the three volumes");
+    System.out.printf("group key, 3 volumes: 1 ceph-fuse, %s%n", Files.readAllLines(Path.of("/proc",
+        Long.toString(clients.get(0).pid()), "status")).stream().filter(l -> l.startsWith("VmRSS"))
+        .map(l -> l.replaceAll("\\s+", " ")).toList());
+    for (int i = 0; i < dirs.size(); i++) {
+      Path target = target(node, dirs.get(i), "app");
+      try (Stream<Path> files = Files.list(target)) {
+        assertEquals(List.of("name"), files.map(f -> f.getFileName().toString()).toList(), "only its own data");
+      }
+      assertEquals(dirs.get(i), Files.readString(target.resolve("name")));
+      NodeGetVolumeStatsResponse stats = node.stub().nodeGetVolumeStats(stats(dirs.get(i), target));
+      assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
+      assertEquals((i + 4) * MIB, stats.getUsage(0).getTotal(), "the subvolume's quota, not the file system's");
+      assertTrue(stats.getUsage(0).getUsed() < stats.getUsage(0).getTotal());
+    }
+    IOException overQuota = assertThrows(IOException.class, () -> {
+      try (OutputStream out = Files.newOutputStream(target(node, "pvc-g1", "app").resolve("big"))) {
+        byte[] mib = new byte[(int) MIB];
+        for (int i = 0; i < 16; i++) {
+          out.write(mib);
+          out.flush();
+        }
+      }
+    });
+    assertTrue(String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"), overQuota.toString());
+
+    for (String dir : dirs) {
+      node.stub().nodeUnpublishVolume(unpublish(dir, target(node, dir, "app")));
+      node.stub().nodeUnstageVolume(unstage(node, dir));
+      assertEquals(dir.equals("pvc-g3") ? 0 : 1, MountTable.read().under(node.stateDir()).size(),
+          "the client stays while a volume uses it");
+    }
+    assertEquals(List.of(), MountTable.read().under(testDir));
+    assertEquals(List.of(), keyrings(node));
+    assertFalse(Files.exists(node.stateDir().resolve("cephfs").resolve(BACKEND)), "no records left");
+  }
+
+  @Test
   void aPerVolumeKeyMountsItsSubvolumeOnlyAndARejectedKeyIsPermissionDenied() throws Exception {
     String own = ceph.subvolume("pvc-own", 8 * MIB);
     String other = ceph.subvolume("pvc-other", 8 * MIB);
@@ -250,8 +304,8 @@ class NodeCephIT {
       dead = node.stub().nodeGetVolumeStats(stats(dir, target));
     }
     if (dead.getVolumeCondition().getAbnormal()) {
-      assertTrue(dead.getVolumeCondition().getMessage().matches("the ceph-fuse client of volume " + dir
-          + " \\(backend " + BACKEND + "\\) has exited \\(" + target
+      assertTrue(dead.getVolumeCondition().getMessage().matches("the shared ceph-fuse client _group-[0-9a-f]+ of"
+          + " backend " + BACKEND + " has exited \\(" + target
           + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
           dead.getVolumeCondition().getMessage());
       assertEquals(0, dead.getUsage(0).getTotal());
@@ -473,8 +527,16 @@ class NodeCephIT {
         + "/mount");
   }
 
-  private static Path clientPath(Node node, String dir) {
-    return node.stateDir().resolve("cephfs").resolve(BACKEND).resolve(dir).resolve("mnt");
+  /** The mount point of the volume's client: the shared one it is staged on, else its own. */
+  private static Path clientPath(Node node, String dir) throws IOException {
+    Path volume = node.stateDir().resolve("cephfs").resolve(BACKEND).resolve(dir);
+    Path shared = volume.resolve("shared");
+    if (!Files.exists(shared)) {
+      return volume.resolve("mnt");
+    }
+    String client = Files.readAllLines(shared).stream().filter(l -> l.startsWith("client=")).findFirst()
+        .orElseThrow().substring("client=".length());
+    return node.stateDir().resolve("cephfs").resolve(client).resolve("mnt");
   }
 
   private static NodeStageVolumeRequest stage(Node node, String dir, String path, Map<String, String> secrets) {

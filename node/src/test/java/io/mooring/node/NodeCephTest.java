@@ -43,6 +43,7 @@ class NodeCephTest {
   private static final String B = "pvc-b";
   private static final String ADMIN_KEY = CephVolumeTest.KEY;
   private static final String USER_KEY = "AQBbI9FmAAAAABAAr0GvPOQ+LMZsoRsLFXKiZQ==";
+  private static final String USER_KEY_B = "AQCyaQdrD9rgDBAAaNiJQZWMkxXauMKHEjriMg==";
 
   @TempDir
   Path tmp;
@@ -56,6 +57,8 @@ class NodeCephTest {
     cluster = new FakeCephFuse(mounter);
     cluster.admin("admin", ADMIN_KEY);
     cluster.user("vol-a", USER_KEY, path(A));
+    cluster.user("vol-b", USER_KEY_B, path(B));
+    cluster.subvolumes(path(A), path(B));
     node = new InProcessNode(tmp, mounter, cluster, Duration.ofMillis(200));
   }
 
@@ -65,15 +68,16 @@ class NodeCephTest {
   }
 
   @Test
-  void eachVolumeGetsItsOwnClientMountingJustItsSubvolume() {
-    node.stub.nodeStageVolume(stage(A, admin()));
-    node.stub.nodeStageVolume(stage(B, admin()));
+  void aKeyForOneSubvolumeGetsAClientOfItsOwnMountingJustThatSubvolume() {
+    node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
+    node.stub.nodeStageVolume(stage(B, user("vol-b", USER_KEY_B)));
 
-    assertEquals(2, cluster.mounts());
-    List<String> argv = cluster.commands().get(0).argv();
-    assertEquals(path(A), argv.get(argv.indexOf("-r") + 1));
+    List<List<String>> mounts = cluster.commands().stream().map(Command::argv).toList();
+    assertEquals(List.of("/volumes/csi", path(A), "/volumes/csi", path(B)),
+        mounts.stream().map(a -> a.get(a.indexOf("-r") + 1)).toList(), "the group first, refused (EPERM)");
+    List<String> argv = mounts.get(1);
     assertEquals(client(A).toString(), argv.get(argv.size() - 1));
-    assertFalse(String.join(" ", argv).contains(ADMIN_KEY), "the key is never on a command line");
+    assertFalse(mounts.stream().anyMatch(a -> String.join(" ", a).contains(USER_KEY)), "no key on a command line");
     MountEntry clientA = mounter.table().at(client(A)).orElseThrow();
     MountEntry staged = mounter.table().at(staging(A)).orElseThrow();
     assertEquals("fuse.ceph-fuse", staged.fsType());
@@ -81,19 +85,56 @@ class NodeCephTest {
     assertEquals("/", staged.root());
     assertEquals("ceph-fuse:" + client(A), staged.source());
     assertNotEquals(clientA.device(), mounter.table().at(client(B)).orElseThrow().device());
-    assertEquals(List.of("rw------- rwx------", "rw------- rwx------"), cluster.keyringModes,
+    assertEquals(Set.of("rw------- rwx------"), Set.copyOf(cluster.keyringModes),
         "ceph-fuse read a root-only keyring in a root-only directory");
     assertEquals(List.of(), cluster.evicted, "a first mount replaces nothing");
+    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(A).resolve("shared")));
+
+    node.stub.nodeUnstageVolume(unstage(A));
+    node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
+    assertEquals(5, cluster.mounts(), "the refusal is remembered: no second try of the group with that key");
+  }
+
+  @Test
+  void volumesWhoseKeyReachesTheGroupShareOneClient() throws IOException {
+    node.stub.nodeStageVolume(stage(A, admin()));
+    node.stub.nodeStageVolume(stage(B, admin()));
+    node.stub.nodePublishVolume(publish(A, "p1", false));
+
+    assertEquals(1, cluster.mounts());
+    List<String> argv = cluster.commands().get(0).argv();
+    assertEquals("/volumes/csi", argv.get(argv.indexOf("-r") + 1));
+    Path shared = sharedClient();
+    assertEquals(shared.toString(), argv.get(argv.size() - 1));
+    MountEntry client = mounter.table().at(shared).orElseThrow();
+    for (Path bind : List.of(staging(A), node.target(A, "p1"))) {
+      MountEntry entry = mounter.table().at(bind).orElseThrow();
+      assertEquals(client.device(), entry.device());
+      assertEquals(path(A).substring("/volumes/csi".length()), entry.root());
+    }
+    assertEquals(path(B).substring("/volumes/csi".length()), mounter.table().at(staging(B)).orElseThrow().root());
+    assertEquals(FakeCephFuse.QUOTA, node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1"))).getUsage(0)
+        .getTotal(), "the subvolume's quota, not the file system's statfs");
+
+    node.stub.nodeUnpublishVolume(unpublish(A, "p1"));
+    node.stub.nodeUnstageVolume(unstage(A));
+    assertTrue(mounter.table().isMountPoint(shared), "B still uses it");
+    node.stub.nodeUnstageVolume(unstage(B));
+    assertEquals(List.of(), mounter.table().entries());
+    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND)), "no client, key or record left");
+    try (Stream<Path> keys = Files.list(node.stateDir.resolve("keys"))) {
+      assertEquals(List.of(), keys.toList());
+    }
   }
 
   @Test
   void stageAndPublishAreIdempotentAndTheUnstageReleasesClientKeyAndRecords() throws IOException {
     for (int i = 0; i < 2; i++) {
-      node.stub.nodeStageVolume(stage(A, admin()));
+      node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
       node.stub.nodePublishVolume(publish(A, "p1", false));
       node.stub.nodePublishVolume(publish(A, "p2", true));
     }
-    assertEquals(1, cluster.mounts());
+    assertEquals(2, cluster.mounts(), "the group, refused, then the subvolume");
     assertEquals(3, mounter.count("bind "));
     assertTrue(mounter.table().at(node.target(A, "p2")).orElseThrow().readOnly());
     assertTrue(Files.exists(keyring(A)));
@@ -154,32 +195,39 @@ class NodeCephTest {
   }
 
   @Test
-  void aDeadClientIsReportedThenRemountedWithTheStoredKeyAndItsSessionEvicted() throws IOException {
+  void aDeadSharedClientIsReportedThenRemountedWithTheStoredKeyAndItsSessionEvicted() throws IOException {
     node.stub.nodeStageVolume(stage(A, admin()));
+    node.stub.nodeStageVolume(stage(B, admin()));
     node.stub.nodePublishVolume(publish(A, "p1", true));
-    String deadDevice = mounter.table().at(client(A)).orElseThrow().device();
-    String firstInstance = instance(A);
-    Files.delete(client(A)); // statfs fails and no ceph-fuse serves it: as if it had been killed
+    Path shared = sharedClient();
+    String name = BACKEND + "/" + shared.getParent().getFileName();
+    String deadDevice = mounter.table().at(shared).orElseThrow().device();
+    String firstInstance = Files.readString(shared.resolveSibling("instance")).strip();
+    deleteTree(shared); // statfs fails and no ceph-fuse serves it: as if it had been killed
     Files.delete(node.target(A, "p1"));
 
     NodeGetVolumeStatsResponse stats = node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1")));
     assertTrue(stats.getVolumeCondition().getAbnormal());
-    assertTrue(stats.getVolumeCondition().getMessage().startsWith("the ceph-fuse client of volume pvc-a (backend"
-        + " ceph-a) has exited"), stats.getVolumeCondition().getMessage());
+    assertTrue(stats.getVolumeCondition().getMessage().startsWith("the shared ceph-fuse client "
+        + shared.getParent().getFileName() + " of backend ceph-a has exited"), stats.getVolumeCondition().getMessage());
     assertEquals(1, node.wakes.get());
 
-    try (var held = node.ceph.lock(BACKEND + "/" + A)) { // what the monitor does; no RPC brings a key
-      assertTrue(node.ceph.heal(BACKEND + "/" + A).healthy());
+    try (var held = node.ceph.lock(name)) { // what the monitor does; no RPC brings a key
+      assertTrue(node.ceph.heal(name).healthy());
     }
-    MountEntry client = mounter.table().at(client(A)).orElseThrow();
+    MountEntry client = mounter.table().at(shared).orElseThrow();
     assertNotEquals(deadDevice, client.device());
     MountEntry target = mounter.table().at(node.target(A, "p1")).orElseThrow();
     assertEquals(client.device(), target.device());
     assertTrue(target.readOnly(), "a heal keeps read-only");
-    assertEquals(client.device(), mounter.table().at(staging(A)).orElseThrow().device());
-    assertEquals(2, cluster.mounts());
+    for (String dir : List.of(A, B)) {
+      MountEntry staged = mounter.table().at(staging(dir)).orElseThrow();
+      assertEquals(client.device(), staged.device());
+      assertEquals(path(dir).substring("/volumes/csi".length()), staged.root(), "each volume its own directory");
+    }
+    assertEquals(2, cluster.mounts(), "one remount heals both volumes");
     assertEquals(List.of(firstInstance), cluster.evicted, "the dead instance's MDS session is evicted");
-    assertNotEquals(firstInstance, instance(A));
+    assertNotEquals(firstInstance, Files.readString(shared.resolveSibling("instance")).strip());
   }
 
   @Test
@@ -190,14 +238,14 @@ class NodeCephTest {
     try (var held = node.ceph.lock(BACKEND + "/" + A)) {
       assertTrue(node.ceph.heal(BACKEND + "/" + A).healthy());
     }
-    assertEquals(2, cluster.mounts());
+    assertEquals(3, cluster.mounts(), "the refused group, the subvolume, its remount");
     assertEquals(List.of(), cluster.evicted);
     assertTrue(cluster.commands().stream().map(Command::argv).anyMatch(a -> a.contains("evict")), "it was tried");
   }
 
   @Test
   void statsAndUnpublishFindTheVolumesClientWithoutAVolumeContext() {
-    node.stub.nodeStageVolume(stage(A, admin()));
+    node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
     node.stub.nodePublishVolume(publish(A, "p1", false).toBuilder().clearVolumeContext().build());
 
     NodeGetVolumeStatsResponse stats = node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1")));
@@ -209,8 +257,8 @@ class NodeCephTest {
 
   @Test
   void theMonitorReleasesAClientNoVolumeUsesAndAdoptsTheOthers() throws IOException {
-    node.stub.nodeStageVolume(stage(A, admin()));
-    node.stub.nodeStageVolume(stage(B, admin()));
+    node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
+    node.stub.nodeStageVolume(stage(B, user("vol-b", USER_KEY_B)));
     mounter.unmount(staging(B), false); // B's staging went away behind the plugin's back
 
     Metrics metrics = new Metrics();
@@ -285,8 +333,21 @@ class NodeCephTest {
     }
   }
 
-  private String instance(String dir) throws IOException {
-    return Files.readString(node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(dir).resolve("instance")).strip();
+  /** The mount point of the backend's only shared client. */
+  private Path sharedClient() throws IOException {
+    try (Stream<Path> dirs = Files.list(node.stateDir.resolve("cephfs").resolve(BACKEND))) {
+      List<Path> shared = dirs.filter(d -> d.getFileName().toString().startsWith("_group-")).toList();
+      assertEquals(1, shared.size(), shared.toString());
+      return shared.get(0).resolve("mnt");
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 
   private static String path(String dir) {
