@@ -28,7 +28,6 @@ import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.csi.Capabilities;
 import io.mooring.errors.StorageException;
 import io.mooring.ids.VolumeId;
-import io.mooring.ids.VolumeNames;
 import io.mooring.server.KeyedLocks;
 import io.mooring.server.Rpc;
 import java.util.ArrayList;
@@ -65,9 +64,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> observer) {
     Rpc.unary(observer, () -> {
-      String dir = VolumeNames.dirFor(req.getName());
       CreateParameters params = CreateParameters.parse(req.getParametersMap());
+      String dir = params.dirFor(req.getName());
       Backend backend = backends.choose(params.backend());
+      params.requireSupportedBy(backend);
       Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes()).ifPresent(reason -> {
         throw StorageException.invalid("%s", reason);
       });

@@ -436,6 +436,40 @@ class CephControllerIT {
   }
 
   @Test
+  void cephCsiParametersPickTheBackendNamePrefixAndDataPool() throws Exception {
+    String pool = "cephfs." + fs + ".data-it";
+    if (!ceph("osd", "pool", "ls").lines().toList().contains(pool)) {
+      ceph("osd", "pool", "create", pool, "8");
+      ceph("fs", "add_data_pool", fs, pool);
+    }
+    Map<String, String> params = Map.of("clusterID", "ceph-it", "fsName", fs, "pool", pool,
+        "volumeNamePrefix", "csi-vol-");
+    CreateVolumeResponse created = stub.createVolume(ControllerServiceTest.create("pvc-params", 4 * MIB)
+        .putAllSecrets(secrets).putAllParameters(params).build());
+    String dir = dirOf(created.getVolume().getVolumeId());
+    assertTrue(dir.startsWith("csi-vol-pvc-params-"), dir);
+    Map<String, String> info = new TreeMap<>();
+    Matcher field = Pattern.compile("\"(\\w+)\": \"?([^\",\n]*)").matcher(ceph("fs", "subvolume", "info", fs, dir,
+        "--group_name", group));
+    while (field.find()) {
+      info.put(field.group(1), field.group(2));
+    }
+    assertEquals(pool, info.get("data_pool"), info.toString());
+    assertEquals(created, stub.createVolume(ControllerServiceTest.create("pvc-params", 4 * MIB)
+        .putAllSecrets(secrets).putAllParameters(params).build()), "idempotent with the same parameters");
+
+    Map<String, String> before = state();
+    for (Map<String, String> bad : List.of(Map.of("pool", "no-such-pool"), Map.of("fsName", "otherfs"),
+        Map.of("clusterID", "ceph-it", "backend", "gluster"), Map.of("volumeNamePrefix", "Bad_Prefix"))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.createVolume(
+          ControllerServiceTest.create("pvc-bad-params", 4 * MIB).putAllSecrets(secrets).putAllParameters(bad).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad + ": " + e.getStatus());
+    }
+    assertEquals(before, state(), "nothing made by the refused requests");
+    stub.deleteVolume(delete(created.getVolume().getVolumeId()));
+  }
+
+  @Test
   void hostileInputTouchesNothing() throws Exception {
     String canary = stub.createVolume(create("pvc-canary", 4 * MIB, null)).getVolume().getVolumeId();
     Map<String, String> before = state();

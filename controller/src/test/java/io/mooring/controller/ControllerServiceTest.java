@@ -31,6 +31,7 @@ import io.mooring.server.KeyedLocks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -111,6 +112,23 @@ class ControllerServiceTest {
         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(1000).setLimitBytes(2000)).build())));
     assertEquals(Status.Code.OUT_OF_RANGE, codeOf(() -> stub.createVolume(create("pvc-5", 0)
         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(5000).setLimitBytes(4000)).build())));
+  }
+
+  @Test
+  void cephCsiNamesClusterIdAndVolumeNamePrefixWork() {
+    CreateVolumeResponse r = stub.createVolume(create("pvc-7", 4096).putParameters("clusterID", "gluster-a")
+        .putParameters("volumeNamePrefix", "csi-vol-").build());
+    assertTrue(r.getVolume().getVolumeId().startsWith("v1:gluster-a:csi-vol-pvc-7-"), r.getVolume().getVolumeId());
+    assertEquals(r, stub.createVolume(create("pvc-7", 4096).putParameters("clusterID", "gluster-a")
+        .putParameters("volumeNamePrefix", "csi-vol-").build()));
+
+    for (Map<String, String> bad : List.of(Map.of("clusterID", "other"), Map.of("clusterID", "gluster-a", "backend",
+        "gluster-b"), Map.of("volumeNamePrefix", "-x"), Map.of("volumeNamePrefix", "x".repeat(23)),
+        Map.of("pool", "data"), Map.of("fsName", "cephfs"))) {
+      assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.createVolume(create("pvc-8", 4096)
+          .putAllParameters(bad).build())), bad.toString());
+    }
+    assertEquals(1, backend.volumes.size(), "the refused requests made nothing");
   }
 
   @Test

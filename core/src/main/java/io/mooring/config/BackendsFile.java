@@ -118,6 +118,11 @@ public final class BackendsFile {
         "fuseMountOptions", where);
     String kernelOptions = matching(String.valueOf(entry.getOrDefault("kernelMountOptions", "")), MOUNT_OPTIONS,
         "kernelMountOptions", where);
+    // Refused here rather than at every NodeStageVolume: the node plugin mounts with ceph-fuse only.
+    if (mounter.equals("kernel") || !kernelOptions.isEmpty()) {
+      throw new IllegalArgumentException(where + ": the kernel CephFS client (mounter: kernel, kernelMountOptions)"
+          + " is not supported yet: Mooring mounts CephFS with ceph-fuse; leave mounter out or set it to fuse");
+    }
     Object secretDir = entry.get("adminSecretDir");
     String adminSecretDir = secretDir == null ? "" : matching(String.valueOf(secretDir), BASE_PATH, "adminSecretDir", where);
     return new CephConfig(name, monitors, fsName, group, mounter, fuseOptions, kernelOptions, adminSecretDir);

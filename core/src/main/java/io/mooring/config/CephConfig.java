@@ -6,8 +6,10 @@ import java.util.List;
  * A CephFS backend: volumes are subvolumes of {@code subvolumeGroup} on the file system
  * {@code fsName}, reached through {@code monitors}.
  *
- * @param mounter {@code fuse}, {@code kernel}, or empty to pick kernel when the node's kernel has a
- *     ceph client and ceph-fuse otherwise
+ * @param mounter {@code fuse} or empty (ceph-fuse); the kernel client is refused until the node
+ *     plugin has a mounter for it
+ * @param fuseMountOptions extra ceph-fuse {@code -o} options, comma-separated, or empty
+ * @param kernelMountOptions always empty for now (see {@code mounter})
  * @param adminSecretDir optional directory with files {@code adminID} and {@code adminKey} (a
  *     mounted Kubernetes Secret) for the controller calls whose requests carry no secrets
  *     (ListVolumes, GetCapacity, ControllerGetVolume)

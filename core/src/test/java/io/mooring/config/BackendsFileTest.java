@@ -61,6 +61,8 @@ class BackendsFileTest {
       "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v}\n  - {name: a, type: glusterfs, servers: [h], volume: w}",
       "backends: [",
       "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: nfs}",
+      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: kernel}",
+      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, kernelMountOptions: 'ms_mode=crc'}",
       "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: 'fs x'}",
       "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, fuseMountOptions: 'a b'}",
   })

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A client is named {@code <backend>/<volume dir>} (own) or {@code <backend>/_group-<hash>}
- * (shared; the hash covers file system, group, user and key, so a different key never reuses a
+ * (shared; the hash covers file system, group, mount options, user and key, so a different key never reuses a
  * client, and no volume dir starts with '_') and lives in {@code <stateDir>/cephfs/<name>/}:
  * {@code mnt} (the mount point), {@code client} (what a remount needs: monitors, file system, path,
  * user; no key), {@code instance} (the running ceph-fuse's session ID, see {@link CephFuse#evict})
@@ -196,7 +196,8 @@ final class CephClients implements ClientKind {
    */
   String prepareOwn(CephVolume volume, CephUser user) {
     String client = name(new VolumeId(volume.backend(), volume.dir()));
-    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), volume.path(), user.id()), user);
+    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), volume.path(), user.id(),
+        volume.fuseOptions()), user);
     return client;
   }
 
@@ -211,7 +212,7 @@ final class CephClients implements ClientKind {
       return Optional.empty();
     }
     String client = volume.backend() + "/" + SHARED_PREFIX
-        + fingerprint(volume.fsName(), m.group(1), user.id(), user.key());
+        + fingerprint(volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key());
     return notAllowed.contains(client) ? Optional.empty() : Optional.of(client);
   }
 
@@ -235,7 +236,8 @@ final class CephClients implements ClientKind {
     if (!m.matches()) {
       throw StorageException.internal("%s is no subvolume path", volume.path());
     }
-    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), m.group(1), user.id()), user);
+    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), m.group(1), user.id(),
+        volume.fuseOptions()), user);
     return m.group(2);
   }
 
@@ -421,7 +423,8 @@ final class CephClients implements ClientKind {
     if (monitors == null || fsName == null || path == null || user == null) {
       throw StorageException.internal("%s is damaged; unstage and stage the volume again", file);
     }
-    return Optional.of(new CephFuse.Mount(Arrays.asList(monitors.split(",")), fsName, path, user));
+    return Optional.of(new CephFuse.Mount(Arrays.asList(monitors.split(",")), fsName, path, user,
+        p.getProperty("options", "")));
   }
 
   /** Validated values only (no '=', newline or backslash), so plain lines are valid properties. */
@@ -432,7 +435,8 @@ final class CephClients implements ClientKind {
         + "monitors=" + String.join(",", mount.monitors()) + "\n"
         + "fsName=" + mount.fsName() + "\n"
         + "path=" + mount.path() + "\n"
-        + "user=" + mount.userId() + "\n";
+        + "user=" + mount.userId() + "\n"
+        + "options=" + mount.options() + "\n";
     writeAtomically(file, text);
   }
 

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * <pre>
  * setsid ceph-fuse --conf=/dev/null --no-mon-config -m MONS --client_fs=FS -r PATH
  *     -n client.ID --keyring=FILE --client_mount_timeout=15 --admin_socket= --log_file=LOG
- *     --client_metadata=mooring_client=INSTANCE -o fsname=SOURCE,subtype=ceph-fuse MOUNTPOINT
+ *     --client_metadata=mooring_client=INSTANCE -o fsname=SOURCE,subtype=ceph-fuse[,OPTIONS] MOUNTPOINT
  * </pre>
  *
  * <ul>
@@ -59,8 +59,12 @@ final class CephFuse {
   private static final Duration EVICT_TIMEOUT = Duration.ofSeconds(20);
   private static final Pattern FAILED = Pattern.compile("ceph mount failed with \\((\\d+)\\) ([^\\n]*)");
 
-  /** What a mount needs besides the key; none of it secret. */
-  record Mount(List<String> monitors, String fsName, String path, String userId) {
+  /**
+   * What a mount needs besides the key; none of it secret.
+   *
+   * @param options the backend's {@code fuseMountOptions} for {@code -o}, comma-separated, or empty
+   */
+  record Mount(List<String> monitors, String fsName, String path, String userId, String options) {
     Mount {
       monitors = List.copyOf(monitors);
     }
@@ -89,7 +93,8 @@ final class CephFuse {
         "-n", "client." + mount.userId(), "--keyring=" + keyring,
         "--client_mount_timeout=" + MOUNT_TIMEOUT_SECONDS, "--admin_socket=", "--log_file=" + logFile,
         "--client_metadata=" + INSTANCE_KEY + "=" + instance,
-        "-o", "fsname=" + source + ",subtype=" + SUBTYPE, mountPoint.toString());
+        "-o", "fsname=" + source + ",subtype=" + SUBTYPE + (mount.options().isEmpty() ? "" : "," + mount.options()),
+        mountPoint.toString());
   }
 
   /**

@@ -12,9 +12,11 @@ import java.util.regex.Pattern;
  * Where a CephFS volume lives, from the volume_context the controller returned: subvolume
  * {@code path} (from {@code ceph fs subvolume getpath}, e.g. {@code /volumes/csi/pvc-1/<uuid>}) of
  * file system {@code fsName}, reached through {@code monitors}. {@code mounter} is the backend's
- * choice of client: {@code fuse}, {@code kernel}, or empty for "the best this node has".
+ * choice of client: {@code fuse}, {@code kernel}, or empty for "the best this node has";
+ * {@code fuseOptions} its {@code fuseMountOptions} for ceph-fuse's {@code -o}.
  */
-record CephVolume(String backend, String dir, List<String> monitors, String fsName, String path, String mounter) {
+record CephVolume(String backend, String dir, List<String> monitors, String fsName, String path, String mounter,
+    String fuseOptions) {
 
   static final String TYPE = "cephfs";
   static final String FUSE = "fuse";
@@ -24,6 +26,8 @@ record CephVolume(String backend, String dir, List<String> monitors, String fsNa
   private static final Pattern FS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
   /** One or more path elements of safe characters: no empty, control or whitespace elements. */
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.-]+)+");
+  /** ceph-fuse's {@code -o} options, none of which may replace the fsname and subtype Mooring sets. */
+  private static final Pattern FUSE_OPTIONS = Pattern.compile("(?!.*(^|,)(fsname|subtype)=)[A-Za-z0-9_.=,/:-]{0,512}");
 
   CephVolume {
     monitors = List.copyOf(monitors);
@@ -61,7 +65,12 @@ record CephVolume(String backend, String dir, List<String> monitors, String fsNa
       throw StorageException.invalid("volume_context mounter %s is not one of fuse, kernel or empty",
           Untrusted.quote(mounter));
     }
-    return new CephVolume(id.backend(), id.dir(), monitors, fsName, path, mounter);
+    String fuseOptions = context.getOrDefault("fuseMountOptions", "");
+    if (!FUSE_OPTIONS.matcher(fuseOptions).matches()) {
+      throw StorageException.invalid("volume_context fuseMountOptions %s must be comma-separated ceph-fuse -o options"
+          + " (letters, digits, '_.=/:-'), and not set fsname or subtype", Untrusted.quote(fuseOptions));
+    }
+    return new CephVolume(id.backend(), id.dir(), monitors, fsName, path, mounter, fuseOptions);
   }
 
   private static String required(Map<String, String> context, String key) {

@@ -28,7 +28,7 @@ class CephFuseTest {
 
   private static final String KEY = CephVolumeTest.KEY;
   private static final CephFuse.Mount MOUNT = new CephFuse.Mount(List.of("127.0.0.1:9", "127.0.0.2:9"),
-      "cephfs", "/volumes/csi/pvc-1/uuid", "vol1");
+      "cephfs", "/volumes/csi/pvc-1/uuid", "vol1", "");
 
   @TempDir
   Path tmp;

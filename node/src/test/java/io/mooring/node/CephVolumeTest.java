@@ -35,7 +35,10 @@ class CephVolumeTest {
     CephVolume volume = CephVolume.of(ID, context());
 
     assertEquals(new CephVolume("ceph-a", "pvc-1", List.of("127.0.0.1:9", "mon2.example:3300"), "cephfs",
-        "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", ""), volume);
+        "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", "", ""), volume);
+    Map<String, String> withOptions = new HashMap<>(context());
+    withOptions.put("fuseMountOptions", "default_permissions,max_read=131072");
+    assertEquals("default_permissions,max_read=131072", CephVolume.of(ID, withOptions).fuseOptions());
   }
 
   @ParameterizedTest
@@ -65,6 +68,9 @@ class CephVolumeTest {
         Arguments.of("path", "/volumes/x y", "absolute path"),
         Arguments.of("path", "/volumes/x\n", "absolute path"),
         Arguments.of("mounter", "nfs", "not one of fuse, kernel or empty"),
+        Arguments.of("fuseMountOptions", "fsname=other", "not set fsname or subtype"),
+        Arguments.of("fuseMountOptions", "ro,subtype=x", "not set fsname or subtype"),
+        Arguments.of("fuseMountOptions", "a b", "comma-separated"),
         Arguments.of("backend", "ceph-b", "does not match"),
         Arguments.of("type", "glusterfs", "is not cephfs"));
   }

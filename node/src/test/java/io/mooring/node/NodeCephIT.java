@@ -193,12 +193,16 @@ class NodeCephIT {
     Node node = start("node");
 
     for (int i = 0; i < dirs.size(); i++) {
-      node.stub().nodeStageVolume(stage(node, dirs.get(i), paths.get(i), secrets));
+      // the backend's fuseMountOptions reach ceph-fuse's -o
+      node.stub().nodeStageVolume(stage(node, dirs.get(i), paths.get(i), secrets).toBuilder()
+          .putVolumeContext("fuseMountOptions", "default_permissions").build());
       node.stub().nodePublishVolume(publish(node, dirs.get(i), "app", false));
       Files.writeString(target(node, dirs.get(i), "app").resolve("name"), dirs.get(i));
     }
     List<ProcessHandle> clients = cephFuseUnder(testDir);
     assertEquals(1, clients.size(), "one ceph-fuse for the three volumes");
+    assertTrue(String.join(" ", clients.get(0).info().arguments().orElseThrow()).contains(",subtype=ceph-fuse,"
+        + "default_permissions "));
     System.out.printf("group key, 3 volumes: 1 ceph-fuse, %s%n", Files.readAllLines(Path.of("/proc",
         Long.toString(clients.get(0).pid()), "status")).stream().filter(l -> l.startsWith("VmRSS"))
         .map(l -> l.replaceAll("\\s+", " ")).toList());

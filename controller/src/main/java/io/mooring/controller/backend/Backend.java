@@ -16,6 +16,18 @@ public interface Backend {
   /** Filesystem types a volume capability may ask for ("" always allowed). */
   Set<String> fsTypes();
 
+  /** StorageClass parameters only this kind of backend understands (e.g. CephFS's {@code pool}). */
+  default Set<String> parameters() {
+    return Set.of();
+  }
+
+  /**
+   * Checks the values of {@link #parameters()} in a CreateVolume request, before anything is done.
+   *
+   * @throws io.mooring.errors.StorageException INVALID_ARGUMENT for a value the backend cannot use
+   */
+  default void checkParameters(Map<String, String> parameters) {}
+
   /** The smallest size the backend can enforce that is at least {@code bytes}. */
   long roundUp(long bytes);
 

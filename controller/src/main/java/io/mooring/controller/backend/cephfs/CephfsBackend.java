@@ -6,6 +6,7 @@ import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
+import io.mooring.errors.Untrusted;
 import io.mooring.exec.CommandRunner;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,6 +49,9 @@ public final class CephfsBackend implements Backend {
   /** The unit statfs reports quotas in (CEPH_BLOCK). */
   static final long QUOTA_BLOCK = 4L << 20;
   private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
+  private static final String FS_NAME_PARAMETER = "fsName";
+  private static final String POOL_PARAMETER = "pool";
+  private static final Pattern POOL = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 
   private final CephConfig config;
   private final CephClient client;
@@ -113,6 +117,31 @@ public final class CephfsBackend implements Backend {
     return read(check(dir), credentials(secrets, "looking up a volume")).map(r -> r.volume(dir));
   }
 
+  /**
+   * {@code fsName} as in ceph-csi, but only to confirm the backend's file system: a volume ID
+   * names its backend, not its file system, so another file system is another backend.
+   * {@code pool}: the data pool of the subvolume's files ({@code pool_layout}), one of the file
+   * system's data pools.
+   */
+  @Override
+  public Set<String> parameters() {
+    return Set.of(FS_NAME_PARAMETER, POOL_PARAMETER);
+  }
+
+  @Override
+  public void checkParameters(Map<String, String> parameters) {
+    String fsName = parameters.getOrDefault(FS_NAME_PARAMETER, config.fsName());
+    if (!fsName.equals(config.fsName())) {
+      throw StorageException.invalid("parameter fsName %s is not the file system of backend %s (%s): declare a"
+          + " backend for that file system in the backends file and name it with the parameter backend",
+          Untrusted.quote(fsName), config.name(), config.fsName());
+    }
+    String pool = parameters.get(POOL_PARAMETER);
+    if (pool != null && !POOL.matcher(pool).matches()) {
+      throw StorageException.invalid("parameter pool %s is not a Ceph pool name", Untrusted.quote(pool));
+    }
+  }
+
   @Override
   public VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
       Map<String, String> secrets) {
@@ -143,7 +172,7 @@ public final class CephfsBackend implements Backend {
       fresh = true;
     }
     try {
-      createSubvolume(dir, capacityBytes, credentials);
+      createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials);
       String path = getpath(dir, credentials);
       SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
       setMetadata(dir, RECORD_KEY, record.encode(), credentials);
@@ -167,17 +196,29 @@ public final class CephfsBackend implements Backend {
     paths.remove(dir);
   }
 
-  private void createSubvolume(String dir, long bytes, CephCredentials credentials) {
+  /** @param pool the data pool, or null for the file system's default */
+  private void createSubvolume(String dir, long bytes, String pool, CephCredentials credentials) {
     CephCommand create = subvolume("fs subvolume create", dir).with("size", bytes);
+    if (pool != null) {
+      create = create.with("pool_layout", pool);
+    }
     try {
-      client.run(create, credentials);
-    } catch (CephError e) {
-      // the group was removed behind our back: make it again, once
-      if (e.errno() != CephError.ENOENT || !groupReady.getAndSet(false)) {
-        throw e;
+      try {
+        client.run(create, credentials);
+      } catch (CephError e) {
+        // the group was removed behind our back: make it again, once
+        if (e.errno() != CephError.ENOENT || !groupReady.getAndSet(false)) {
+          throw e;
+        }
+        ensureGroup(credentials);
+        client.run(create, credentials);
       }
-      ensureGroup(credentials);
-      client.run(create, credentials);
+    } catch (CephError e) {
+      if (pool != null && e.errno() == CephError.EINVAL) {
+        throw StorageException.invalid("parameter pool %s is not a data pool of CephFS %s (ceph fs add_data_pool"
+            + " adds one): %s", pool, config.fsName(), e.getMessage());
+      }
+      throw e;
     }
   }
 
@@ -284,6 +325,9 @@ public final class CephfsBackend implements Backend {
     ctx.put("subvolume", dir);
     ctx.put("path", path);
     ctx.put("mounter", config.mounter());
+    if (!config.fuseMountOptions().isEmpty()) {
+      ctx.put("fuseMountOptions", config.fuseMountOptions());
+    }
     return ctx;
   }
 
