@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Ceph commands over persistent librados connections (through JNA), one per set of credentials:
  * the same JSON the CLI sends, 1-20 ms a call instead of the CLI's ~200 ms. The key stays in
  * memory (librados' {@code key} option): no keyring file, no command line. A connection that
- * fails with a connection-level error is dropped and made again on the next call.
+ * fails with a connection-level error is dropped and made again on the next call. Every librados
+ * call runs on a {@link LibradosThreads} thread.
  */
 final class RadosCephClient implements CephClient {
 
@@ -52,11 +53,17 @@ final class RadosCephClient implements CephClient {
   private final Librados lib;
   private final String monitors;
   private final Map<CephCredentials, Connection> connections = new ConcurrentHashMap<>();
+  private final LibradosThreads threads;
   private volatile boolean closed;
 
   RadosCephClient(Librados lib, List<String> monitors) {
+    this(lib, monitors, new LibradosThreads());
+  }
+
+  private RadosCephClient(Librados lib, List<String> monitors, LibradosThreads threads) {
     this.lib = lib;
     this.monitors = String.join(",", monitors);
+    this.threads = threads;
   }
 
   /**
@@ -67,17 +74,24 @@ final class RadosCephClient implements CephClient {
   }
 
   static CephClient loadOr(String library, List<String> monitors, CephClient fallback) {
+    LibradosThreads threads = new LibradosThreads();
     try {
-      Librados lib = Native.load(library, Librados.class,
-          Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name()));
-      return new RadosCephClient(lib, monitors);
+      // loading runs libceph-common's static initialisers, as stack-hungry as creating a handle
+      Librados lib = threads.call(() -> Native.load(library, Librados.class,
+          Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
+      return new RadosCephClient(lib, monitors, threads);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+      threads.close();
       return fallback;
     }
   }
 
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
+    return threads.call(() -> runHere(command, credentials));
+  }
+
+  private String runHere(CephCommand command, CephCredentials credentials) {
     for (int attempt = 1; ; attempt++) {
       Connection connection = connection(credentials);
       Reply reply;
@@ -187,11 +201,15 @@ final class RadosCephClient implements CephClient {
 
   @Override
   public void close() {
-    synchronized (this) {
-      closed = true;
-      connections.values().forEach(Connection::close);
-      connections.clear();
-    }
+    threads.call(() -> {
+      synchronized (this) {
+        closed = true;
+        connections.values().forEach(Connection::close);
+        connections.clear();
+      }
+      return null;
+    });
+    threads.close();
   }
 
   private record Reply(int ret, String out, String status) {}

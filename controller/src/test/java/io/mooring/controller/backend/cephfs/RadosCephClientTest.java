@@ -42,9 +42,12 @@ class RadosCephClientTest {
     final Deque<Object[]> replies = new ArrayDeque<>(); // {ret, out, status}
     int freed;
     int allocated;
+    /** Threads librados was called on. */
+    final Set<String> threads = new HashSet<>();
 
     @Override
     public synchronized int rados_create2(PointerByReference cluster, String clusterName, String name, long flags) {
+      threads.add(Thread.currentThread().getName());
       long h = nextHandle++;
       cluster.setValue(new Pointer(h));
       conf.put(h, new HashMap<>());
@@ -84,6 +87,7 @@ class RadosCephClientTest {
     public int rados_mgr_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
         PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
         NativeLongByReference outslen) {
+      threads.add(Thread.currentThread().getName());
       mgr.add(cmd[0]);
       assertEquals(1, cmdlen.intValue());
       return reply(cluster, outbuf, outbuflen, outs, outslen);
@@ -144,6 +148,14 @@ class RadosCephClientTest {
     client.run(LS, OTHER);
     assertEquals(2, lib.conf.size());
     assertEquals("client.prov", lib.names.get(2L));
+  }
+
+  @Test
+  void libradosRunsOnItsOwnBigStackThreadsOnly() {
+    lib.replies.add(new Object[] {0, "[]", ""});
+    client.run(LS, ADMIN);
+    assertFalse(lib.threads.isEmpty());
+    assertTrue(lib.threads.stream().allMatch(t -> t.startsWith(LibradosThreads.NAME)), lib.threads.toString());
   }
 
   @Test
