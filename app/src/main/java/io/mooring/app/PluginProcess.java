@@ -21,6 +21,7 @@ import io.mooring.node.NodePlugin;
 import io.mooring.server.KeyedLocks;
 import io.mooring.server.Metrics;
 import io.mooring.server.PluginServer;
+import io.mooring.server.PrometheusMetrics;
 import io.mooring.server.RpcLogInterceptor;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,10 @@ final class PluginProcess {
   }
 
   static PluginProcess start(Settings settings) throws IOException {
-    Metrics metrics = new Metrics();
+    // Without a metrics address the plugin never builds a registry nor loads the Prometheus client.
+    boolean exported = settings.metricsAddress() != null && !settings.metricsAddress().isEmpty();
+    PrometheusMetrics prometheus = exported ? new PrometheusMetrics() : null;
+    Metrics metrics = exported ? prometheus : Metrics.OFF;
     CommandRunner runner = new ProcessCommandRunner(
         (command, result) -> metrics.command(command.program(), result.exitCode() == 0, result.millis()));
     Mounter mounter = new SystemMounter(runner);
@@ -87,25 +90,23 @@ final class PluginProcess {
         settings.controller(), checks));
 
     PluginServer server = PluginServer.start(settings.endpoint(), services, new RpcLogInterceptor(metrics));
-    Optional<HTTPServer> exporter = metricsServer(settings.metricsAddress(), metrics);
-    exporter.ifPresent(e -> closeables.add(e::close));
+    if (exported) {
+      closeables.add(metricsServer(settings.metricsAddress(), prometheus)::close);
+    }
     LOG.info("mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={}",
         Version.get(), settings.mode(), settings.endpoint(), settings.driverName(),
         settings.node() ? settings.nodeId() : "-", backendNames, settings.stateDir(),
-        settings.metricsAddress() == null ? "off" : settings.metricsAddress());
+        exported ? settings.metricsAddress() : "off");
     PluginProcess process = new PluginProcess(server, closeables);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
     return process;
   }
 
-  private static Optional<HTTPServer> metricsServer(String address, Metrics metrics) throws IOException {
-    if (address == null || address.isEmpty()) {
-      return Optional.empty();
-    }
+  private static HTTPServer metricsServer(String address, PrometheusMetrics metrics) throws IOException {
     int colon = address.lastIndexOf(':');
     String host = colon <= 0 ? "0.0.0.0" : address.substring(0, colon);
     int port = Integer.parseInt(address.substring(colon + 1));
-    return Optional.of(HTTPServer.builder().hostname(host).port(port).registry(metrics.registry()).buildAndStart());
+    return HTTPServer.builder().hostname(host).port(port).registry(metrics.registry()).buildAndStart();
   }
 
   /** SIGTERM: stop accepting, let in-flight RPCs finish (bounded), remove the socket, release. */

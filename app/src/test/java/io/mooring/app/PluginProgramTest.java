@@ -57,6 +57,24 @@ class PluginProgramTest {
     }
   }
 
+  /** What a node plugin loads is what it keeps in metaspace for its whole life. */
+  @Test
+  void aNodeWithoutMetricsLoadsNeitherPrometheusNorAnXmlParser() throws Exception {
+    Path classes = dir.resolve("classes.txt");
+    try (RunningPlugin plugin = RunningPlugin.start(List.of("-Xlog:class+load=info:file=" + classes),
+        dir.resolve("n.sock"), dir.resolve("n.log"), "node", "--node-id", "n1",
+        "--state-dir", dir.resolve("state").toString())) {
+      assertTrue(IdentityGrpc.newBlockingStub(plugin.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
+      String loaded = Files.readString(classes);
+      assertTrue(loaded.contains("] io.mooring.app.LogConfigurator "), "logging is set up in code");
+      for (String unwanted : List.of("io.prometheus.", "com.sun.org.apache.xerces.", "io.fabric8.", "com.sun.jna.",
+          "com.google.gson.")) {
+        assertFalse(loaded.contains("] " + unwanted), unwanted + "* loaded by a node without --metrics-address");
+      }
+    }
+  }
+
   @Test
   void metricsEndpointCountsRpcsInPrometheusTextFormat() throws Exception {
     int port;

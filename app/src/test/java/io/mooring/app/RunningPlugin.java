@@ -30,9 +30,14 @@ final class RunningPlugin implements AutoCloseable {
 
   /** Starts {@code mooring <args>} serving on {@code socket}; returns once the socket answers. */
   static RunningPlugin start(Path socket, Path log, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    return start(List.of(), socket, log, args);
+  }
+
+  /** The same, with these flags for the child JVM. */
+  static RunningPlugin start(List<String> jvmFlags, Path socket, Path log, String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    argv.addAll(jvmFlags);
+    argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of(args));
     argv.addAll(List.of("--endpoint", "unix://" + socket));
     Process process = new ProcessBuilder(argv).redirectErrorStream(true)

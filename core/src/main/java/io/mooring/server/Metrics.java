@@ -1,45 +1,27 @@
 package io.mooring.server;
 
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-
 /**
- * Mooring's Prometheus metrics. Fed only by the RPC interceptor, the command runner and the mount
- * health checker, never sprinkled through the code.
+ * What the RPC interceptor, the command runner and the mount health checker report, never
+ * sprinkled through the code. {@link PrometheusMetrics} keeps it for a scrape; {@link #OFF} is
+ * for a plugin started without a metrics address, so that it never loads the Prometheus client
+ * (about a hundred classes and their metaspace in every node plugin).
  */
-public final class Metrics {
+public interface Metrics {
 
-  private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Counter rpcs = Counter.builder().name("mooring_rpc_requests_total")
-      .help("CSI RPCs served, by method and gRPC code").labelNames("method", "code").register(registry);
-  private final Histogram rpcSeconds = Histogram.builder().name("mooring_rpc_duration_seconds")
-      .help("CSI RPC latency").labelNames("method", "code").register(registry);
-  private final Histogram commandSeconds = Histogram.builder().name("mooring_backend_command_duration_seconds")
-      .help("Latency of backend commands (gluster, mount, ...)").labelNames("program").register(registry);
-  private final Counter commandErrors = Counter.builder().name("mooring_backend_command_errors_total")
-      .help("Backend commands that failed or timed out").labelNames("program").register(registry);
-  private final Gauge mounts = Gauge.builder().name("mooring_mounts")
-      .help("Shared FUSE mounts by health state").labelNames("backend", "state").register(registry);
+  Metrics OFF = new Metrics() {
+    @Override
+    public void rpc(String method, String code, long millis) {}
 
-  public PrometheusRegistry registry() {
-    return registry;
-  }
+    @Override
+    public void command(String program, boolean ok, long millis) {}
 
-  public void rpc(String method, String code, long millis) {
-    rpcs.labelValues(method, code).inc();
-    rpcSeconds.labelValues(method, code).observe(millis / 1000.0);
-  }
+    @Override
+    public void mountState(String backend, String state, int count) {}
+  };
 
-  public void command(String program, boolean ok, long millis) {
-    commandSeconds.labelValues(program).observe(millis / 1000.0);
-    if (!ok) {
-      commandErrors.labelValues(program).inc();
-    }
-  }
+  void rpc(String method, String code, long millis);
 
-  public void mountState(String backend, String state, int count) {
-    mounts.labelValues(backend, state).set(count);
-  }
+  void command(String program, boolean ok, long millis);
+
+  void mountState(String backend, String state, int count);
 }

@@ -40,7 +40,9 @@ public final class PluginServer {
     if (endpoint instanceof Endpoint.Unix unix) {
       Files.createDirectories(unix.path().toAbsolutePath().getParent());
       Files.deleteIfExists(unix.path());
-      loops = new EpollEventLoopGroup(2);
+      // One loop: it only moves bytes for a handful of local clients (the kubelet, the sidecars);
+      // the RPCs themselves run on grpc's executor. Each further loop is an idle thread.
+      loops = new EpollEventLoopGroup(1);
       builder = NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
           .channelType(EpollServerDomainSocketChannel.class)
           .bossEventLoopGroup(loops)

@@ -64,7 +64,7 @@ class RpcLogInterceptorTest {
     logs.start();
     root.addAppender(logs);
     root.setLevel(Level.DEBUG);
-    RpcLogInterceptor interceptor = new RpcLogInterceptor(new Metrics());
+    RpcLogInterceptor interceptor = new RpcLogInterceptor(new PrometheusMetrics());
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(new LeakyNode(), interceptor))

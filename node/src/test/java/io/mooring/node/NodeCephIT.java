@@ -30,7 +30,7 @@ import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
-import io.mooring.server.Metrics;
+import io.mooring.server.PrometheusMetrics;
 import io.mooring.server.RpcLogInterceptor;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -478,7 +478,7 @@ class NodeCephIT {
   private Node start(String name) throws IOException {
     Path stateDir = testDir.resolve(name).resolve("plugins/mooring");
     ProcessCommandRunner runner = new ProcessCommandRunner();
-    Metrics metrics = new Metrics();
+    PrometheusMetrics metrics = new PrometheusMetrics();
     NodePlugin plugin = new NodePlugin(new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL),
         new SystemMounter(runner), runner, metrics);
     plugin.start();

@@ -16,7 +16,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mooring.exec.Command;
 import io.mooring.mount.MountEntry;
-import io.mooring.server.Metrics;
+import io.mooring.server.PrometheusMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -261,7 +261,7 @@ class NodeCephTest {
     node.stub.nodeStageVolume(stage(B, user("vol-b", USER_KEY_B)));
     mounter.unmount(staging(B), false); // B's staging went away behind the plugin's back
 
-    Metrics metrics = new Metrics();
+    PrometheusMetrics metrics = new PrometheusMetrics();
     HealthMonitor monitor = new HealthMonitor(List.of(node.mounts, node.ceph), metrics, Duration.ofHours(1));
     monitor.check();
 
@@ -276,7 +276,7 @@ class NodeCephTest {
     assertEquals(0.0, gauge(metrics, "healthy"), "a backend without clients goes back to 0");
   }
 
-  private static double gauge(Metrics metrics, String state) {
+  private static double gauge(PrometheusMetrics metrics, String state) {
     return metrics.registry().scrape().stream().filter(s -> s.getMetadata().getName().equals("mooring_mounts"))
         .flatMap(s -> s.getDataPoints().stream())
         .filter(p -> p.getLabels().get("backend").equals(BACKEND) && p.getLabels().get("state").equals(state))

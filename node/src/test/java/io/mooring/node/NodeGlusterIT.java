@@ -282,7 +282,7 @@ class NodeGlusterIT {
   private Node start() throws IOException {
     ProcessCommandRunner runner = new ProcessCommandRunner();
     NodePlugin plugin = new NodePlugin(new NodeConfig("it-node", stateDir, HEALTH_INTERVAL),
-        new SystemMounter(runner), runner, new Metrics());
+        new SystemMounter(runner), runner, Metrics.OFF);
     plugin.start();
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();

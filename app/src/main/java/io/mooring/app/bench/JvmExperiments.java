@@ -19,8 +19,16 @@ import java.util.TreeMap;
  */
 final class JvmExperiments {
 
-  /** The launcher's defaults (scripts/mooring; the Dockerfile's JAVA_TOOL_OPTIONS are the same). */
-  static final String DEFAULT = "-XX:+UseSerialGC -Xms8m -Xmx96m -XX:TieredStopAtLevel=1"
+  /**
+   * The launcher's defaults (scripts/mooring, which adds its AppCDS archive; the Dockerfile's
+   * JAVA_TOOL_OPTIONS are the same plus the image's archive).
+   */
+  static final String DEFAULT = "-XX:+UseSerialGC -Xms4m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+      + " -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:ReservedCodeCacheSize=24m"
+      + " -XX:MaxMetaspaceSize=80m -Dio.grpc.netty.useCustomAllocator=false"
+      + " -Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled";
+  /** The defaults before the footprint work: the baseline of the ladder in {@link #variants}. */
+  static final String BEFORE = "-XX:+UseSerialGC -Xms8m -Xmx96m -XX:TieredStopAtLevel=1"
       + " -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=80m";
   private static final String NETTY = "-Dio.grpc.netty.shaded.io.netty.";
 
@@ -48,37 +56,40 @@ final class JvmExperiments {
 
   /** grpc-netty's pooled direct buffers (2 MiB chunks per arena) replaced by unpooled ones. */
   static final String UNPOOLED = "-Dio.grpc.netty.useCustomAllocator=false " + NETTY + "allocator.type=unpooled";
+  /** Netty's JFR buffer events: about a hundred jdk.jfr classes with pooled buffers, a dozen without. */
+  static final String NO_JFR = NETTY + "jfr.enabled=false";
   /** Let the serial collector give heap back after a collection. */
-  static final String HEAP_RATIOS = "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20";
+  static final String HEAP = "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20";
 
+  /**
+   * The launcher's defaults; then a ladder from the old defaults, one lever per rung, to the
+   * new ones, so each row shows what its lever bought; then the levers that were tried and left out.
+   */
   static List<Variant> variants(Path cds) {
+    String archive = " -XX:SharedArchiveFile=" + cds;
     List<Variant> v = new ArrayList<>();
-    v.add(new Variant("launcher defaults", null, Map.of(), false));
-    v.add(new Variant("defaults, java without the launcher", DEFAULT, Map.of(), true));
+    v.add(new Variant("launcher defaults (with its AppCDS archive)", null, Map.of(), false));
+    v.add(new Variant("defaults, java without the launcher (no AppCDS)", DEFAULT, Map.of(), true));
     v.add(new Variant("no flags (JVM ergonomics: G1, 1/4 of RAM)", "-Dmooring.bench=ergonomics", Map.of(), false));
-    v.add(new Variant("defaults, C1+C2 (no TieredStopAtLevel=1)", DEFAULT.replace(" -XX:TieredStopAtLevel=1", ""),
+    String unpooled = BEFORE + " " + UNPOOLED;
+    String heap = unpooled.replace("-Xms8m", "-Xms4m") + " " + HEAP;
+    v.add(new Variant("old defaults", BEFORE, Map.of(), false));
+    v.add(new Variant("+ netty unpooled buffers", unpooled, Map.of(), false));
+    v.add(new Variant("+ heap free ratio 10-20%, -Xms4m", heap, Map.of(), false));
+    v.add(new Variant("+ CompileThresholdScaling=10 (= defaults)", heap + " -XX:CompileThresholdScaling=10",
         Map.of(), false));
-    v.add(new Variant("defaults + -Xint (no JIT)", DEFAULT + " -Xint", Map.of(), false));
-    v.add(new Variant("defaults -Xmx48m", DEFAULT.replace("-Xmx96m", "-Xmx48m"), Map.of(), false));
-    v.add(new Variant("defaults -Xmx32m", DEFAULT.replace("-Xmx96m", "-Xmx32m"), Map.of(), false));
-    v.add(new Variant("SerialGC + MaxRAM=256m, no -Xms/-Xmx", DEFAULT.replace("-Xms8m -Xmx96m", "-XX:MaxRAM=256m"),
-        Map.of(), false));
-    v.add(new Variant("defaults + CICompilerCount=1", DEFAULT + " -XX:CICompilerCount=1", Map.of(), false));
-    v.add(new Variant("defaults + UseCompressedOops", DEFAULT + " -XX:+UseCompressedOops", Map.of(), false));
-    v.add(new Variant("defaults + -Xshare:off (no CDS at all)", DEFAULT + " -Xshare:off", Map.of(), false));
-    v.add(new Variant("defaults + AppCDS archive", DEFAULT + " -XX:SharedArchiveFile=" + cds, Map.of(), false));
-    v.add(new Variant("defaults + -XX:-UsePerfData", DEFAULT + " -XX:-UsePerfData", Map.of(), false));
+    v.add(new Variant("+ AppCDS archive (= launcher defaults)", DEFAULT + archive, Map.of(), false));
+    v.add(new Variant("defaults + netty JFR events off", DEFAULT + " " + NO_JFR, Map.of(), false));
     v.add(new Variant("defaults + MALLOC_ARENA_MAX=2", DEFAULT, Map.of("MALLOC_ARENA_MAX", "2"), false));
-    v.add(new Variant("defaults + heap free ratio 10-20%", DEFAULT + " " + HEAP_RATIOS, Map.of(), false));
-    v.add(new Variant("defaults + netty unpooled buffers", DEFAULT + " " + UNPOOLED, Map.of(), false));
-    v.add(new Variant("candidate: defaults + unpooled + heap ratios", candidate(), Map.of(), false));
-    v.add(new Variant("candidate + AppCDS", candidate() + " -XX:SharedArchiveFile=" + cds, Map.of(), false));
+    v.add(new Variant("defaults + CICompilerCount=1", DEFAULT + " -XX:CICompilerCount=1", Map.of(), false));
+    v.add(new Variant("defaults + -XX:-UsePerfData", DEFAULT + " -XX:-UsePerfData", Map.of(), false));
+    v.add(new Variant("defaults + AppCDS + TrimNativeHeapInterval=1000 (17.0.9+)", DEFAULT
+        + " -XX:TrimNativeHeapInterval=1000" + archive, Map.of(), false));
+    v.add(new Variant("defaults + AppCDS + -Xint (no JIT)", DEFAULT + archive + " -Xint", Map.of(), false));
+    v.add(new Variant("defaults + AppCDS mapped unrelocated (diagnostic flag)", DEFAULT + archive
+        + " -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0", Map.of(), false));
+    v.add(new Variant("defaults + -Xshare:off (no CDS at all)", DEFAULT + " -Xshare:off", Map.of(), false));
     return v;
-  }
-
-  /** The flag set the experiments point to (see the report). */
-  static String candidate() {
-    return DEFAULT + " " + HEAP_RATIOS + " " + UNPOOLED;
   }
 
   /**
