@@ -1,0 +1,53 @@
+package io.mooring.controller.backend.gluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mooring.errors.StorageException;
+import io.mooring.exec.Command;
+import io.mooring.exec.CommandFailedException;
+import io.mooring.exec.CommandResult;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which gluster CLI failures are tried again, against scripted answers. */
+class GlusterCliTest {
+
+  private static final String OK = "<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/></cliOutput>";
+  private static final String QUOTA_MOUNT_RACE = "quota command failed : Failed to find the directory"
+      + " /var/run/gluster/vol_quota_limit/mooring/pvc-1. Reason : Transport endpoint is not connected";
+
+  private final Deque<String> errors = new ArrayDeque<>();
+  private final List<Command> calls = new ArrayList<>();
+  private final GlusterCli cli = new GlusterCli(command -> {
+    calls.add(command);
+    String error = errors.poll();
+    if (error == null) {
+      return new CommandResult(0, OK, "", 80);
+    }
+    throw new CommandFailedException(command.display(), new CommandResult(1, "", error, 80));
+  }, "vol", null);
+
+  @Test
+  void lockContentionAndTheQuotaMountRaceAreTriedAgain() {
+    errors.add("Another transaction is in progress for vol. Please try again after some time.");
+    errors.add(QUOTA_MOUNT_RACE);
+    cli.limitUsage("/mooring/pvc-1", 1 << 20);
+    assertEquals(3, calls.size());
+    assertTrue(GlusterCli.isTransient(QUOTA_MOUNT_RACE));
+  }
+
+  @Test
+  void otherFailuresAreNot() {
+    errors.add("quota command failed : Transport endpoint is not connected");
+    StorageException e = assertThrows(StorageException.class, () -> cli.limitUsage("/mooring/pvc-1", 1 << 20));
+    assertEquals(1, calls.size());
+    assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
+    assertFalse(GlusterCli.isTransient("Volume vol does not exist"));
+  }
+}
