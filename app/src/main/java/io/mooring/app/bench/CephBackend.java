@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>rados-as-driver: the same connection sending the driver's own sequence of mgr commands,
  *       to tell the cost of those commands from the cost of the driver around them;
  *   <li>ceph-cli: one {@code ceph} process per create and rm, for reference; each spends ~0.2 s of
- *       CPU starting, so only at concurrency up to {@value #CLI_MAX_CONCURRENCY} and on a few volumes.
+ *       CPU starting, so only at concurrency up to {@value #CLI_MAX_CONCURRENCY} (1 in a quick run)
+ *       and on a few volumes.
  * </ul>
  */
 final class CephBackend implements BenchBackend {
@@ -83,9 +84,14 @@ final class CephBackend implements BenchBackend {
     return requests;
   }
 
-  /** The number of ceph-cli calls per level, at most: a reference, not a target. */
+  /** About how many volumes ceph-cli makes per level: a reference, not a target. */
   static int cliVolumes(boolean quick) {
     return quick ? 10 : 20;
+  }
+
+  /** The highest concurrency ceph-cli runs at: its CPU-bound levels would take a quick run's time. */
+  static int cliMaxConcurrency(boolean quick) {
+    return quick ? 1 : CLI_MAX_CONCURRENCY;
   }
 
   /**
@@ -99,7 +105,7 @@ final class CephBackend implements BenchBackend {
   @Override
   public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick) {
     long quota = Math.max(QUOTA_BLOCK, (bytes + QUOTA_BLOCK - 1) / QUOTA_BLOCK * QUOTA_BLOCK);
-    return new Baselines(new CephRaw(root, ceph, GROUP), quota, runId, cliVolumes(quick));
+    return new Baselines(new CephRaw(root, ceph, GROUP), quota, runId, cliVolumes(quick), cliMaxConcurrency(quick));
   }
 
   private final class Baselines implements Provisioning.Baselines {
@@ -107,12 +113,14 @@ final class CephBackend implements BenchBackend {
     private final long bytes;
     private final String runId;
     private final int cliVolumes;
+    private final int cliMaxConcurrency;
 
-    Baselines(CephRaw raw, long bytes, String runId, int cliVolumes) {
+    Baselines(CephRaw raw, long bytes, String runId, int cliVolumes, int cliMaxConcurrency) {
       this.raw = raw;
       this.bytes = bytes;
       this.runId = runId;
       this.cliVolumes = cliVolumes;
+      this.cliMaxConcurrency = cliMaxConcurrency;
     }
 
     @Override
@@ -129,7 +137,7 @@ final class CephBackend implements BenchBackend {
       if (!cheap) {
         modes.add(new Rados(c, CephRaw.Sequence.DRIVER));
       }
-      if (c <= CLI_MAX_CONCURRENCY) {
+      if (c <= cliMaxConcurrency) {
         modes.add(new Cli(c, cliPerRound(cliVolumes, c, rounds, size / rounds), "cli"));
       }
       return modes;
@@ -145,8 +153,8 @@ final class CephBackend implements BenchBackend {
       return "cephfs: rados = fs subvolume create (size, mode 0777) / fs subvolume rm as mgr commands over one"
           + " persistent librados connection (python3-rados), as many threads as calls in flight; rados-as-driver ="
           + " the driver's own mgr commands that way (create: metadata ls x2, create, getpath, metadata set; delete:"
-          + " metadata ls, rm); ceph-cli = one ceph process per create and rm, only at concurrency <= "
-          + CLI_MAX_CONCURRENCY + " and on at most about " + cliVolumes + " volumes per level.";
+          + " metadata ls, rm); ceph-cli = one ceph process per create and rm (~0.2 s of CPU each), only at"
+          + " concurrency <= " + cliMaxConcurrency + " and on about " + cliVolumes + " volumes per level.";
     }
 
     @Override
