@@ -40,8 +40,9 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
                    [--jvm-flags] [--no-provisioning] [--strict]
         --gluster-*        bench GlusterFS on this volume (sections 1-4)
         --ceph-*           bench CephFS on this cluster (section 1); at least one backend is needed
-        --quick            N=20, M=10 (unless given), no raw baseline without retry at the top
-                           concurrency: a smoke test of under two minutes
+        --quick            N=20, M=10 (unless given), no raw Gluster baseline without retry at the top
+                           concurrency, the CephFS baselines that only explain at concurrency 1 only:
+                           a smoke test of under three minutes for both backends
         -n N               volumes per provisioning level (default 200); a level makes max(N, concurrency)
         --node-volumes M   volumes staged and published on one node plugin (default 50)
         --jvm-flags        also run the JVM flag experiments on the node plugin (section 4)

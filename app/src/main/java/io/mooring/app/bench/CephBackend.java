@@ -15,7 +15,8 @@ import java.util.Map;
  *   <li>rados: {@code fs subvolume create} / {@code fs subvolume rm} as mgr commands over one
  *       persistent librados connection ({@link CephRaw}): the issue's baseline;
  *   <li>rados-as-driver: the same connection sending the driver's own sequence of mgr commands,
- *       to tell the cost of those commands from the cost of the driver around them;
+ *       to tell the cost of those commands from the cost of the driver around them (a quick run
+ *       measures it at concurrency 1 only);
  *   <li>ceph-cli: one {@code ceph} process per create and rm, for reference; each spends ~0.2 s of
  *       CPU starting, so only at concurrency up to {@value #CLI_MAX_CONCURRENCY} (1 in a quick run)
  *       and on a few volumes.
@@ -105,7 +106,8 @@ final class CephBackend implements BenchBackend {
   @Override
   public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick) {
     long quota = Math.max(QUOTA_BLOCK, (bytes + QUOTA_BLOCK - 1) / QUOTA_BLOCK * QUOTA_BLOCK);
-    return new Baselines(new CephRaw(root, ceph, GROUP), quota, runId, cliVolumes(quick), cliMaxConcurrency(quick));
+    return new Baselines(new CephRaw(root, ceph, GROUP), quota, runId, cliVolumes(quick), cliMaxConcurrency(quick),
+        quick ? 1 : Integer.MAX_VALUE);
   }
 
   private final class Baselines implements Provisioning.Baselines {
@@ -114,13 +116,16 @@ final class CephBackend implements BenchBackend {
     private final String runId;
     private final int cliVolumes;
     private final int cliMaxConcurrency;
+    private final int asDriverMaxConcurrency;
 
-    Baselines(CephRaw raw, long bytes, String runId, int cliVolumes, int cliMaxConcurrency) {
+    Baselines(CephRaw raw, long bytes, String runId, int cliVolumes, int cliMaxConcurrency,
+        int asDriverMaxConcurrency) {
       this.raw = raw;
       this.bytes = bytes;
       this.runId = runId;
       this.cliVolumes = cliVolumes;
       this.cliMaxConcurrency = cliMaxConcurrency;
+      this.asDriverMaxConcurrency = asDriverMaxConcurrency;
     }
 
     @Override
@@ -129,12 +134,12 @@ final class CephBackend implements BenchBackend {
       new Cli(1, 1, "warm-cli").batch(0, 1);
     }
 
-    /** rados-as-driver is left out at the top concurrency of a quick run: it only explains. */
+    /** A quick run has no time for the baselines that only explain: their limits say where they run. */
     @Override
     public List<Provisioning.Mode> modes(int c, int size, int rounds, boolean cheap) {
       List<Provisioning.Mode> modes = new ArrayList<>();
       modes.add(new Rados(c, CephRaw.Sequence.CREATE));
-      if (!cheap) {
+      if (c <= asDriverMaxConcurrency) {
         modes.add(new Rados(c, CephRaw.Sequence.DRIVER));
       }
       if (c <= cliMaxConcurrency) {
@@ -153,7 +158,8 @@ final class CephBackend implements BenchBackend {
       return "cephfs: rados = fs subvolume create (size, mode 0777) / fs subvolume rm as mgr commands over one"
           + " persistent librados connection (python3-rados), as many threads as calls in flight; rados-as-driver ="
           + " the driver's own mgr commands that way (create: metadata ls x2, create, getpath, metadata set; delete:"
-          + " metadata ls, rm); ceph-cli = one ceph process per create and rm (~0.2 s of CPU each), only at"
+          + " metadata ls, rm)" + (asDriverMaxConcurrency < Integer.MAX_VALUE ? ", only at concurrency <= "
+          + asDriverMaxConcurrency : "") + "; ceph-cli = one ceph process per create and rm (~0.2 s of CPU each), only at"
           + " concurrency <= " + cliMaxConcurrency + " and on about " + cliVolumes + " volumes per level.";
     }
 
