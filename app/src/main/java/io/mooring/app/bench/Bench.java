@@ -1,7 +1,6 @@
 package io.mooring.app.bench;
 
 import csi.v1.ControllerGrpc;
-import csi.v1.Csi.DeleteVolumeRequest;
 import csi.v1.Csi.Volume;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,10 +19,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark (issue "Benchmarks"), run by scripts/bench against a local GlusterFS volume:
+ * The benchmark (issue "Benchmarks"), run by scripts/bench against a local GlusterFS volume and a
+ * single-node Ceph cluster (either or both):
  * <ol>
- *   <li>provisioning through the controller plugin's socket against the raw CLI baseline;
- *   <li>node: stage/publish latency, FUSE clients and their memory;
+ *   <li>provisioning through the controller plugin's socket against each backend's raw baselines;
+ *   <li>node (GlusterFS): stage/publish latency, FUSE clients and their memory;
  *   <li>footprint: plugin RSS and time from spawn to first Probe;
  *   <li>(--jvm-flags) the node plugin under other JVM flags.
  * </ol>
@@ -34,14 +34,15 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
 
   private static final long VOLUME_BYTES = 2L << 20;
-  private static final String BACKEND = "bench";
 
   private final BenchOptions o;
   private final Map<String, Object> meta = new LinkedHashMap<>();
   private final List<Table> tables = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
   private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-  private Table overheads;
+  private final List<Provisioning.Level> levels = new ArrayList<>();
+  private final List<String> baselineNotes = new ArrayList<>();
+  private final Table overheads = Provisioning.overheadTable();
 
   private Bench(BenchOptions options) {
     this.o = options;
@@ -69,29 +70,37 @@ public final class Bench {
   private int run() throws Exception {
     Files.createDirectories(o.work());
     Files.createDirectories(o.out());
-    try (Noise noise = new Noise(java.util.Set.of(o.work().toString(), o.glusterVolume()))) {
+    java.util.Set<String> ours = new java.util.HashSet<>(java.util.Set.of(o.work().toString()));
+    if (o.gluster() != null) {
+      ours.add(o.gluster().volume());
+    }
+    if (o.ceph() != null) {
+      ours.add(o.ceph().conf().toString()); // its CLI calls and the rados baseline name the conf
+    }
+    try (Noise noise = new Noise(ours)) {
       return run(noise);
     }
   }
 
   private int run(Noise noise) throws Exception {
     describeMachine();
-    Path backends = Files.writeString(o.work().resolve("backends.yaml"), """
-        backends:
-          - name: %s
-            type: glusterfs
-            servers: [%s]
-            volume: %s
-            basePath: /mooring
-        """.formatted(BACKEND, o.glusterServer(), o.glusterVolume()));
+    List<BenchBackend> backends = new ArrayList<>();
+    GlusterBackend gluster = o.gluster() == null ? null : new GlusterBackend(o.gluster());
+    if (gluster != null) {
+      backends.add(gluster);
+    }
+    if (o.ceph() != null) {
+      backends.add(new CephBackend(o.root(), o.ceph()));
+    }
+    Path backendsFile = Files.writeString(o.work().resolve("backends.yaml"),
+        "backends:\n" + String.join("", backends.stream().map(BenchBackend::yaml).toList()));
     String metrics = "127.0.0.1:" + freePort();
 
     Footprint footprint = new Footprint();
-    List<Provisioning.Level> levels = List.of();
     NodeTrial.Result node = null;
     try (Csi csi = new Csi()) {
       Progress.say("starting the controller plugin (scripts/mooring controller)");
-      Plugin.Spec controllerSpec = new Plugin.Spec("controller", "controller", List.of("--backends", backends.toString(),
+      Plugin.Spec controllerSpec = new Plugin.Spec("controller", "controller", List.of("--backends", backendsFile.toString(),
           "--state-dir", o.work().resolve("controller-state").toString(), "--metrics-address", metrics),
           null, Map.of(), false);
       try (Plugin controller = Plugin.start(o.root(), o.work(), controllerSpec, csi)) {
@@ -100,11 +109,14 @@ public final class Bench {
         ControllerGrpc.ControllerBlockingStub stub = ControllerGrpc.newBlockingStub(controller.channel());
 
         if (o.provisioning()) {
-          List<Provisioning.Level> measured = section("1 provisioning", () -> provisioning(controller.channel(), metrics));
-          levels = measured == null ? List.of() : measured;
+          for (BenchBackend b : backends) {
+            section("1 provisioning " + b.type(), () -> provisioning(b, controller.channel(), metrics));
+          }
         }
 
-        List<Volume> nodeVolumes = section("node volumes", () -> createNodeVolumes(stub));
+        // The node section needs GlusterFS volumes; a CephFS node section would run alike on its own.
+        List<Volume> nodeVolumes = gluster == null ? null
+            : section("node volumes", () -> createNodeVolumes(stub, gluster.requests()));
         Path stateDir = o.work().resolve("node-state");
         Files.createDirectories(stateDir);
         NodeTrial.Context ctx = new NodeTrial.Context(o.root(), o.work(), csi, o.work().resolve("kubelet"), stateDir);
@@ -116,19 +128,19 @@ public final class Bench {
           if (o.jvm()) {
             section("4 JVM flags", () -> jvm(ctx, nodeSpec, nodeVolumes));
           }
-          section("delete node volumes", () -> deleteNodeVolumes(stub, nodeVolumes));
+          section("delete node volumes", () -> deleteNodeVolumes(stub, gluster.requests(), nodeVolumes));
         }
         footprint.controllerAfter(controller);
       }
     }
 
+    int low = Collections.min(o.concurrency());
+    int high = Collections.max(o.concurrency());
     if (!levels.isEmpty()) {
-      tables.add(Provisioning.table(levels));
-      int low = Collections.min(o.concurrency());
-      int high = Collections.max(o.concurrency());
+      tables.add(Provisioning.table(levels, baselineNotes));
       tables.add(Provisioning.ratios(levels, low, high));
       tables.add(Provisioning.breakdown(levels));
-      if (overheads != null) {
+      if (!overheads.rows().isEmpty()) {
         tables.add(overheads);
       }
       Table errors = Provisioning.errors(levels);
@@ -141,8 +153,14 @@ public final class Bench {
       tables.add(NodeBench.fuseTable(node.bench()));
     }
     tables.add(footprint.table(node));
-    List<Targets.Target> targets = Targets.evaluate(targetInputs(levels, node));
-    tables.add(Targets.table(targets));
+    List<Targets.Provisioned> provisioned = o.provisioning() ? backends.stream().map(b -> Provisioning.targetInputs(
+        levels, b.type(), b.latencyBaseline(), b.throughputBaseline(), low, high)).toList() : List.of();
+    List<Targets.Target> targets = Targets.evaluate(provisioned, nodeInputs(node));
+    Table targetTable = Targets.table(targets);
+    if (gluster == null) {
+      targetTable.note("node targets: the node section runs on GlusterFS only (no CephFS node section yet).");
+    }
+    tables.add(targetTable);
     int jvmAt = tables.indexOf(tables.stream().filter(t -> t.id().equals("jvm-flags")).findFirst().orElse(null));
     if (jvmAt >= 0) { // experiments after the targets
       tables.add(tables.remove(jvmAt));
@@ -182,40 +200,32 @@ public final class Bench {
     }
   }
 
-  private List<Provisioning.Level> provisioning(io.grpc.Channel channel, String metrics) throws Exception {
-    Path mount = o.work().resolve("raw-mount");
-    Files.createDirectories(mount);
-    Progress.say("1 provisioning: mounting %s:/%s at %s for the raw baseline", o.glusterServer(), o.glusterVolume(),
-        mount);
-    if (exec(List.of("mount", "-t", "glusterfs", o.glusterServer() + ":/" + o.glusterVolume(), mount.toString())) != 0) {
-      throw new IllegalStateException("cannot mount the Gluster volume for the raw baseline");
+  private Void provisioning(BenchBackend backend, io.grpc.Channel channel, String metrics) throws Exception {
+    try (Provisioning.Baselines baselines = backend.baselines(o.work(), VOLUME_BYTES, runId, o.quick())) {
+      Provisioning p = new Provisioning(channel, backend, baselines, metrics, VOLUME_BYTES, runId);
+      levels.addAll(p.run(o.concurrency(), o.n(), o.quick()));
+      baselineNotes.add(baselines.describe());
+      p.overheadRows(overheads);
     }
-    try {
-      Provisioning p = new Provisioning(channel, BACKEND, metrics, mount, o.glusterVolume(), VOLUME_BYTES, runId);
-      List<Provisioning.Level> levels = p.run(o.concurrency(), o.n(), o.quick());
-      overheads = p.overheadTable();
-      return levels;
-    } finally {
-      if (exec(List.of("umount", mount.toString())) != 0) {
-        exec(List.of("umount", "-l", mount.toString()));
-      }
-    }
+    return null;
   }
 
-  private List<Volume> createNodeVolumes(ControllerGrpc.ControllerBlockingStub stub) throws Exception {
+  private List<Volume> createNodeVolumes(ControllerGrpc.ControllerBlockingStub stub, Csi.Requests requests)
+      throws Exception {
     Progress.say("creating %d volumes for the node run (not measured)", o.nodeVolumes());
     Volume[] out = new Volume[o.nodeVolumes()];
     Load.Result r = Load.run(10, o.nodeVolumes(), i -> out[i] = stub.withDeadlineAfter(600, TimeUnit.SECONDS)
-        .createVolume(Csi.create("bench-" + runId + "-node-" + i, VOLUME_BYTES)).getVolume());
+        .createVolume(requests.create("bench-" + runId + "-node-" + i, VOLUME_BYTES)).getVolume());
     if (r.summary().errors() > 0) {
       throw new IllegalStateException("could not create the node run's volumes: " + r.errorText());
     }
     return List.of(out);
   }
 
-  private Void deleteNodeVolumes(ControllerGrpc.ControllerBlockingStub stub, List<Volume> volumes) throws Exception {
+  private Void deleteNodeVolumes(ControllerGrpc.ControllerBlockingStub stub, Csi.Requests requests,
+      List<Volume> volumes) throws Exception {
     Load.Result r = Load.run(10, volumes.size(), i -> stub.withDeadlineAfter(600, TimeUnit.SECONDS)
-        .deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volumes.get(i).getVolumeId()).build()));
+        .deleteVolume(requests.delete(volumes.get(i).getVolumeId())));
     if (r.summary().errors() > 0) {
       throw new IllegalStateException("could not delete the node run's volumes: " + r.errorText());
     }
@@ -242,23 +252,14 @@ public final class Bench {
     return null;
   }
 
-  private Targets.Inputs targetInputs(List<Provisioning.Level> levels, NodeTrial.Result node) {
-    int low = Collections.min(o.concurrency());
-    int high = Collections.max(o.concurrency());
-    Provisioning.Level highDriver = Provisioning.find(levels, Provisioning.DRIVER, high);
-    int inFlight = highDriver == null ? 0 : Math.min(highDriver.concurrency(), highDriver.n());
-    int count = highDriver == null ? 0 : highDriver.create().summary().count();
-    int errors = highDriver == null ? 0 : highDriver.create().summary().errors();
-    NodeBench.Result b = node == null ? null : node.bench();
+  private Targets.Node nodeInputs(NodeTrial.Result node) {
+    if (node == null) {
+      return Targets.Node.NONE;
+    }
+    NodeBench.Result b = node.bench();
     NodeBench.Fuse all = b == null ? null : b.fuseAt(o.nodeVolumes() + " published");
-    return new Targets.Inputs(inFlight, count, errors,
-        Provisioning.value(Provisioning.find(levels, Provisioning.DRIVER, low), true, true),
-        Provisioning.value(Provisioning.find(levels, Provisioning.RAW, low), true, true),
-        Provisioning.value(highDriver, true, false),
-        Provisioning.value(Provisioning.find(levels, Provisioning.RAW_RETRY, high), true, false), high,
-        b == null ? Double.NaN : b.publish().p50(), all == null ? 0 : all.published(), all == null ? -1 : all.clients(),
-        node == null ? Double.NaN : node.medianIdleRssMiB(), node == null ? Double.NaN : node.after().rssMiB(),
-        node == null ? Double.NaN : node.medianProbeMs());
+    return new Targets.Node(b == null ? Double.NaN : b.publish().p50(), all == null ? 0 : all.published(),
+        all == null ? -1 : all.clients(), node.medianIdleRssMiB(), node.after().rssMiB(), node.medianProbeMs());
   }
 
   // ---- footprint (section 3) --------------------------------------------------------------------
@@ -356,14 +357,20 @@ public final class Bench {
     meta.put("memory", firstLine("/proc/meminfo").replaceAll("MemTotal:\\s*", "").strip());
     meta.put("kernel", firstLine("/proc/sys/kernel/osrelease"));
     meta.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    meta.put("gluster", output(List.of("gluster", "--version")).lines().findFirst().orElse("?"));
+    if (o.gluster() != null) {
+      meta.put("gluster", output(List.of("gluster", "--version")).lines().findFirst().orElse("?"));
+    }
+    if (o.ceph() != null) {
+      meta.put("ceph", output(List.of("ceph", "--version")).strip());
+    }
     String commit = output(List.of("git", "-C", o.root().toString(), "rev-parse", "--short", "HEAD")).strip();
     meta.put("commit", commit.isEmpty() ? "unknown (not a git checkout)" : commit
         + (output(List.of("git", "-C", o.root().toString(), "status", "--porcelain", "--untracked-files=no")).isBlank()
             ? "" : " (with uncommitted changes)"));
     meta.put("run", (o.quick() ? "--quick, " : "") + "N=" + o.n() + " per level (a level makes max(N, concurrency)),"
         + " concurrency " + o.concurrency() + ", node volumes " + o.nodeVolumes() + ", node starts " + o.starts()
-        + ", volume " + o.glusterServer() + ":/" + o.glusterVolume());
+        + (o.gluster() == null ? "" : ", Gluster volume " + o.gluster().server() + ":/" + o.gluster().volume())
+        + (o.ceph() == null ? "" : ", CephFS " + o.ceph().fs() + " at " + o.ceph().monitors()));
     meta.put("load average at start", Procs.loadavg());
   }
 
@@ -379,22 +386,6 @@ public final class Bench {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  private static int exec(List<String> argv) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out;
-    try (InputStream in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", argv) + " timed out");
-    }
-    if (p.exitValue() != 0) {
-      Progress.say("%s: exit %d: %s", String.join(" ", argv), p.exitValue(), out.strip());
-    }
-    return p.exitValue();
   }
 
   private static String output(List<String> argv) {

@@ -97,7 +97,12 @@ final class Load {
     String text = e instanceof StatusRuntimeException s
         ? s.getStatus().getCode() + ": " + s.getStatus().getDescription()
         : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    text = text.replaceAll("bench-[a-z0-9-]+", "bench-*").replaceAll("\\s+", " ").strip();
-    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    return tidy(text);
+  }
+
+  /** An error text fit for grouping: volume names elided, one line, at most 200 characters. */
+  static String tidy(String text) {
+    String t = text.replaceAll("bench-[a-z0-9-]+", "bench-*").replaceAll("\\s+", " ").strip();
+    return t.length() > 200 ? t.substring(0, 200) + "..." : t;
   }
 }

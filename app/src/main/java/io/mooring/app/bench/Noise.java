@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Noise implements AutoCloseable {
 
   private static final long SAMPLE_MS = 2000;
-  private static final String OURS = "benchmark (bench JVM, plugins, its CLI calls, FUSE clients, bricks)";
+  private static final String OURS = "benchmark (bench JVM, plugins, its CLI calls, FUSE clients, bricks, Ceph)";
   private static final String KERNEL = "kernel threads";
   private static final String GLUSTER = "gluster: glusterd, daemons of other volumes, gsyncd --version of CLI calls";
   private static final String OTHER = "other processes";

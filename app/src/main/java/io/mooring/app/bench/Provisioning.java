@@ -1,23 +1,17 @@
 package io.mooring.app.bench;
 
 import csi.v1.ControllerGrpc;
-import csi.v1.Csi.DeleteVolumeRequest;
-import io.mooring.ids.VolumeId;
-import io.mooring.ids.VolumeNames;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Section 1: CreateVolume then DeleteVolume of N volumes at each concurrency, through the
- * controller's socket ("driver"), and the same work done with the plain tools ("raw", and "raw
- * with retry" which retries glusterd's lock errors with the driver's backoff).
+ * Section 1, for one backend: CreateVolume then DeleteVolume of N volumes at each concurrency,
+ * through the controller's socket ("driver"), and the same work done without Mooring by the
+ * backend's raw baselines ({@link Baselines}).
  *
  * <p>The modes take turns: each level is split into rounds (up to {@value #ROUNDS}, each with at
  * least as many volumes as calls in flight), and every round runs each mode's creates and deletes
@@ -27,120 +21,56 @@ import java.util.concurrent.TimeUnit;
 final class Provisioning {
 
   static final String DRIVER = "driver";
-  static final String RAW = "raw";
-  static final String RAW_RETRY = "raw+retry";
   static final int ROUNDS = 4;
   private static final long DEADLINE_S = 600;
   private static final int WARM_UP = 3;
+  private static final int OVERHEAD_CALLS = 20;
+  private static final int PROBES = 200;
 
   /**
-   * One mode at one concurrency.
+   * One mode at one concurrency on one backend.
    *
-   * @param rpcMs server-side mean RPC time (create, delete) from the plugin's metrics; NaN for raw
-   * @param glusterMs mean time of one gluster CLI call (create, delete)
-   * @param glusterCalls gluster CLI calls per operation (create, delete), retries included
-   * @param otherSteps raw only: mean ms of the other steps (mkdir, setfattr, rmdir, backoff)
+   * @param rpcMs server-side mean RPC time (create, delete) from the plugin's metrics; NaN for baselines
+   * @param cliMs mean time of one backend CLI call (create, delete)
+   * @param cliCalls backend CLI calls per operation (create, delete), retries included
+   * @param otherSteps a baseline's other steps, mean ms (mkdir, setfattr, rmdir, backoff)
    */
-  record Level(String mode, int concurrency, int n, Load.Result create, Load.Result delete, double[] rpcMs,
-      double[] glusterMs, double[] glusterCalls, Map<String, Double> otherSteps) {}
+  record Level(String backend, String mode, int concurrency, int n, Load.Result create, Load.Result delete,
+      double[] rpcMs, double[] cliMs, double[] cliCalls, Map<String, Double> otherSteps) {
 
-  /** Calls that skip the gluster CLI, to see the driver's own cost: name -> summary. */
-  private final Map<String, Stats.Summary> overheads = new LinkedHashMap<>();
-  private final io.grpc.Channel channel;
-  private final ControllerGrpc.ControllerBlockingStub controller;
-  private final String backend;
-  private final String metricsAddress;
-  private final Path mount;
-  private final String volume;
-  private final Path rawRoot;
-  private final long bytes;
-  private final String runId;
-
-  /**
-   * @param mount the benchmark's own FUSE mount of {@code volume}, for the raw baseline
-   * @param runId makes volume names unique per run
-   */
-  Provisioning(io.grpc.Channel channel, String backend, String metricsAddress, Path mount, String volume,
-      long bytes, String runId) {
-    this.channel = channel;
-    this.controller = ControllerGrpc.newBlockingStub(channel);
-    this.backend = backend;
-    this.metricsAddress = metricsAddress;
-    this.mount = mount;
-    this.volume = volume;
-    this.rawRoot = mount.resolve(RAW_BASE.substring(1));
-    this.bytes = bytes;
-    this.runId = runId;
-  }
-
-  private static final String RAW_BASE = "/bench-raw";
-
-  /** Each level makes max(n, concurrency) volumes, so that {@code concurrency} calls really are in flight. */
-  static int size(int n, int concurrency) {
-    return Math.max(n, concurrency);
-  }
-
-  /** Rounds a level is split into: up to ROUNDS, none with fewer volumes than calls in flight. */
-  static int rounds(int size, int concurrency) {
-    return Math.max(1, Math.min(ROUNDS, size / concurrency));
-  }
-
-  /** Items [from, to) of round r of a level of {@code size}. */
-  static int[] round(int size, int rounds, int r) {
-    return new int[] {size * r / rounds, size * (r + 1) / rounds};
-  }
-
-  /**
-   * @param skipRawAtTop leave out the raw baseline without retry at the highest concurrency (its
-   *     error rate shows at the lower ones already; saves --quick a quarter minute)
-   */
-  List<Level> run(List<Integer> concurrencies, int n, boolean skipRawAtTop) throws Exception {
-    Files.createDirectories(rawRoot);
-    warmUp();
-    int top = Collections.max(concurrencies);
-    List<Level> levels = new ArrayList<>();
-    for (int c : concurrencies) {
-      int size = size(n, c);
-      int rounds = rounds(size, c);
-      List<Mode> modes = new ArrayList<>();
-      modes.add(new Driver(c));
-      if (!(skipRawAtTop && c == top)) {
-        modes.add(new Raw(c, false));
-      }
-      modes.add(new Raw(c, true));
-      Progress.say("concurrency %d: %d creates+deletes per mode (%s) in %d round(s)", c, size,
-          String.join(", ", modes.stream().map(Mode::name).toList()), rounds);
-      for (int r = 0; r < rounds; r++) {
-        int[] range = round(size, rounds, r);
-        for (int k = 0; k < modes.size(); k++) {
-          modes.get((r + k) % modes.size()).batch(range[0], range[1]);
-        }
-      }
-      for (Mode m : modes) {
-        levels.add(m.level(size));
-      }
-      if (c == Collections.min(concurrencies)) {
-        measureOverheads();
-      }
+    /** A level of a mode that measures nothing but its calls. */
+    static Level plain(String backend, String mode, int concurrency, int n, Load.Result create, Load.Result delete) {
+      double[] none = {Double.NaN, Double.NaN};
+      return new Level(backend, mode, concurrency, n, create, delete, none, none, none, Map.of());
     }
-    return levels;
   }
 
-  /** The first create mounts the controller's FUSE client and checks quota is on; not measured. */
-  private void warmUp() throws Exception {
-    Progress.say("warm-up: %d driver and %d raw create+delete (not measured)", WARM_UP, WARM_UP);
-    RawClient raw = new RawClient(mount, volume, RAW_BASE);
-    for (int i = 0; i < WARM_UP; i++) {
-      String name = volumeName("warm", 0, i);
-      stub().createVolume(Csi.create(name, bytes));
-      stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id(name)).build());
-      raw.create(rawDir("warm", 0, i), bytes, true);
-      raw.delete(rawDir("warm", 0, i), true);
-    }
+  /** What a backend brings to the section: the work done without Mooring. */
+  interface Baselines extends AutoCloseable {
+
+    /** A few operations of each baseline, not measured (first calls pay for start-up). */
+    void warmUp() throws Exception;
+
+    /**
+     * The baseline modes of one level.
+     *
+     * @param size volumes the level makes; @param rounds how many rounds they come in
+     * @param cheap the highest concurrency of a --quick run: leave out what is not needed there
+     */
+    List<Mode> modes(int c, int size, int rounds, boolean cheap);
+
+    /** Calls timed once, at the lowest concurrency, that show what the baselines cost: name -> summary. */
+    Map<String, Stats.Summary> overheads() throws Exception;
+
+    /** A line under the provisioning table saying what the baselines do. */
+    String describe();
+
+    @Override
+    void close() throws Exception;
   }
 
   /** One way of provisioning at one concurrency, accumulating its rounds. */
-  private abstract static class Mode {
+  abstract static class Mode {
     final int c;
     final List<Load.Result> creates = new ArrayList<>();
     final List<Load.Result> deletes = new ArrayList<>();
@@ -157,8 +87,90 @@ final class Provisioning {
     abstract Level level(int size);
   }
 
+  /** Calls that skip the backend's slow parts, to see the driver's own cost: name -> summary. */
+  private final Map<String, Stats.Summary> overheads = new LinkedHashMap<>();
+  private final io.grpc.Channel channel;
+  private final ControllerGrpc.ControllerBlockingStub controller;
+  private final String backend;
+  private final String program;
+  private final Csi.Requests requests;
+  private final Baselines baselines;
+  private final String metricsAddress;
+  private final long bytes;
+  private final String runId;
+
+  /** @param runId makes volume names unique per run */
+  Provisioning(io.grpc.Channel channel, BenchBackend backend, Baselines baselines, String metricsAddress, long bytes,
+      String runId) {
+    this.channel = channel;
+    this.controller = ControllerGrpc.newBlockingStub(channel);
+    this.backend = backend.type();
+    this.program = backend.program();
+    this.requests = backend.requests();
+    this.baselines = baselines;
+    this.metricsAddress = metricsAddress;
+    this.bytes = bytes;
+    this.runId = runId;
+  }
+
+  /** Each level makes max(n, concurrency) volumes, so that {@code concurrency} calls really are in flight. */
+  static int size(int n, int concurrency) {
+    return Math.max(n, concurrency);
+  }
+
+  /** Rounds a level is split into: up to ROUNDS, none with fewer volumes than calls in flight. */
+  static int rounds(int size, int concurrency) {
+    return Math.max(1, Math.min(ROUNDS, size / concurrency));
+  }
+
+  /** Items [from, to) of round r of a level of {@code size}. */
+  static int[] round(int size, int rounds, int r) {
+    return new int[] {size * r / rounds, size * (r + 1) / rounds};
+  }
+
+  /** @param quick a --quick run: the baselines may leave out costly modes at the highest concurrency */
+  List<Level> run(List<Integer> concurrencies, int n, boolean quick) throws Exception {
+    warmUp();
+    int top = Collections.max(concurrencies);
+    List<Level> levels = new ArrayList<>();
+    for (int c : concurrencies) {
+      int size = size(n, c);
+      int rounds = rounds(size, c);
+      List<Mode> modes = new ArrayList<>();
+      modes.add(new Driver(c));
+      modes.addAll(baselines.modes(c, size, rounds, quick && c == top));
+      Progress.say("%s, concurrency %d: up to %d creates+deletes per mode (%s) in %d round(s)", backend,
+          c, size, String.join(", ", modes.stream().map(Mode::name).toList()), rounds);
+      for (int r = 0; r < rounds; r++) {
+        int[] range = round(size, rounds, r);
+        for (int k = 0; k < modes.size(); k++) {
+          modes.get((r + k) % modes.size()).batch(range[0], range[1]);
+        }
+      }
+      for (Mode m : modes) {
+        levels.add(m.level(size));
+      }
+      if (c == Collections.min(concurrencies)) {
+        measureOverheads();
+      }
+    }
+    return levels;
+  }
+
+  /** The first calls connect the controller to the backend; not measured. */
+  private void warmUp() throws Exception {
+    Progress.say("%s warm-up: %d driver create+delete and the baselines' (not measured)", backend,
+        WARM_UP);
+    for (int i = 0; i < WARM_UP; i++) {
+      String name = volumeName("warm", 0, i);
+      stub().createVolume(requests.create(name, bytes));
+      stub().deleteVolume(requests.delete(requests.id(name)));
+    }
+    baselines.warmUp();
+  }
+
   private final class Driver extends Mode {
-    /** sums and counts from the plugin's metrics: {rpc sum, rpc count, gluster sum, gluster count} x {create, delete} */
+    /** sums and counts from the plugin's metrics: {rpc sum, rpc count, CLI sum, CLI count} x {create, delete} */
     final double[][] metrics = new double[2][4];
 
     Driver(int c) {
@@ -173,10 +185,11 @@ final class Provisioning {
     @Override
     void batch(int from, int to) throws Exception {
       MetricsScrape m0 = MetricsScrape.fetch(metricsAddress);
-      creates.add(Load.run(c, to - from, i -> stub().createVolume(Csi.create(volumeName("d", c, from + i), bytes))));
+      creates.add(Load.run(c, to - from, i -> stub().createVolume(requests.create(volumeName("d", c, from + i),
+          bytes))));
       MetricsScrape m1 = MetricsScrape.fetch(metricsAddress);
       Load.Result delete = Load.run(c, to - from, i -> stub().deleteVolume(
-          DeleteVolumeRequest.newBuilder().setVolumeId(id(volumeName("d", c, from + i))).build()));
+          requests.delete(requests.id(volumeName("d", c, from + i)))));
       deletes.add(delete);
       MetricsScrape m2 = MetricsScrape.fetch(metricsAddress);
       add(metrics[0], m0, m1, "CreateVolume");
@@ -184,7 +197,7 @@ final class Provisioning {
       if (delete.summary().errors() > 0) {
         for (int i = from; i < to; i++) { // tidy up for the next round; not measured
           try {
-            stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id(volumeName("d", c, i))).build());
+            stub().deleteVolume(requests.delete(requests.id(volumeName("d", c, i))));
           } catch (RuntimeException ignored) {
             // reported already
           }
@@ -194,118 +207,55 @@ final class Provisioning {
 
     private void add(double[] acc, MetricsScrape a, MetricsScrape b, String method) {
       Map<String, String> rpc = Map.of("method", method);
-      Map<String, String> gluster = Map.of("program", "gluster");
+      Map<String, String> cli = Map.of("program", program);
       acc[0] += MetricsScrape.delta(a, b, "mooring_rpc_duration_seconds_sum", rpc) * 1000;
       acc[1] += MetricsScrape.delta(a, b, "mooring_rpc_duration_seconds_count", rpc);
-      acc[2] += MetricsScrape.delta(a, b, "mooring_backend_command_duration_seconds_sum", gluster) * 1000;
-      acc[3] += MetricsScrape.delta(a, b, "mooring_backend_command_duration_seconds_count", gluster);
+      acc[2] += MetricsScrape.delta(a, b, "mooring_backend_command_duration_seconds_sum", cli) * 1000;
+      acc[3] += MetricsScrape.delta(a, b, "mooring_backend_command_duration_seconds_count", cli);
     }
 
     @Override
     Level level(int size) {
       double[] rpc = {Stats.ratio(metrics[0][0], metrics[0][1]), Stats.ratio(metrics[1][0], metrics[1][1])};
-      double[] gluster = {Stats.ratio(metrics[0][2], metrics[0][3]), Stats.ratio(metrics[1][2], metrics[1][3])};
+      double[] cli = {Stats.ratio(metrics[0][2], metrics[0][3]), Stats.ratio(metrics[1][2], metrics[1][3])};
       double[] calls = {metrics[0][3] / size, metrics[1][3] / size};
-      return new Level(DRIVER, c, size, Load.Result.merge(creates), Load.Result.merge(deletes), rpc, gluster, calls,
-          Map.of());
+      return new Level(backend, DRIVER, c, size, Load.Result.merge(creates), Load.Result.merge(deletes),
+          rpc, cli, calls, Map.of());
     }
   }
-
-  private final class Raw extends Mode {
-    final boolean retry;
-    final RawClient raw = new RawClient(mount, volume, RAW_BASE);
-
-    Raw(int c, boolean retry) {
-      super(c);
-      this.retry = retry;
-    }
-
-    @Override
-    String name() {
-      return retry ? RAW_RETRY : RAW;
-    }
-
-    private String dir(int i) {
-      return rawDir(retry ? "r" : "n", c, i);
-    }
-
-    @Override
-    void batch(int from, int to) throws Exception {
-      creates.add(Load.run(c, to - from, i -> raw.create(dir(from + i), bytes, retry)));
-      deletes.add(Load.run(c, to - from, i -> raw.delete(dir(from + i), retry)));
-      RawClient tidy = new RawClient(mount, volume, RAW_BASE); // not timed with the others
-      for (int i = from; i < to; i++) { // whatever failed: tidy up for the next round; not measured
-        if (Files.exists(rawRoot.resolve(dir(i)))) {
-          try {
-            tidy.delete(dir(i), true);
-          } catch (Exception ignored) {
-            // left for gluster-down
-          }
-        }
-      }
-    }
-
-    @Override
-    Level level(int size) {
-      Map<String, RawClient.Step> steps = raw.steps();
-      double[] gluster = {stepMs(steps, "gluster limit-usage"), stepMs(steps, "gluster remove")};
-      double[] calls = {stepCount(steps, "gluster limit-usage") / size, stepCount(steps, "gluster remove") / size};
-      Map<String, Double> other = new TreeMap<>();
-      other.put("mkdir", stepMs(steps, "mkdir"));
-      other.put("setfattr", stepMs(steps, "setfattr"));
-      other.put("rmdir", stepMs(steps, "rmdir"));
-      other.put("backoff per create", stepTotalMs(steps, "backoff gluster limit-usage") / size);
-      other.put("backoff per delete", stepTotalMs(steps, "backoff gluster remove") / size);
-      return new Level(name(), c, size, Load.Result.merge(creates), Load.Result.merge(deletes),
-          new double[] {Double.NaN, Double.NaN}, gluster, calls, other);
-    }
-  }
-
-  private static final int OVERHEAD_CALLS = 20;
-  private static final int PROBES = 200;
 
   /**
-   * The driver's cost without the gluster CLI: a bare round trip, and calls that only look (on
-   * volumes made for it), and the start-up cost every gluster CLI call pays.
+   * The driver's cost without the backend's slow parts: a bare round trip, and calls that only
+   * look (on volumes made for it); and what the baselines add.
    */
   private void measureOverheads() throws Exception {
-    Progress.say("driver calls without the CLI, and gsyncd --version");
+    Progress.say("%s: driver calls that only look, and the baselines' overheads", backend);
     csi.v1.IdentityGrpc.IdentityBlockingStub identity = csi.v1.IdentityGrpc.newBlockingStub(channel);
     overheads.put("Probe (gRPC round trip)", Load.run(1, PROBES, i -> identity
         .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).probe(csi.v1.Csi.ProbeRequest.getDefaultInstance()))
         .summary());
     for (int i = 0; i < OVERHEAD_CALLS; i++) {
-      stub().createVolume(Csi.create(volumeName("o", 1, i), bytes));
+      stub().createVolume(requests.create(volumeName("o", 1, i), bytes));
     }
-    overheads.put("CreateVolume of an existing volume (lookup, xattr read; no CLI)", Load.run(1, OVERHEAD_CALLS,
-        i -> stub().createVolume(Csi.create(volumeName("o", 1, i), bytes))).summary());
+    overheads.put("CreateVolume of an existing volume (lookup only)", Load.run(1, OVERHEAD_CALLS,
+        i -> stub().createVolume(requests.create(volumeName("o", 1, i), bytes))).summary());
     for (int i = 0; i < OVERHEAD_CALLS; i++) {
-      stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id(volumeName("o", 1, i))).build());
+      stub().deleteVolume(requests.delete(requests.id(volumeName("o", 1, i))));
     }
     overheads.put("DeleteVolume of a missing volume (lookup only)", Load.run(1, OVERHEAD_CALLS,
-        i -> stub().deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id(volumeName("o", 1, i))).build())).summary());
-    Path gsyncd = GSYNCD.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
-    if (gsyncd != null) {
-      overheads.put("gsyncd --version (every gluster CLI call runs it first)", Load.run(1, 10, i -> {
-        Process p = new ProcessBuilder(gsyncd.toString(), "--version").redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-          throw new IllegalStateException("gsyncd --version failed");
-        }
-      }).summary());
-    }
+        i -> stub().deleteVolume(requests.delete(requests.id(volumeName("o", 1, i))))).summary());
+    overheads.putAll(baselines.overheads());
   }
 
-  /** Where distributions put gsyncd, which the gluster CLI runs at every start. */
-  private static final List<String> GSYNCD = List.of("/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd",
-      "/usr/lib/aarch64-linux-gnu/glusterfs/gsyncd", "/usr/libexec/glusterfs/gsyncd", "/usr/lib/glusterfs/gsyncd");
-
-  Table overheadTable() {
-    Table t = new Table("driver-overheads", "Driver calls that do not run the gluster CLI, and the CLI's start-up",
-        "call", "calls", "errors", "p50 ms", "p99 ms");
-    overheads.forEach((name, s) -> t.row(name, s.count(), s.errors(), Table.Num.of(s.p50(), 2),
+  /** Rows for the overheads table: backend, call, summary. */
+  void overheadRows(Table t) {
+    overheads.forEach((name, s) -> t.row(backend, name, s.count(), s.errors(), Table.Num.of(s.p50(), 2),
         Table.Num.of(s.p99(), 2)));
-    return t;
+  }
+
+  static Table overheadTable() {
+    return new Table("driver-overheads", "Driver calls that do not change anything, and baseline start-up costs",
+        "backend", "call", "calls", "errors", "p50 ms", "p99 ms");
   }
 
   private ControllerGrpc.ControllerBlockingStub stub() {
@@ -316,70 +266,67 @@ final class Provisioning {
     return "bench-" + runId + "-" + tag + c + "-" + i;
   }
 
-  private String id(String name) {
-    return new VolumeId(backend, VolumeNames.dirFor(name)).toString();
-  }
-
-  private String rawDir(String tag, int c, int i) {
-    return runId + "-" + tag + c + "-" + i;
-  }
-
-  private static double stepMs(Map<String, RawClient.Step> steps, String name) {
-    RawClient.Step s = steps.get(name);
-    return s == null ? Double.NaN : s.meanMs();
-  }
-
-  private static double stepCount(Map<String, RawClient.Step> steps, String name) {
-    RawClient.Step s = steps.get(name);
-    return s == null ? 0 : s.count.sum();
-  }
-
-  private static double stepTotalMs(Map<String, RawClient.Step> steps, String name) {
-    RawClient.Step s = steps.get(name);
-    return s == null ? 0 : s.nanos.sum() / 1e6;
-  }
-
   // ---- tables -------------------------------------------------------------------------------
 
-  static Table table(List<Level> levels) {
-    Table t = new Table("provisioning", "Provisioning: CreateVolume / DeleteVolume (2 MiB, RWX)",
-        "mode", "conc", "n", "create/s", "create p50 ms", "p95", "p99", "create err",
+  /** @param notes what each backend's baselines do, one line each */
+  static Table table(List<Level> levels, List<String> notes) {
+    Table t = new Table("provisioning", "Provisioning: CreateVolume / DeleteVolume (2 MiB requested, RWX)",
+        "backend", "mode", "conc", "n", "create/s", "create p50 ms", "p95", "p99", "create err",
         "delete/s", "delete p50 ms", "p95", "p99", "delete err");
     for (Level l : levels) {
       Stats.Summary c = l.create().summary();
       Stats.Summary d = l.delete().summary();
-      t.row(l.mode(), l.concurrency(), l.n(), Table.Num.of(c.okPerSecond(), 1), Table.Num.of(c.p50(), 1),
+      t.row(l.backend(), l.mode(), l.concurrency(), l.n(), Table.Num.of(c.okPerSecond(), 1), Table.Num.of(c.p50(), 1),
           Table.Num.of(c.p95(), 1), Table.Num.of(c.p99(), 1), c.errors(), Table.Num.of(d.okPerSecond(), 1),
           Table.Num.of(d.p50(), 1), Table.Num.of(d.p95(), 1), Table.Num.of(d.p99(), 1), d.errors());
     }
     t.note("create/s and delete/s = successful operations / wall time of the batch; latencies over successful calls.");
-    t.note("driver = CSI over the controller's unix socket; raw = mkdir + setfattr + gluster quota limit-usage"
-        + " (delete: quota remove + rmdir) as processes, no retry; raw+retry = the same, lock errors retried"
-        + " with the driver's backoff.");
+    t.note("driver = CSI over the controller's unix socket.");
+    notes.forEach(t::note);
     return t;
   }
 
+  /**
+   * The driver against each baseline of each backend: latencies (p50) at the lowest concurrency,
+   * throughput at the highest.
+   */
   static Table ratios(List<Level> levels, int low, int high) {
-    Table t = new Table("provisioning-ratios", "Driver vs raw baseline", "metric", "driver", "baseline", "baseline value",
-        "ratio driver/baseline");
-    ratio(t, levels, "create p50 ms, concurrency " + low, low, RAW, true, true);
-    ratio(t, levels, "create p50 ms, concurrency " + low, low, RAW_RETRY, true, true);
-    ratio(t, levels, "delete p50 ms, concurrency " + low, low, RAW, false, true);
-    ratio(t, levels, "create/s, concurrency " + high, high, RAW_RETRY, true, false);
-    ratio(t, levels, "create/s, concurrency " + high, high, RAW, true, false);
-    ratio(t, levels, "delete/s, concurrency " + high, high, RAW_RETRY, false, false);
+    Table t = new Table("provisioning-ratios", "Driver vs raw baselines", "backend", "metric", "driver", "baseline",
+        "baseline value", "ratio driver/baseline");
+    for (String backend : levels.stream().map(Level::backend).distinct().toList()) {
+      for (boolean latency : new boolean[] {true, false}) {
+        int c = latency ? low : high;
+        for (boolean create : new boolean[] {true, false}) {
+          String metric = (create ? "create" : "delete") + (latency ? " p50 ms" : "/s") + ", concurrency " + c;
+          Level driver = find(levels, backend, DRIVER, c);
+          for (Level base : levels) {
+            if (base.backend().equals(backend) && base.concurrency() == c && !base.mode().equals(DRIVER)) {
+              double d = value(driver, create, latency);
+              double b = value(base, create, latency);
+              t.row(backend, metric, Table.Num.of(d, 1), base.mode(), Table.Num.of(b, 1),
+                  Table.Num.of(Stats.ratio(d, b), 2));
+            }
+          }
+        }
+      }
+    }
     return t;
   }
 
-  private static void ratio(Table t, List<Level> levels, String metric, int c, String baseline, boolean create,
-      boolean latency) {
-    double d = value(find(levels, DRIVER, c), create, latency);
-    double b = value(find(levels, baseline, c), create, latency);
-    t.row(metric, Table.Num.of(d, 1), baseline, Table.Num.of(b, 1), Table.Num.of(Stats.ratio(d, b), 2));
+  /** What the targets judge for one backend: the driver at the lowest and highest concurrency against its baselines. */
+  static Targets.Provisioned targetInputs(List<Level> levels, String backend, String latencyBaseline,
+      String rateBaseline, int low, int high) {
+    Level top = find(levels, backend, DRIVER, high);
+    return new Targets.Provisioned(backend, top == null ? 0 : Math.min(top.concurrency(), top.n()),
+        top == null ? 0 : top.create().summary().count(), top == null ? 0 : top.create().summary().errors(),
+        value(find(levels, backend, DRIVER, low), true, true), value(find(levels, backend, latencyBaseline, low), true,
+        true), latencyBaseline, value(top, true, false), value(find(levels, backend, rateBaseline, high), true, false),
+        rateBaseline, high);
   }
 
-  static Level find(List<Level> levels, String mode, int c) {
-    return levels.stream().filter(l -> l.mode().equals(mode) && l.concurrency() == c).findFirst().orElse(null);
+  static Level find(List<Level> levels, String backend, String mode, int c) {
+    return levels.stream().filter(l -> l.backend().equals(backend) && l.mode().equals(mode) && l.concurrency() == c)
+        .findFirst().orElse(null);
   }
 
   static double value(Level l, boolean create, boolean latency) {
@@ -392,32 +339,34 @@ final class Provisioning {
 
   static Table breakdown(List<Level> levels) {
     Table t = new Table("provisioning-breakdown", "Where the time goes (means, ms)",
-        "mode", "conc", "op", "client", "server RPC", "gluster CLI call", "gluster calls/op", "mkdir", "setfattr",
+        "backend", "mode", "conc", "op", "client", "server RPC", "CLI call", "CLI calls/op", "mkdir", "setfattr",
         "rmdir", "backoff/op");
     for (Level l : levels) {
       for (int k = 0; k < 2; k++) {
         boolean create = k == 0;
         Stats.Summary s = (create ? l.create() : l.delete()).summary();
         Map<String, Double> o = l.otherSteps();
-        t.row(l.mode(), l.concurrency(), create ? "create" : "delete", Table.Num.of(s.mean(), 1),
-            Table.Num.of(l.rpcMs()[k], 1), Table.Num.of(l.glusterMs()[k], 1), Table.Num.of(l.glusterCalls()[k], 2),
+        t.row(l.backend(), l.mode(), l.concurrency(), create ? "create" : "delete", Table.Num.of(s.mean(), 1),
+            Table.Num.of(l.rpcMs()[k], 1), Table.Num.of(l.cliMs()[k], 1), Table.Num.of(l.cliCalls()[k], 2),
             Table.Num.of(create ? o.getOrDefault("mkdir", Double.NaN) : Double.NaN, 1),
             Table.Num.of(create ? o.getOrDefault("setfattr", Double.NaN) : Double.NaN, 1),
             Table.Num.of(create ? Double.NaN : o.getOrDefault("rmdir", Double.NaN), 1),
             Table.Num.of(o.getOrDefault(create ? "backoff per create" : "backoff per delete", Double.NaN), 1));
       }
     }
-    t.note("driver: server RPC and gluster CLI times from the controller's own metrics"
-        + " (mooring_rpc_duration_seconds, mooring_backend_command_duration_seconds); client = as the caller saw it.");
-    t.note("At concurrency > 1 the driver's server time includes waiting for its per-Gluster-volume CLI lock.");
+    t.note("driver: server RPC and CLI times from the controller's own metrics (mooring_rpc_duration_seconds,"
+        + " mooring_backend_command_duration_seconds); client = as the caller saw it.");
+    t.note("glusterfs: at concurrency > 1 the driver's server time includes waiting for its per-Gluster-volume CLI"
+        + " lock. cephfs: the driver talks librados, not the CLI (no CLI calls unless librados is missing).");
     return t;
   }
 
   static Table errors(List<Level> levels) {
-    Table t = new Table("provisioning-errors", "Provisioning errors", "mode", "conc", "op", "count", "message");
+    Table t = new Table("provisioning-errors", "Provisioning errors", "backend", "mode", "conc", "op", "count",
+        "message");
     for (Level l : levels) {
-      l.create().errors().forEach((msg, n) -> t.row(l.mode(), l.concurrency(), "create", n, msg));
-      l.delete().errors().forEach((msg, n) -> t.row(l.mode(), l.concurrency(), "delete", n, msg));
+      l.create().errors().forEach((msg, n) -> t.row(l.backend(), l.mode(), l.concurrency(), "create", n, msg));
+      l.delete().errors().forEach((msg, n) -> t.row(l.backend(), l.mode(), l.concurrency(), "delete", n, msg));
     }
     return t;
   }

@@ -1,15 +1,12 @@
 package io.mooring.app.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -82,7 +79,7 @@ final class RawClient {
     argv.addAll(quotaArgs);
     long backoff = FIRST_BACKOFF_MS;
     for (int attempt = 1; ; attempt++) {
-      Outcome out = run(step, argv);
+      Exec.Outcome out = run(step, argv);
       if (out.exit() == 0 && out.output().contains("success")) {
         return;
       }
@@ -105,28 +102,17 @@ final class RawClient {
     return e.contains("another transaction") || e.contains("locking failed") || e.contains("lock") && e.contains("held");
   }
 
-  private record Outcome(int exit, String output) {}
-
-  private static void check(Outcome out, String step) throws IOException {
+  private static void check(Exec.Outcome out, String step) throws IOException {
     if (out.exit() != 0) {
       throw new IOException(step + ": " + out.output().strip());
     }
   }
 
-  private Outcome run(String step, List<String> argv) throws IOException, InterruptedException {
+  private Exec.Outcome run(String step, List<String> argv) throws IOException, InterruptedException {
     long start = System.nanoTime();
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    String output;
-    try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", argv) + " timed out after " + TIMEOUT_S + " s");
-    }
+    Exec.Outcome out = Exec.run(argv, TIMEOUT_S);
     record(step, System.nanoTime() - start);
-    return new Outcome(p.exitValue(), output);
+    return out;
   }
 
   private void record(String step, long nanos) {

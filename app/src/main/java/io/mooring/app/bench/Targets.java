@@ -34,16 +34,26 @@ final class Targets {
   record Target(String name, String goal, String measured, Verdict verdict) {}
 
   /**
-   * What the targets are judged on; NaN (or a negative count) where a section did not run.
+   * The provisioning numbers of one backend; NaN (or a zero count) where they were not measured.
    *
    * @param createInFlight CreateVolume calls in flight at once in the zero-errors check
    * @param createCount CreateVolume calls made in that check
    * @param createErrors how many of them failed
-   * @param driverP50C1 driver CreateVolume p50 at concurrency 1, ms
-   * @param rawP50C1 raw CLI create p50 at concurrency 1, ms
+   * @param driverP50 driver CreateVolume p50 at the lowest concurrency, ms
+   * @param baselineP50 the latency baseline's create p50 there, ms
+   * @param latencyBaseline that baseline's mode, e.g. raw
    * @param driverRate driver creates/s at the highest concurrency
-   * @param rawRetryRate raw-with-retry creates/s at that concurrency
-   * @param rateConcurrency that concurrency
+   * @param baselineRate the throughput baseline's creates/s there
+   * @param rateBaseline that baseline's mode, e.g. raw+retry
+   * @param rateConcurrency the highest concurrency
+   */
+  record Provisioned(String backend, int createInFlight, int createCount, int createErrors, double driverP50,
+      double baselineP50, String latencyBaseline, double driverRate, double baselineRate, String rateBaseline,
+      int rateConcurrency) {}
+
+  /**
+   * The node plugin's numbers; NaN (or a negative count) where the node section did not run.
+   *
    * @param publishP50 NodePublishVolume p50, ms
    * @param nodeVolumes volumes published at once in the node run
    * @param fuseClients glusterfs client processes of the node plugin with all of them published
@@ -51,14 +61,23 @@ final class Targets {
    * @param nodeRssAfterMiB node plugin RSS after the node run
    * @param startToProbeMs median time from spawn to first successful Probe
    */
-  record Inputs(int createInFlight, int createCount, int createErrors, double driverP50C1, double rawP50C1,
-      double driverRate, double rawRetryRate, int rateConcurrency, double publishP50, int nodeVolumes,
-      int fuseClients, double nodeRssIdleMiB, double nodeRssAfterMiB, double startToProbeMs) {}
+  record Node(double publishP50, int nodeVolumes, int fuseClients, double nodeRssIdleMiB, double nodeRssAfterMiB,
+      double startToProbeMs) {
 
-  static List<Target> evaluate(Inputs in) {
+    static final Node NONE = new Node(Double.NaN, 0, -1, Double.NaN, Double.NaN, Double.NaN);
+  }
+
+  /** Provisioning targets per backend, in the order given, then the node targets. */
+  static List<Target> evaluate(List<Provisioned> provisioning, Node node) {
     List<Target> out = new ArrayList<>();
+    provisioning.forEach(p -> provisioning(p, out));
+    node(node, out);
+    return out;
+  }
 
-    String createName = CREATE_CONCURRENCY + " concurrent CreateVolume (distinct names): zero errors";
+  private static void provisioning(Provisioned in, List<Target> out) {
+    String createName = in.backend() + ": " + CREATE_CONCURRENCY + " concurrent CreateVolume (distinct names): zero"
+        + " errors";
     if (in.createCount() <= 0) {
       out.add(missing(createName, "0 errors"));
     } else {
@@ -70,17 +89,20 @@ final class Targets {
           : Verdict.NOT_MEASURED));
     }
 
-    double latency = Stats.ratio(in.driverP50C1(), in.rawP50C1());
-    out.add(judged("driver CreateVolume p50 vs raw CLI, concurrency 1", "<= " + fmt(LATENCY_RATIO_MAX) + " x raw",
-        latency, String.format(Locale.ROOT, "%.2f x (%.1f ms vs %.1f ms)", latency, in.driverP50C1(), in.rawP50C1()),
+    double latency = Stats.ratio(in.driverP50(), in.baselineP50());
+    out.add(judged(in.backend() + ": driver CreateVolume p50 vs " + in.latencyBaseline() + ", concurrency 1",
+        "<= " + fmt(LATENCY_RATIO_MAX) + " x " + in.latencyBaseline(), latency,
+        String.format(Locale.ROOT, "%.2f x (%.1f ms vs %.1f ms)", latency, in.driverP50(), in.baselineP50()),
         latency <= LATENCY_RATIO_MAX));
 
-    double rate = Stats.ratio(in.driverRate(), in.rawRetryRate());
-    out.add(judged("driver creates/s vs raw-with-retry, concurrency " + in.rateConcurrency(),
-        ">= " + fmt(THROUGHPUT_RATIO_MIN) + " x raw-with-retry", rate,
-        String.format(Locale.ROOT, "%.2f x (%.1f/s vs %.1f/s)", rate, in.driverRate(), in.rawRetryRate()),
+    double rate = Stats.ratio(in.driverRate(), in.baselineRate());
+    out.add(judged(in.backend() + ": driver creates/s vs " + in.rateBaseline() + ", concurrency "
+        + in.rateConcurrency(), ">= " + fmt(THROUGHPUT_RATIO_MIN) + " x " + in.rateBaseline(), rate,
+        String.format(Locale.ROOT, "%.2f x (%.1f/s vs %.1f/s)", rate, in.driverRate(), in.baselineRate()),
         rate >= THROUGHPUT_RATIO_MIN));
+  }
 
+  private static void node(Node in, List<Target> out) {
     out.add(judged("NodePublishVolume p50", "<= " + fmt(PUBLISH_P50_MAX_MS) + " ms", in.publishP50(),
         String.format(Locale.ROOT, "%.1f ms", in.publishP50()), in.publishP50() <= PUBLISH_P50_MAX_MS));
 
@@ -100,7 +122,6 @@ final class Targets {
     out.add(judged("node plugin start to first Probe (median)", "<= " + fmt(START_TO_PROBE_MAX_MS / 1000) + " s",
         in.startToProbeMs(), String.format(Locale.ROOT, "%.3f s", in.startToProbeMs() / 1000),
         in.startToProbeMs() <= START_TO_PROBE_MAX_MS));
-    return out;
   }
 
   private static Target judged(String name, String goal, double value, String measured, boolean met) {

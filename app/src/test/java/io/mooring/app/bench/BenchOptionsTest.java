@@ -59,8 +59,38 @@ class BenchOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> parse(args.split(" ")));
   }
 
+  private static final List<String> CEPH = List.of("--ceph-conf", "/c/ceph.conf", "--ceph-monitors",
+      "127.0.0.1:6801", "--ceph-fs", "cephfs", "--ceph-id", "admin", "--ceph-key-file", "/c/admin.key");
+
   @Test
   void requiresTheFixture() {
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r"));
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
+        "/o"));
+  }
+
+  @Test
+  void eachBackendIsBenchedWhenItsFixtureIsGiven() {
+    BenchOptions gluster = parse();
+    assertEquals(new BenchOptions.Gluster("127.0.0.1", "v"), gluster.gluster());
+    assertEquals(null, gluster.ceph());
+
+    List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o"));
+    args.addAll(CEPH);
+    BenchOptions ceph = BenchOptions.parse(args.toArray(String[]::new));
+    assertEquals(null, ceph.gluster());
+    assertEquals(new BenchOptions.Ceph(Path.of("/c/ceph.conf"), "127.0.0.1:6801", "cephfs", "admin",
+        Path.of("/c/admin.key")), ceph.ceph());
+
+    BenchOptions both = parse(CEPH.toArray(String[]::new));
+    assertEquals("v", both.gluster().volume());
+    assertEquals("cephfs", both.ceph().fs());
+  }
+
+  @Test
+  void aHalfGivenFixtureIsAnError() {
+    assertThrows(IllegalArgumentException.class, () -> parse(CEPH.subList(0, 4).toArray(String[]::new)));
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
+        "/o", "--gluster-server", "127.0.0.1"));
   }
 }

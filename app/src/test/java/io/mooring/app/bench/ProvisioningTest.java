@@ -17,21 +17,47 @@ class ProvisioningTest {
     assertEquals(20, Provisioning.size(20, 10));
   }
 
-  private static Provisioning.Level level(String mode, int c, double p50, double wallMs) {
+  private static Provisioning.Level level(String backend, String mode, int c, double p50, double wallMs) {
     List<Stats.Sample> samples = List.of(new Stats.Sample(p50, true), new Stats.Sample(p50, true));
     Load.Result r = new Load.Result(samples, wallMs, Map.of());
-    return new Provisioning.Level(mode, c, 2, r, r, new double[2], new double[2], new double[2], Map.of());
+    return Provisioning.Level.plain(backend, mode, c, 2, r, r);
+  }
+
+  private static final List<Provisioning.Level> LEVELS = List.of(level("glusterfs", "driver", 1, 110, 220),
+      level("glusterfs", "raw", 1, 100, 200), level("glusterfs", "raw+retry", 1, 100, 200),
+      level("glusterfs", "driver", 100, 5000, 200), level("glusterfs", "raw", 100, 3000, 400),
+      level("glusterfs", "raw+retry", 100, 6000, 250), level("cephfs", "driver", 1, 30, 60),
+      level("cephfs", "rados", 1, 20, 40), level("cephfs", "driver", 100, 900, 100),
+      level("cephfs", "rados", 100, 300, 80));
+
+  @Test
+  void ratiosCompareTheDriverWithEachBaselineOfItsOwnBackend() {
+    Table t = Provisioning.ratios(LEVELS, 1, 100);
+    // glusterfs: 2 baselines x (create, delete) x (latency, throughput); cephfs: 1 baseline x the same
+    assertEquals(12, t.rows().size());
+    assertEquals(List.of("glusterfs", "create p50 ms, concurrency 1", "110.0", "raw", "100.0", "1.10"),
+        t.rows().get(0).stream().map(Table::text).toList());
+    assertEquals(List.of("glusterfs", "create/s, concurrency 100", "10.0", "raw", "5.0", "2.00"),
+        t.rows().get(4).stream().map(Table::text).toList());
+    assertEquals("1.25", Table.text(t.rows().get(5).get(5)));  // 10/s vs 8/s raw+retry
+    assertEquals(List.of("cephfs", "create p50 ms, concurrency 1", "30.0", "rados", "20.0", "1.50"),
+        t.rows().get(8).stream().map(Table::text).toList());
+    assertEquals(List.of("cephfs", "create/s, concurrency 100", "20.0", "rados", "25.0", "0.80"),
+        t.rows().get(10).stream().map(Table::text).toList());
   }
 
   @Test
-  void ratiosCompareTheDriverWithEachBaseline() {
-    List<Provisioning.Level> levels = List.of(level("driver", 1, 110, 220), level("raw", 1, 100, 200),
-        level("raw+retry", 1, 100, 200), level("driver", 100, 5000, 200), level("raw", 100, 3000, 400),
-        level("raw+retry", 100, 6000, 250));
-    Table t = Provisioning.ratios(levels, 1, 100);
-    assertEquals("1.10", Table.text(t.rows().get(0).get(4)));  // create p50 vs raw
-    assertEquals("1.25", Table.text(t.rows().get(3).get(4)));  // 10/s vs 8/s raw+retry
-    assertEquals("2.00", Table.text(t.rows().get(4).get(4)));  // 10/s vs 5/s raw
+  void targetInputsTakeTheDriverAndTheNamedBaselinesOfOneBackend() {
+    Targets.Provisioned p = Provisioning.targetInputs(LEVELS, "cephfs", "rados", "rados", 1, 100);
+    assertEquals("cephfs", p.backend());
+    assertEquals(2, p.createInFlight()); // a level of 2 volumes has only 2 in flight
+    assertEquals(2, p.createCount());
+    assertEquals(30, p.driverP50());
+    assertEquals(20, p.baselineP50());
+    assertEquals(20, p.driverRate(), 1e-9);
+    assertEquals(25, p.baselineRate(), 1e-9);
+    Targets.Provisioned missing = Provisioning.targetInputs(LEVELS, "cephfs", "rados-as-driver", "rados", 1, 100);
+    assertTrue(Double.isNaN(missing.baselineP50()));
   }
 
   @Test
@@ -69,7 +95,7 @@ class ProvisioningTest {
   @Test
   void aMissingLevelIsNotMeasured() {
     assertTrue(Double.isNaN(Provisioning.value(null, true, true)));
-    assertEquals(null, Provisioning.find(List.of(), "driver", 1));
+    assertEquals(null, Provisioning.find(List.of(), "cephfs", "driver", 1));
   }
 
   @Test

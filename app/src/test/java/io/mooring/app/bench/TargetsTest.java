@@ -15,17 +15,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 class TargetsTest {
 
   /** Every target just met. */
-  private static final Targets.Inputs GOOD = new Targets.Inputs(100, 100, 0, 110, 100, 9, 10, 100, 20, 50, 1, 64, 96,
-      1000);
+  private static final Targets.Provisioned GOOD_PROVISIONING = new Targets.Provisioned("glusterfs", 100, 100, 0, 110,
+      100, "raw", 9, 10, "raw+retry", 100);
+  private static final Targets.Node GOOD_NODE = new Targets.Node(20, 50, 1, 64, 96, 1000);
 
-  private static Targets.Inputs with(UnaryOperator<Object[]> change) {
-    Object[] a = {GOOD.createInFlight(), GOOD.createCount(), GOOD.createErrors(), GOOD.driverP50C1(), GOOD.rawP50C1(),
-        GOOD.driverRate(), GOOD.rawRetryRate(), GOOD.rateConcurrency(), GOOD.publishP50(), GOOD.nodeVolumes(),
-        GOOD.fuseClients(), GOOD.nodeRssIdleMiB(), GOOD.nodeRssAfterMiB(), GOOD.startToProbeMs()};
+  private static List<Targets.Target> with(UnaryOperator<Object[]> change) {
+    Targets.Provisioned p = GOOD_PROVISIONING;
+    Targets.Node n = GOOD_NODE;
+    Object[] a = {p.createInFlight(), p.createCount(), p.createErrors(), p.driverP50(), p.baselineP50(),
+        p.driverRate(), p.baselineRate(), n.publishP50(), n.nodeVolumes(), n.fuseClients(), n.nodeRssIdleMiB(),
+        n.nodeRssAfterMiB(), n.startToProbeMs()};
     a = change.apply(a);
-    return new Targets.Inputs((int) a[0], (int) a[1], (int) a[2], (double) a[3], (double) a[4], (double) a[5],
-        (double) a[6], (int) a[7], (double) a[8], (int) a[9], (int) a[10], (double) a[11], (double) a[12],
-        (double) a[13]);
+    return Targets.evaluate(List.of(new Targets.Provisioned(p.backend(), (int) a[0], (int) a[1], (int) a[2],
+        (double) a[3], (double) a[4], p.latencyBaseline(), (double) a[5], (double) a[6], p.rateBaseline(),
+        p.rateConcurrency())), new Targets.Node((double) a[7], (int) a[8], (int) a[9], (double) a[10],
+        (double) a[11], (double) a[12]));
   }
 
   private static UnaryOperator<Object[]> set(int index, Object value) {
@@ -37,7 +41,7 @@ class TargetsTest {
 
   @Test
   void boundariesCountAsMet() {
-    List<Targets.Target> targets = Targets.evaluate(GOOD);
+    List<Targets.Target> targets = with(UnaryOperator.identity());
     assertEquals(8, targets.size());
     targets.forEach(t -> assertEquals(Verdict.MET, t.verdict(), t.name() + ": " + t.measured()));
   }
@@ -47,18 +51,18 @@ class TargetsTest {
         Arguments.of(0, set(2, 1)),             // one create error
         Arguments.of(1, set(3, 110.2)),         // driver p50 1.102 x raw
         Arguments.of(2, set(5, 8.9)),           // 0.89 x raw-with-retry
-        Arguments.of(3, set(8, 20.1)),          // publish p50
-        Arguments.of(4, set(10, 2)),            // two FUSE clients
-        Arguments.of(4, set(10, 0)),            // none at all
-        Arguments.of(5, set(11, 64.1)),         // idle RSS
-        Arguments.of(6, set(12, 96.1)),         // RSS after
-        Arguments.of(7, set(13, 1000.5)));      // start to Probe
+        Arguments.of(3, set(7, 20.1)),          // publish p50
+        Arguments.of(4, set(9, 2)),             // two FUSE clients
+        Arguments.of(4, set(9, 0)),             // none at all
+        Arguments.of(5, set(10, 64.1)),         // idle RSS
+        Arguments.of(6, set(11, 96.1)),         // RSS after
+        Arguments.of(7, set(12, 1000.5)));      // start to Probe
   }
 
   @ParameterizedTest
   @MethodSource("misses")
   void eachTargetCanBeMissed(int index, UnaryOperator<Object[]> change) {
-    List<Targets.Target> targets = Targets.evaluate(with(change));
+    List<Targets.Target> targets = with(change);
     for (int i = 0; i < targets.size(); i++) {
       assertEquals(i == index ? Verdict.NOT_MET : Verdict.MET, targets.get(i).verdict(), targets.get(i).name());
     }
@@ -66,25 +70,42 @@ class TargetsTest {
 
   @Test
   void unmeasuredNumbersAreNotJudged() {
-    Targets.Inputs none = new Targets.Inputs(0, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 100,
-        Double.NaN, 0, -1, Double.NaN, Double.NaN, Double.NaN);
-    Targets.evaluate(none).forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
+    Targets.Provisioned none = new Targets.Provisioned("cephfs", 0, 0, 0, Double.NaN, Double.NaN, "rados",
+        Double.NaN, Double.NaN, "rados", 100);
+    Targets.evaluate(List.of(none), Targets.Node.NONE)
+        .forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
   }
 
   @Test
   void fewerThanHundredInFlightIsNotJudged() {
-    Targets.Target t = Targets.evaluate(with(a -> {
+    Targets.Target t = with(a -> {
       a[0] = 20;
       a[1] = 20;
       return a;
-    })).get(0);
+    }).get(0);
     assertEquals(Verdict.NOT_MEASURED, t.verdict());
     assertTrue(t.measured().contains("20 in flight"), t.measured());
   }
 
   @Test
+  void eachBackendGetsItsOwnProvisioningRowsNamedAfterItsBaselines() {
+    Targets.Provisioned ceph = new Targets.Provisioned("cephfs", 100, 100, 0, 60, 20, "rados", 45, 50, "rados", 100);
+    List<Targets.Target> targets = Targets.evaluate(List.of(GOOD_PROVISIONING, ceph), GOOD_NODE);
+    assertEquals(11, targets.size());
+    Targets.Target latency = targets.get(4);
+    assertEquals("cephfs: driver CreateVolume p50 vs rados, concurrency 1", latency.name());
+    assertEquals("<= 1.1 x rados", latency.goal());
+    assertEquals("3.00 x (60.0 ms vs 20.0 ms)", latency.measured());
+    assertEquals(Verdict.NOT_MET, latency.verdict());
+    Targets.Target rate = targets.get(5);
+    assertEquals(">= 0.9 x rados", rate.goal());
+    assertEquals(Verdict.MET, rate.verdict(), rate.measured());
+    assertTrue(targets.get(3).name().startsWith("cephfs: 100 concurrent"), targets.get(3).name());
+  }
+
+  @Test
   void tableHasOneRowPerTarget() {
-    Table t = Targets.table(Targets.evaluate(GOOD));
+    Table t = Targets.table(with(UnaryOperator.identity()));
     assertEquals(8, t.rows().size());
     assertEquals("met", t.rows().get(0).get(3));
   }
