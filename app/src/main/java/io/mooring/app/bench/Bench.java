@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * single-node Ceph cluster (either or both):
  * <ol>
  *   <li>provisioning through the controller plugin's socket against each backend's raw baselines;
- *   <li>node (GlusterFS): stage/publish latency, FUSE clients and their memory;
+ *   <li>node, per backend and way of staging ({@link NodeMode}): stage/publish latency, FUSE clients
+ *       and their memory, each on a node plugin of its own;
  *   <li>footprint: plugin RSS and time from spawn to first Probe;
  *   <li>(--jvm-flags) the node plugin under other JVM flags.
  * </ol>
@@ -43,6 +45,10 @@ public final class Bench {
   private final List<Provisioning.Level> levels = new ArrayList<>();
   private final List<String> baselineNotes = new ArrayList<>();
   private final Table overheads = Provisioning.overheadTable();
+  private final List<NodeRun> nodeRuns = new ArrayList<>();
+
+  /** A node mode's run; its result is null when it failed. */
+  private record NodeRun(NodeMode mode, NodeTrial.Result result) {}
 
   private Bench(BenchOptions options) {
     this.o = options;
@@ -85,9 +91,8 @@ public final class Bench {
   private int run(Noise noise) throws Exception {
     describeMachine();
     List<BenchBackend> backends = new ArrayList<>();
-    GlusterBackend gluster = o.gluster() == null ? null : new GlusterBackend(o.gluster());
-    if (gluster != null) {
-      backends.add(gluster);
+    if (o.gluster() != null) {
+      backends.add(new GlusterBackend(o.gluster()));
     }
     if (o.ceph() != null) {
       backends.add(new CephBackend(o.root(), o.ceph()));
@@ -97,7 +102,6 @@ public final class Bench {
     String metrics = "127.0.0.1:" + freePort();
 
     Footprint footprint = new Footprint();
-    NodeTrial.Result node = null;
     try (Csi csi = new Csi()) {
       Progress.say("starting the controller plugin (scripts/mooring controller)");
       Plugin.Spec controllerSpec = new Plugin.Spec("controller", "controller", List.of("--backends", backendsFile.toString(),
@@ -114,21 +118,13 @@ public final class Bench {
           }
         }
 
-        // The node section needs GlusterFS volumes; a CephFS node section would run alike on its own.
-        List<Volume> nodeVolumes = gluster == null ? null
-            : section("node volumes", () -> createNodeVolumes(stub, gluster.requests()));
         Path stateDir = o.work().resolve("node-state");
         Files.createDirectories(stateDir);
         NodeTrial.Context ctx = new NodeTrial.Context(o.root(), o.work(), csi, o.work().resolve("kubelet"), stateDir);
         Plugin.Spec nodeSpec = new Plugin.Spec("node", "node", List.of("--node-id", "bench-node",
             "--state-dir", stateDir.toString()), null, Map.of(), false);
-        if (nodeVolumes != null) {
-          Progress.say("2+3 node plugin: %d starts, then stage+publish %d volumes", o.starts(), nodeVolumes.size());
-          node = section("2 node", () -> NodeTrial.run(ctx, nodeSpec, o.starts(), nodeVolumes));
-          if (o.jvm()) {
-            section("4 JVM flags", () -> jvm(ctx, nodeSpec, nodeVolumes));
-          }
-          section("delete node volumes", () -> deleteNodeVolumes(stub, gluster.requests(), nodeVolumes));
+        for (BenchBackend b : backends) {
+          node(b, stub, ctx, nodeSpec);
         }
         footprint.controllerAfter(controller);
       }
@@ -148,19 +144,19 @@ public final class Bench {
         tables.add(errors);
       }
     }
-    if (node != null) {
-      tables.add(NodeBench.latencyTable(node.bench(), o.nodeVolumes()));
-      tables.add(NodeBench.fuseTable(node.bench()));
+    for (NodeRun run : nodeRuns) {
+      if (run.result() != null && run.result().bench() != null) {
+        tables.add(NodeBench.latencyTable(run.mode(), run.result().bench(), o.nodeVolumes()));
+        tables.add(NodeBench.fuseTable(run.mode(), run.result().bench(), run.result().after()));
+      }
     }
-    tables.add(footprint.table(node));
+    NodeTrial.Result startUp = nodeRuns.stream().map(NodeRun::result).filter(Objects::nonNull)
+        .findFirst().orElse(null);
+    tables.add(footprint.table(startUp, nodeRuns));
     List<Targets.Provisioned> provisioned = o.provisioning() ? backends.stream().map(b -> Provisioning.targetInputs(
         levels, b.type(), b.latencyBaseline(), b.throughputBaseline(), low, high)).toList() : List.of();
-    List<Targets.Target> targets = Targets.evaluate(provisioned, nodeInputs(node));
-    Table targetTable = Targets.table(targets);
-    if (gluster == null) {
-      targetTable.note("node targets: the node section runs on GlusterFS only (no CephFS node section yet).");
-    }
-    tables.add(targetTable);
+    List<Targets.Target> targets = Targets.evaluate(provisioned, nodeInputs(startUp));
+    tables.add(Targets.table(targets));
     int jvmAt = tables.indexOf(tables.stream().filter(t -> t.id().equals("jvm-flags")).findFirst().orElse(null));
     if (jvmAt >= 0) { // experiments after the targets
       tables.add(tables.remove(jvmAt));
@@ -210,6 +206,42 @@ public final class Bench {
     return null;
   }
 
+  /**
+   * Sections 2 and 4 for one backend: its volumes staged each way it has ({@link NodeMode}), each
+   * way on a node plugin of its own. The first run of the benchmark also measures the plugin's
+   * start-up (section 3) and, with --jvm-flags, runs the JVM flag experiments; later ones start the
+   * plugin once.
+   */
+  private void node(BenchBackend backend, ControllerGrpc.ControllerBlockingStub stub, NodeTrial.Context ctx,
+      Plugin.Spec nodeSpec) {
+    List<NodeMode> modes = backend.nodeModes(runId);
+    List<Volume> volumes = section("node volumes " + backend.type(), () -> createNodeVolumes(stub, backend.requests()));
+    for (NodeMode mode : modes) {
+      boolean first = nodeRuns.isEmpty();
+      NodeMode.Secrets secrets = volumes == null ? null : section("node keys " + mode.id(), () -> mode.keys()
+          .make(volumes));
+      NodeTrial.Result result = null;
+      if (secrets != null) {
+        NodeBench.Workload workload = new NodeBench.Workload(volumes, secrets.perVolume(), mode.program());
+        int starts = first ? o.starts() : 1;
+        Progress.say("2 node, %s: %d node plugin start(s), then stage+publish %d volumes", mode.title(), starts,
+            volumes.size());
+        result = section("2 node " + mode.id(), () -> NodeTrial.run(ctx, nodeSpec, starts, workload));
+        if (first && o.jvm()) {
+          section("4 JVM flags", () -> jvm(ctx, nodeSpec, workload));
+        }
+        section("remove node keys " + mode.id(), () -> {
+          secrets.close();
+          return null;
+        });
+      }
+      nodeRuns.add(new NodeRun(mode, result));
+    }
+    if (volumes != null) {
+      section("delete node volumes " + backend.type(), () -> deleteNodeVolumes(stub, backend.requests(), volumes));
+    }
+  }
+
   private List<Volume> createNodeVolumes(ControllerGrpc.ControllerBlockingStub stub, Csi.Requests requests)
       throws Exception {
     Progress.say("creating %d volumes for the node run (not measured)", o.nodeVolumes());
@@ -232,7 +264,7 @@ public final class Bench {
     return null;
   }
 
-  private Void jvm(NodeTrial.Context ctx, Plugin.Spec nodeSpec, List<Volume> volumes) throws Exception {
+  private Void jvm(NodeTrial.Context ctx, Plugin.Spec nodeSpec, NodeBench.Workload workload) throws Exception {
     String launcher = JvmExperiments.launcherDefaults(o.root());
     meta.put("launcher default JVM flags", launcher);
     if (!launcher.equals(JvmExperiments.DEFAULT)) {
@@ -246,20 +278,28 @@ public final class Bench {
     meta.put("AppCDS training ms", Double.isNaN(trainMs) ? null : Math.round(trainMs));
     tables.add(JvmExperiments.classCensus(ctx, nodeSpec.rename("node-classes"), JvmExperiments.DEFAULT,
         "launcher defaults"));
-    List<JvmExperiments.Row> rows = JvmExperiments.run(ctx, nodeSpec, o.starts(), volumes, cds,
+    List<JvmExperiments.Row> rows = JvmExperiments.run(ctx, nodeSpec, o.starts(), workload, cds,
         JvmExperiments.variants(cds));
-    tables.add(JvmExperiments.table(rows, volumes.size()));
+    tables.add(JvmExperiments.table(rows, workload.volumes().size()));
     return null;
   }
 
-  private Targets.Node nodeInputs(NodeTrial.Result node) {
-    if (node == null) {
-      return Targets.Node.NONE;
+  /** @param startUp the run whose starts were measured; null when none ran */
+  private Targets.Node nodeInputs(NodeTrial.Result startUp) {
+    List<Targets.NodeRun> runs = nodeRuns.stream().map(this::nodeInputs).toList();
+    return startUp == null ? new Targets.Node(runs, Double.NaN, Double.NaN)
+        : new Targets.Node(runs, startUp.medianIdleRssMiB(), startUp.medianProbeMs());
+  }
+
+  private Targets.NodeRun nodeInputs(NodeRun run) {
+    NodeMode mode = run.mode();
+    NodeBench.Result b = run.result() == null ? null : run.result().bench();
+    if (b == null) {
+      return Targets.NodeRun.none(mode.title(), mode.shared());
     }
-    NodeBench.Result b = node.bench();
-    NodeBench.Fuse all = b == null ? null : b.fuseAt(o.nodeVolumes() + " published");
-    return new Targets.Node(b == null ? Double.NaN : b.publish().p50(), all == null ? 0 : all.published(),
-        all == null ? -1 : all.clients(), node.medianIdleRssMiB(), node.after().rssMiB(), node.medianProbeMs());
+    NodeBench.Fuse all = b.fuseAt(o.nodeVolumes() + " published");
+    return new Targets.NodeRun(mode.title(), mode.shared(), b.publish().p50(), all == null ? 0 : all.published(),
+        all == null ? -1 : all.clients(), run.result().after().rssMiB());
   }
 
   // ---- footprint (section 3) --------------------------------------------------------------------
@@ -283,29 +323,39 @@ public final class Bench {
       controllerAfter = p.memory();
     }
 
-    Table table(NodeTrial.Result node) {
+    /** @param startUp the node run whose starts are shown; null when none ran */
+    Table table(NodeTrial.Result startUp, List<NodeRun> runs) {
       Table t = new Table("footprint", "Footprint (launcher defaults)", "plugin", "start->probe ms", "CPU ms at probe",
           "idle RSS MiB", "after RSS MiB", "peak RSS MiB", "after anon MiB");
-      if (node != null) {
-        for (int i = 0; i < node.starts().size(); i++) {
-          NodeTrial.Start s = node.starts().get(i);
+      if (startUp != null) {
+        for (int i = 0; i < startUp.starts().size(); i++) {
+          NodeTrial.Start s = startUp.starts().get(i);
           t.row("node, start " + (i + 1), Table.Num.of(s.probeMs(), 0), s.cpuMs(), Table.Num.of(s.idle().rssMiB(), 1),
               null, null, null);
         }
-        t.row("node (median)", Table.Num.of(node.medianProbeMs(), 0), Table.Num.of(node.medianCpuMs(), 0),
-            Table.Num.of(node.medianIdleRssMiB(), 1), Table.Num.of(node.after().rssMiB(), 1),
-            Table.Num.of(node.after().hwmMiB(), 1), Table.Num.of(node.after().anonMiB(), 1));
-        if (node.bench() != null) {
-          t.row("node, all volumes published", null, null, null, Table.Num.of(node.bench().pluginAllPublished().rssMiB(), 1),
-              null, Table.Num.of(node.bench().pluginAllPublished().anonMiB(), 1));
+        t.row("node (median)", Table.Num.of(startUp.medianProbeMs(), 0), Table.Num.of(startUp.medianCpuMs(), 0),
+            Table.Num.of(startUp.medianIdleRssMiB(), 1), null, null, null);
+      }
+      for (NodeRun run : runs) {
+        NodeTrial.Result r = run.result();
+        if (r == null) {
+          continue;
         }
+        if (r.bench() != null) {
+          t.row("node, " + run.mode().title() + ": all volumes published", null, null, null,
+              Table.Num.of(r.bench().pluginAllPublished().rssMiB(), 1), null,
+              Table.Num.of(r.bench().pluginAllPublished().anonMiB(), 1));
+        }
+        t.row("node, " + run.mode().title() + ": after", null, null, null, Table.Num.of(r.after().rssMiB(), 1),
+            Table.Num.of(r.after().hwmMiB(), 1), Table.Num.of(r.after().anonMiB(), 1));
       }
       t.row("controller", Table.Num.of(controllerProbeMs, 0), controllerCpuMs, Table.Num.of(controllerIdle.rssMiB(), 1),
           Table.Num.of(controllerAfter.rssMiB(), 1), Table.Num.of(controllerAfter.hwmMiB(), 1),
           Table.Num.of(controllerAfter.anonMiB(), 1));
       t.note("start->probe: from just before scripts/mooring is spawned to the first successful Probe (polled every "
           + Plugin.POLL.toMillis() + " ms); idle: " + NodeTrial.IDLE_MS + " ms after that; after: node once every volume"
-          + " is unstaged again, controller after all provisioning; peak = VmHWM.");
+          + " is unstaged again (a node plugin per node mode; the first one's starts are shown), controller after all"
+          + " provisioning; peak = VmHWM.");
       return t;
     }
   }

@@ -1,11 +1,11 @@
 package io.mooring.app.bench;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One storage backend under test: its entry in the controller's backends file, the requests that
- * reach it, and its raw provisioning baselines. A backend-specific node section (staging and
- * publishing its volumes) belongs here too when one is written; today only GlusterFS has one.
+ * reach it, its raw provisioning baselines, and the ways the node section stages its volumes.
  */
 interface BenchBackend {
 
@@ -26,6 +26,13 @@ interface BenchBackend {
 
   /** CreateVolume and DeleteVolume requests for it, with the StorageClass parameters and secrets it needs. */
   Csi.Requests requests();
+
+  /**
+   * How the node section stages its volumes, a node plugin for each, in this order.
+   *
+   * @param runId part of the name of whatever is made on the cluster for it
+   */
+  List<NodeMode> nodeModes(String runId);
 
   /**
    * Opens its baselines (mounts, connections) for the provisioning section.

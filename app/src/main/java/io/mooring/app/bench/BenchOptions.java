@@ -38,8 +38,8 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
                    [--ceph-conf FILE --ceph-monitors HOST:PORT --ceph-fs NAME --ceph-id ID --ceph-key-file FILE]
                    [--quick] [-n N] [--node-volumes M] [--concurrency 1,10,100] [--starts 3]
                    [--jvm-flags] [--no-provisioning] [--strict]
-        --gluster-*        bench GlusterFS on this volume (sections 1-4)
-        --ceph-*           bench CephFS on this cluster (section 1); at least one backend is needed
+        --gluster-*        bench GlusterFS on this volume
+        --ceph-*           bench CephFS on this cluster; at least one backend is needed
         --quick            N=20, M=10 (unless given), no raw Gluster baseline without retry at the top
                            concurrency, the CephFS baselines that only explain at concurrency 1 only:
                            a smoke test of under three minutes for both backends

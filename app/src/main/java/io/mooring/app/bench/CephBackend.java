@@ -21,6 +21,8 @@ import java.util.Map;
  *       CPU starting, so only at concurrency up to {@value #CLI_MAX_CONCURRENCY} (1 in a quick run)
  *       and on a few volumes.
  * </ul>
+ * Its node section stages the volumes twice, with a key for their subvolume group and with a key
+ * per volume ({@link CephNodeKeys}).
  */
 final class CephBackend implements BenchBackend {
 
@@ -33,12 +35,12 @@ final class CephBackend implements BenchBackend {
   private static final String GROUP = "csi";
   /** Ceph quotas as the driver makes them: whole 4 MiB blocks (CephfsBackend.roundUp). */
   private static final long QUOTA_BLOCK = 4L << 20;
-  private static final long CLI_TIMEOUT_S = 120;
   private static final int WARM_UP = 3;
 
   private final BenchOptions.Ceph ceph;
   private final Path root;
   private final Csi.Requests requests;
+  private final CephCli cli;
 
   /** Reads the key, to pass it in the requests as the provisioner would; it is never printed. */
   CephBackend(Path root, BenchOptions.Ceph ceph) throws IOException {
@@ -46,6 +48,7 @@ final class CephBackend implements BenchBackend {
     this.ceph = ceph;
     this.requests = new Csi.Requests(TYPE, Map.of("adminID", ceph.id(), "adminKey",
         Files.readString(ceph.keyFile()).strip()));
+    this.cli = new CephCli(ceph);
   }
 
   @Override
@@ -83,6 +86,11 @@ final class CephBackend implements BenchBackend {
   @Override
   public Csi.Requests requests() {
     return requests;
+  }
+
+  @Override
+  public List<NodeMode> nodeModes(String runId) {
+    return CephNodeKeys.modes(cli, ceph.fs(), GROUP, "mooring-bench-" + runId);
   }
 
   /** About how many volumes ceph-cli makes per level: a reference, not a target. */
@@ -217,21 +225,10 @@ final class CephBackend implements BenchBackend {
       @Override
       void batch(int from, int to) throws Exception {
         int n = Math.min(to - from, perRound);
-        creates.add(Load.run(c, n, i -> ceph("fs", "subvolume", "create", ceph.fs(), prefix + "-" + (from + i),
+        creates.add(Load.run(c, n, i -> cli.run("fs", "subvolume", "create", ceph.fs(), prefix + "-" + (from + i),
             "--size", Long.toString(bytes), "--group_name", GROUP, "--mode", "0777")));
-        deletes.add(Load.run(c, n, i -> ceph("fs", "subvolume", "rm", ceph.fs(), prefix + "-" + (from + i),
+        deletes.add(Load.run(c, n, i -> cli.run("fs", "subvolume", "rm", ceph.fs(), prefix + "-" + (from + i),
             "--group_name", GROUP)));
-      }
-
-      private void ceph(String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("ceph", "--conf", ceph.conf().toString(), "--id", ceph.id(),
-            "--keyfile", ceph.keyFile().toString()));
-        argv.addAll(List.of(args));
-        Exec.Outcome out = Exec.run(argv, CLI_TIMEOUT_S);
-        if (out.exit() != 0) {
-          throw new IOException("ceph " + String.join(" ", args) + ": exit " + out.exit() + ": "
-              + out.output().strip());
-        }
       }
 
       @Override

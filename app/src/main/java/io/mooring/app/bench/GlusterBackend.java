@@ -68,6 +68,14 @@ final class GlusterBackend implements BenchBackend {
     return new Csi.Requests(TYPE, Map.of());
   }
 
+  /** No node-stage secrets: every volume is a bind on the backend's one glusterfs client. */
+  @Override
+  public List<NodeMode> nodeModes(String runId) {
+    return List.of(new NodeMode(TYPE, TYPE, "glusterfs", true, "The first NodeStageVolume mounts the backend's"
+        + " glusterfs FUSE client; the last NodeUnstageVolume unmounts it.", volumes -> NodeMode.Secrets.none(
+        volumes.size())));
+  }
+
   @Override
   public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick) throws Exception {
     Path mount = work.resolve("raw-mount");

@@ -1,6 +1,5 @@
 package io.mooring.app.bench;
 
-import csi.v1.Csi.Volume;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,7 +118,7 @@ final class JvmExperiments {
     return Double.NaN;
   }
 
-  static List<Row> run(NodeTrial.Context ctx, Plugin.Spec base, int starts, List<Volume> volumes, Path cds,
+  static List<Row> run(NodeTrial.Context ctx, Plugin.Spec base, int starts, NodeBench.Workload workload, Path cds,
       List<Variant> variants) {
     List<Row> rows = new ArrayList<>();
     for (Variant v : variants) {
@@ -129,7 +128,7 @@ final class JvmExperiments {
         continue;
       }
       try {
-        rows.add(new Row(v, NodeTrial.run(ctx, base.withJava(v.opts(), v.env(), v.direct()), starts, volumes), null));
+        rows.add(new Row(v, NodeTrial.run(ctx, base.withJava(v.opts(), v.env(), v.direct()), starts, workload), null));
       } catch (Exception e) {
         Progress.say("  failed: %s", e.getMessage());
         rows.add(new Row(v, null, e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("")));

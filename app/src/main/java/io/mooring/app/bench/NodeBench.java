@@ -11,19 +11,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Section 2: on one node plugin, NodeStage + NodePublish each volume in turn (as pods start), then
- * NodeUnpublish + NodeUnstage each; every call timed. Counts the plugin's glusterfs FUSE clients
- * (glusterfs processes whose arguments contain the plugin's state dir) and their RSS with 0, 1 and
- * all volumes published, and again when all are unstaged.
+ * NodeUnpublish + NodeUnstage each; every call timed. Counts the plugin's FUSE clients (processes of
+ * the workload's FUSE program whose arguments contain the plugin's state dir) and their RSS with 0, 1
+ * and all volumes published, and again when all are unstaged.
  */
 final class NodeBench {
 
   private static final long DEADLINE_S = 120;
+  private static final long EXIT_WAIT_MS = 5000;
+  private static final long EXIT_POLL_MS = 50;
+
+  /**
+   * What a run stages: the volumes, each one's node-stage secrets, and the name (comm) of the FUSE
+   * client processes that serve them.
+   */
+  record Workload(List<Volume> volumes, List<Map<String, String>> secrets, String program) {
+
+    Workload {
+      if (secrets.size() != volumes.size()) {
+        throw new IllegalArgumentException(volumes.size() + " volumes but " + secrets.size() + " secrets");
+      }
+    }
+  }
 
   /** FUSE clients and their summed memory at one point of the run. */
   record Fuse(String when, int published, int clients, Procs.Memory memory) {}
@@ -42,7 +58,10 @@ final class NodeBench {
    * @param kubelet a kubelet root: staging paths go to plugins/kubernetes.io/csi/..., targets to pods/...
    * @param stateDir the node plugin's --state-dir (its FUSE clients have it in their arguments)
    */
-  static Result run(Plugin node, List<Volume> volumes, Path kubelet, Path stateDir) throws IOException {
+  static Result run(Plugin node, Workload workload, Path kubelet, Path stateDir)
+      throws IOException, InterruptedException {
+    List<Volume> volumes = workload.volumes();
+    String program = workload.program();
     NodeGrpc.NodeBlockingStub stub = NodeGrpc.newBlockingStub(node.channel());
     String needle = stateDir.toRealPath() + "/";
     List<Stats.Sample> stage = new ArrayList<>();
@@ -51,29 +70,30 @@ final class NodeBench {
     List<Stats.Sample> unstage = new ArrayList<>();
     Map<String, Integer> errors = new TreeMap<>();
     List<Fuse> fuse = new ArrayList<>();
-    fuse.add(fuse("0 published", 0, needle));
+    fuse.add(fuse("0 published", 0, program, needle));
 
     long start = System.nanoTime();
     for (int i = 0; i < volumes.size(); i++) {
       Volume v = volumes.get(i);
+      Map<String, String> secrets = workload.secrets().get(i);
       Path staging = staging(kubelet, i);
       Path target = target(kubelet, i);
       Files.createDirectories(staging.getParent()); // the kubelet makes these
       Files.createDirectories(target.getParent());
       boolean staged = time(stage, errors, "stage", () -> stub(stub).nodeStageVolume(NodeStageVolumeRequest.newBuilder()
           .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).setVolumeCapability(Csi.RWX)
-          .putAllVolumeContext(v.getVolumeContextMap()).build()));
+          .putAllVolumeContext(v.getVolumeContextMap()).putAllSecrets(secrets).build()));
       if (staged) {
         time(publish, errors, "publish", () -> stub(stub).nodePublishVolume(NodePublishVolumeRequest.newBuilder()
             .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).setTargetPath(target.toString())
             .setVolumeCapability(Csi.RWX).putAllVolumeContext(v.getVolumeContextMap()).build()));
       }
       if (i == 0) {
-        fuse.add(fuse("1 published", 1, needle));
+        fuse.add(fuse("1 published", 1, program, needle));
       }
     }
     double upMs = (System.nanoTime() - start) / 1e6;
-    fuse.add(fuse(volumes.size() + " published", volumes.size(), needle));
+    fuse.add(fuse(volumes.size() + " published", volumes.size(), program, needle));
     Procs.Memory plugin = node.memory();
 
     start = System.nanoTime();
@@ -87,7 +107,7 @@ final class NodeBench {
           .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).build()));
     }
     double downMs = (System.nanoTime() - start) / 1e6;
-    fuse.add(fuse("all unstaged", 0, needle));
+    fuse.add(exited("all unstaged", program, needle));
     return new Result(Stats.summarize(stage, upMs), Stats.summarize(publish, upMs),
         Stats.summarize(unpublish, downMs), Stats.summarize(unstage, downMs), fuse, plugin, errors);
   }
@@ -118,8 +138,23 @@ final class NodeBench {
     return ok;
   }
 
-  private static Fuse fuse(String when, int published, String needle) {
-    List<Procs.Proc> clients = Procs.named("glusterfs", needle);
+  /**
+   * The clients left once nothing is staged. An unmounted client exits on its own, a little later
+   * (ceph-fuse closes its MDS session first): only one still there after {@value #EXIT_WAIT_MS} ms
+   * counts.
+   */
+  private static Fuse exited(String when, String program, String needle) throws InterruptedException {
+    long deadline = System.nanoTime() + EXIT_WAIT_MS * 1_000_000;
+    Fuse f = fuse(when, 0, program, needle);
+    while (f.clients() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(EXIT_POLL_MS);
+      f = fuse(when, 0, program, needle);
+    }
+    return f;
+  }
+
+  private static Fuse fuse(String when, int published, String program, String needle) {
+    List<Procs.Proc> clients = Procs.named(program, needle);
     Procs.Memory sum = new Procs.Memory(0, 0, 0, 0);
     for (Procs.Proc p : clients) {
       Procs.Memory m = Procs.memory(p.pid());
@@ -132,15 +167,14 @@ final class NodeBench {
 
   // ---- tables -------------------------------------------------------------------------------
 
-  static Table latencyTable(Result r, int volumes) {
-    Table t = new Table("node", "Node: " + volumes + " volumes on one backend, one call at a time",
+  static Table latencyTable(NodeMode mode, Result r, int volumes) {
+    Table t = new Table("node-" + mode.id(), "Node, " + mode.title() + ": " + volumes + " volumes, one call at a time",
         "rpc", "calls", "errors", "p50 ms", "p99 ms", "max ms");
     row(t, "NodeStageVolume", r.stage());
     row(t, "NodePublishVolume", r.publish());
     row(t, "NodeUnpublishVolume", r.unpublish());
     row(t, "NodeUnstageVolume", r.unstage());
-    t.note("The first NodeStageVolume mounts the backend's glusterfs FUSE client; the last NodeUnstageVolume"
-        + " unmounts it.");
+    t.note(mode.note());
     r.errors().forEach((msg, n) -> t.note("error " + n + "x " + msg));
     return t;
   }
@@ -149,12 +183,17 @@ final class NodeBench {
     t.row(rpc, s.count(), s.errors(), Table.Num.of(s.p50(), 1), Table.Num.of(s.p99(), 1), Table.Num.of(s.max(), 1));
   }
 
-  static Table fuseTable(Result r) {
-    Table t = new Table("node-fuse", "Node: glusterfs FUSE clients of the node plugin",
+  /** @param after the node plugin's memory once every volume is unstaged again */
+  static Table fuseTable(NodeMode mode, Result r, Procs.Memory after) {
+    Table t = new Table("node-fuse-" + mode.id(), "Node, " + mode.title() + ": " + mode.program()
+        + " FUSE clients of the node plugin",
         "when", "published", "FUSE clients", "RSS MiB (sum)");
     for (Fuse f : r.fuse()) {
       t.row(f.when(), f.published(), f.clients(), Table.Num.of(f.clients() == 0 ? 0 : f.memory().rssMiB(), 1));
     }
+    t.note(String.format(Locale.ROOT, "all unstaged: once the clients have exited (up to %d ms after the last"
+        + " NodeUnstageVolume). Node plugin RSS: %.1f MiB with all volumes published, %.1f MiB after.", EXIT_WAIT_MS,
+        r.pluginAllPublished().rssMiB(), after.rssMiB()));
     return t;
   }
 }

@@ -1,6 +1,5 @@
 package io.mooring.app.bench;
 
-import csi.v1.Csi.Volume;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +43,9 @@ final class NodeTrial {
   private NodeTrial() {}
 
   /**
-   * @param volumes what to stage and publish; empty for start-up measurements only
+   * @param workload what to stage and publish; null for start-up measurements only
    */
-  static Result run(Context ctx, Plugin.Spec spec, int starts, List<Volume> volumes) throws Exception {
+  static Result run(Context ctx, Plugin.Spec spec, int starts, NodeBench.Workload workload) throws Exception {
     List<Start> measured = new ArrayList<>();
     Plugin current = null;
     int rebuilds = 0;
@@ -69,8 +68,8 @@ final class NodeTrial {
         current.close();
         current = null;
       }
-      NodeBench.Result bench = volumes.isEmpty() ? null
-          : NodeBench.run(current, volumes, ctx.kubelet(), ctx.stateDir());
+      NodeBench.Result bench = workload == null ? null
+          : NodeBench.run(current, workload, ctx.kubelet(), ctx.stateDir());
       Procs.Memory after = current.memory();
       return new Result(measured, bench, after);
     } finally {

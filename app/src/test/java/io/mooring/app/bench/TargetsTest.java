@@ -17,19 +17,20 @@ class TargetsTest {
   /** Every target just met. */
   private static final Targets.Provisioned GOOD_PROVISIONING = new Targets.Provisioned("glusterfs", 100, 100, 0, 110,
       100, "raw", 9, 10, "raw+retry", 100);
-  private static final Targets.Node GOOD_NODE = new Targets.Node(20, 50, 1, 64, 96, 1000);
+  private static final Targets.NodeRun GOOD_RUN = new Targets.NodeRun("glusterfs", true, 20, 50, 1, 96);
+  private static final Targets.Node GOOD_NODE = new Targets.Node(List.of(GOOD_RUN), 64, 1000);
 
   private static List<Targets.Target> with(UnaryOperator<Object[]> change) {
     Targets.Provisioned p = GOOD_PROVISIONING;
-    Targets.Node n = GOOD_NODE;
+    Targets.NodeRun r = GOOD_RUN;
     Object[] a = {p.createInFlight(), p.createCount(), p.createErrors(), p.driverP50(), p.baselineP50(),
-        p.driverRate(), p.baselineRate(), n.publishP50(), n.nodeVolumes(), n.fuseClients(), n.nodeRssIdleMiB(),
-        n.nodeRssAfterMiB(), n.startToProbeMs()};
+        p.driverRate(), p.baselineRate(), r.publishP50(), r.nodeVolumes(), r.fuseClients(), GOOD_NODE.nodeRssIdleMiB(),
+        r.nodeRssAfterMiB(), GOOD_NODE.startToProbeMs()};
     a = change.apply(a);
     return Targets.evaluate(List.of(new Targets.Provisioned(p.backend(), (int) a[0], (int) a[1], (int) a[2],
         (double) a[3], (double) a[4], p.latencyBaseline(), (double) a[5], (double) a[6], p.rateBaseline(),
-        p.rateConcurrency())), new Targets.Node((double) a[7], (int) a[8], (int) a[9], (double) a[10],
-        (double) a[11], (double) a[12]));
+        p.rateConcurrency())), new Targets.Node(List.of(new Targets.NodeRun(r.mode(), r.shared(), (double) a[7],
+        (int) a[8], (int) a[9], (double) a[11])), (double) a[10], (double) a[12]));
   }
 
   private static UnaryOperator<Object[]> set(int index, Object value) {
@@ -54,8 +55,8 @@ class TargetsTest {
         Arguments.of(3, set(7, 20.1)),          // publish p50
         Arguments.of(4, set(9, 2)),             // two FUSE clients
         Arguments.of(4, set(9, 0)),             // none at all
-        Arguments.of(5, set(10, 64.1)),         // idle RSS
-        Arguments.of(6, set(11, 96.1)),         // RSS after
+        Arguments.of(5, set(11, 96.1)),         // RSS after
+        Arguments.of(6, set(10, 64.1)),         // idle RSS
         Arguments.of(7, set(12, 1000.5)));      // start to Probe
   }
 
@@ -72,7 +73,8 @@ class TargetsTest {
   void unmeasuredNumbersAreNotJudged() {
     Targets.Provisioned none = new Targets.Provisioned("cephfs", 0, 0, 0, Double.NaN, Double.NaN, "rados",
         Double.NaN, Double.NaN, "rados", 100);
-    Targets.evaluate(List.of(none), Targets.Node.NONE)
+    Targets.evaluate(List.of(none), new Targets.Node(List.of(Targets.NodeRun.none("cephfs, group key", true)),
+        Double.NaN, Double.NaN))
         .forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
   }
 
@@ -85,6 +87,30 @@ class TargetsTest {
     }).get(0);
     assertEquals(Verdict.NOT_MEASURED, t.verdict());
     assertTrue(t.measured().contains("20 in flight"), t.measured());
+  }
+
+  @Test
+  void eachNodeModeIsJudgedOnItsOwnAndAClientPerKeyIsInformation() {
+    Targets.NodeRun group = new Targets.NodeRun("cephfs, group key", true, 5, 50, 1, 90);
+    Targets.NodeRun perVolume = new Targets.NodeRun("cephfs, per-volume keys", false, 21, 50, 50, 97);
+    List<Targets.Target> targets = Targets.evaluate(List.of(), new Targets.Node(List.of(GOOD_RUN, group, perVolume),
+        64, 1000));
+    assertEquals(11, targets.size());
+    assertEquals("cephfs, group key: FUSE clients for the published volumes", targets.get(4).name());
+    assertEquals(Verdict.MET, targets.get(4).verdict());
+    assertEquals(Verdict.NOT_MET, targets.get(6).verdict(), "publish p50 is judged with a client per key too");
+    Targets.Target clients = targets.get(7);
+    assertEquals(Verdict.INFORMATION, clients.verdict());
+    assertEquals("50 for 50 volumes", clients.measured());
+    assertEquals(Verdict.NOT_MET, targets.get(8).verdict(), "RSS after");
+  }
+
+  @Test
+  void aNodeModeThatDidNotRunIsNotMeasured() {
+    List<Targets.Target> targets = Targets.evaluate(List.of(), new Targets.Node(List.of(
+        Targets.NodeRun.none("cephfs, per-volume keys", false)), 64, 1000));
+    assertEquals(5, targets.size());
+    targets.subList(0, 3).forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
   }
 
   @Test
