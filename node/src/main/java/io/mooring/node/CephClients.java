@@ -5,20 +5,14 @@ import io.mooring.ids.VolumeId;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -55,14 +49,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A client is named {@code <backend>/<volume dir>} (own) or {@code <backend>/_group-<hash>}
- * (shared; the hash covers file system, group, mount options, user and key, so a different key never reuses a
- * client, and no volume dir starts with '_') and lives in {@code <stateDir>/cephfs/<name>/}:
- * {@code mnt} (the mount point), {@code client} (what a remount needs: monitors, file system, path,
- * user; no key), {@code instance} (the running ceph-fuse's session ID, see {@link CephFuse#evict})
- * and {@code ceph-fuse.log}. Its key is in {@code <stateDir>/keys/} ({@link CephKeyrings}); all of
- * it goes when the client is released. A volume on a shared client has a {@code shared} record in
- * {@code <stateDir>/cephfs/<backend>/<volume dir>/}: the client and the subvolume's directory on it,
- * for the RPCs that bring no volume_context.
+ * (shared; the hash covers file system, group, mount options, user and key, so a different key
+ * never reuses a client, and no volume dir starts with '_'). Its mount point, records and log are
+ * in {@link CephClientFiles}, its key in {@link CephKeyrings}; all of it goes when the client is
+ * released. A volume on a shared client has a record of its own there, for the RPCs that bring no
+ * volume_context.
  *
  * <p>Healing: a client whose process died is remounted from these records (the mount is back in a
  * few hundred ms and reading goes on at once), and so is one the cluster evicted, which keeps
@@ -83,18 +74,13 @@ import org.slf4j.LoggerFactory;
  */
 final class CephClients implements ClientKind {
 
-  private static final String MOUNT_POINT = "mnt";
-  private static final String RECORD = "client";
-  private static final String LOG_FILE = "ceph-fuse.log";
-  private static final String INSTANCE = "instance";
-  private static final String SHARED = "shared";
   private static final String SHARED_PREFIX = "_group-";
   /** A subvolume's path as the mgr makes it: the group's directory, then the subvolume's. */
   private static final Pattern SUBVOLUME = Pattern.compile("(/volumes/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)");
   private static final Logger LOG = LoggerFactory.getLogger(CephClients.class);
   private static final Path FILESYSTEMS = Path.of("/proc/filesystems");
 
-  private final Path root;
+  private final CephClientFiles files;
   private final CephKeyrings keyrings;
   private final CephFuse fuse;
   private final Supplier<MountTable> table;
@@ -106,7 +92,7 @@ final class CephClients implements ClientKind {
    * @param table the current mount table
    */
   CephClients(Path stateDir, CephFuse fuse, Supplier<MountTable> table) {
-    this.root = stateDir.resolve("cephfs");
+    this.files = new CephClientFiles(stateDir);
     this.keyrings = new CephKeyrings(stateDir.resolve("keys"));
     this.fuse = fuse;
     this.table = table;
@@ -137,7 +123,7 @@ final class CephClients implements ClientKind {
 
   @Override
   public Path path(String client) {
-    return dir(client).resolve(MOUNT_POINT);
+    return files.mountPoint(client);
   }
 
   /** What the client's mount and its binds show as their source. */
@@ -148,7 +134,7 @@ final class CephClients implements ClientKind {
   /** Whether the volume has its own client here: on record or in the mount table. */
   boolean hasOwn(MountTable table, VolumeId id) {
     String client = name(id);
-    if (Files.exists(dir(client).resolve(RECORD))) {
+    if (files.hasRecord(client)) {
       return true;
     }
     SharedMounts.View view = view(table, client);
@@ -157,21 +143,9 @@ final class CephClients implements ClientKind {
 
   @Override
   public Set<String> clients(MountTable table) {
-    Set<String> out = new TreeSet<>();
-    for (MountEntry e : table.entries()) {
-      Path p = e.mountPoint();
-      if (e.isFuse(CephFuse.SUBTYPE) && p.getNameCount() == root.getNameCount() + 3 && p.startsWith(root)
-          && p.getFileName().toString().equals(MOUNT_POINT)) {
-        out.add(p.getName(root.getNameCount()) + "/" + p.getName(root.getNameCount() + 1));
-      }
-    }
-    for (Path backend : list(root)) {
-      for (Path volume : list(backend)) {
-        if (Files.exists(volume.resolve(RECORD))) {
-          out.add(backend.getFileName() + "/" + volume.getFileName());
-        }
-      }
-    }
+    Set<String> out = new TreeSet<>(files.recorded());
+    table.entries().stream().filter(e -> e.isFuse(CephFuse.SUBTYPE))
+        .forEach(e -> files.clientAt(e.mountPoint()).ifPresent(out::add));
     return out;
   }
 
@@ -248,11 +222,11 @@ final class CephClients implements ClientKind {
           + " yet (this node's kernel " + (kernelHasCeph() ? "has" : "has no") + " ceph module); set mounter to"
           + " fuse or leave it empty");
     }
-    if (root.toString().contains(",")) {
-      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "the state dir " + root.getParent()
+    if (files.root().toString().contains(",")) {
+      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "the state dir " + files.root().getParent()
           + " contains a ',', which cannot go into ceph-fuse's mount options; use another --state-dir");
     }
-    Optional<CephFuse.Mount> recorded = record(client);
+    Optional<CephFuse.Mount> recorded = files.mount(client);
     if (view(table.get(), client).client().isPresent() && recorded.isPresent()) {
       if (!recorded.get().path().equals(wanted.path()) || !recorded.get().fsName().equals(wanted.fsName())) {
         throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume " + volume.dir()
@@ -262,48 +236,27 @@ final class CephClients implements ClientKind {
       }
       return; // the running client keeps its user and key
     }
-    createDirectories(dir(client));
-    keyrings.write(keyName(client), user);
-    writeRecord(client, wanted);
+    files.writeMount(client, wanted, keyrings.write(keyName(client), user));
   }
 
-  /** A volume served by a shared client: the client, and the root of the volume's binds on it. */
-  record SharedVolume(String client, String root) {}
-
   /** The shared client the volume was staged on, if it was. */
-  Optional<SharedVolume> sharedOf(VolumeId id) {
-    Optional<Properties> p = properties(sharedRecord(id));
-    if (p.isEmpty()) {
-      return Optional.empty();
+  Optional<CephClientFiles.SharedVolume> sharedOf(VolumeId id) {
+    Optional<CephClientFiles.SharedVolume> shared = files.shared(id);
+    if (shared.isPresent() && !isShared(shared.get().client())) {
+      throw StorageException.internal("the shared-client record of volume %s names %s, no shared client; unmount"
+          + " the volume's mounts by hand", id, shared.get().client());
     }
-    String client = p.get().getProperty("client");
-    String bindRoot = p.get().getProperty("root");
-    if (client == null || bindRoot == null || !isShared(client) || !client.startsWith(id.backend() + "/")) {
-      throw StorageException.internal("%s is damaged; unmount the volume's mounts by hand", sharedRecord(id));
-    }
-    return Optional.of(new SharedVolume(client, bindRoot));
+    return shared;
   }
 
   /** Notes that the volume is staged on a shared client, before its first bind is made. */
-  void recordShared(VolumeId id, SharedVolume volume) {
-    createDirectories(sharedRecord(id).getParent());
-    writeAtomically(sharedRecord(id), "# the ceph-fuse client this volume is staged on, and its directory there\n"
-        + "client=" + volume.client() + "\nroot=" + volume.root() + "\n");
+  void recordShared(VolumeId id, CephClientFiles.SharedVolume volume) {
+    files.writeShared(id, volume);
   }
 
-  /** Deletes the volume's {@link #recordShared} record and the directories it leaves empty. */
+  /** Deletes the volume's {@link #recordShared} record. */
   void forgetShared(VolumeId id) {
-    Path file = sharedRecord(id);
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw StorageException.internal("cannot delete %s: %s", file, e.getMessage());
-    }
-    deleteEmpty(List.of(file.getParent(), file.getParent().getParent()));
-  }
-
-  private Path sharedRecord(VolumeId id) {
-    return root.resolve(name(id)).resolve(SHARED);
+    files.forgetShared(id);
   }
 
   /** Names a shared client without revealing anything of the key. */
@@ -322,21 +275,16 @@ final class CephClients implements ClientKind {
 
   @Override
   public void mount(String client) {
-    CephFuse.Mount mount = record(client).orElseThrow(() -> StorageException.internal(
+    CephFuse.Mount mount = files.mount(client).orElseThrow(() -> StorageException.internal(
         "nothing recorded about %s; stage the volume again", describe(client)));
     CephUser user = keyrings.read(keyName(client)).orElseThrow(() -> StorageException.internal(
         "the keyring of %s is gone; stage the volume again", describe(client)));
     Path path = path(client);
     Path keyring = keyrings.file(keyName(client));
-    Optional<String> previous = readInstance(client);
+    Optional<String> previous = files.instance(client);
     String instance = UUID.randomUUID().toString();
-    try {
-      Files.createDirectories(path);
-      Files.writeString(dir(client).resolve(INSTANCE), instance + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw StorageException.internal("cannot prepare %s: %s", dir(client), e.getMessage());
-    }
-    fuse.mount(mount, user.key(), keyring, path, source(client), dir(client).resolve(LOG_FILE), instance);
+    files.startInstance(client, instance);
+    fuse.mount(mount, user.key(), keyring, path, source(client), files.log(client), instance);
     if (previous.isPresent()) {
       // the client this one replaces is gone (SharedMounts mounts only where none runs): release its caps
       try {
@@ -350,126 +298,15 @@ final class CephClients implements ClientKind {
     }
   }
 
-  private Optional<String> readInstance(String client) {
-    try {
-      String text = Files.readString(dir(client).resolve(INSTANCE), StandardCharsets.UTF_8).strip();
-      return text.matches("[0-9a-f-]{36}") ? Optional.of(text) : Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw StorageException.internal("cannot read %s: %s", dir(client).resolve(INSTANCE), e.getMessage());
-    }
-  }
-
-  /** Deletes the keyring, the record, the log and the (unmounted) mount point. */
+  /** Deletes the keyring, the records, the log and the (unmounted) mount point. */
   @Override
   public void forget(String client) {
     keyrings.delete(keyName(client));
-    Path dir = dir(client);
-    try {
-      Files.deleteIfExists(dir.resolve(RECORD));
-      Files.deleteIfExists(dir.resolve(INSTANCE));
-      Files.deleteIfExists(dir.resolve(LOG_FILE));
-    } catch (IOException e) {
-      throw StorageException.internal("cannot remove the records of %s in %s: %s", describe(client), dir,
-          e.getMessage());
-    }
-    deleteEmpty(List.of(dir.resolve(MOUNT_POINT), dir, dir.getParent()));
-  }
-
-  /**
-   * Deletes these directories in turn while they are empty. Not recursive, and rmdir of a mount
-   * point fails (EBUSY): nothing mounted is ever deleted.
-   */
-  private static void deleteEmpty(List<Path> dirs) {
-    for (Path empty : dirs) {
-      try {
-        Files.deleteIfExists(empty);
-      } catch (DirectoryNotEmptyException e) {
-        return; // the backend's other volumes, or something left in an unmounted mount point
-      } catch (IOException e) {
-        throw StorageException.internal("cannot remove %s: %s", empty, e.getMessage());
-      }
-    }
-  }
-
-  private static void createDirectories(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw StorageException.internal("cannot create %s: %s", dir, e.getMessage());
-    }
-  }
-
-  private Path dir(String client) {
-    return root.resolve(client);
+    files.forget(client);
   }
 
   private static String keyName(String client) {
     return client.replace('/', '.');
-  }
-
-  private Optional<CephFuse.Mount> record(String client) {
-    Path file = dir(client).resolve(RECORD);
-    Optional<Properties> record = properties(file);
-    if (record.isEmpty()) {
-      return Optional.empty();
-    }
-    Properties p = record.get();
-    String monitors = p.getProperty("monitors");
-    String fsName = p.getProperty("fsName");
-    String path = p.getProperty("path");
-    String user = p.getProperty("user");
-    if (monitors == null || fsName == null || path == null || user == null) {
-      throw StorageException.internal("%s is damaged; unstage and stage the volume again", file);
-    }
-    return Optional.of(new CephFuse.Mount(Arrays.asList(monitors.split(",")), fsName, path, user,
-        p.getProperty("options", "")));
-  }
-
-  /** Validated values only (no '=', newline or backslash), so plain lines are valid properties. */
-  private void writeRecord(String client, CephFuse.Mount mount) {
-    Path file = dir(client).resolve(RECORD);
-    String text = "# what Mooring needs to mount this ceph-fuse client again; the key is in "
-        + keyrings.file(keyName(client)) + "\n"
-        + "monitors=" + String.join(",", mount.monitors()) + "\n"
-        + "fsName=" + mount.fsName() + "\n"
-        + "path=" + mount.path() + "\n"
-        + "user=" + mount.userId() + "\n"
-        + "options=" + mount.options() + "\n";
-    writeAtomically(file, text);
-  }
-
-  private static Optional<Properties> properties(Path file) {
-    Properties p = new Properties();
-    try {
-      p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
-      return Optional.of(p);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw StorageException.internal("cannot read %s: %s", file, e.getMessage());
-    }
-  }
-
-  private static void writeAtomically(Path file, String text) {
-    try {
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw StorageException.internal("cannot write %s: %s", file, e.getMessage());
-    }
-  }
-
-  private static List<Path> list(Path dir) {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.filter(Files::isDirectory).sorted().toList();
-    } catch (NoSuchFileException e) {
-      return List.of();
-    } catch (IOException e) {
-      throw StorageException.internal("cannot list %s: %s", dir, e.getMessage());
-    }
   }
 
   /** Whether this node's kernel has a CephFS client, for messages. */

@@ -124,7 +124,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    */
   private NodeStageVolumeResponse stageCeph(VolumeId id, CephVolume volume, CephUser user, Path staging) {
     CephClients kind = ceph.kind();
-    Optional<String> shared = kind.sharedOf(id).map(CephClients.SharedVolume::client);
+    Optional<String> shared = kind.sharedOf(id).map(CephClientFiles.SharedVolume::client);
     if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {
       shared = kind.sharedClient(volume, user);
     }
@@ -133,7 +133,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       try (KeyedLocks.Held c = client.lock()) {
         String root = kind.prepareShared(client.name(), volume, user);
         ceph.ensure(client.name());
-        kind.recordShared(id, new CephClients.SharedVolume(client.name(), root));
+        kind.recordShared(id, new CephClientFiles.SharedVolume(client.name(), root));
         try {
           return stage(client, NodePaths.existingDirectory(ceph.path(client.name()), root,
               "CephFS " + volume.fsName()), root, staging);
@@ -193,7 +193,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           if (mounter.table().isMountPoint(staging)) {
             client.mounts().unbind(client.name(), staging);
           }
-          Optional<CephClients.SharedVolume> shared = ceph.kind().sharedOf(id);
+          Optional<CephClientFiles.SharedVolume> shared = ceph.kind().sharedOf(id);
           if (shared.isPresent() && bindsOf(client, shared.get().root()).isEmpty()) {
             ceph.kind().forgetShared(id);
           }
@@ -306,7 +306,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * for a volume the node has never seen: there is nothing to find, and nothing to undo).
    */
   private Client locate(VolumeId id) {
-    Optional<CephClients.SharedVolume> shared = ceph.kind().sharedOf(id);
+    Optional<CephClientFiles.SharedVolume> shared = ceph.kind().sharedOf(id);
     if (shared.isPresent()) {
       return new Client(ceph, shared.get().client());
     }

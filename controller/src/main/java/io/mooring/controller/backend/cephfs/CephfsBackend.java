@@ -49,6 +49,7 @@ public final class CephfsBackend implements Backend {
   /** The unit statfs reports quotas in (CEPH_BLOCK). */
   static final long QUOTA_BLOCK = 4L << 20;
   private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
+  private static final long ABSENT_TTL_MS = 2_000;
   private static final String FS_NAME_PARAMETER = "fsName";
   private static final String POOL_PARAMETER = "pool";
   private static final Pattern POOL = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
@@ -58,6 +59,8 @@ public final class CephfsBackend implements Backend {
   private final Clock clock;
   /** Subvolume paths by name, as recorded; a path never changes while its subvolume exists. */
   private final Map<String, String> paths = new ConcurrentHashMap<>();
+  /** When a lookup last found no subvolume, by name ({@link #lookedUpAbsent}). */
+  private final Map<String, Long> absent = new ConcurrentHashMap<>();
   private final AtomicBoolean groupReady = new AtomicBoolean();
   private volatile String dataPool;
   private final Object healthLock = new Object();
@@ -148,28 +151,14 @@ public final class CephfsBackend implements Backend {
     check(dir);
     CephCredentials credentials = credentials(secrets, "CreateVolume");
     ensureGroup(credentials);
-    boolean fresh = false;
-    try {
-      Map<String, Object> metadata = metadata(dir, credentials);
-      if (metadata.containsKey(ARCHIVED_KEY)) {
-        throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " of " + where() + " holds the data"
-            + " of an archived volume of the same name (since " + metadata.get(ARCHIVED_KEY) + "); remove it with"
-            + " 'ceph fs subvolume rm " + config.fsName() + " " + dir + " --group_name " + config.subvolumeGroup()
-            + "' to create the volume again");
-      }
-      Optional<SubvolumeRecord> existing = decode(dir, metadata);
-      if (existing.isPresent()) { // completed meanwhile (another controller replica?)
-        if (!existing.get().requestName().equals(requestName)) {
-          throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
-        }
-        return existing.get().volume(dir);
+    Optional<Map<String, Object>> metadata = lookedUpAbsent(dir) ? Optional.empty() : metadataIfExists(dir, credentials);
+    boolean fresh = metadata.isEmpty();
+    if (metadata.isPresent()) {
+      Optional<SubvolumeRecord> completed = ownRecord(dir, requestName, metadata.get());
+      if (completed.isPresent()) { // completed meanwhile (another controller replica?)
+        return completed.get().volume(dir);
       }
       // a subvolume without a record: an interrupted create (or a retained volume) to complete
-    } catch (CephError e) {
-      if (e.errno() != CephError.ENOENT) {
-        throw e;
-      }
-      fresh = true;
     }
     try {
       createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials);
@@ -184,6 +173,24 @@ public final class CephfsBackend implements Backend {
       }
       throw e;
     }
+  }
+
+  /**
+   * The record of an existing subvolume, if it has one, refusing a subvolume that another request
+   * name owns or that holds an archived volume.
+   */
+  private Optional<SubvolumeRecord> ownRecord(String dir, String requestName, Map<String, Object> metadata) {
+    if (metadata.containsKey(ARCHIVED_KEY)) {
+      throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " of " + where() + " holds the data"
+          + " of an archived volume of the same name (since " + metadata.get(ARCHIVED_KEY) + "); remove it with"
+          + " 'ceph fs subvolume rm " + config.fsName() + " " + dir + " --group_name " + config.subvolumeGroup()
+          + "' to create the volume again");
+    }
+    Optional<SubvolumeRecord> existing = decode(dir, metadata);
+    if (existing.isPresent() && !existing.get().requestName().equals(requestName)) {
+      throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+    }
+    return existing;
   }
 
   /** A subvolume without its record would be adopted by the next create; still, leave nothing. */
@@ -375,21 +382,37 @@ public final class CephfsBackend implements Backend {
   // --- records -------------------------------------------------------------------------------
 
   private Optional<SubvolumeRecord> read(String dir, CephCredentials credentials) {
-    Map<String, Object> metadata;
-    try {
-      metadata = metadata(dir, credentials);
-    } catch (CephError e) {
-      if (e.errno() == CephError.ENOENT) {
-        return Optional.empty();
-      }
-      throw e;
+    Optional<Map<String, Object>> found = metadataIfExists(dir, credentials);
+    if (found.isEmpty()) {
+      rememberAbsent(dir);
+      return Optional.empty();
     }
+    absent.remove(dir);
+    Map<String, Object> metadata = found.get();
     if (metadata.containsKey(ARCHIVED_KEY)) {
       return Optional.empty();
     }
     Optional<SubvolumeRecord> record = decode(dir, metadata);
     record.ifPresent(r -> paths.put(dir, r.path()));
     return record;
+  }
+
+  /**
+   * Whether a lookup found no subvolume {@code dir} within the last {@link #ABSENT_TTL_MS}: the
+   * lookup CreateVolume makes (under the volume's lock) just before it creates, so that the create
+   * need not ask again (one mgr command of the five a create takes). Taken once.
+   */
+  private void rememberAbsent(String dir) {
+    long now = clock.millis();
+    if (absent.size() >= 1024) { // lookups no create followed (DeleteVolume retries): forget them
+      absent.values().removeIf(at -> now - at >= ABSENT_TTL_MS);
+    }
+    absent.put(dir, now);
+  }
+
+  private boolean lookedUpAbsent(String dir) {
+    Long at = absent.remove(dir);
+    return at != null && clock.millis() - at < ABSENT_TTL_MS;
   }
 
   private Optional<SubvolumeRecord> decode(String dir, Map<String, Object> metadata) {
@@ -402,6 +425,18 @@ public final class CephfsBackend implements Backend {
     } catch (IllegalArgumentException e) {
       throw StorageException.internal("subvolume %s of %s has a %s metadata value Mooring cannot read (%s);"
           + " fix or remove it with 'ceph fs subvolume metadata rm'", dir, where(), RECORD_KEY, e.getMessage());
+    }
+  }
+
+  /** The subvolume's metadata, or empty when there is no such subvolume. */
+  private Optional<Map<String, Object>> metadataIfExists(String dir, CephCredentials credentials) {
+    try {
+      return Optional.of(metadata(dir, credentials));
+    } catch (CephError e) {
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
+      return Optional.empty();
     }
   }
 

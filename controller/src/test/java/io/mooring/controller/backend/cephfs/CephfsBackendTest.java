@@ -98,6 +98,22 @@ class CephfsBackendTest {
   }
 
   @Test
+  void aCreateRightAfterALookupThatFoundNothingDoesNotLookAgain() {
+    backend.create("warm-up", "pvc-0", 4 << 20, Map.of(), SECRETS); // the group exists from here on
+    ceph.calls.clear();
+    assertEquals(Optional.empty(), backend.get(DIR, SECRETS));
+    backend.create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
+    assertEquals(List.of("fs subvolume metadata ls " + DIR, "fs subvolume create " + DIR, "fs subvolume getpath " + DIR,
+        "fs subvolume metadata set " + DIR), ceph.calls, "the lookup, then no second one before the create");
+
+    ceph.calls.clear();
+    assertEquals(Optional.empty(), backend.get("pvc-late", SECRETS));
+    clock.now = clock.now.plusSeconds(3);
+    backend.create("pvc-late", "pvc-late", 4 << 20, Map.of(), SECRETS);
+    assertEquals("fs subvolume metadata ls pvc-late", ceph.calls.get(1), "an old lookup is not trusted");
+  }
+
+  @Test
   void groupIsCreatedOnceAndAgainWhenRemoved() {
     backend.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS);
     backend.create("pvc-2-0011223344556677", "pvc-2", 1 << 20, Map.of(), SECRETS);
