@@ -6,7 +6,7 @@ pool of C threads, all released at once: the fastest known client of the backend
 --sequence create sends just the mgr commands CreateVolume and DeleteVolume boil down to
 (fs subvolume create with a size, fs subvolume rm); --sequence driver sends the same commands the
 driver sends (io.mooring.controller.backend.cephfs.CephfsBackend; keep in step with it):
-create = metadata ls (twice: lookup, then the create's own check), create, getpath, metadata set;
+create = metadata ls (the lookup, which the create trusts for a moment), create, getpath, metadata set;
 delete = metadata ls, rm.
 
   ceph_raw_bench.py --conf CONF --id admin --keyfile FILE --fs NAME --group GROUP \
@@ -54,7 +54,7 @@ def main():
         if a.sequence == "driver":
             lookup = dict(base, prefix="fs subvolume metadata ls")
             record = dict(base, prefix="fs subvolume metadata set", key_name="mooring-volume")
-            create = [lookup, lookup] + create + [dict(base, prefix="fs subvolume getpath"), record]
+            create = [lookup] + create + [dict(base, prefix="fs subvolume getpath"), record]
             delete = [lookup] + delete
         phase(cluster, "create", names, create, a.concurrency, a.bytes)
         phase(cluster, "delete", names, delete, a.concurrency, a.bytes)

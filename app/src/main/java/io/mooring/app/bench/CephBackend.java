@@ -165,7 +165,7 @@ final class CephBackend implements BenchBackend {
     public String describe() {
       return "cephfs: rados = fs subvolume create (size, mode 0777) / fs subvolume rm as mgr commands over one"
           + " persistent librados connection (python3-rados), as many threads as calls in flight; rados-as-driver ="
-          + " the driver's own mgr commands that way (create: metadata ls x2, create, getpath, metadata set; delete:"
+          + " the driver's own mgr commands that way (create: metadata ls, create, getpath, metadata set; delete:"
           + " metadata ls, rm)" + (asDriverMaxConcurrency < Integer.MAX_VALUE ? ", only at concurrency <= "
           + asDriverMaxConcurrency : "") + "; ceph-cli = one ceph process per create and rm (~0.2 s of CPU each), only at"
           + " concurrency <= " + cliMaxConcurrency + " and on about " + cliVolumes + " volumes per level.";
