@@ -216,7 +216,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
         Client client = locate(id);
         try (KeyedLocks.Held c = client.lock()) {
-          Health health = client.mounts().heal(client.name());
+          Health health = client.mounts().heal(client.name(), staging);
           if (!health.healthy()) {
             throw new StorageException(StorageException.Kind.UNAVAILABLE, health.message(client.describe()));
           }
