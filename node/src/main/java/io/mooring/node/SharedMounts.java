@@ -131,8 +131,11 @@ final class SharedMounts<K extends ClientKind> {
 
   /**
    * {@link #heal(String)}, checking the client through {@code probe}, one of its binds, when that is
-   * on the live client: listing a volume's directory costs what it holds, listing the root of a
-   * client that serves many volumes costs them all (a ceph-fuse group of 50 subvolumes: 10 ms).
+   * on the live client and the kind's check lists: listing a volume's directory costs what it
+   * holds, listing the root of a client that serves many volumes costs them all (a ceph-fuse group
+   * of 50 subvolumes: 10 ms). Kinds that only statfs keep checking the root, which is cheap, and
+   * a volume's directory not yet touched can be slow to answer (a new Gluster directory once took
+   * over 5 s, beyond the probe's timeout).
    *
    * @param probe a bind of the client, or null for its mount point
    */
@@ -142,8 +145,8 @@ final class SharedMounts<K extends ClientKind> {
     if (before.client().isEmpty() && before.binds().isEmpty()) {
       return Health.HEALTHY;
     }
-    Path through = probe != null && before.bindAt(probe).filter(b -> !before.stale().contains(b)).isPresent()
-        ? probe : path;
+    Path through = kind.listOnProbe() && probe != null
+        && before.bindAt(probe).filter(b -> !before.stale().contains(b)).isPresent() ? probe : path;
     Health health = before.client().isPresent() ? health(client, through)
         : new Health(Health.State.DEAD, path + " is not mounted");
     boolean replace = health.state() == Health.State.DEAD || health.state() == Health.State.EVICTED;
