@@ -155,16 +155,7 @@ class NodeCephIT {
     assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
     assertEquals(8 * MIB, stats.getUsage(0).getTotal(), "df of the target shows the subvolume's quota");
 
-    IOException overQuota = assertThrows(IOException.class, () -> {
-      try (OutputStream out = Files.newOutputStream(target(b, dir, "reader").resolve("big"))) {
-        byte[] mib = new byte[(int) MIB];
-        for (int i = 0; i < 16; i++) {
-          out.write(mib);
-          out.flush();
-        }
-      }
-    });
-    assertTrue(String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"), overQuota.toString());
+    assertWritingPastTheQuotaFails(target(b, dir, "reader"));
 
     for (int i = 0; i < 2; i++) {
       for (String pod : List.of("writer", "viewer")) {
@@ -217,16 +208,7 @@ class NodeCephIT {
       assertEquals((i + 4) * MIB, stats.getUsage(0).getTotal(), "the subvolume's quota, not the file system's");
       assertTrue(stats.getUsage(0).getUsed() < stats.getUsage(0).getTotal());
     }
-    IOException overQuota = assertThrows(IOException.class, () -> {
-      try (OutputStream out = Files.newOutputStream(target(node, "pvc-g1", "app").resolve("big"))) {
-        byte[] mib = new byte[(int) MIB];
-        for (int i = 0; i < 16; i++) {
-          out.write(mib);
-          out.flush();
-        }
-      }
-    });
-    assertTrue(String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"), overQuota.toString());
+    assertWritingPastTheQuotaFails(target(node, "pvc-g1", "app"));
 
     for (String dir : dirs) {
       node.stub().nodeUnpublishVolume(unpublish(dir, target(node, dir, "app")));
@@ -495,6 +477,20 @@ class NodeCephIT {
 
   private static Map<String, String> admin() {
     return admin(ceph.adminKey);
+  }
+
+  /** Writes 16 MiB into {@code dir}, more than any quota here: EDQUOT, enforced by Ceph. */
+  private static void assertWritingPastTheQuotaFails(Path dir) {
+    IOException overQuota = assertThrows(IOException.class, () -> {
+      try (OutputStream out = Files.newOutputStream(dir.resolve("big"))) {
+        byte[] mib = new byte[(int) MIB];
+        for (int i = 0; i < 16; i++) {
+          out.write(mib);
+          out.flush();
+        }
+      }
+    });
+    assertTrue(String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"), overQuota.toString());
   }
 
   private static Map<String, String> admin(String key) {
