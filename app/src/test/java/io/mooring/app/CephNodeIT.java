@@ -13,7 +13,6 @@ import csi.v1.Csi.NodeUnstageVolumeRequest;
 import csi.v1.NodeGrpc;
 import io.mooring.exec.Command;
 import io.mooring.exec.ProcessCommandRunner;
-import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.testing.GlusterFixture;
 import java.io.IOException;
@@ -63,14 +62,7 @@ class CephNodeIT {
   @AfterEach
   void tearDown() {
     plugins.forEach(p -> p.process.destroyForcibly());
-    List<MountEntry> left = MountTable.read().under(dir);
-    for (int i = left.size() - 1; i >= 0; i--) {
-      GlusterFixture.unmountQuietly(left.get(i).mountPoint());
-    }
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains(stateDir.toString()))
-        .forEach(ProcessHandle::destroyForcibly);
-    GlusterFixture.run("rm", "-rf", "--one-file-system", dir.toString());
+    GlusterFixture.removeUnder(dir, stateDir);
     for (List<String> cleanUp : List.of(
         List.of("fs", "subvolume", "rm", fsName, VOLUME, "--group_name", group, "--force"),
         List.of("fs", "subvolumegroup", "rm", fsName, group, "--force"),

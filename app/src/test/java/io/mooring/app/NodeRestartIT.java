@@ -59,15 +59,7 @@ class NodeRestartIT {
 
   @AfterEach
   void tearDown() {
-    List<MountEntry> left = MountTable.read().under(dir);
-    for (int i = left.size() - 1; i >= 0; i--) {
-      GlusterFixture.unmountQuietly(left.get(i).mountPoint());
-    }
-    // FUSE clients outlive the plugin by design; the test's own must go with it.
-    ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains(stateDir.toString()))
-        .forEach(ProcessHandle::destroyForcibly);
-    GlusterFixture.run("rm", "-rf", "--one-file-system", dir.toString());
+    GlusterFixture.removeUnder(dir, stateDir);
   }
 
   private int starts;

@@ -2,11 +2,13 @@ package io.mooring.testing;
 
 import io.mooring.exec.Command;
 import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -48,6 +50,22 @@ public final class GlusterFixture {
     } catch (RuntimeException ignored) {
       // best effort in cleanup
     }
+  }
+
+  /**
+   * Leaves nothing of a test's plugins behind: unmounts everything under {@code dir} (deepest
+   * first), kills the processes whose command line names {@code stateDir} (FUSE clients outlive
+   * the plugin by design; a test's own must go with it) and deletes {@code dir}.
+   */
+  public static void removeUnder(Path dir, Path stateDir) {
+    List<MountEntry> left = MountTable.read().under(dir);
+    for (int i = left.size() - 1; i >= 0; i--) {
+      unmountQuietly(left.get(i).mountPoint());
+    }
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(stateDir.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
+    run("rm", "-rf", "--one-file-system", dir.toString());
   }
 
   public static String run(String... argv) {

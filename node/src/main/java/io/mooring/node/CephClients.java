@@ -195,7 +195,7 @@ final class CephClients implements ClientKind {
     notAllowed.add(client);
   }
 
-  static boolean isShared(String client) {
+  private static boolean isShared(String client) {
     return client.startsWith(SHARED_PREFIX, client.indexOf('/') + 1);
   }
 

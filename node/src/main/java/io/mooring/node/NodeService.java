@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * CSI Node service. NodeStageVolume makes sure the volume's FUSE client is mounted — the backend's
  * shared glusterfs client, or a ceph-fuse client shared by the volumes of a subvolume group or the
- * volume's own ({@link CephClients} says which when) — and binds the volume's directory on it onto the staging path; NodePublishVolume
- * binds the staging path onto the target. Every RPC reads what exists from the mount table, so all
+ * volume's own ({@link CephClients} says which when) — and binds the volume's directory on it onto
+ * the staging path; NodePublishVolume binds the staging path onto the target. Every RPC reads what exists from the mount table, so all
  * of them are idempotent and a restarted plugin carries on where the last one stopped. Only
  * NodeStageVolume gets the volume_context; the other RPCs find a volume's client from the node's
  * own records. NodeExpandVolume is not offered: the controller grows the quota and nothing on the
@@ -61,7 +61,15 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       .toList();
 
   /** The client serving a volume: which kind, and its name there. */
-  private record Client(SharedMounts<?> mounts, String name) {
+  /**
+   * @param sharedRoot for a volume on a shared ceph-fuse client, its directory there (mountinfo root
+   *     of its binds); empty otherwise
+   */
+  private record Client(SharedMounts<?> mounts, String name, Optional<String> sharedRoot) {
+    Client(SharedMounts<?> mounts, String name) {
+      this(mounts, name, Optional.empty());
+    }
+
     KeyedLocks.Held lock() {
       return mounts.lock(name);
     }
@@ -193,8 +201,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           if (mounter.table().isMountPoint(staging)) {
             client.mounts().unbind(client.name(), staging);
           }
-          Optional<CephClientFiles.SharedVolume> shared = ceph.kind().sharedOf(id);
-          if (shared.isPresent() && bindsOf(client, shared.get().root()).isEmpty()) {
+          if (client.sharedRoot().isPresent() && bindsOf(client, client.sharedRoot().get()).isEmpty()) {
             ceph.kind().forgetShared(id);
           }
           client.mounts().releaseIfUnused(client.name());
@@ -285,7 +292,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         Health health = client.mounts().health(client.name(), path);
         if (health.healthy()) {
           try {
-            List<VolumeUsage> usage = CephClients.isShared(client.name()) ? stats.cephUsage(path) : stats.usage(path);
+            // statfs through a shared client reports the file system, not the volume's subvolume
+            List<VolumeUsage> usage = client.sharedRoot().isPresent() ? stats.cephUsage(path) : stats.usage(path);
             return statsResponse(usage, health, client);
           } catch (StorageException e) {
             health = client.mounts().health(client.name(), path); // the client may have died since the probe
@@ -308,7 +316,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private Client locate(VolumeId id) {
     Optional<CephClientFiles.SharedVolume> shared = ceph.kind().sharedOf(id);
     if (shared.isPresent()) {
-      return new Client(ceph, shared.get().client());
+      return new Client(ceph, shared.get().client(), Optional.of(shared.get().root()));
     }
     if (ceph.kind().hasOwn(mounter.table(), id)) {
       return new Client(ceph, CephClients.name(id));
