@@ -5,6 +5,7 @@ CEPH_DIR_DEFAULT=/tmp/mooring-ceph
 CEPH_FS_DEFAULT=cephfs
 CEPH_V1_PORT_DEFAULT=6789
 CEPH_V2_PORT_DEFAULT=3300
+CEPH_ADDR_DEFAULT=127.0.0.1
 CEPH_OSD_GB_DEFAULT=10
 # Daemon ids: one of each.
 MON_ID=a MGR_ID=x MDS_ID=a OSD_ID=0
@@ -16,10 +17,11 @@ PY=/usr/bin/python3
 log() { printf '%s: %s\n' "${PROG:-ceph}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Parse the options shared by ceph-up and ceph-down. Sets DIR, FS_NAME, V1_PORT, V2_PORT,
+# Parse the options shared by ceph-up and ceph-down. Sets DIR, FS_NAME, ADDR, V1_PORT, V2_PORT,
 # OSD_GB, SMOKE and the *_SET flags (whether an option was given explicitly).
 parse_common_args() {
   DIR=$CEPH_DIR_DEFAULT FS_NAME=$CEPH_FS_DEFAULT V1_PORT=$CEPH_V1_PORT_DEFAULT V2_PORT=$CEPH_V2_PORT_DEFAULT
+  ADDR=$CEPH_ADDR_DEFAULT
   OSD_GB=$CEPH_OSD_GB_DEFAULT SMOKE=1 PORTS_SET=0 FS_SET=0
   while (($#)); do
     case "$1" in
@@ -27,6 +29,8 @@ parse_common_args() {
       --dir=*) DIR=${1#*=}; shift ;;
       --fs) FS_NAME=${2:?--fs needs a value}; FS_SET=1; shift 2 ;;
       --fs=*) FS_NAME=${1#*=}; FS_SET=1; shift ;;
+      --addr) ADDR=${2:?--addr needs a value}; shift 2 ;;
+      --addr=*) ADDR=${1#*=}; shift ;;
       --port) V1_PORT=${2:?--port needs a value}; PORTS_SET=1; shift 2 ;;
       --port=*) V1_PORT=${1#*=}; PORTS_SET=1; shift ;;
       --v2-port) V2_PORT=${2:?--v2-port needs a value}; PORTS_SET=1; shift 2 ;;
@@ -41,6 +45,7 @@ parse_common_args() {
   [[ "$FS_NAME" =~ ^[A-Za-z0-9_-]{1,64}$ ]] || die "bad --fs '$FS_NAME'"
   [[ "$V1_PORT" =~ ^[0-9]{1,5}$ && "$V2_PORT" =~ ^[0-9]{1,5}$ && "$V1_PORT" != "$V2_PORT" ]] \
     || die "bad --port/--v2-port '$V1_PORT'/'$V2_PORT'"
+  [[ "$ADDR" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "bad --addr '$ADDR' (an IPv4 address)"
   [[ "$OSD_GB" =~ ^[0-9]+$ && "$OSD_GB" -ge 1 ]] || die "bad --osd-size-gb '$OSD_GB'"
   [[ "$DIR" == /* ]] || DIR=$(pwd)/$DIR
   DIR=${DIR%/}
@@ -183,7 +188,7 @@ stop_pids() {
 }
 
 # is_our_fuse PID: a ceph-fuse client of this cluster: started with our ceph.conf (-c/--conf or
-# CEPH_CONF), or with our monitor address (-m / --mon-host 127.0.0.1:PORT), or mounted under DIR.
+# CEPH_CONF), or with our monitor address (-m / --mon-host ADDR:PORT), or mounted under DIR.
 # Prints its mount point (as given on its command line, made absolute) if it has one.
 is_our_fuse() {
   local pid=$1 a prev='' conf='' mon='' mp='' ours=1
@@ -210,7 +215,7 @@ is_our_fuse() {
   fi
   if [[ $conf == "$CONF" ]]; then
     ours=0
-  elif [[ -n $mon && ( ",$mon," == *"127.0.0.1:$V1_PORT"[,\]]* || ",$mon," == *"127.0.0.1:$V2_PORT"[,\]]* ) ]]; then
+  elif [[ -n $mon && ( ",$mon," == *"$ADDR:$V1_PORT"[,\]]* || ",$mon," == *"$ADDR:$V2_PORT"[,\]]* ) ]]; then
     ours=0
   elif [[ -n $mp && ( $mp == "$DIR" || $mp == "$DIR"/* ) ]]; then
     ours=0

@@ -15,7 +15,7 @@ log() { printf '%s: %s\n' "${PROG:-gluster}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Parse the options shared by gluster-up and gluster-down.
-# Sets DIR, VOLUME, BRICK_HOST, QUOTA_TIMEOUT, ALL_MOUNTS.
+# Sets DIR, VOLUME, BRICK_HOST, GLUSTER_SERVER_ADDR, QUOTA_TIMEOUT, ALL_MOUNTS.
 parse_common_args() {
   DIR=$GLUSTER_DIR_DEFAULT VOLUME=$GLUSTER_VOLUME_DEFAULT
   BRICK_HOST=${GLUSTER_BRICK_HOST:-$GLUSTER_BRICK_HOST_DEFAULT}
@@ -28,6 +28,8 @@ parse_common_args() {
       --volume=*) VOLUME=${1#*=}; shift ;;
       --brick-host) BRICK_HOST=${2:?--brick-host needs a value}; shift 2 ;;
       --brick-host=*) BRICK_HOST=${1#*=}; shift ;;
+      --server) GLUSTER_SERVER_ADDR=${2:?--server needs a value}; shift 2 ;;
+      --server=*) GLUSTER_SERVER_ADDR=${1#*=}; shift ;;
       --quota-timeout) QUOTA_TIMEOUT=${2:?--quota-timeout needs a value}; shift 2 ;;
       --quota-timeout=*) QUOTA_TIMEOUT=${1#*=}; shift ;;
       --all-mounts) ALL_MOUNTS=1; shift ;;
