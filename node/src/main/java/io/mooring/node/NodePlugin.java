@@ -58,7 +58,6 @@ public final class NodePlugin implements AutoCloseable {
   @Override
   public void close() {
     monitor.close();
-    probe.close();
   }
 
   /** Mount points are compared with mountinfo, which shows paths with symbolic links resolved. */

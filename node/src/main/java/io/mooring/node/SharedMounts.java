@@ -1,6 +1,7 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
+import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
@@ -157,7 +158,7 @@ final class SharedMounts<K extends ClientKind> {
     if (replace) {
       LOG.warn("{} ({} mounts to re-bind)", health.message(kind.describe(client)), before.binds().size());
       if (health.state() == Health.State.EVICTED) {
-        MountProbe.stopClient(path);
+        FuseClients.stop(path);
       }
       unmountAll(path, true);
       mountClient(client);

@@ -111,6 +111,5 @@ final class InProcessNode implements AutoCloseable {
   public void close() {
     channel.shutdownNow();
     server.shutdownNow();
-    probe.close();
   }
 }

@@ -1,13 +1,5 @@
 package io.mooring.node;
 
-import static io.mooring.node.Waits.read;
-import static io.mooring.node.Waits.waitFor;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -18,8 +10,8 @@ import csi.v1.Csi.NodePublishVolumeRequest;
 import csi.v1.Csi.NodeStageVolumeRequest;
 import csi.v1.Csi.NodeUnpublishVolumeRequest;
 import csi.v1.Csi.NodeUnstageVolumeRequest;
-import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
+import csi.v1.Csi.VolumeCapability;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -29,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
@@ -56,6 +49,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.slf4j.LoggerFactory;
+import static io.mooring.node.Waits.read;
+import static io.mooring.node.Waits.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The node plugin on the real Ceph cluster of scripts/ceph-up with real ceph-fuse mounts, inside an
@@ -577,7 +577,7 @@ class NodeCephIT {
 
   /** The ceph-fuse process serving this mount point. */
   private static java.util.Optional<ProcessHandle> cephFuse(Path mountPoint) {
-    return ProcessHandle.allProcesses().filter(p -> MountProbe.servesMount(p, mountPoint.toString())).findFirst();
+    return ProcessHandle.allProcesses().filter(p -> FuseClients.serves(p, mountPoint)).findFirst();
   }
 
   /** ceph-fuse processes whose mount point is under {@code dir}. */

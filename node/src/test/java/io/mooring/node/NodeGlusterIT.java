@@ -1,27 +1,20 @@
 package io.mooring.node;
 
-import static io.mooring.node.Waits.read;
-import static io.mooring.node.Waits.waitFor;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import csi.v1.Csi.NodeGetVolumeStatsRequest;
 import csi.v1.Csi.NodeGetVolumeStatsResponse;
 import csi.v1.Csi.NodePublishVolumeRequest;
 import csi.v1.Csi.NodeStageVolumeRequest;
 import csi.v1.Csi.NodeUnpublishVolumeRequest;
 import csi.v1.Csi.NodeUnstageVolumeRequest;
-import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
+import csi.v1.Csi.VolumeCapability;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
@@ -43,6 +36,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import static io.mooring.node.Waits.read;
+import static io.mooring.node.Waits.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The node plugin on the real Gluster volume with real mounts, inside an rshared stand-in for the
@@ -304,7 +304,7 @@ class NodeGlusterIT {
   /** glusterfs client processes serving this test's shared mount. */
   private List<ProcessHandle> glusterClients() {
     Path clientPath = stateDir.resolve("mounts").resolve(BACKEND);
-    return ProcessHandle.allProcesses().filter(p -> MountProbe.servesMount(p, clientPath.toString())).toList();
+    return ProcessHandle.allProcesses().filter(p -> FuseClients.serves(p, clientPath)).toList();
   }
 
   private static VolumeCapability capability(boolean readOnly) {
