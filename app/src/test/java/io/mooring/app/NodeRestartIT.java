@@ -16,6 +16,7 @@ import csi.v1.NodeGrpc;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.testing.GlusterFixture;
+import io.mooring.testing.StorageHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -105,9 +106,9 @@ class NodeRestartIT {
   static void startAllBricks() throws InterruptedException {
     for (int i = 0; i < 30; i++) {
       try {
-        GlusterFixture.run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
+        StorageHost.run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
         // "detail" lists the bricks only, one <node> each, status 1 when online.
-        String status = GlusterFixture.run("gluster", "--mode=script", "--xml", "volume", "status",
+        String status = StorageHost.run("gluster", "--mode=script", "--xml", "volume", "status",
             GlusterFixture.volume(), "detail");
         if (status.split("<status>1</status>", -1).length - 1 == 3) {
           return;

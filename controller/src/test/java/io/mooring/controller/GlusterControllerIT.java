@@ -27,6 +27,7 @@ import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.SystemMounter;
 import io.mooring.server.KeyedLocks;
 import io.mooring.testing.GlusterFixture;
+import io.mooring.testing.StorageHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ class GlusterControllerIT {
   }
 
   static String quotaList() {
-    return GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "list");
+    return StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "list");
   }
 
   @Test

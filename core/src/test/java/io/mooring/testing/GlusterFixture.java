@@ -27,6 +27,23 @@ public final class GlusterFixture {
     return System.getenv().getOrDefault("GLUSTER_VOLUME", "mooring-test");
   }
 
+  /** One backends-file entry for the fixture's volume, managed over SSH through the storage host's gate. */
+  public static String backendYaml(String name, String basePath) {
+    return """
+          - name: %s
+            type: glusterfs
+            servers: [%s]
+            volume: %s
+            basePath: %s
+            management: ssh
+            ssh:
+              user: %s
+              keyFile: %s
+              knownHostsFile: %s
+        """.formatted(name, server(), volume(), basePath, System.getenv().getOrDefault("GLUSTER_SSH_USER", "root"),
+        System.getenv("GLUSTER_SSH_KEY"), System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
+  }
+
   /** A base path no other test uses, e.g. {@code /it-3f2a...}. */
   public static String uniqueBasePath() {
     return "/it-" + UUID.randomUUID().toString().substring(0, 8);

@@ -20,6 +20,7 @@ import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
 import io.mooring.server.Metrics;
 import io.mooring.testing.GlusterFixture;
+import io.mooring.testing.StorageHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -84,7 +85,7 @@ class NodeGlusterIT {
   static void tearDownVolume() throws IOException {
     try {
       for (String path : quotas) {
-        GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "remove", path);
+        StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "remove", path);
       }
       if (admin != null && MountTable.read().isMountPoint(admin)) {
         KubeletDir.deleteTree(admin.resolve(basePath.substring(1)));
@@ -117,7 +118,7 @@ class NodeGlusterIT {
   void stagedVolumeIsSharedBetweenTargetsIdempotentlyAndWithItsQuota() throws Exception {
     String dir = volumeDir("pvc-rw");
     String quotaPath = basePath + "/" + dir;
-    GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "limit-usage",
+    StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "limit-usage",
         quotaPath, "10MB");
     quotas.add(quotaPath);
     Node node = start();

@@ -1,0 +1,70 @@
+package io.mooring.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The storage host of scripts/storage-host-up: GlusterFS (and Ceph) in a network and mount
+ * namespace of their own, reached through a veth pair. STORAGE_NS names the network namespace,
+ * STORAGE_HOLDER_PID a process that holds both namespaces.
+ */
+public final class StorageHost {
+
+  private StorageHost() {}
+
+  private static String env(String name) {
+    String value = System.getenv(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException(name + " is not set: run the integration tests with scripts/test");
+    }
+    return value;
+  }
+
+  /** Runs a command on the storage host (its network and mount namespace); returns its stdout. */
+  public static String run(String... argv) {
+    List<String> full = new ArrayList<>(List.of("nsenter", "-t", env("STORAGE_HOLDER_PID"), "-m", "-n", "--"));
+    full.addAll(List.of(argv));
+    return GlusterFixture.run(full.toArray(String[]::new));
+  }
+
+  /** The storage host's network link goes down: packets are dropped, nothing is refused. */
+  public static void linkDown() {
+    GlusterFixture.run("ip", "-n", env("STORAGE_NS"), "link", "set", "eth0", "down");
+  }
+
+  public static void linkUp() {
+    GlusterFixture.run("ip", "-n", env("STORAGE_NS"), "link", "set", "eth0", "up");
+  }
+
+  /** Stops the storage host's glusterd (bricks keep running, as in a service restart) and starts it again. */
+  public static void restartGlusterd() throws Exception {
+    String ns = Files.readSymbolicLink(Path.of("/proc", env("STORAGE_HOLDER_PID"), "ns", "mnt")).toString();
+    List<ProcessHandle> glusterd = ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("/glusterd") && ns.equals(mountNamespace(p)))
+        .toList();
+    for (ProcessHandle p : glusterd) {
+      p.destroy();
+      p.onExit().get();
+    }
+    run("glusterd", "-p", "/run/glusterd.pid", "--log-level", "INFO");
+    for (int i = 0; i < 100; i++) {
+      try {
+        run("gluster", "--mode=script", "--timeout=5", "pool", "list");
+        return;
+      } catch (RuntimeException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("glusterd on the storage host does not answer after its restart");
+  }
+
+  private static String mountNamespace(ProcessHandle p) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt")).toString();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+}
