@@ -32,6 +32,7 @@ public final class ProcessCommandRunner implements CommandRunner {
     long start = System.nanoTime();
     Path out = null;
     Path err = null;
+    Process process = null;
     try {
       out = Files.createTempFile("mooring-cmd", ".out");
       err = Files.createTempFile("mooring-cmd", ".err");
@@ -40,10 +41,9 @@ public final class ProcessCommandRunner implements CommandRunner {
           .redirectOutput(out.toFile())
           .redirectError(err.toFile());
       builder.environment().putAll(command.env());
-      Process process = builder.start();
+      process = builder.start();
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        kill(process);
         CommandResult timedOut = new CommandResult(-1, "", "timed out", elapsed(start));
         observer.accept(command, timedOut);
         throw new StorageException(StorageException.Kind.UNAVAILABLE,
@@ -62,11 +62,20 @@ public final class ProcessCommandRunner implements CommandRunner {
       throw new StorageException(StorageException.Kind.UNAVAILABLE,
           "cannot run " + command.program() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
+      // A mount that finishes after its caller gave up would be one nobody knows about.
+      kill(process);
       Thread.currentThread().interrupt();
       throw new StorageException(StorageException.Kind.UNAVAILABLE, command.display() + " interrupted");
     } finally {
       delete(out);
       delete(err);
+    }
+  }
+
+  private static void kill(Process process) {
+    if (process != null) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
     }
   }
 

@@ -1,5 +1,13 @@
 package io.mooring.node;
 
+import static io.mooring.node.Waits.read;
+import static io.mooring.node.Waits.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import csi.v1.Csi.NodeGetVolumeStatsRequest;
 import csi.v1.Csi.NodeGetVolumeStatsResponse;
 import csi.v1.Csi.NodePublishVolumeRequest;
@@ -37,13 +45,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
-import static io.mooring.node.Waits.read;
-import static io.mooring.node.Waits.waitFor;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The node plugin on the real Gluster volume with real mounts, inside an rshared stand-in for the
