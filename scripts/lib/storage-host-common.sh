@@ -27,9 +27,17 @@ check_common_args() {
   [[ $NET =~ ^[0-9]{1,2}$ && $NET -le 63 ]] || die "--net must be 0..63, not '$NET'"
   NS=mooring-s$NET
   VETH=veth-ms$NET
+  # The service address lives on the storage host's loopback, the veth pair is a transfer net: a
+  # link taken down at the storage host (ip -n NS link set eth0 down) then cuts clients off while
+  # its servers keep talking to each other, and this side keeps its route (flagged linkdown), so
+  # packets are dropped on the veth instead of taking the default route off the machine.
   HOST_IP=198.18.0.$((4 * NET + 2))
-  PEER_IP=198.18.0.$((4 * NET + 1))
+  LINK_IP=198.18.1.$((4 * NET + 2))
+  PEER_IP=198.18.1.$((4 * NET + 1))
 }
+
+# A last guard: nothing for 198.18.0.0/15 ever leaves this machine, whatever the veths do.
+GUARD_ROUTE=(blackhole 198.18.0.0/15 metric 4000)
 
 holder_pid() { [[ -s $DIR/holder.pid ]] && cat "$DIR/holder.pid"; }
 

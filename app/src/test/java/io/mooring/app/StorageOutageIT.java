@@ -24,6 +24,8 @@ import io.mooring.testing.StorageHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -33,22 +35,56 @@ import org.junit.jupiter.api.Test;
 /**
  * What a real network does to a cluster whose storage is elsewhere: the storage host's link goes
  * down and comes back, and its glusterd restarts, under the real program (controller and node in
- * one process) with published volumes. Prints the recovery times.
+ * one process) with published volumes, for GlusterFS and CephFS. Prints the recovery times.
  */
 class StorageOutageIT {
 
   Path dir;
   Path stateDir;
   RunningPlugin plugin;
+  /** What CreateVolume and NodeStageVolume carry (CephFS: the provisioner's and node-stage Secrets). */
+  Map<String, String> secrets = Map.of();
 
   @BeforeEach
   void setUp() throws Exception {
     dir = Files.createTempDirectory("mooring-outage");
     stateDir = Files.createDirectories(dir.resolve("kubelet/plugins/mooring.csi.io")).toRealPath();
-    Path backends = Files.writeString(dir.resolve("backends.yaml"),
-        "backends:\n" + GlusterFixture.backendYaml("gluster-it", GlusterFixture.uniqueBasePath()));
+  }
+
+  void start(String backend) throws Exception {
+    Path backends = Files.writeString(dir.resolve("backends.yaml"), "backends:\n" + backend);
     plugin = RunningPlugin.start(dir.resolve("csi.sock"), dir.resolve("plugin.log"), "all", "--node-id", "n1",
         "--backends", backends.toString(), "--state-dir", stateDir.toString(), "--health-interval", "1s");
+  }
+
+  void startGluster() throws Exception {
+    start(GlusterFixture.backendYaml("gluster-it", GlusterFixture.uniqueBasePath()));
+  }
+
+  /** A CephFS backend on a subvolume group of its own, removed again by {@link #tearDown}. */
+  String startCeph() throws Exception {
+    String adminId = System.getenv().getOrDefault("CEPH_ADMIN_ID", "admin");
+    String adminKey = Files.readString(Path.of(System.getenv("CEPH_ADMIN_KEY_FILE"))).strip();
+    secrets = Map.of("adminID", adminId, "adminKey", adminKey);
+    Path secretDir = Files.createDirectories(dir.resolve("secret"));
+    Files.writeString(secretDir.resolve("adminID"), adminId);
+    Files.writeString(secretDir.resolve("adminKey"), adminKey);
+    cephGroup = "outage-" + UUID.randomUUID().toString().substring(0, 8);
+    start("""
+          - name: ceph-it
+            type: cephfs
+            monitors: [%s]
+            fsName: %s
+            subvolumeGroup: %s
+            adminSecretDir: %s
+        """.formatted(System.getenv("CEPH_MONITORS"), cephFs(), cephGroup, secretDir));
+    return System.getenv("CEPH_MONITORS");
+  }
+
+  String cephGroup;
+
+  static String cephFs() {
+    return System.getenv().getOrDefault("CEPH_FS", "cephfs");
   }
 
   @AfterEach
@@ -58,6 +94,10 @@ class StorageOutageIT {
       plugin.close();
     }
     GlusterFixture.removeUnder(dir, stateDir);
+    if (cephGroup != null) {
+      GlusterFixture.run("ceph", "--conf", System.getenv("CEPH_CONF"), "fs", "subvolumegroup", "rm", cephFs(),
+          cephGroup, "--force");
+    }
   }
 
   ControllerGrpc.ControllerBlockingStub controller(int seconds) {
@@ -66,7 +106,7 @@ class StorageOutageIT {
 
   Volume create(String name, int seconds) {
     return controller(seconds).createVolume(CreateVolumeRequest.newBuilder().setName(name)
-        .addVolumeCapabilities(NodeRestartIT.RWX)
+        .addVolumeCapabilities(NodeRestartIT.RWX).putAllSecrets(secrets)
         .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(16L << 20)).build()).getVolume();
   }
 
@@ -80,7 +120,7 @@ class StorageOutageIT {
     Path staging = dir.resolve("kubelet/plugins/kubernetes.io/csi/mooring.csi.io/pv/globalmount");
     Path target = dir.resolve("kubelet/pods/pod-a/volumes/kubernetes.io~csi/pv/mount");
     node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId())
-        .setStagingTargetPath(staging.toString()).setVolumeCapability(NodeRestartIT.RWX)
+        .setStagingTargetPath(staging.toString()).setVolumeCapability(NodeRestartIT.RWX).putAllSecrets(secrets)
         .putAllVolumeContext(volume.getVolumeContextMap()).build());
     node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId())
         .setStagingTargetPath(staging.toString()).setTargetPath(target.toString())
@@ -95,7 +135,12 @@ class StorageOutageIT {
     node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId())
         .setStagingTargetPath(dir.resolve("kubelet/plugins/kubernetes.io/csi/mooring.csi.io/pv/globalmount")
             .toString()).build());
-    controller(60).deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId()).build());
+    delete(volume);
+  }
+
+  void delete(Volume volume) {
+    controller(60).deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(volume.getVolumeId())
+        .putAllSecrets(secrets).build());
   }
 
   /** Polls {@code ok} every 250 ms until it holds; returns the milliseconds it took. */
@@ -126,7 +171,19 @@ class StorageOutageIT {
   }
 
   @Test
-  void linkDownFailsRpcsFastAndThePublishedVolumeComesBackWithTheLink() throws Exception {
+  void glusterLinkDownFailsRpcsFastAndThePublishedVolumeComesBackWithTheLink() throws Exception {
+    startGluster();
+    linkOutage("GlusterFS", GlusterFixture.server());
+  }
+
+  @Test
+  void cephLinkDownFailsRpcsFastAndThePublishedVolumeComesBackWithTheLink() throws Exception {
+    String monitors = startCeph();
+    linkOutage("CephFS", monitors.split(":")[0]);
+  }
+
+  /** The link goes down under a published volume and comes back; {@code address} is named in errors. */
+  void linkOutage(String backend, String address) throws Exception {
     Volume volume = create("pvc-outage-a", 60);
     Path target = publish(volume);
     assertTrue(writesAndReads(target, "before"));
@@ -135,27 +192,27 @@ class StorageOutageIT {
     long down = System.nanoTime();
     StatusRuntimeException failed = null;
     try {
-      create("pvc-outage-b", 60);
+      create("pvc-outage-b", 120); // the provisioner's --timeout in deploy/
     } catch (StatusRuntimeException e) {
       failed = e;
     }
     long createMs = (System.nanoTime() - down) / 1_000_000;
     assertTrue(failed != null, "CreateVolume succeeded with the storage link down");
     assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.toString());
-    assertTrue(failed.getStatus().getDescription().contains(GlusterFixture.server()), failed.toString());
-    assertTrue(createMs < 40_000, "CreateVolume took " + createMs + " ms to fail");
+    assertTrue(failed.getStatus().getDescription().contains(address), failed.toString());
+    assertTrue(createMs < 50_000, "CreateVolume took " + createMs + " ms to fail");
     // Nothing is held: the next call fails just as fast instead of queueing behind the first.
     long again = System.nanoTime();
     StatusRuntimeException second = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-        () -> create("pvc-outage-b", 60));
+        () -> create("pvc-outage-b", 120));
     long againMs = (System.nanoTime() - again) / 1_000_000;
     assertEquals(Status.Code.UNAVAILABLE, second.getStatus().getCode(), second.toString());
-    assertTrue(againMs < 40_000, "second CreateVolume took " + againMs + " ms");
+    assertTrue(againMs < 50_000, "second CreateVolume took " + againMs + " ms");
     long probeStart = System.nanoTime();
     ProbeResponse notReady = probe();
     long probeMs = (System.nanoTime() - probeStart) / 1_000_000;
     assertFalse(notReady.getReady().getValue(), "Probe ready with the storage link down");
-    System.out.printf("link down: CreateVolume UNAVAILABLE after %d ms, again after %d ms, Probe not ready in %d ms%n",
+    System.out.printf(backend + ", link down: CreateVolume UNAVAILABLE after %d ms, again after %d ms, Probe not ready in %d ms%n",
         createMs, againMs, probeMs);
 
     StorageHost.linkUp();
@@ -164,15 +221,16 @@ class StorageOutageIT {
     Volume[] next = new Volume[1];
     long createAgainMs = millisUntil(120, "CreateVolume succeeds",
         () -> (next[0] = createSucceeds("pvc-outage-b")) != null);
-    System.out.printf("link up: published volume reads+writes again after %d ms, Probe ready after %d ms more,"
+    System.out.printf(backend + ", link up: published volume reads+writes again after %d ms, Probe ready after %d ms more,"
         + " CreateVolume ok after %d ms more%n", ioMs, readyMs, createAgainMs);
     assertTrue(plugin.process.isAlive(), "no restart needed");
-    controller(60).deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(next[0].getVolumeId()).build());
+    delete(next[0]);
     unpublish(volume, target);
   }
 
   @Test
   void createVolumeSucceedsAfterGlusterdRestarts() throws Exception {
+    startGluster();
     Volume first = create("pvc-glusterd-a", 60);
     long restart = System.nanoTime();
     StorageHost.restartGlusterd();
@@ -181,8 +239,7 @@ class StorageOutageIT {
         () -> (next[0] = createSucceeds("pvc-glusterd-b")) != null);
     System.out.printf("glusterd restarted: CreateVolume ok %d ms after the restart began (%d ms of retries)%n",
         (System.nanoTime() - restart) / 1_000_000, ms);
-    for (Volume v : new Volume[] {first, next[0]}) {
-      controller(60).deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(v.getVolumeId()).build());
-    }
+    delete(first);
+    delete(next[0]);
   }
 }

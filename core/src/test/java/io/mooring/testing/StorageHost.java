@@ -29,7 +29,10 @@ public final class StorageHost {
     return GlusterFixture.run(full.toArray(String[]::new));
   }
 
-  /** The storage host's network link goes down: packets are dropped, nothing is refused. */
+  /**
+   * The storage host's network link goes down: packets are dropped, nothing is refused, and its
+   * servers go on talking to each other (they serve on an address of its loopback).
+   */
   public static void linkDown() {
     GlusterFixture.run("ip", "-n", env("STORAGE_NS"), "link", "set", "eth0", "down");
   }

@@ -1,12 +1,14 @@
 package io.mooring.controller.backend.cephfs;
 
 import io.mooring.errors.StorageException;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -45,6 +47,15 @@ final class LibradosThreads implements AutoCloseable {
    * @throws StorageException UNAVAILABLE once closed
    */
   <T> T call(Supplier<T> call) {
+    return call(call, null, null);
+  }
+
+  /**
+   * The same, waiting at most {@code bound}. A call still running then is left to finish on its
+   * thread (librados' own timeout ends it; a native call cannot be interrupted, and its buffers
+   * are its thread's to free), and the caller gets UNAVAILABLE with {@code what} in the message.
+   */
+  <T> T call(Supplier<T> call, Duration bound, Supplier<String> what) {
     Future<T> result;
     try {
       result = pool.submit(call::get);
@@ -52,7 +63,10 @@ final class LibradosThreads implements AutoCloseable {
       throw new StorageException(StorageException.Kind.UNAVAILABLE, "the Ceph client is closed", e);
     }
     try {
-      return result.get();
+      return bound == null ? result.get() : result.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          what.get() + ": no answer within " + bound.toSeconds() + " s");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;

@@ -8,6 +8,7 @@ import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.mooring.errors.StorageException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +45,16 @@ final class RadosCephClient implements CephClient {
     void rados_buffer_free(Pointer buf);
   }
 
-  /** Seconds to reach the monitors when connecting, and for one command. */
+  /**
+   * Seconds to reach the monitors when connecting, and for one command. A command waits behind the
+   * mgr's queue (it runs a file system's subvolume commands one at a time: ~25 ms each), so 30 s is
+   * ample for a healthy cluster and lets an RPC fail well within the provisioner's timeout when
+   * the cluster cannot be reached.
+   */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
-  static final int COMMAND_TIMEOUT_SECONDS = 60;
+  static final int COMMAND_TIMEOUT_SECONDS = 30;
+  /** A call (connecting included) that librados has not ended by itself by then is given up. */
+  static final Duration CALL_BOUND = Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS + COMMAND_TIMEOUT_SECONDS);
   /** Distinct credentials kept connected at once (normally one or two). */
   static final int MAX_CONNECTIONS = 8;
 
@@ -88,7 +96,8 @@ final class RadosCephClient implements CephClient {
 
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
-    return threads.call(() -> runHere(command, credentials));
+    return threads.call(() -> runHere(command, credentials), CALL_BOUND,
+        () -> command.describe() + " to the Ceph cluster at " + monitors);
   }
 
   private String runHere(CephCommand command, CephCredentials credentials) {
@@ -117,6 +126,9 @@ final class RadosCephClient implements CephClient {
         drop(credentials, connection);
       }
       String why = reply.status.isBlank() ? strerror(errno) : reply.status.strip();
+      if (isConnectionError(errno)) {
+        why += " (Ceph cluster at " + monitors + ")";
+      }
       throw new CephError(errno, command.describe() + ": " + why);
     }
   }
