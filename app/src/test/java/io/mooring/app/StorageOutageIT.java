@@ -92,6 +92,7 @@ class StorageOutageIT {
     StorageHost.linkUp();
     if (plugin != null) {
       plugin.close();
+      System.out.println("--- plugin log\n" + plugin.log()); // the recovery as the plugin saw it
     }
     GlusterFixture.removeUnder(dir, stateDir);
     if (cephGroup != null) {

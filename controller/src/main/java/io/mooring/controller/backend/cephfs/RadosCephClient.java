@@ -9,10 +9,12 @@ import com.sun.jna.ptr.PointerByReference;
 import io.mooring.errors.StorageException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -63,6 +65,8 @@ final class RadosCephClient implements CephClient {
   private final Map<CephCredentials, Connection> connections = new ConcurrentHashMap<>();
   private final LibradosThreads threads;
   private volatile boolean closed;
+  private volatile Instant unansweredSince;
+  private final AtomicBoolean retrying = new AtomicBoolean();
 
   RadosCephClient(Librados lib, List<String> monitors) {
     this(lib, monitors, new LibradosThreads());
@@ -94,10 +98,33 @@ final class RadosCephClient implements CephClient {
     }
   }
 
+  /**
+   * While the cluster does not answer (a call ran into its bound or failed to connect), other calls
+   * fail at once instead of each waiting {@link #CALL_BOUND}: one at a time tries again, and the
+   * first answer of any kind clears it. An outage costs the first RPC seconds, not every RPC.
+   */
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
-    return threads.call(() -> runHere(command, credentials), CALL_BOUND,
-        () -> command.describe() + " to the Ceph cluster at " + monitors);
+    Instant since = unansweredSince;
+    boolean retry = since != null;
+    if (retry && !retrying.compareAndSet(false, true)) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, command.describe() + ": the Ceph cluster at "
+          + monitors + " has not answered since " + since + " (another call is trying it again)");
+    }
+    try {
+      String out = threads.call(() -> runHere(command, credentials), CALL_BOUND,
+          () -> command.describe() + " to the Ceph cluster at " + monitors);
+      unansweredSince = null;
+      return out;
+    } catch (StorageException e) {
+      boolean unanswered = e.kind() == StorageException.Kind.UNAVAILABLE;
+      unansweredSince = unanswered ? (since != null ? since : Instant.now()) : null;
+      throw e;
+    } finally {
+      if (retry) {
+        retrying.set(false);
+      }
+    }
   }
 
   private String runHere(CephCommand command, CephCredentials credentials) {

@@ -21,6 +21,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The connection handling of RadosCephClient, against a fake librados. */
@@ -83,10 +88,23 @@ class RadosCephClientTest {
       return reply(cluster, outbuf, outbuflen, outs, outslen);
     }
 
+    /** When set, mgr commands wait for it: a cluster that does not answer. */
+    volatile CountDownLatch hang;
+    volatile boolean hanging;
+
     @Override
     public int rados_mgr_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
         PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
         NativeLongByReference outslen) {
+      CountDownLatch h = hang;
+      if (h != null) {
+        hanging = true;
+        try {
+          h.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       threads.add(Thread.currentThread().getName());
       mgr.add(cmd[0]);
       assertEquals(1, cmdlen.intValue());
@@ -127,6 +145,33 @@ class RadosCephClientTest {
 
   final FakeLibrados lib = new FakeLibrados();
   final RadosCephClient client = new RadosCephClient(lib, List.of("127.0.0.1:9", "127.0.0.2"));
+
+  @Test
+  void anUnansweringClusterFailsOtherCallsAtOnceWhileOneTriesAgain() throws Exception {
+    lib.replies.add(new Object[] {-CephError.ETIMEDOUT, "", ""});
+    StorageException first = assertThrows(StorageException.class, () -> client.run(LS, ADMIN));
+    assertEquals(StorageException.Kind.UNAVAILABLE, first.kind());
+    assertTrue(first.getMessage().contains("127.0.0.1:9,127.0.0.2"), first.getMessage());
+
+    lib.hang = new CountDownLatch(1);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> retry = other.submit(() -> client.run(LS, ADMIN));
+      while (!lib.hanging) {
+        Thread.sleep(5); // until the retry waits inside librados
+      }
+      long start = System.nanoTime();
+      StorageException fast = assertThrows(StorageException.class, () -> client.run(LS, ADMIN));
+      assertTrue(System.nanoTime() - start < 1_000_000_000L, "failed at once");
+      assertTrue(fast.getMessage().contains("has not answered since"), fast.getMessage());
+      lib.hang.countDown();
+      lib.hang = null;
+      assertEquals("[]", retry.get(10, TimeUnit.SECONDS), "the retry gets the answer");
+    } finally {
+      other.shutdownNow();
+    }
+    assertEquals("[]", client.run(LS, ADMIN), "answered: calls go through again");
+  }
 
   @Test
   void oneConnectionPerCredentialsConfiguredInMemory() {
