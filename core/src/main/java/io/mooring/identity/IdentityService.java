@@ -11,6 +11,7 @@ import csi.v1.Csi.ProbeResponse;
 import csi.v1.IdentityGrpc;
 import io.grpc.stub.StreamObserver;
 import io.mooring.server.Rpc;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,22 +25,23 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
   private final String driverName;
   private final String version;
   private final List<PluginCapability> capabilities;
-  private final List<Readiness> checks;
+  private final Readiness readiness;
   private volatile String lastReason = "";
 
   /**
    * @param controller whether this process serves the Controller service
    * @param onlineExpansion whether the controller can expand volumes that are in use
+   * @param readiness what Probe reports; it must answer quickly ({@link ReadinessChecks} does)
    */
   public IdentityService(String driverName, String version, boolean controller, boolean onlineExpansion,
-      List<Readiness> checks) {
+      Readiness readiness) {
     if (driverName.isEmpty()) {
       throw new IllegalArgumentException("driver name must not be empty");
     }
     this.driverName = driverName;
     this.version = version;
-    this.checks = List.copyOf(checks);
-    List<PluginCapability> caps = new java.util.ArrayList<>();
+    this.readiness = readiness;
+    List<PluginCapability> caps = new ArrayList<>();
     if (controller) {
       caps.add(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
     }
@@ -69,10 +71,10 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
     Rpc.unary(observer, () -> {
-      Optional<String> reason = firstReason();
+      Optional<String> reason = readiness.notReadyReason();
       String now = reason.orElse("");
       if (!now.equals(lastReason)) {
-        // Log changes only: the livenessprobe sidecar calls Probe every few seconds.
+        // Log changes only: the plugin's liveness check and the sidecars call Probe every few seconds.
         if (now.isEmpty()) {
           LOG.info("ready again");
         } else {
@@ -80,18 +82,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
         }
         lastReason = now;
       }
-      // ready=false is a successful answer; the reason goes to the log (the message has no field for it).
+      // ready=false is a successful answer; the reason goes to the log (the message has no field for it)
+      // and to the plugin's /readyz.
       return ProbeResponse.newBuilder().setReady(BoolValue.of(reason.isEmpty())).build();
     });
-  }
-
-  private Optional<String> firstReason() {
-    for (Readiness check : checks) {
-      Optional<String> reason = check.notReadyReason();
-      if (reason.isPresent()) {
-        return reason;
-      }
-    }
-    return Optional.empty();
   }
 }

@@ -1,10 +1,17 @@
 package io.mooring.server;
 
+import csi.v1.Csi.ProbeRequest;
+import csi.v1.IdentityGrpc;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
@@ -14,18 +21,25 @@ import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC server of a plugin on a unix socket (mode 0660, stale file removed first) or a TCP
  * port. {@link #stop} stops accepting, lets in-flight RPCs finish for a bounded time, and removes
- * the socket.
+ * the socket. {@link #notServingReason} is the plugin's liveness: whether it answers a CSI Probe on
+ * its own endpoint, as the kubelet and the sidecars reach it.
  */
 public final class PluginServer {
+
+  /** Within the kubelet's probe timeout (5 s in deploy/), with room for the HTTP round trip. */
+  private static final Duration SELF_PROBE_DEADLINE = Duration.ofSeconds(3);
 
   private final Endpoint endpoint;
   private final Server server;
   private final EventLoopGroup loops;
+  /** To this server's own endpoint, made on the first liveness check. */
+  private ManagedChannel self;
 
   private PluginServer(Endpoint endpoint, Server server, EventLoopGroup loops) {
     this.endpoint = endpoint;
@@ -70,7 +84,54 @@ public final class PluginServer {
     return server.getPort();
   }
 
+  /**
+   * Empty while this server answers a CSI Probe on its endpoint within a few seconds, whatever the
+   * answer says about readiness (a backend outage is not a reason to restart the plugin); else why
+   * not. The call goes through the socket file (which must still be there: the kubelet and the
+   * sidecars connect by its path) and the same event loop and executor as every other RPC.
+   */
+  public Optional<String> notServingReason() {
+    if (server.isShutdown()) {
+      return Optional.of("the gRPC server on " + endpoint + " is shutting down");
+    }
+    if (endpoint instanceof Endpoint.Unix unix && !Files.exists(unix.path())) {
+      return Optional.of("the socket " + unix.path() + " is gone: nothing can connect to the plugin");
+    }
+    try {
+      IdentityGrpc.newBlockingStub(selfChannel())
+          .withDeadlineAfter(SELF_PROBE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .probe(ProbeRequest.getDefaultInstance());
+      return Optional.empty();
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+        return Optional.of("no answer to a CSI Probe on " + endpoint + ": " + e.getStatus());
+      }
+      return Optional.empty(); // it answered, if with an error
+    }
+  }
+
+  private synchronized ManagedChannel selfChannel() {
+    if (self == null) {
+      if (endpoint instanceof Endpoint.Unix unix) {
+        // The server's own event loop: no further thread, and a stuck loop fails the check.
+        self = NettyChannelBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
+            .eventLoopGroup(loops).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+      } else {
+        Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
+        String host = tcp.host().equals("0.0.0.0") ? "127.0.0.1" : tcp.host();
+        self = NettyChannelBuilder.forAddress(host, server.getPort()).usePlaintext().build();
+      }
+    }
+    return self;
+  }
+
   public void stop(Duration grace) {
+    synchronized (this) {
+      if (self != null) {
+        self.shutdownNow();
+      }
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
