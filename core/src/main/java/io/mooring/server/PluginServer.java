@@ -1,6 +1,6 @@
 package io.mooring.server;
 
-import csi.v1.Csi.ProbeRequest;
+import csi.v1.Csi.GetPluginInfoRequest;
 import csi.v1.IdentityGrpc;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
@@ -27,13 +27,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The gRPC server of a plugin on a unix socket (mode 0660, stale file removed first) or a TCP
  * port. {@link #stop} stops accepting, lets in-flight RPCs finish for a bounded time, and removes
- * the socket. {@link #notServingReason} is the plugin's liveness: whether it answers a CSI Probe on
- * its own endpoint, as the kubelet and the sidecars reach it.
+ * the socket. {@link #notServingReason} is the plugin's liveness: whether it answers CSI on its own
+ * endpoint, as the kubelet and the sidecars reach it.
  */
 public final class PluginServer {
 
   /** Within the kubelet's probe timeout (5 s in deploy/), with room for the HTTP round trip. */
-  private static final Duration SELF_PROBE_DEADLINE = Duration.ofSeconds(3);
+  private static final Duration SELF_CHECK_DEADLINE = Duration.ofSeconds(3);
 
   private final Endpoint endpoint;
   private final Server server;
@@ -85,10 +85,11 @@ public final class PluginServer {
   }
 
   /**
-   * Empty while this server answers a CSI Probe on its endpoint within a few seconds, whatever the
-   * answer says about readiness (a backend outage is not a reason to restart the plugin); else why
-   * not. The call goes through the socket file (which must still be there: the kubelet and the
-   * sidecars connect by its path) and the same event loop and executor as every other RPC.
+   * Empty while this server answers CSI on its endpoint within a few seconds; else why not. The
+   * call is GetPluginInfo, not Probe: Probe's answer waits for the backends' health checks (up to
+   * their bound), and a backend outage is no reason to restart the plugin. It goes through the
+   * socket file (which must still be there: the kubelet and the sidecars connect by its path), the
+   * same event loop, executor and interceptor as every other RPC.
    */
   public Optional<String> notServingReason() {
     if (server.isShutdown()) {
@@ -99,13 +100,13 @@ public final class PluginServer {
     }
     try {
       IdentityGrpc.newBlockingStub(selfChannel())
-          .withDeadlineAfter(SELF_PROBE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-          .probe(ProbeRequest.getDefaultInstance());
+          .withDeadlineAfter(SELF_CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+          .getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
       return Optional.empty();
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
       if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-        return Optional.of("no answer to a CSI Probe on " + endpoint + ": " + e.getStatus());
+        return Optional.of("no answer to CSI GetPluginInfo on " + endpoint + ": " + e.getStatus());
       }
       return Optional.empty(); // it answered, if with an error
     }
