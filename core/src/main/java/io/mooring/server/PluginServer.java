@@ -1,22 +1,17 @@
 package io.mooring.server;
 
-import csi.v1.Csi.GetPluginInfoRequest;
-import csi.v1.IdentityGrpc;
 import io.grpc.BindableService;
-import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -38,8 +33,6 @@ public final class PluginServer {
   private final Endpoint endpoint;
   private final Server server;
   private final EventLoopGroup loops;
-  /** To this server's own endpoint, made on the first liveness check. */
-  private ManagedChannel self;
 
   private PluginServer(Endpoint endpoint, Server server, EventLoopGroup loops) {
     this.endpoint = endpoint;
@@ -95,44 +88,20 @@ public final class PluginServer {
     if (server.isShutdown()) {
       return Optional.of("the gRPC server on " + endpoint + " is shutting down");
     }
-    if (endpoint instanceof Endpoint.Unix unix && !Files.exists(unix.path())) {
-      return Optional.of("the socket " + unix.path() + " is gone: nothing can connect to the plugin");
-    }
-    try {
-      IdentityGrpc.newBlockingStub(selfChannel())
-          .withDeadlineAfter(SELF_CHECK_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-          .getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
-      return Optional.empty();
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-        return Optional.of("no answer to CSI GetPluginInfo on " + endpoint + ": " + e.getStatus());
+    SocketAddress address;
+    if (endpoint instanceof Endpoint.Unix unix) {
+      if (!Files.exists(unix.path())) {
+        return Optional.of("the socket " + unix.path() + " is gone: nothing can connect to the plugin");
       }
-      return Optional.empty(); // it answered, if with an error
+      address = UnixDomainSocketAddress.of(unix.path());
+    } else {
+      String host = ((Endpoint.Tcp) endpoint).host();
+      address = new InetSocketAddress(host.equals("0.0.0.0") ? "127.0.0.1" : host, server.getPort());
     }
-  }
-
-  private synchronized ManagedChannel selfChannel() {
-    if (self == null) {
-      if (endpoint instanceof Endpoint.Unix unix) {
-        // The server's own event loop: no further thread, and a stuck loop fails the check.
-        self = NettyChannelBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
-            .eventLoopGroup(loops).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
-      } else {
-        Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
-        String host = tcp.host().equals("0.0.0.0") ? "127.0.0.1" : tcp.host();
-        self = NettyChannelBuilder.forAddress(host, server.getPort()).usePlaintext().build();
-      }
-    }
-    return self;
+    return SelfCheck.getPluginInfo(address, endpoint.toString(), SELF_CHECK_DEADLINE);
   }
 
   public void stop(Duration grace) {
-    synchronized (this) {
-      if (self != null) {
-        self.shutdownNow();
-      }
-    }
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
