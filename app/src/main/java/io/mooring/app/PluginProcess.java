@@ -120,13 +120,10 @@ final class PluginProcess {
         .buildAndStart();
   }
 
-  /** {@code host:port}, or {@code :port} for every address. */
+  /** {@code host:port}; {@code :port} or {@code port} for every address. */
   static InetSocketAddress listenAddress(String address) {
     int colon = address.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("address " + address + " needs a port (host:port or :port)");
-    }
-    String host = colon == 0 ? "0.0.0.0" : address.substring(0, colon);
+    String host = colon <= 0 ? "0.0.0.0" : address.substring(0, colon);
     return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
   }
 

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The plugin's health endpoints for the kubelet's probes, on the JDK's small HTTP server (one
- * thread; nothing else loaded):
+ * The plugin's health endpoints for the kubelet's probes, on the JDK's small HTTP server (its
+ * dispatcher and idle timer threads; no library):
  *
  * <ul>
  *   <li>{@code GET /livez}: 200 while the plugin serves CSI; 503 and why not otherwise. Only this
