@@ -13,20 +13,14 @@ import io.grpc.stub.StreamObserver;
 import io.mooring.server.Rpc;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** CSI Identity service, served by every plugin mode. */
 public final class IdentityService extends IdentityGrpc.IdentityImplBase {
-
-  private static final Logger LOG = LoggerFactory.getLogger(IdentityService.class);
 
   private final String driverName;
   private final String version;
   private final List<PluginCapability> capabilities;
   private final Readiness readiness;
-  private volatile String lastReason = "";
 
   /**
    * @param controller whether this process serves the Controller service
@@ -70,21 +64,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<String> reason = readiness.notReadyReason();
-      String now = reason.orElse("");
-      if (!now.equals(lastReason)) {
-        // Log changes only: the plugin's liveness check and the sidecars call Probe every few seconds.
-        if (now.isEmpty()) {
-          LOG.info("ready again");
-        } else {
-          LOG.warn("not ready: {}", now);
-        }
-        lastReason = now;
-      }
-      // ready=false is a successful answer; the reason goes to the log (the message has no field for it)
-      // and to the plugin's /readyz.
-      return ProbeResponse.newBuilder().setReady(BoolValue.of(reason.isEmpty())).build();
-    });
+    // ready=false is a successful answer; the reason (which the message has no field for) is in
+    // the log and the plugin's /readyz.
+    Rpc.unary(observer, () -> ProbeResponse.newBuilder()
+        .setReady(BoolValue.of(readiness.notReadyReason().isEmpty())).build());
   }
 }

@@ -9,6 +9,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The plugin's readiness, answered within a bounded time: the first reason of its checks (one per
@@ -16,15 +18,18 @@ import java.util.concurrent.TimeoutException;
  * that do not answer); they run one round at a time on a thread of their own, and a caller waits
  * at most {@code bound} for the round in flight. A round that takes longer goes on, and the
  * answer meanwhile is "not ready", with the last reason known, so that Probe and /readyz always
- * answer quickly and a hung backend never makes the plugin look dead.
+ * answer quickly and a hung backend never makes the plugin look dead. Each change of the result
+ * is logged once, whoever asked.
  */
 public final class ReadinessChecks implements Readiness, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReadinessChecks.class);
 
   private final List<Readiness> checks;
   private final Duration bound;
   private ExecutorService thread;
   private CompletableFuture<Optional<String>> round;
-  /** The result of the last round that finished. */
+  /** The result of the last round that finished (guarded by this). */
   private Optional<String> last = Optional.empty();
 
   public ReadinessChecks(List<Readiness> checks, Duration bound) {
@@ -47,7 +52,7 @@ public final class ReadinessChecks implements Readiness, AutoCloseable {
             return t;
           });
         }
-        round = CompletableFuture.supplyAsync(this::firstReason, thread);
+        round = CompletableFuture.supplyAsync(this::check, thread);
       }
       current = round;
     }
@@ -70,8 +75,23 @@ public final class ReadinessChecks implements Readiness, AutoCloseable {
     synchronized (this) {
       if (round == current) {
         round = null;
-        last = result;
       }
+    }
+    return result;
+  }
+
+  /** One round: the first reason, logged when it differs from the last round's. */
+  private Optional<String> check() {
+    Optional<String> result = firstReason();
+    synchronized (this) {
+      if (!result.equals(last)) {
+        if (result.isEmpty()) {
+          LOG.info("ready again");
+        } else {
+          LOG.warn("not ready: {}", result.get());
+        }
+      }
+      last = result;
     }
     return result;
   }

@@ -3,6 +3,9 @@ package io.mooring.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ReadinessChecksTest {
 
@@ -61,5 +65,30 @@ class ReadinessChecksTest {
       release.release();
       assertEquals(Optional.empty(), readiness.notReadyReason(), "ready again once the backend answers");
     }
+  }
+
+  /** Probe and /readyz ask every few seconds: the log gets each change once. */
+  @Test
+  void eachChangeIsLoggedOnce() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ReadinessChecks.class);
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    logger.addAppender(events);
+    AtomicReference<String> reason = new AtomicReference<>();
+    try (ReadinessChecks readiness = new ReadinessChecks(List.of(() -> Optional.ofNullable(reason.get())),
+        Duration.ofSeconds(5))) {
+      readiness.notReadyReason();
+      reason.set("mount of Gluster volume shared is dead");
+      for (int i = 0; i < 5; i++) {
+        readiness.notReadyReason();
+      }
+      reason.set(null);
+      readiness.notReadyReason();
+      readiness.notReadyReason();
+    } finally {
+      logger.detachAppender(events);
+    }
+    assertEquals(List.of("not ready: mount of Gluster volume shared is dead", "ready again"),
+        events.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
 }
