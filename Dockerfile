@@ -3,7 +3,7 @@
 #   docker build -t <registry>/mooring:0.1.0 .
 #   docker run --rm <registry>/mooring:0.1.0 --help
 #
-# The container runs `java -jar /opt/mooring/mooring.jar <controller|node> [flags]`; the
+# The container runs `tini -- java -jar /opt/mooring/mooring.jar <controller|node> [flags]`; the
 # Kubernetes manifests in deploy/ pass the mode and flags as args.
 
 # --- build: the shaded jar app/target/mooring-all.jar --------------------------------------
@@ -21,10 +21,12 @@ FROM debian:12-slim
 # glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node and controller);
 # glusterfs-cli: the gluster CLI (controller: quotas; `--mode=script --xml`, with --remote-host);
 # ceph-fuse, ceph-common: the CephFS backend (coming; mount.ceph / ceph-fuse, ceph CLI);
-# util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs.
+# util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs;
+# tini: PID 1 (ENTRYPOINT below).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       openjdk-17-jre-headless \
+      tini \
       glusterfs-client \
       glusterfs-cli \
       ceph-fuse \
@@ -54,5 +56,11 @@ ENV JAVA_TOOL_OPTIONS="$JVM_FLAGS -XX:SharedArchiveFile=/opt/mooring/mooring.jsa
 # Runs as root on purpose: mount(2), FUSE mounts, the gluster CLI and Bidirectional mount
 # propagation need it (the pods are privileged as well). There is no non-root variant.
 USER root
-ENTRYPOINT ["java", "-jar", "/opt/mooring/mooring.jar"]
+# tini is PID 1, the JVM its child. Every process whose parent exits is handed to PID 1: the FUSE
+# clients daemonize (glusterfs, ceph-fuse: mount helper exits, client reparented), and so does
+# whatever a timed-out helper leaves behind. The JVM never reaps children it did not start (it
+# cannot without breaking Process.waitFor), so as PID 1 each such process that exits stays a
+# zombie (PidOneIT: one per failed Gluster mount). tini reaps them, passes SIGTERM on to the JVM
+# and exits with its status. Not `-g`: a signal must never reach the FUSE clients.
+ENTRYPOINT ["/usr/bin/tini", "--", "java", "-jar", "/opt/mooring/mooring.jar"]
 CMD ["--help"]

@@ -46,6 +46,10 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--metrics-address", description = "serve Prometheus metrics on host:port (default: off)")
   String metricsAddress;
 
+  @Option(names = "--health-address", description = "serve /livez (the plugin answers CSI) and /readyz (and its "
+      + "backends are healthy; else 503 and why) on host:port, for the kubelet's probes (default: off)")
+  String healthAddress;
+
   @Option(names = "--health-interval", defaultValue = "5s", converter = DurationConverter.class,
       description = "how often the node checks its FUSE mounts (default: ${DEFAULT-VALUE})")
   Duration healthInterval;
@@ -76,6 +80,7 @@ public final class Main implements Callable<Integer> {
         backends,
         stateDir != null ? stateDir : defaultStateDir(),
         metricsAddress,
+        healthAddress,
         healthInterval,
         shutdownGrace));
     process.awaitTermination();

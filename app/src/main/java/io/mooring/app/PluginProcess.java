@@ -14,10 +14,12 @@ import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.identity.IdentityService;
 import io.mooring.identity.Readiness;
+import io.mooring.identity.ReadinessChecks;
 import io.mooring.mount.Mounter;
 import io.mooring.mount.SystemMounter;
 import io.mooring.node.NodeConfig;
 import io.mooring.node.NodePlugin;
+import io.mooring.server.HealthServer;
 import io.mooring.server.KeyedLocks;
 import io.mooring.server.Metrics;
 import io.mooring.server.PluginServer;
@@ -25,6 +27,7 @@ import io.mooring.server.PrometheusMetrics;
 import io.mooring.server.RpcLogInterceptor;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +42,8 @@ final class PluginProcess {
   /** Controller calls for one volume wait this long for each other before answering ABORTED. */
   private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
   private static final Duration NODE_LOCK_WAIT = Duration.ofSeconds(30);
+  /** How long Probe and /readyz wait for the backends' health checks before answering "not ready". */
+  private static final Duration READINESS_BOUND = Duration.ofSeconds(2);
 
   private final PluginServer server;
   private final List<AutoCloseable> closeables;
@@ -86,27 +91,40 @@ final class PluginProcess {
       services.addAll(node.services());
       closeables.add(0, node);
     }
+    ReadinessChecks readiness = new ReadinessChecks(checks, READINESS_BOUND);
+    closeables.add(readiness);
     services.add(0, new IdentityService(settings.driverName(), Version.get(), settings.controller(),
-        settings.controller(), checks));
+        settings.controller(), readiness));
 
     PluginServer server = PluginServer.start(settings.endpoint(), services, new RpcLogInterceptor(metrics));
     if (exported) {
       closeables.add(metricsServer(settings.metricsAddress(), prometheus)::close);
     }
-    LOG.info("mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={}",
-        Version.get(), settings.mode(), settings.endpoint(), settings.driverName(),
+    boolean health = settings.healthAddress() != null && !settings.healthAddress().isEmpty();
+    if (health) {
+      closeables.add(0, HealthServer.start(listenAddress(settings.healthAddress()), server::notServingReason,
+          readiness::notReadyReason));
+    }
+    LOG.info("mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={} "
+        + "health={}", Version.get(), settings.mode(), settings.endpoint(), settings.driverName(),
         settings.node() ? settings.nodeId() : "-", backendNames, settings.stateDir(),
-        exported ? settings.metricsAddress() : "off");
+        exported ? settings.metricsAddress() : "off", health ? settings.healthAddress() : "off");
     PluginProcess process = new PluginProcess(server, closeables);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
     return process;
   }
 
   private static HTTPServer metricsServer(String address, PrometheusMetrics metrics) throws IOException {
+    InetSocketAddress at = listenAddress(address);
+    return HTTPServer.builder().hostname(at.getHostString()).port(at.getPort()).registry(metrics.registry())
+        .buildAndStart();
+  }
+
+  /** {@code host:port}; {@code :port} or {@code port} for every address. */
+  static InetSocketAddress listenAddress(String address) {
     int colon = address.lastIndexOf(':');
     String host = colon <= 0 ? "0.0.0.0" : address.substring(0, colon);
-    int port = Integer.parseInt(address.substring(colon + 1));
-    return HTTPServer.builder().hostname(host).port(port).registry(metrics.registry()).buildAndStart();
+    return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
   }
 
   /** SIGTERM: stop accepting, let in-flight RPCs finish (bounded), remove the socket, release. */

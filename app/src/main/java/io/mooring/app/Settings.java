@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /** A plugin process's configuration, built once from its flags. */
 record Settings(boolean controller, boolean node, Endpoint endpoint, String driverName, String nodeId,
-    Path backendsFile, Path stateDir, String metricsAddress, Duration healthInterval, Duration shutdownGrace) {
+    Path backendsFile, Path stateDir, String metricsAddress, String healthAddress,
+    Duration healthInterval, Duration shutdownGrace) {
 
   String mode() {
     return controller && node ? "all" : controller ? "controller" : "node";

@@ -270,7 +270,7 @@ class DeployManifestsTest {
         assertEquals(Optional.of(pluginSide), volumePath(c, address.get()),
             where + ": reaches " + address.get() + " through another volume than the plugin");
       }
-      assertTrue(sidecars >= 2, describe(workload) + ": expected sidecars on the socket, found " + sidecars);
+      assertTrue(sidecars >= 1, describe(workload) + ": expected sidecars on the socket, found " + sidecars);
     }
   }
 
@@ -297,10 +297,12 @@ class DeployManifestsTest {
     Main controller = parse(container(podSpec(only(objects, Deployment.class)), "mooring"));
     assertEquals(Main.Mode.controller, controller.mode);
     assertNotNull(controller.backends, "controller needs --backends");
+    assertNotNull(controller.healthAddress, "the controller's probes need --health-address");
     Main node = parse(container(podSpec(only(objects, DaemonSet.class)), "mooring"));
     assertEquals(Main.Mode.node, node.mode);
     assertEquals("node-1", node.nodeId, "--node-id must come from NODE_NAME");
     assertTrue(node.healthInterval.compareTo(Duration.ofMinutes(1)) < 0);
+    assertNotNull(node.healthAddress, "the node's probes need --health-address");
   }
 
   @ParameterizedTest
@@ -543,22 +545,50 @@ class DeployManifestsTest {
     assertEquals(Optional.of("$(NODE_NAME)"), flag(plugin, "--node-id"));
   }
 
+  /**
+   * Liveness asks only whether the plugin answers CSI (its own /livez); the backends' health is
+   * readiness (/readyz, with the reason). Nothing goes through the livenessprobe sidecar: its
+   * /healthz fails on Probe's ready=false as well, so a storage outage would restart-loop the plugin.
+   */
   @ParameterizedTest
   @MethodSource("overlays")
-  void probesAndMetricsUseTheSidecarsPorts(Path overlay) {
+  void livenessAsksOnlyWhetherThePluginServesAndReadinessCarriesTheBackends(Path overlay) {
+    for (HasMetadata workload : workloads(render(overlay))) {
+      PodSpec pod = podSpec(workload);
+      String where = describe(workload);
+      Container plugin = container(pod, "mooring");
+      String health = flag(plugin, "--health-address").orElseThrow(() -> new AssertionError(where + ": no --health-address"));
+      assertEquals("$(POD_IP):" + port(health), health, where + ": health endpoints on the pod's address only");
+      EnvVar podIp = env(plugin).stream().filter(e -> e.getName().equals("POD_IP")).findFirst().orElseThrow();
+      assertEquals("status.podIP", podIp.getValueFrom().getFieldRef().getFieldPath());
+      Probe liveness = plugin.getLivenessProbe();
+      Probe readiness = plugin.getReadinessProbe();
+      assertNotNull(liveness, where + ": plugin without a liveness probe");
+      assertNotNull(readiness, where + ": plugin without a readiness probe");
+      assertEquals("/livez", liveness.getHttpGet().getPath(), where + ": liveness must not ask for readiness");
+      assertEquals("/readyz", readiness.getHttpGet().getPath(), where);
+      for (Probe probe : List.of(liveness, readiness)) {
+        assertEquals(port(health), probePort(plugin, probe), where + ": probe port");
+        assertNull(probe.getHttpGet().getHost(), where + ": the kubelet probes the pod's address");
+      }
+      assertTrue(liveness.getFailureThreshold() * liveness.getPeriodSeconds() >= 30,
+          where + ": liveness restarts the plugin after less than 30 s without an answer");
+      for (Container c : containers(pod)) {
+        assertFalse(c.getImage().contains("/livenessprobe:"), where + ": livenessprobe sidecar " + c.getName()
+            + " (its /healthz fails on ready=false: a backend outage would look like a dead plugin)");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void metricsAndHealthPortsAreAnnouncedAndDistinct(Path overlay) {
     List<HasMetadata> workloads = workloads(render(overlay));
     Map<Integer, String> hostPorts = new HashMap<>();
     for (HasMetadata workload : workloads) {
       PodSpec pod = podSpec(workload);
       String where = describe(workload);
       Container plugin = container(pod, "mooring");
-      Container liveness = container(pod, "liveness-probe");
-      int healthPort = port(flag(liveness, "--http-endpoint").orElseThrow());
-      for (Probe probe : new Probe[] {plugin.getLivenessProbe(), plugin.getReadinessProbe()}) {
-        assertNotNull(probe, where + ": plugin without liveness/readiness probe");
-        assertEquals("/healthz", probe.getHttpGet().getPath());
-        assertEquals(healthPort, probe.getHttpGet().getPort().getIntVal(), where + ": probe port");
-      }
       int metricsPort = port(flag(plugin, "--metrics-address").orElseThrow());
       Map<String, String> annotations = podTemplate(workload).getMetadata().getAnnotations();
       assertEquals("true", annotations.get("prometheus.io/scrape"));
@@ -568,6 +598,7 @@ class DeployManifestsTest {
         for (Container c : containers(pod)) {
           flag(c, "--http-endpoint").ifPresent(e -> listens.add(port(e)));
           flag(c, "--metrics-address").ifPresent(e -> listens.add(port(e)));
+          flag(c, "--health-address").ifPresent(e -> listens.add(port(e)));
         }
         for (int p : listens) {
           String previous = hostPorts.put(p, where);
@@ -1143,6 +1174,17 @@ class DeployManifestsTest {
       return a;
     }
     return a.replaceFirst("/+$", "") + "/" + b.replaceFirst("^/+", "");
+  }
+
+  /** The port a probe reaches: a number, or the name of one of the container's ports. */
+  private static int probePort(Container c, Probe probe) {
+    var port = probe.getHttpGet().getPort();
+    if (port.getStrVal() == null) {
+      return port.getIntVal();
+    }
+    return c.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError(c.getName() + ": probe names no port of the container: " + port.getStrVal()))
+        .getContainerPort();
   }
 
   /** The port of {@code host:port} or {@code :port}. */

@@ -75,6 +75,32 @@ class PluginProgramTest {
     }
   }
 
+  /** A node's probes: live and ready; the self-check opens no grpc client channel (5 MiB of RSS). */
+  @Test
+  void aNodeServesLivezAndReadyzWithoutAGrpcClient() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path classes = dir.resolve("health-classes.txt");
+    try (RunningPlugin plugin = RunningPlugin.start(List.of("-Xlog:class+load=info:file=" + classes),
+        dir.resolve("h.sock"), dir.resolve("h.log"), "node", "--node-id", "n1",
+        "--state-dir", dir.resolve("state").toString(), "--health-address", "127.0.0.1:" + port)) {
+      var client = java.net.http.HttpClient.newHttpClient();
+      for (String path : List.of("/livez", "/readyz")) {
+        var response = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), path + ": " + response.body());
+        assertEquals("ok\n", response.body());
+      }
+      String loaded = Files.readString(classes);
+      for (String unwanted : List.of("io.grpc.internal.ManagedChannelImpl ", "io.prometheus.")) {
+        assertFalse(loaded.contains("] " + unwanted), unwanted + " loaded for the health endpoints");
+      }
+    }
+  }
+
   @Test
   void metricsEndpointCountsRpcsInPrometheusTextFormat() throws Exception {
     int port;

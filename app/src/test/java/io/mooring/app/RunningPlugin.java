@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The real plugin program in a child JVM, and a CSI channel to its unix socket. */
@@ -40,8 +41,15 @@ final class RunningPlugin implements AutoCloseable {
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of(args));
     argv.addAll(List.of("--endpoint", "unix://" + socket));
-    Process process = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    return launch(argv, Map.of(), socket, log);
+  }
+
+  /** Runs {@code argv} (a plugin serving on {@code socket}, however started); returns once it serves. */
+  static RunningPlugin launch(List<String> argv, Map<String, String> env, Path socket, Path log) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    Process process = builder.start();
     RunningPlugin plugin = new RunningPlugin(process, socket, log);
     for (int i = 0; i < 400 && !plugin.log().contains(" serving mode="); i++) {
       assertTrue(process.isAlive(), () -> "plugin died: " + plugin.log());

@@ -11,35 +11,31 @@ import csi.v1.Csi.ProbeResponse;
 import csi.v1.IdentityGrpc;
 import io.grpc.stub.StreamObserver;
 import io.mooring.server.Rpc;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** CSI Identity service, served by every plugin mode. */
 public final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(IdentityService.class);
-
   private final String driverName;
   private final String version;
   private final List<PluginCapability> capabilities;
-  private final List<Readiness> checks;
-  private volatile String lastReason = "";
+  private final Readiness readiness;
 
   /**
    * @param controller whether this process serves the Controller service
    * @param onlineExpansion whether the controller can expand volumes that are in use
+   * @param readiness what Probe reports; it must answer quickly ({@link ReadinessChecks} does)
    */
   public IdentityService(String driverName, String version, boolean controller, boolean onlineExpansion,
-      List<Readiness> checks) {
+      Readiness readiness) {
     if (driverName.isEmpty()) {
       throw new IllegalArgumentException("driver name must not be empty");
     }
     this.driverName = driverName;
     this.version = version;
-    this.checks = List.copyOf(checks);
-    List<PluginCapability> caps = new java.util.ArrayList<>();
+    this.readiness = readiness;
+    List<PluginCapability> caps = new ArrayList<>();
     if (controller) {
       caps.add(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
     }
@@ -68,30 +64,9 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
 
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<String> reason = firstReason();
-      String now = reason.orElse("");
-      if (!now.equals(lastReason)) {
-        // Log changes only: the livenessprobe sidecar calls Probe every few seconds.
-        if (now.isEmpty()) {
-          LOG.info("ready again");
-        } else {
-          LOG.warn("not ready: {}", now);
-        }
-        lastReason = now;
-      }
-      // ready=false is a successful answer; the reason goes to the log (the message has no field for it).
-      return ProbeResponse.newBuilder().setReady(BoolValue.of(reason.isEmpty())).build();
-    });
-  }
-
-  private Optional<String> firstReason() {
-    for (Readiness check : checks) {
-      Optional<String> reason = check.notReadyReason();
-      if (reason.isPresent()) {
-        return reason;
-      }
-    }
-    return Optional.empty();
+    // ready=false is a successful answer; the reason (which the message has no field for) is in
+    // the log and the plugin's /readyz.
+    Rpc.unary(observer, () -> ProbeResponse.newBuilder()
+        .setReady(BoolValue.of(readiness.notReadyReason().isEmpty())).build());
   }
 }

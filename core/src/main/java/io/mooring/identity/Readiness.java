@@ -6,6 +6,6 @@ import java.util.Optional;
 @FunctionalInterface
 public interface Readiness {
 
-  /** Empty when ready; otherwise why not. Must be quick: Probe is called every few seconds. */
+  /** Empty when ready; otherwise why not. May block: {@link ReadinessChecks} bounds the wait. */
   Optional<String> notReadyReason();
 }

@@ -43,7 +43,7 @@ class IdentityServiceTest {
 
   @Test
   void controllerAdvertisesControllerServiceAndOnlineExpansion() throws Exception {
-    var stub = serve(new IdentityService("mooring.csi.io", Version.get(), true, true, List.of()));
+    var stub = serve(new IdentityService("mooring.csi.io", Version.get(), true, true, Optional::empty));
     var info = stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
     assertEquals("mooring.csi.io", info.getName());
     assertEquals(Version.get(), info.getVendorVersion());
@@ -56,14 +56,14 @@ class IdentityServiceTest {
 
   @Test
   void nodeAdvertisesNothing() throws Exception {
-    var stub = serve(new IdentityService("mooring.csi.io", "1", false, false, List.of()));
+    var stub = serve(new IdentityService("mooring.csi.io", "1", false, false, Optional::empty));
     assertEquals(0, stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesCount());
   }
 
   @Test
   void probeFollowsReadiness() throws Exception {
     AtomicReference<String> reason = new AtomicReference<>();
-    var stub = serve(new IdentityService("d", "1", true, false, List.of(() -> Optional.ofNullable(reason.get()))));
+    var stub = serve(new IdentityService("d", "1", true, false, () -> Optional.ofNullable(reason.get())));
     assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
     reason.set("gluster volume shared unreachable");
     assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
@@ -73,6 +73,6 @@ class IdentityServiceTest {
 
   @Test
   void emptyDriverNameIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new IdentityService("", "1", true, false, List.of()));
+    assertThrows(IllegalArgumentException.class, () -> new IdentityService("", "1", true, false, Optional::empty));
   }
 }
