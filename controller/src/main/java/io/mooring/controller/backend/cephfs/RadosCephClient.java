@@ -57,6 +57,7 @@ final class RadosCephClient implements CephClient {
   static final int COMMAND_TIMEOUT_SECONDS = 30;
   /** A call (connecting included) that librados has not ended by itself by then is given up. */
   static final Duration CALL_BOUND = Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS + COMMAND_TIMEOUT_SECONDS);
+  static final Duration RETRY_SPACING = Duration.ofSeconds(5);
   /** Distinct credentials kept connected at once (normally one or two). */
   static final int MAX_CONNECTIONS = 8;
 
@@ -66,6 +67,7 @@ final class RadosCephClient implements CephClient {
   private final LibradosThreads threads;
   private volatile boolean closed;
   private volatile Instant unansweredSince;
+  private volatile Instant lastFailure = Instant.MIN;
   private final AtomicBoolean retrying = new AtomicBoolean();
 
   RadosCephClient(Librados lib, List<String> monitors) {
@@ -99,17 +101,18 @@ final class RadosCephClient implements CephClient {
   }
 
   /**
-   * While the cluster does not answer (a call ran into its bound or failed to connect), other calls
-   * fail at once instead of each waiting {@link #CALL_BOUND}: one at a time tries again, and the
-   * first answer of any kind clears it. An outage costs the first RPC seconds, not every RPC.
+   * While the cluster does not answer (a call ran into its bound or librados' own timeout), other
+   * calls fail at once instead of each waiting up to {@link #CALL_BOUND}: one call tries again at
+   * most every {@link #RETRY_SPACING}, and the first answer of any kind clears it. An outage costs
+   * the first RPC seconds, not every step of every RPC.
    */
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
     Instant since = unansweredSince;
     boolean retry = since != null;
-    if (retry && !retrying.compareAndSet(false, true)) {
+    if (retry && (Instant.now().isBefore(lastFailure.plus(RETRY_SPACING)) || !retrying.compareAndSet(false, true))) {
       throw new StorageException(StorageException.Kind.UNAVAILABLE, command.describe() + ": the Ceph cluster at "
-          + monitors + " has not answered since " + since + " (another call is trying it again)");
+          + monitors + " has not answered since " + since);
     }
     try {
       String out = threads.call(() -> runHere(command, credentials), CALL_BOUND,
@@ -117,8 +120,15 @@ final class RadosCephClient implements CephClient {
       unansweredSince = null;
       return out;
     } catch (StorageException e) {
-      boolean unanswered = e.kind() == StorageException.Kind.UNAVAILABLE;
-      unansweredSince = unanswered ? (since != null ? since : Instant.now()) : null;
+      // a reset connection (a monitor election) is retried at once by the next call; silence is not
+      boolean silent = e instanceof CephError c ? c.errno() == CephError.ETIMEDOUT
+          : e.kind() == StorageException.Kind.UNAVAILABLE;
+      if (silent) {
+        lastFailure = Instant.now();
+        unansweredSince = since != null ? since : lastFailure;
+      } else {
+        unansweredSince = null; // an answer, if a negative one, or a fresh connection next
+      }
       throw e;
     } finally {
       if (retry) {

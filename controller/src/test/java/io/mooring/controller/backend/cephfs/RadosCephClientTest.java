@@ -152,6 +152,9 @@ class RadosCephClientTest {
     StorageException first = assertThrows(StorageException.class, () -> client.run(LS, ADMIN));
     assertEquals(StorageException.Kind.UNAVAILABLE, first.kind());
     assertTrue(first.getMessage().contains("127.0.0.1:9,127.0.0.2"), first.getMessage());
+    StorageException next = assertThrows(StorageException.class, () -> client.run(LS, ADMIN));
+    assertTrue(next.getMessage().contains("has not answered since"), "the next step fails at once: " + next);
+    Thread.sleep(RadosCephClient.RETRY_SPACING.toMillis());
 
     lib.hang = new CountDownLatch(1);
     ExecutorService other = Executors.newSingleThreadExecutor();
