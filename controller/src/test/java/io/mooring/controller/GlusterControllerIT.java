@@ -60,7 +60,7 @@ class GlusterControllerIT {
 
   @BeforeAll
   static void mountView() throws IOException {
-    stateDir = Files.createTempDirectory("mooring-controller-it");
+    stateDir = Files.createTempDirectory("mctl"); // short: ssh's sockets go below
     view = GlusterFixture.mount(stateDir.resolve("view"));
     basePath = GlusterFixture.uniqueBasePath();
   }

@@ -68,7 +68,7 @@ public final class GlusterBackend implements Backend {
   /** @param stateDir where the controller keeps its mounts and ssh connections */
   public static GlusterBackend create(GlusterConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
     GlusterTransport transport = config.management() instanceof GlusterConfig.Ssh ssh
-        ? SshTransport.create(runner, config.servers(), ssh, stateDir.resolve("ssh").resolve(config.name()))
+        ? SshTransport.create(runner, config.servers(), ssh, stateDir.resolve("ssh"))
         : new LocalTransport(runner, Path.of(((GlusterConfig.Local) config.management()).glusterdSocket()));
     return new GlusterBackend(config, new GlusterCli(transport, config.volume()),
         new VolumeMount(config, mounter, stateDir.resolve("mounts").resolve(config.name())),

@@ -33,6 +33,11 @@ final class SshTransport implements GlusterTransport {
   static final String GATE = "mooring-gluster-gate";
   private static final int SSH_FAILED = 255;
   private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * A unix socket path has at most 107 bytes, and ssh makes the master's as
+   * {@code DIR/<40 hex digits of %C>.<16 random characters>} before renaming it.
+   */
+  static final int MAX_CONTROL_DIR = 107 - 1 - 40 - 17;
 
   private final CommandRunner runner;
   private final List<String> servers;
@@ -47,8 +52,16 @@ final class SshTransport implements GlusterTransport {
     this.controlDir = controlDir;
   }
 
-  /** @param controlDir made private (0700): whoever can reach the master's socket can use the connection */
+  /**
+   * @param controlDir where the master connections' sockets go (one per server and user, shared
+   *     by backends); made private (0700): whoever can reach a socket can use its connection
+   */
   static SshTransport create(CommandRunner runner, List<String> servers, GlusterConfig.Ssh ssh, Path controlDir) {
+    if (controlDir.toString().length() > MAX_CONTROL_DIR) {
+      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "ssh's connection sockets need a"
+          + " directory path of at most " + MAX_CONTROL_DIR + " characters, " + controlDir + " is longer: choose a"
+          + " shorter --state-dir");
+    }
     try {
       Files.createDirectories(controlDir.getParent());
       if (!Files.isDirectory(controlDir)) {
