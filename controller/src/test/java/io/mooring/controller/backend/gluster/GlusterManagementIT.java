@@ -95,8 +95,10 @@ class GlusterManagementIT {
 
   /** A quota call over ssh with a new connection, then over the master connection. */
   @Test
-  void theConnectionIsKeptOpen() {
+  void theConnectionIsKeptOpen() throws IOException {
     GlusterConfig.Ssh ssh = ssh();
+    Path view = GlusterFixture.mount(stateDir.resolve("view"));
+    Files.createDirectories(view.resolve("mgmt-it-timing"));
     SshTransport transport = SshTransport.create(new ProcessCommandRunner(), List.of(GlusterFixture.server()), ssh,
         stateDir.resolve("ssh"));
     GlusterCli cli = new GlusterCli(transport, GlusterFixture.volume());
@@ -114,6 +116,8 @@ class GlusterManagementIT {
       cli.removeLimit("/mgmt-it-timing");
     } finally {
       cli.close();
+      GlusterFixture.run("rm", "-rf", view.resolve("mgmt-it-timing").toString());
+      GlusterFixture.unmountQuietly(view);
     }
   }
 
