@@ -120,6 +120,9 @@ final class SshTransport implements GlusterTransport {
     if (stderr.contains("UNPROTECTED PRIVATE KEY FILE") || stderr.contains("bad permissions")) {
       return ssh.keyFile() + " is readable by others, so ssh ignores it (mount the Secret with defaultMode 0400)";
     }
+    if (stderr.contains("invalid format")) {
+      return ssh.keyFile() + " is not a private key (the Secret's id_ed25519 still a placeholder?)";
+    }
     if (stderr.contains("not accessible") || stderr.contains("No such file")) {
       return ssh.keyFile() + " cannot be read (mount the Secret with the private key there)";
     }

@@ -117,6 +117,7 @@ class SshTransportTest {
       "No ED25519 host key is known for g1 and you have requested strict checking. | not the one pinned in",
       "Permissions 0644 for '/k/id_ed25519' are too open. UNPROTECTED PRIVATE KEY FILE! | defaultMode 0400",
       "Warning: Identity file /k/id_ed25519 not accessible: No such file or directory. | /k/id_ed25519 cannot be read",
+      "Load key \"/k/id_ed25519\": invalid format                         | /k/id_ed25519 is not a private key",
   })
   void configurationProblemsSayWhatToFix(String stderr, String advice) {
     answers.add(new CommandResult(255, "", stderr, 3));
