@@ -40,22 +40,6 @@ public final class GlusterFixture {
         key, System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
   }
 
-  /** The same backend as lines of a backends file (under {@code backends:}). */
-  public static String backendYaml(String name, String basePath) {
-    String head = """
-          - name: %s
-            type: glusterfs
-            servers: [%s]
-            volume: %s
-            basePath: %s
-        """.formatted(name, server(), volume(), basePath);
-    if (management() instanceof GlusterConfig.Ssh ssh) {
-      return head + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n".formatted(ssh.user(), ssh.keyFile(),
-          ssh.knownHostsFile());
-    }
-    return head + "    management: local\n";
-  }
-
   /** Runs {@code gluster --mode=script ARGS} on the storage host (in its namespaces), e.g. to look at quotas. */
   public static String gluster(String... args) {
     List<String> argv = new ArrayList<>();
