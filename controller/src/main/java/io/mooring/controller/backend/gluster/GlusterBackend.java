@@ -62,7 +62,8 @@ public final class GlusterBackend implements Backend {
     this.mount = mount;
     this.clock = clock;
     this.management = new CachedCheck(this::managementProblem, MANAGEMENT_TTL, clock,
-        "management of Gluster volume " + config.volume() + " not checked yet");
+        CachedCheck.daemonThreads("check-" + config.name()), "management of Gluster volume " + config.volume()
+        + " not checked yet");
   }
 
   /** @param stateDir where the controller keeps its mounts and ssh connections */

@@ -38,7 +38,7 @@ class CachedCheckTest {
   @Test
   void anAnswerIsReusedUntilItIsOld() {
     CachedCheck check = new CachedCheck(() -> Optional.of("down " + checks.incrementAndGet()), Duration.ofSeconds(10),
-        clock(), "pending");
+        clock(), Runnable::run, "pending");
     assertEquals(Optional.of("down 1"), check.reason());
     now = now.plusSeconds(9);
     assertEquals(Optional.of("down 1"), check.reason());
@@ -48,10 +48,11 @@ class CachedCheckTest {
   }
 
   @Test
-  void aSecondCallerDoesNotWaitForARunningCheck() throws Exception {
+  void probeNeverWaitsForACheck() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CachedCheck check = new CachedCheck(() -> {
+      checks.incrementAndGet();
       started.countDown();
       try {
         release.await();
@@ -59,13 +60,13 @@ class CachedCheckTest {
         Thread.currentThread().interrupt();
       }
       return Optional.empty();
-    }, Duration.ofSeconds(10), clock(), "not checked yet");
-    Thread first = new Thread(check::refresh);
-    first.start();
-    started.await();
+    }, Duration.ofSeconds(10), clock(), CachedCheck.daemonThreads("test-check"), "not checked yet");
     assertEquals(Optional.of("not checked yet"), check.reason());
+    started.await();
+    assertEquals(Optional.of("not checked yet"), check.reason(), "while the check runs");
     release.countDown();
-    first.join();
+    assertEquals(Optional.empty(), check.refresh());
+    assertEquals(2, checks.get(), "one check in the background, then the refresh");
     assertEquals(Optional.empty(), check.reason());
   }
 }
