@@ -45,7 +45,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The controller against a real replicated GlusterFS volume (scripts/gluster-up). */
+/** The controller against a real replicated GlusterFS volume on the fixture's storage host (GlusterFixture). */
 class GlusterControllerIT {
 
   static final long MIB = 1 << 20;

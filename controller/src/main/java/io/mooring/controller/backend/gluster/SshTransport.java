@@ -102,6 +102,8 @@ final class SshTransport implements GlusterTransport {
         failures.add(server + ": " + (problem != null ? problem : lastLine(r.stderr())));
       }
     }
+    // FAILED_PRECONDITION when only the admin can fix it (key, host key): the provisioner then
+    // knows nothing was done and retries with backoff; UNAVAILABLE when a server may come back.
     throw new StorageException(onlyConfiguration ? StorageException.Kind.FAILED_PRECONDITION
         : StorageException.Kind.UNAVAILABLE, "cannot run `" + command + "` over ssh as " + ssh.user() + ": "
         + String.join("; ", failures));
