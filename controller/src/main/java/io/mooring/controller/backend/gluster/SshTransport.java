@@ -24,7 +24,7 @@ import java.util.List;
  * connection per server (ControlMaster) makes a quota call cost ~0.2 s instead of ~0.4 s.
  *
  * <p>Servers are tried in order from the last one that answered; ssh's own failures (exit 255
- * with nothing on stdout) move on to the next.
+ * with nothing on stdout) move on to the next. A timeout does not: the command may still run there.
  */
 final class SshTransport implements GlusterTransport {
 
@@ -90,7 +90,8 @@ final class SshTransport implements GlusterTransport {
         CommandResult r = e.result();
         if (r.exitCode() == GATE_EXIT && r.stderr().contains(GATE)) {
           throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, GATE + " on " + login(server)
-              + " refused `" + command + "`: " + r.stderr().strip() + "; install the gate of this Mooring version"
+              + " refused `" + command + "`: " + r.stderr().strip().replace(GATE + ": refused: ", "")
+              + "; install the gate of this Mooring version"
               + " (scripts/" + GATE + ") as the forced command of the controller's key");
         }
         if (r.exitCode() != SSH_FAILED || !r.stdout().isBlank()) {

@@ -133,8 +133,8 @@ class SshTransportTest {
     StorageException e = assertThrows(StorageException.class,
         () -> transport.run(GlusterCommand.enableQuota("rvol"), T));
     assertEquals(StorageException.Kind.FAILED_PRECONDITION, e.kind());
-    assertEquals("mooring-gluster-gate on root@g1 refused `gluster volume quota rvol enable`: mooring-gluster-gate:"
-        + " refused: not a command Mooring sends; install the gate of this Mooring version"
+    assertEquals("mooring-gluster-gate on root@g1 refused `gluster volume quota rvol enable`: not a command"
+        + " Mooring sends; install the gate of this Mooring version"
         + " (scripts/mooring-gluster-gate) as the forced command of the controller's key", e.getMessage());
     assertEquals(1, calls.size());
   }
