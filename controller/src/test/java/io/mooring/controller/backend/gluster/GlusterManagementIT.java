@@ -45,6 +45,7 @@ class GlusterManagementIT {
   void cleanUp() {
     backends.forEach(GlusterBackend::close);
     if (relay != null) {
+      relay.descendants().forEach(ProcessHandle::destroyForcibly);
       relay.destroyForcibly();
     }
     GlusterFixture.run("rm", "-rf", "--one-file-system", stateDir.toString());
@@ -173,24 +174,44 @@ class GlusterManagementIT {
         + " 'gluster' 'volume' 'stop' '" + GlusterFixture.volume() + "'"), gateLog());
   }
 
-  /**
-   * The real refusal: glusterd serves a CLI that comes over TCP read-only. A relay gives the CLI a
-   * unix socket that leads to the server's TCP port, as --remote-host does.
-   */
-  @Test
-  void aCliThatGlusterdServesReadOnlyIsToldWhatToSet() throws Exception {
+  /** A unix socket here whose connections socat relays to {@code target} (a socat address). */
+  Path relay(String target) throws Exception {
     Path socket = stateDir.resolve("relay.sock");
-    relay = new ProcessBuilder("socat", "UNIX-LISTEN:" + socket + ",fork", "TCP:" + GlusterFixture.server() + ":24007")
+    relay = new ProcessBuilder("socat", "UNIX-LISTEN:" + socket + ",fork", target)
         .redirectErrorStream(true).redirectOutput(stateDir.resolve("socat.log").toFile()).start();
     for (int i = 0; i < 50 && !Files.exists(socket); i++) {
       Thread.sleep(100);
     }
-    GlusterBackend backend = backend(config(List.of(GlusterFixture.server()), new GlusterConfig.Local(socket.toString())));
+    return socket;
+  }
+
+  GlusterBackend local(Path socket) {
+    return backend(config(List.of(GlusterFixture.server()), new GlusterConfig.Local(socket.toString())));
+  }
+
+  /**
+   * The real refusal: glusterd serves a CLI that comes over TCP read-only. The relay gives the CLI
+   * a unix socket that leads to the server's TCP port, as --remote-host does.
+   */
+  @Test
+  void aCliThatGlusterdServesReadOnlyIsToldWhatToSet() throws Exception {
+    Path socket = relay("TCP:" + GlusterFixture.server() + ":24007");
+    GlusterBackend backend = local(socket);
     String reason = backend.checkManagement().orElseThrow();
     assertEquals("glusterd at " + socket + " refused `gluster volume quota " + GlusterFixture.volume() + " enable`"
         + " without a reason: glusterd serves CLI calls that do not come over its unix socket read-only"
         + " ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a Gluster server"
         + " with management: local and glusterd's socket mounted", reason);
     assertEquals(Optional.of(reason), backend.unhealthyReason(), "Probe tells the same");
+  }
+
+  /** management: local as on a Gluster server: the relay leads to glusterd's own unix socket there. */
+  @Test
+  void aCliOverGlusterdsOwnSocketManages() throws Exception {
+    String holder = System.getenv("STORAGE_HOLDER_PID");
+    assumeTrue(holder != null, "STORAGE_HOLDER_PID not set");
+    Path socket = relay("EXEC:nsenter -t " + holder + " -m -n -- socat STDIO UNIX-CONNECT\\:"
+        + GlusterConfig.Local.DEFAULT_SOCKET);
+    assertEquals(Optional.empty(), local(socket).checkManagement());
   }
 }
