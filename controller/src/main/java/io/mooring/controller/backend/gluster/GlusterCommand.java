@@ -3,6 +3,7 @@ package io.mooring.controller.backend.gluster;
 import io.mooring.errors.StorageException;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * One gluster management command Mooring sends ({@code gluster --mode=script --xml ARGS}),
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  */
 record GlusterCommand(List<String> args) {
 
-  static final List<String> MODE = List.of("--mode=script", "--xml");
+  private static final List<String> MODE = List.of("--mode=script", "--xml");
   private static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,254})+");
   private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,18}");
@@ -73,7 +74,7 @@ record GlusterCommand(List<String> args) {
 
   /** The CLI's arguments, after the program name. */
   List<String> argv() {
-    return java.util.stream.Stream.concat(MODE.stream(), args.stream()).toList();
+    return Stream.concat(MODE.stream(), args.stream()).toList();
   }
 
   @Override
