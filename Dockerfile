@@ -19,7 +19,8 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
 # there is no second JDK to keep in step with the build image.
 FROM debian:12-slim
 # glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node and controller);
-# glusterfs-cli: the gluster CLI (controller: quotas; `--mode=script --xml`, with --remote-host);
+# glusterfs-cli: the gluster CLI (controller with management: local, over glusterd's socket);
+# openssh-client: the controller's management: ssh (gluster runs on a server; the gate lives there);
 # ceph-fuse, ceph-common: the CephFS backend (coming; mount.ceph / ceph-fuse, ceph CLI);
 # util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs;
 # tini: PID 1 (ENTRYPOINT below).
@@ -29,6 +30,7 @@ RUN apt-get update \
       tini \
       glusterfs-client \
       glusterfs-cli \
+      openssh-client \
       ceph-fuse \
       ceph-common \
       util-linux \

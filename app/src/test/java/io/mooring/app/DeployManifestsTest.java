@@ -41,6 +41,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mooring.config.BackendConfig;
 import io.mooring.config.BackendsFile;
 import io.mooring.config.CephConfig;
+import io.mooring.config.GlusterConfig;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -84,7 +85,7 @@ import picocli.CommandLine;
  * Renders deploy/ (every overlay, the base and the examples) and checks what a cluster would be
  * given: the objects load into fabric8's typed model with no unknown field, the driver name and
  * the socket paths agree everywhere, the plugins' args parse with the real command line, the
- * backends file parses with the real parser and its CephFS admin secret dirs are mounted, every
+ * backends file parses with the real parser and the Secrets it reads files from are mounted, every
  * Secret a StorageClass names exists, has the keys its reader needs and is readable by exactly
  * who must read it, every container is bounded and every image pinned, the RBAC is
  * least-privilege, and the CRUD mock API server accepts and returns every object.
@@ -338,20 +339,36 @@ class DeployManifestsTest {
     }
   }
 
+  /**
+   * The Secrets a backend reads from files (a CephFS adminSecretDir; a Gluster ssh key and its
+   * known_hosts), each directory with the file names the backend reads.
+   */
+  static Map<String, Set<String>> secretDirs(Collection<BackendConfig> backends) {
+    Map<String, Set<String>> dirs = new TreeMap<>();
+    for (BackendConfig backend : backends) {
+      if (backend instanceof CephConfig ceph && !ceph.adminSecretDir().isEmpty()) {
+        dirs.computeIfAbsent(ceph.adminSecretDir(), d -> new TreeSet<>()).addAll(ADMIN_KEYS);
+      }
+      if (backend instanceof GlusterConfig gluster && gluster.management() instanceof GlusterConfig.Ssh ssh) {
+        for (Path file : List.of(Path.of(ssh.keyFile()), Path.of(ssh.knownHostsFile()))) {
+          dirs.computeIfAbsent(file.getParent().toString(), d -> new TreeSet<>()).add(file.getFileName().toString());
+        }
+      }
+    }
+    return dirs;
+  }
+
   @ParameterizedTest
   @MethodSource("overlays")
-  void cephAdminSecretIsMountedReadOnlyAtItsAdminSecretDir(Path overlay, @TempDir Path tmp) throws IOException {
+  void backendSecretsAreMountedReadOnlyWhereTheBackendsFileSays(Path overlay, @TempDir Path tmp) throws IOException {
     List<HasMetadata> objects = render(overlay);
     PodSpec pod = podSpec(only(objects, Deployment.class));
     Container plugin = container(pod, "mooring");
     Set<String> mounted = new TreeSet<>();
-    for (BackendConfig backend : backends(overlay, tmp).values()) {
-      if (!(backend instanceof CephConfig ceph) || ceph.adminSecretDir().isEmpty()) {
-        continue;
-      }
-      String where = "backend " + ceph.name() + " adminSecretDir " + ceph.adminSecretDir();
+    for (Map.Entry<String, Set<String>> dir : secretDirs(backends(overlay, tmp).values()).entrySet()) {
+      String where = "secret dir " + dir.getKey();
       VolumeMount mount = plugin.getVolumeMounts().stream()
-          .filter(m -> m.getMountPath().replaceFirst("/+$", "").equals(ceph.adminSecretDir())).findFirst()
+          .filter(m -> m.getMountPath().replaceFirst("/+$", "").equals(dir.getKey())).findFirst()
           .orElseThrow(() -> new AssertionError(where + ": nothing is mounted there in the controller"));
       assertEquals(Boolean.TRUE, mount.getReadOnly(), where);
       assertNull(mount.getSubPath(), where + ": a subPath mount never sees the Secret updated");
@@ -363,14 +380,15 @@ class DeployManifestsTest {
       assertTrue(mode != null && (mode & 0077) == 0, where + ": defaultMode " + mode + " lets others read the key");
       Secret secret = secret(objects, NAMESPACE, volume.getSecret().getSecretName())
           .orElseThrow(() -> new AssertionError(where + ": Secret " + volume.getSecret().getSecretName() + " not rendered"));
-      assertTrue(secretKeys(secret).containsAll(ADMIN_KEYS), where + ": " + describe(secret) + " has " + secretKeys(secret));
+      assertTrue(secretKeys(secret).containsAll(dir.getValue()), where + ": " + describe(secret) + " has "
+          + secretKeys(secret) + ", the backends file reads " + dir.getValue());
       mounted.add(volume.getName());
     }
     for (HasMetadata workload : workloads(objects)) {
       for (Container c : containers(podSpec(workload))) {
         for (VolumeMount m : c.getVolumeMounts()) {
           assertTrue(c == plugin || !mounted.contains(m.getName()),
-              describe(workload) + " container " + c.getName() + " mounts the Ceph admin Secret");
+              describe(workload) + " container " + c.getName() + " mounts a backend's Secret");
         }
       }
     }

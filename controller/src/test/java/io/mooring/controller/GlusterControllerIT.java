@@ -21,13 +21,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.mooring.config.GlusterConfig;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.SystemMounter;
 import io.mooring.server.KeyedLocks;
 import io.mooring.testing.GlusterFixture;
-import io.mooring.testing.StorageHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +45,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The controller against a real replicated GlusterFS volume (scripts/gluster-up). */
+/** The controller against a real replicated GlusterFS volume on the fixture's storage host (GlusterFixture). */
 class GlusterControllerIT {
 
   static final long MIB = 1 << 20;
@@ -62,7 +60,7 @@ class GlusterControllerIT {
 
   @BeforeAll
   static void mountView() throws IOException {
-    stateDir = Files.createTempDirectory("mooring-controller-it");
+    stateDir = Files.createTempDirectory("mctl"); // short: ssh's sockets go below
     view = GlusterFixture.mount(stateDir.resolve("view"));
     basePath = GlusterFixture.uniqueBasePath();
   }
@@ -78,7 +76,7 @@ class GlusterControllerIT {
   @BeforeEach
   void startController() throws Exception {
     backend = GlusterBackend.create(
-        new GlusterConfig("gluster-it", List.of(GlusterFixture.server()), GlusterFixture.volume(), basePath),
+        GlusterFixture.config("gluster-it", basePath),
         new ProcessCommandRunner(), new SystemMounter(new ProcessCommandRunner()), stateDir);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name)
@@ -92,6 +90,7 @@ class GlusterControllerIT {
   void stopController() {
     channel.shutdownNow();
     server.shutdownNow();
+    backend.close();
   }
 
   static CreateVolumeRequest create(String name, long bytes, String onDelete) {
@@ -107,7 +106,7 @@ class GlusterControllerIT {
   }
 
   static String quotaList() {
-    return StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "list");
+    return GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "list");
   }
 
   @Test
@@ -243,7 +242,6 @@ class GlusterControllerIT {
   void restartedControllerGivesTheSameAnswer() throws Exception {
     CreateVolumeResponse before = stub.createVolume(create("pvc-restart", 4 * MIB, null));
     stopController();
-    backend.close();
     startController();
     assertEquals(before, stub.createVolume(create("pvc-restart", 4 * MIB, null)));
     assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,

@@ -28,7 +28,6 @@ import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
 import io.mooring.server.Metrics;
 import io.mooring.testing.GlusterFixture;
-import io.mooring.testing.StorageHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -86,7 +85,7 @@ class NodeGlusterIT {
   static void tearDownVolume() throws IOException {
     try {
       for (String path : quotas) {
-        StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "remove", path);
+        GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "remove", path);
       }
       if (admin != null && MountTable.read().isMountPoint(admin)) {
         KubeletDir.deleteTree(admin.resolve(basePath.substring(1)));
@@ -119,7 +118,7 @@ class NodeGlusterIT {
   void stagedVolumeIsSharedBetweenTargetsIdempotentlyAndWithItsQuota() throws Exception {
     String dir = volumeDir("pvc-rw");
     String quotaPath = basePath + "/" + dir;
-    StorageHost.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "limit-usage",
+    GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "limit-usage",
         quotaPath, "10MB");
     quotas.add(quotaPath);
     Node node = start();

@@ -45,6 +45,7 @@ final class GlusterBackend implements BenchBackend {
             servers: [%s]
             volume: %s
             basePath: /mooring
+            management: local
         """.formatted(TYPE, gluster.server(), gluster.volume());
   }
 
