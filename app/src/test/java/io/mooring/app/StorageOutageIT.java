@@ -47,8 +47,9 @@ class StorageOutageIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    dir = Files.createTempDirectory("mooring-outage");
-    stateDir = Files.createDirectories(dir.resolve("kubelet/plugins/mooring.csi.io")).toRealPath();
+    dir = Files.createTempDirectory("mo");
+    // short: ssh's connection sockets live below it (SshTransport.MAX_CONTROL_DIR)
+    stateDir = Files.createDirectories(dir.resolve("s")).toRealPath();
   }
 
   void start(String backend) throws Exception {
