@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The memory cgroups the FUSE clients run in: one per client, {@code <own>/mooring-clients/<client>}
@@ -156,12 +157,23 @@ final class Cgroups {
     }
   }
 
-  /** Removes the clients' parent if no client cgroup is left; the clients outlive the plugin. */
+  /** Removes the cgroups no client process is in: those of clients unmounted while no plugin ran. */
+  void removeUnused() {
+    try (Stream<Path> dirs = Files.list(clients)) {
+      dirs.filter(Files::isDirectory).forEach(Cgroups::remove);
+    } catch (IOException e) {
+      // nothing to remove
+    }
+  }
+
+  /** Removes the unused cgroups, and their parent if none is left: running clients outlive the plugin. */
   void close() {
+    removeUnused();
     remove(clients);
   }
 
-  private Path dir(String client) {
+  /** The client's cgroup directory. */
+  Path dir(String client) {
     String name = client.replace('/', '.');
     if (!NAME.matcher(name).matches() || name.startsWith(".")) {
       throw StorageException.internal("%s is no name for a cgroup", client);

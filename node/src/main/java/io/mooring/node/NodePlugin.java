@@ -58,6 +58,7 @@ public final class NodePlugin implements AutoCloseable {
 
   /** Adopts the mounts a previous run left, heals what is broken, then checks periodically. */
   public void start() {
+    cgroups.ifPresent(Cgroups::removeUnused);
     monitor.logAdopted(mounter.table());
     monitor.check();
     monitor.start();
