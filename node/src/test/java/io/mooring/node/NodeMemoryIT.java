@@ -62,6 +62,7 @@ class NodeMemoryIT {
 
   private Path testDir;
   private final List<Node> nodes = new ArrayList<>();
+  private Process reader;
 
   /** A NodePlugin served in-process. */
   private record Node(Path stateDir, NodePlugin plugin, Server server, ManagedChannel channel,
@@ -103,6 +104,9 @@ class NodeMemoryIT {
   /** Unmounts what a failed test left and removes the client cgroups once their clients have exited. */
   @AfterEach
   void tearDown() throws Exception {
+    if (reader != null) {
+      reader.destroyForcibly();
+    }
     nodes.forEach(Node::close);
     KubeletDir.unmountAllUnder(testDir);
     TestCgroups.removeAll();
@@ -129,7 +133,9 @@ class NodeMemoryIT {
 
     Files.writeString(target.resolve("marker"), "written before");
     System.out.printf("client RSS under a 32 MiB limit, before reading: %d MiB%n", rssMib(client));
-    Process reader = new ProcessBuilder("sh", "-c", "cat \"$1\"/f* > /dev/null", "sh", target.toString())
+    // Again and again: quick-read takes a file's content with its lookup, which a fresh readdirplus can spare.
+    reader = new ProcessBuilder("sh", "-c", "while cat \"$1\"/f* > /dev/null; do :; done", "sh",
+        target.toString())
         .redirectErrorStream(true).redirectOutput(testDir.resolve("reader.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (running(client) && System.nanoTime() < deadline) {
@@ -171,16 +177,23 @@ class NodeMemoryIT {
     System.out.printf("client RSS after reading %d files of %d bytes: %d MiB unbounded, %d MiB with an 8 MiB"
         + " cache, %d MiB with the defaults (%d MiB cache, %d inodes)%n", FILES, FILE_SIZE, unbounded, bounded,
         defaults, ClientLimits.GLUSTER.cacheBytes() / MIB, ClientLimits.GLUSTER.inodes());
-    assertTrue(bounded + 10 < unbounded, "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
+    assertTrue(bounded + 5 < unbounded, "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
   }
 
-  /** The RSS of a client of its own (a backend named after the node) once it has read every file of dir. */
+  /**
+   * The RSS of a client of its own (a backend named after the node) once it has read every file of
+   * dir three times, each after the kernel's entries expired (entry-timeout: 1 s): quick-read takes
+   * a file's content with a lookup, which a pass on fresh entries can spare.
+   */
   private long rssAfterReading(Node node, String dir) throws Exception {
     String backend = "mem-" + node.stateDir().getParent().getFileName();
     stageAndPublish(node, backend, dir);
-    try (var files = Files.list(target(dir))) {
-      for (Path f : files.toList()) {
-        Files.readAllBytes(f);
+    for (int pass = 0; pass < 3; pass++) {
+      Thread.sleep(1100);
+      try (var files = Files.list(target(dir))) {
+        for (Path f : files.toList()) {
+          Files.readAllBytes(f);
+        }
       }
     }
     long rss = rssMib(client(node, backend));
