@@ -110,7 +110,7 @@ final class SharedMounts<K extends ClientKind> {
         mountClient(client);
       } catch (RuntimeException e) {
         if (view.binds().isEmpty()) {
-          kind.forget(client);
+          forget(client);
         }
         throw e;
       }
@@ -213,9 +213,14 @@ final class SharedMounts<K extends ClientKind> {
     if (view.client().isPresent()) {
       unmountAll(path, !health(client, path).healthy());
     }
+    forget(client);
+    return true;
+  }
+
+  /** Deletes the records of a client that is gone, and its cgroup. */
+  private void forget(String client) {
     kind.forget(client);
     cgroups.ifPresent(c -> c.release(client));
-    return true;
   }
 
   private void mountClient(String client) {
