@@ -46,8 +46,10 @@ import org.junit.jupiter.api.TestInfo;
  *
  * <p>The load: small files (below quick-read's 64 KB max-file-size), written through another mount
  * (as by a pod on another node: files written through the same client come back from the kernel's
- * page cache), then read through the client; quick-read keeps what it reads, up to 128 MB unless
- * bounded.
+ * page cache), then opened by name through the client, again and again. quick-read takes a file's
+ * content with the lookup of its name, which the kernel sends once its entry has expired
+ * (entry-timeout: 1 s; listing the directory would renew every entry), and keeps it, up to 128 MB
+ * unless bounded.
  */
 class NodeMemoryIT {
 
@@ -133,9 +135,8 @@ class NodeMemoryIT {
 
     Files.writeString(target.resolve("marker"), "written before");
     System.out.printf("client RSS under a 32 MiB limit, before reading: %d MiB%n", rssMib(client));
-    // Again and again: quick-read takes a file's content with its lookup, which a fresh readdirplus can spare.
-    reader = new ProcessBuilder("sh", "-c", "while cat \"$1\"/f* > /dev/null; do :; done", "sh",
-        target.toString())
+    reader = new ProcessBuilder("sh", "-c", "while :; do i=0; while [ $i -lt $2 ]; do cat \"$1/f$i\" > /dev/null"
+        + " || exit 1; i=$((i+1)); done; done", "sh", target.toString(), Integer.toString(FILES))
         .redirectErrorStream(true).redirectOutput(testDir.resolve("reader.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (running(client) && System.nanoTime() < deadline) {
@@ -144,7 +145,9 @@ class NodeMemoryIT {
     long killed = System.nanoTime();
     assertFalse(running(client), "the client outgrew its limit and was killed");
     assertTrue(reader.waitFor(30, TimeUnit.SECONDS), "the reader gives up once its client is gone");
-    assertTrue(read(testDir.resolve("reader.log")).contains("Transport endpoint is not connected"),
+    // ENOTCONN, or ECONNABORTED for the read caught in the abort
+    assertTrue(read(testDir.resolve("reader.log"))
+        .matches("(?s).*(Transport endpoint is not connected|Software caused connection abort).*"),
         read(testDir.resolve("reader.log")));
     assertOomKilled(client);
 
@@ -177,23 +180,20 @@ class NodeMemoryIT {
     System.out.printf("client RSS after reading %d files of %d bytes: %d MiB unbounded, %d MiB with an 8 MiB"
         + " cache, %d MiB with the defaults (%d MiB cache, %d inodes)%n", FILES, FILE_SIZE, unbounded, bounded,
         defaults, ClientLimits.GLUSTER.cacheBytes() / MIB, ClientLimits.GLUSTER.inodes());
-    assertTrue(bounded + 5 < unbounded, "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
+    assertTrue(bounded + 15 < unbounded, "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
   }
 
   /**
    * The RSS of a client of its own (a backend named after the node) once it has read every file of
-   * dir three times, each after the kernel's entries expired (entry-timeout: 1 s): quick-read takes
-   * a file's content with a lookup, which a pass on fresh entries can spare.
+   * dir by name twice, each time after the kernel's entries expired.
    */
   private long rssAfterReading(Node node, String dir) throws Exception {
     String backend = "mem-" + node.stateDir().getParent().getFileName();
     stageAndPublish(node, backend, dir);
-    for (int pass = 0; pass < 3; pass++) {
+    for (int pass = 0; pass < 2; pass++) {
       Thread.sleep(1100);
-      try (var files = Files.list(target(dir))) {
-        for (Path f : files.toList()) {
-          Files.readAllBytes(f);
-        }
+      for (int i = 0; i < FILES; i++) {
+        Files.readAllBytes(target(dir).resolve("f" + i));
       }
     }
     long rss = rssMib(client(node, backend));
