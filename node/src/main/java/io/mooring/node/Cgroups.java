@@ -191,6 +191,11 @@ final class Cgroups {
     }
   }
 
+  @Override
+  public String toString() {
+    return (v2 ? "cgroup v2" : "cgroup v1") + " memory cgroups under " + clients;
+  }
+
   private static StorageException unavailable(String message) {
     return new StorageException(StorageException.Kind.FAILED_PRECONDITION, message);
   }

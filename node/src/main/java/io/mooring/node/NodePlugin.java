@@ -74,7 +74,9 @@ public final class NodePlugin implements AutoCloseable {
   /** Never fails the node: without cgroups, clients run as before, in the container's. */
   private static Optional<Cgroups> clientCgroups(Mounter mounter) {
     try {
-      return Optional.of(Cgroups.setUp(Files.readString(SELF_CGROUP), mounter.table()));
+      Cgroups cgroups = Cgroups.setUp(Files.readString(SELF_CGROUP), mounter.table());
+      LOG.info("FUSE clients run in {}", cgroups);
+      return Optional.of(cgroups);
     } catch (IOException | StorageException e) {
       LOG.warn("FUSE clients run without memory limits of their own, and an OOM in this container kills them"
           + " all: {}", e.getMessage());
