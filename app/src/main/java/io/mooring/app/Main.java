@@ -3,6 +3,7 @@ package io.mooring.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.mooring.Version;
+import io.mooring.node.ClientLimits;
 import io.mooring.server.Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,6 +59,34 @@ public final class Main implements Callable<Integer> {
       description = "how long in-flight RPCs may run after SIGTERM (default: ${DEFAULT-VALUE})")
   Duration shutdownGrace;
 
+  // Sizes have no picocli default: ClientLimits holds the defaults, the help text repeats them.
+  @Option(names = "--gluster-client-memory", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+      description = "memory limit of each glusterfs client's cgroup, 0 for none (default: 256Mi)")
+  Long glusterMemory;
+
+  @Option(names = "--gluster-client-cache", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+      description = "file data each glusterfs client caches (quick-read, io-cache cache-size), 0 for glusterfs's"
+          + " default (default: 32Mi)")
+  Long glusterCache;
+
+  @Option(names = "--gluster-client-inodes", paramLabel = "N",
+      description = "inodes each glusterfs client keeps (lru-limit), 0 for glusterfs's default (default: 16384)")
+  Integer glusterInodes;
+
+  @Option(names = "--ceph-client-memory", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+      description = "memory limit of each ceph-fuse client's cgroup, 0 for none (default: 256Mi)")
+  Long cephMemory;
+
+  @Option(names = "--ceph-client-cache", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+      description = "file data each ceph-fuse client caches (client_oc_size), 0 for ceph-fuse's default"
+          + " (default: 64Mi)")
+  Long cephCache;
+
+  @Option(names = "--ceph-client-inodes", paramLabel = "N",
+      description = "inodes each ceph-fuse client caches (client_cache_size), 0 for ceph-fuse's default"
+          + " (default: 16384)")
+  Integer cephInodes;
+
   @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info, debug (default: ${DEFAULT-VALUE})")
   String logLevel;
 
@@ -82,9 +111,21 @@ public final class Main implements Callable<Integer> {
         metricsAddress,
         healthAddress,
         healthInterval,
-        shutdownGrace));
+        shutdownGrace,
+        limits("--gluster-client", ClientLimits.GLUSTER, glusterMemory, glusterCache, glusterInodes),
+        limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes)));
     process.awaitTermination();
     return 0;
+  }
+
+  /** A kind's client limits: the flags given, the defaults for the others. */
+  private ClientLimits limits(String flags, ClientLimits defaults, Long memory, Long cache, Integer inodes) {
+    try {
+      return new ClientLimits(memory != null ? memory : defaults.memoryBytes(),
+          cache != null ? cache : defaults.cacheBytes(), inodes != null ? inodes : defaults.inodes());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), flags + "-*: " + e.getMessage());
+    }
   }
 
   private Path defaultStateDir() {

@@ -91,7 +91,8 @@ final class PluginProcess {
     }
     if (settings.node()) {
       NodePlugin node = new NodePlugin(
-          new NodeConfig(settings.nodeId(), settings.stateDir(), settings.healthInterval()), mounter, runner, metrics);
+          new NodeConfig(settings.nodeId(), settings.stateDir(), settings.healthInterval(),
+              settings.glusterClients(), settings.cephClients()), mounter, runner, metrics);
       node.start();
       services.addAll(node.services());
       closeables.add(0, node);

@@ -1,15 +1,27 @@
 package io.mooring.exec;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * One external command: an argument vector (never a shell string), a timeout, and the secret
- * values that must be masked wherever the command or its output is shown.
+ * One external command: an argument vector (never a shell string), a timeout, the secret values
+ * that must be masked wherever the command or its output is shown, and optionally the cgroup it is
+ * to run in.
  */
-public record Command(List<String> argv, Duration timeout, Set<String> secrets, Map<String, String> env) {
+public record Command(List<String> argv, Duration timeout, Set<String> secrets, Map<String, String> env,
+    Optional<Path> cgroup) {
+
+  /**
+   * Joins the cgroup, then becomes the command: the command and all it forks (a FUSE daemon) are in
+   * the cgroup from their first instruction. The directory and the command reach the shell as
+   * arguments; nothing is formatted into the script.
+   */
+  private static final String JOIN_CGROUP = "echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"";
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -23,28 +35,43 @@ public record Command(List<String> argv, Duration timeout, Set<String> secrets, 
   }
 
   public static Command of(String... argv) {
-    return new Command(List.of(argv), DEFAULT_TIMEOUT, Set.of(), Map.of());
+    return new Command(List.of(argv), DEFAULT_TIMEOUT, Set.of(), Map.of(), Optional.empty());
   }
 
   public static Command of(List<String> argv) {
-    return new Command(argv, DEFAULT_TIMEOUT, Set.of(), Map.of());
+    return new Command(argv, DEFAULT_TIMEOUT, Set.of(), Map.of(), Optional.empty());
   }
 
   public Command withTimeout(Duration value) {
-    return new Command(argv, value, secrets, env);
+    return new Command(argv, value, secrets, env, cgroup);
   }
 
   public Command withSecrets(Set<String> values) {
-    return new Command(argv, timeout, values, env);
+    return new Command(argv, timeout, values, env, cgroup);
   }
 
   public Command withEnv(Map<String, String> values) {
-    return new Command(argv, timeout, secrets, values);
+    return new Command(argv, timeout, secrets, values, cgroup);
+  }
+
+  /** This command, started in the cgroup at {@code dir} (cgroup v1 or v2), or as it is when empty. */
+  public Command inCgroup(Optional<Path> dir) {
+    return new Command(argv, timeout, secrets, env, dir);
+  }
+
+  /** What is executed: {@link #argv}, behind a shell that joins the cgroup first if there is one. */
+  public List<String> processArgv() {
+    if (cgroup.isEmpty()) {
+      return argv;
+    }
+    List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_CGROUP, "sh", cgroup.get().toString()));
+    out.addAll(argv);
+    return out;
   }
 
   /** The command line as it may be logged: secrets masked. */
   public String display() {
-    return Redaction.mask(String.join(" ", argv), secrets);
+    return Redaction.mask(String.join(" ", argv), secrets) + cgroup.map(c -> " (in cgroup " + c + ")").orElse("");
   }
 
   /** The program's base name, for metrics and short log lines. */

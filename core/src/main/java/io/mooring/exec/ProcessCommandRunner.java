@@ -36,7 +36,7 @@ public final class ProcessCommandRunner implements CommandRunner {
     try {
       out = Files.createTempFile("mooring-cmd", ".out");
       err = Files.createTempFile("mooring-cmd", ".err");
-      ProcessBuilder builder = new ProcessBuilder(command.argv())
+      ProcessBuilder builder = new ProcessBuilder(command.processArgv())
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(out.toFile())
           .redirectError(err.toFile());

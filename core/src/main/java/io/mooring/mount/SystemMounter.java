@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** {@link Mounter} through mount(8) and umount(8), run by the shared command runner. */
 public final class SystemMounter implements Mounter {
@@ -19,7 +20,7 @@ public final class SystemMounter implements Mounter {
   }
 
   @Override
-  public void mount(String source, Path target, String fsType, List<String> options) {
+  public void mount(String source, Path target, String fsType, List<String> options, Optional<Path> cgroup) {
     List<String> argv = new ArrayList<>(List.of("setsid", "mount", "-t", fsType));
     if (!options.isEmpty()) {
       argv.add("-o");
@@ -27,7 +28,7 @@ public final class SystemMounter implements Mounter {
     }
     argv.add(source);
     argv.add(target.toString());
-    runner.run(Command.of(argv).withTimeout(TIMEOUT));
+    runner.run(Command.of(argv).withTimeout(TIMEOUT).inCgroup(cgroup));
   }
 
   @Override

@@ -122,6 +122,11 @@ final class CephClients implements ClientKind {
   }
 
   @Override
+  public ClientLimits limits() {
+    return fuse.limits();
+  }
+
+  @Override
   public Path path(String client) {
     return files.mountPoint(client);
   }
@@ -274,7 +279,7 @@ final class CephClients implements ClientKind {
   }
 
   @Override
-  public void mount(String client) {
+  public void mount(String client, Optional<Path> cgroup) {
     CephFuse.Mount mount = files.mount(client).orElseThrow(() -> StorageException.internal(
         "nothing recorded about %s; stage the volume again", describe(client)));
     CephUser user = keyrings.read(keyName(client)).orElseThrow(() -> StorageException.internal(
@@ -284,7 +289,7 @@ final class CephClients implements ClientKind {
     Optional<String> previous = files.instance(client);
     String instance = UUID.randomUUID().toString();
     files.startInstance(client, instance);
-    fuse.mount(mount, user.key(), keyring, path, source(client), files.log(client), instance);
+    fuse.mount(mount, user.key(), keyring, path, source(client), files.log(client), instance, cgroup);
     if (previous.isPresent()) {
       // the client this one replaces is gone (SharedMounts mounts only where none runs): release its caps
       try {

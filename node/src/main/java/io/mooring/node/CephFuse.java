@@ -7,7 +7,9 @@ import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandRunner;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +21,9 @@ import java.util.regex.Pattern;
  * <pre>
  * setsid ceph-fuse --conf=/dev/null --no-mon-config -m MONS --client_fs=FS -r PATH
  *     -n client.ID --keyring=FILE --client_mount_timeout=15 --admin_socket= --log_file=LOG
- *     --client_metadata=mooring_client=INSTANCE -o fsname=SOURCE,subtype=ceph-fuse[,OPTIONS] MOUNTPOINT
+ *     --client_metadata=mooring_client=INSTANCE [--client_cache_size=N] [--client_oc_size=BYTES
+ *     --client_oc_max_dirty=BYTES/2 --client_oc_target_dirty=BYTES/8]
+ *     -o fsname=SOURCE,subtype=ceph-fuse[,OPTIONS] MOUNTPOINT
  * </pre>
  *
  * <ul>
@@ -42,6 +46,9 @@ import java.util.regex.Pattern;
  *       {@code fuse.ceph-fuse} (ceph-fuse drops its default when fsname is given).
  *   <li>{@code --client_metadata}: a random ID of this client instance in its MDS session, by which
  *       {@link #evict} finds the session once the process is gone.
+ *   <li>the caches from {@link ClientLimits}: {@code client_cache_size} (inodes) and the object
+ *       cacher's {@code client_oc_size} (file data; 200 MiB by default), with the dirty part of it
+ *       scaled down alike (by default 100 MiB may be dirty, more than a small cache holds).
  *   <li>the mount point last: {@link MountProbe#clientRunning} finds the process by it.
  * </ul>
  *
@@ -81,20 +88,34 @@ final class CephFuse {
   }
 
   private final CommandRunner runner;
+  private final ClientLimits limits;
 
-  CephFuse(CommandRunner runner) {
+  CephFuse(ClientLimits limits, CommandRunner runner) {
     this.runner = runner;
+    this.limits = limits;
   }
 
-  static List<String> argv(Mount mount, Path keyring, Path mountPoint, String source, Path logFile,
+  ClientLimits limits() {
+    return limits;
+  }
+
+  private List<String> argv(Mount mount, Path keyring, Path mountPoint, String source, Path logFile,
       String instance) {
-    return List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
+    List<String> argv = new ArrayList<>(List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
         "-m", String.join(",", mount.monitors()), "--client_fs=" + mount.fsName(), "-r", mount.path(),
         "-n", "client." + mount.userId(), "--keyring=" + keyring,
         "--client_mount_timeout=" + MOUNT_TIMEOUT_SECONDS, "--admin_socket=", "--log_file=" + logFile,
-        "--client_metadata=" + INSTANCE_KEY + "=" + instance,
-        "-o", "fsname=" + source + ",subtype=" + SUBTYPE + (mount.options().isEmpty() ? "" : "," + mount.options()),
-        mountPoint.toString());
+        "--client_metadata=" + INSTANCE_KEY + "=" + instance));
+    if (limits.inodes() > 0) {
+      argv.add("--client_cache_size=" + limits.inodes());
+    }
+    if (limits.cacheBytes() > 0) {
+      argv.addAll(List.of("--client_oc_size=" + limits.cacheBytes(), "--client_oc_max_dirty=" + limits.cacheBytes() / 2,
+          "--client_oc_target_dirty=" + limits.cacheBytes() / 8));
+    }
+    argv.addAll(List.of("-o", "fsname=" + source + ",subtype=" + SUBTYPE
+        + (mount.options().isEmpty() ? "" : "," + mount.options()), mountPoint.toString()));
+    return argv;
   }
 
   /**
@@ -123,14 +144,15 @@ final class CephFuse {
   /**
    * @param key the key in {@code keyring}, to be masked in anything ceph-fuse prints
    * @param instance this client instance's ID, for {@link #evict}
+   * @param cgroup the cgroup ceph-fuse is to run in, if any
    * @throws StorageException PERMISSION_DENIED when the cluster rejects the key or its caps do not
    *     cover the path, NOT_FOUND when the path or file system does not exist, UNAVAILABLE when no
    *     monitor answers
    */
   void mount(Mount mount, String key, Path keyring, Path mountPoint, String source, Path logFile,
-      String instance) {
+      String instance, Optional<Path> cgroup) {
     Command command = Command.of(argv(mount, keyring, mountPoint, source, logFile, instance))
-        .withTimeout(TIMEOUT).withSecrets(Set.of(key));
+        .withTimeout(TIMEOUT).withSecrets(Set.of(key)).inCgroup(cgroup);
     try {
       runner.run(command);
     } catch (CommandFailedException e) {

@@ -2,6 +2,7 @@ package io.mooring.node;
 
 import io.mooring.mount.MountTable;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +29,9 @@ interface ClientKind {
    */
   boolean listOnProbe();
 
+  /** How much memory each client of this kind may use, caches included. */
+  ClientLimits limits();
+
   /** Where the client is mounted. */
   Path path(String client);
 
@@ -35,11 +39,13 @@ interface ClientKind {
   SharedMounts.View view(MountTable table, String client);
 
   /**
-   * Mounts the client at {@link #path} from its records. Expects nothing to be mounted there.
+   * Mounts the client at {@link #path} from its records, with its caches bounded by {@link #limits}.
+   * Expects nothing to be mounted there.
    *
+   * @param cgroup the cgroup the client's process is to run in, if any
    * @throws io.mooring.errors.StorageException when there are no records or the mount fails
    */
-  void mount(String client);
+  void mount(String client, Optional<Path> cgroup);
 
   /** Deletes the records of a client that is unmounted and that no bind uses any more. */
   void forget(String client);

@@ -7,6 +7,7 @@ import io.mooring.mount.Mounter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,12 +31,14 @@ final class GlusterClients implements ClientKind {
   private final Path mountsDir;
   private final MountSources sources;
   private final Mounter mounter;
+  private final ClientLimits limits;
 
   /** @param stateDir canonical (symbolic links resolved), as mountinfo shows paths */
-  GlusterClients(Path stateDir, Mounter mounter) {
+  GlusterClients(Path stateDir, Mounter mounter, ClientLimits limits) {
     this.mountsDir = stateDir.resolve("mounts");
     this.sources = new MountSources(stateDir.resolve("sources"));
     this.mounter = mounter;
+    this.limits = limits;
   }
 
   @Override
@@ -51,6 +54,11 @@ final class GlusterClients implements ClientKind {
   @Override
   public boolean listOnProbe() {
     return false;
+  }
+
+  @Override
+  public ClientLimits limits() {
+    return limits;
   }
 
   @Override
@@ -117,7 +125,7 @@ final class GlusterClients implements ClientKind {
   }
 
   @Override
-  public void mount(String backend) {
+  public void mount(String backend, Optional<Path> cgroup) {
     Path path = path(backend);
     String source = sources.get(backend).orElseThrow(() -> StorageException.internal(
         "no mount source recorded for backend %s; stage one of its volumes again", backend));
@@ -126,7 +134,24 @@ final class GlusterClients implements ClientKind {
     } catch (IOException e) {
       throw StorageException.internal("cannot create %s: %s", path, e.getMessage());
     }
-    mounter.mount(source, path, FUSE_TYPE, List.of());
+    mounter.mount(source, path, FUSE_TYPE, options(limits), cgroup);
+  }
+
+  /**
+   * mount.glusterfs options that bound the client's caches: {@code lru-limit}, the inodes the FUSE
+   * bridge keeps, and {@code cache-size} of quick-read and io-cache, the xlators that cache file data
+   * (quick-read, on by default, keeps up to 128 MB otherwise). mount.glusterfs passes a single
+   * {@code xlator-option}, so it names the option for every xlator ({@code *}); the others ignore it.
+   */
+  static List<String> options(ClientLimits limits) {
+    List<String> out = new ArrayList<>();
+    if (limits.inodes() > 0) {
+      out.add("lru-limit=" + limits.inodes());
+    }
+    if (limits.cacheBytes() > 0) {
+      out.add("xlator-option=*.cache-size=" + limits.cacheBytes());
+    }
+    return out;
   }
 
   @Override

@@ -12,8 +12,16 @@ import java.time.Duration;
  *     ({@code <stateDir>/keys}, root only); must be inside the kubelet's rshared directory so that
  *     re-mounts propagate to running pods
  * @param healthInterval how often the shared mounts are checked and healed
+ * @param gluster what each glusterfs client may use
+ * @param ceph what each ceph-fuse client may use
  */
-public record NodeConfig(String nodeId, Path stateDir, Duration healthInterval) {
+public record NodeConfig(String nodeId, Path stateDir, Duration healthInterval, ClientLimits gluster,
+    ClientLimits ceph) {
+
+  /** With the default limits of both kinds of client. */
+  public NodeConfig(String nodeId, Path stateDir, Duration healthInterval) {
+    this(nodeId, stateDir, healthInterval, ClientLimits.GLUSTER, ClientLimits.CEPH);
+  }
 
   public NodeConfig {
     if (nodeId == null || nodeId.isBlank()) {

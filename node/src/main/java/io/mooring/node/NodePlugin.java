@@ -1,6 +1,7 @@
 package io.mooring.node;
 
 import io.grpc.BindableService;
+import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.Mounter;
 import io.mooring.server.Metrics;
@@ -10,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node plugin: the CSI Node service and the monitor that keeps its FUSE clients (glusterfs and
@@ -19,6 +23,8 @@ import java.util.List;
  */
 public final class NodePlugin implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(NodePlugin.class);
+  private static final Path SELF_CGROUP = Path.of("/proc/self/cgroup");
   /** A stat of a healthy mount takes microseconds; one of a hung mount may take minutes. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
   /** RPCs on one volume: the kubelet retries an ABORTED call with backoff. */
@@ -30,15 +36,17 @@ public final class NodePlugin implements AutoCloseable {
   private final MountProbe probe;
   private final HealthMonitor monitor;
   private final NodeService service;
+  private final Optional<Cgroups> cgroups;
 
   public NodePlugin(NodeConfig config, Mounter mounter, CommandRunner runner, Metrics metrics) {
     this.mounter = mounter;
     this.probe = new MountProbe(PROBE_TIMEOUT);
     Path stateDir = canonical(config.stateDir());
-    SharedMounts<GlusterClients> gluster = new SharedMounts<>(new GlusterClients(stateDir, mounter), mounter, probe,
-        CLIENT_LOCK_WAIT);
-    SharedMounts<CephClients> ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(runner), mounter::table),
-        mounter, probe, CLIENT_LOCK_WAIT);
+    this.cgroups = clientCgroups(mounter);
+    SharedMounts<GlusterClients> gluster = new SharedMounts<>(new GlusterClients(stateDir, mounter, config.gluster()),
+        mounter, probe, CLIENT_LOCK_WAIT, cgroups);
+    SharedMounts<CephClients> ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(config.ceph(), runner),
+        mounter::table), mounter, probe, CLIENT_LOCK_WAIT, cgroups);
     this.monitor = new HealthMonitor(List.of(gluster, ceph), metrics, config.healthInterval());
     this.service = new NodeService(config.nodeId(), mounter, gluster, ceph, new VolumeStats(runner), monitor::wake,
         VOLUME_LOCK_WAIT);
@@ -50,6 +58,7 @@ public final class NodePlugin implements AutoCloseable {
 
   /** Adopts the mounts a previous run left, heals what is broken, then checks periodically. */
   public void start() {
+    cgroups.ifPresent(Cgroups::removeUnused);
     monitor.logAdopted(mounter.table());
     monitor.check();
     monitor.start();
@@ -58,6 +67,20 @@ public final class NodePlugin implements AutoCloseable {
   @Override
   public void close() {
     monitor.close();
+    cgroups.ifPresent(Cgroups::close);
+  }
+
+  /** Never fails the node: without cgroups, clients run as before, in the container's. */
+  private static Optional<Cgroups> clientCgroups(Mounter mounter) {
+    try {
+      Cgroups cgroups = Cgroups.setUp(Files.readString(SELF_CGROUP), mounter.table());
+      LOG.info("FUSE clients run in {}", cgroups);
+      return Optional.of(cgroups);
+    } catch (IOException | StorageException e) {
+      LOG.warn("FUSE clients run without memory limits of their own, and an OOM in this container kills them"
+          + " all: {}", e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /** Mount points are compared with mountinfo, which shows paths with symbolic links resolved. */

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * remount needs is on record in files the kind keeps.
  *
  * <p>Clients are started in a session of their own (setsid), so they outlive the plugin process and
- * a restarted plugin adopts them as they are. They still live in the plugin container's cgroup, so a
- * container restart kills them; the restarted plugin then finds them dead and heals them. Starting
- * them in a cgroup of their own ({@code --fuse-cgroup}, e.g. a systemd scope on the host) is future
- * work.
+ * a restarted plugin adopts them as they are. Each runs in a memory cgroup of its own below the
+ * plugin container's ({@link Cgroups}), so running out of memory kills one client, which is healed
+ * like any dead one, and not the container. A container restart still kills them all; the restarted
+ * plugin then finds them dead and heals them.
  *
  * <p>Methods that change mounts expect the caller to hold {@link #lock} for the client.
  */
@@ -60,12 +60,15 @@ final class SharedMounts<K extends ClientKind> {
   private final Mounter mounter;
   private final MountProbe probe;
   private final KeyedLocks locks;
+  private final Optional<Cgroups> cgroups;
 
-  SharedMounts(K kind, Mounter mounter, MountProbe probe, Duration lockWait) {
+  /** @param cgroups where clients get their memory cgroups; none when this node has none to give */
+  SharedMounts(K kind, Mounter mounter, MountProbe probe, Duration lockWait, Optional<Cgroups> cgroups) {
     this.kind = kind;
     this.mounter = mounter;
     this.probe = probe;
     this.locks = new KeyedLocks(lockWait);
+    this.cgroups = cgroups;
   }
 
   K kind() {
@@ -108,7 +111,7 @@ final class SharedMounts<K extends ClientKind> {
         mountClient(client);
       } catch (RuntimeException e) {
         if (view.binds().isEmpty()) {
-          kind.forget(client);
+          forget(client);
         }
         throw e;
       }
@@ -156,7 +159,10 @@ final class SharedMounts<K extends ClientKind> {
     }
     long start = System.nanoTime();
     if (replace) {
-      LOG.warn("{} ({} mounts to re-bind)", health.message(kind.describe(client)), before.binds().size());
+      long oomKills = cgroups.map(c -> c.oomKills(client)).orElse(0L);
+      LOG.warn("{} ({} mounts to re-bind){}", health.message(kind.describe(client)), before.binds().size(),
+          oomKills == 0 ? "" : "; the kernel killed it at its memory limit of " + (kind.limits().memoryBytes() >> 20)
+              + " MiB: raise the limit or bound its caches further");
       if (health.state() == Health.State.EVICTED) {
         FuseClients.stop(path);
       }
@@ -208,8 +214,14 @@ final class SharedMounts<K extends ClientKind> {
     if (view.client().isPresent()) {
       unmountAll(path, !health(client, path).healthy());
     }
-    kind.forget(client);
+    forget(client);
     return true;
+  }
+
+  /** Deletes the records of a client that is gone, and its cgroup. */
+  private void forget(String client) {
+    kind.forget(client);
+    cgroups.ifPresent(c -> c.release(client));
   }
 
   private void mountClient(String client) {
@@ -217,7 +229,17 @@ final class SharedMounts<K extends ClientKind> {
       // something else sits on the mount point (a stale mount of another kind): never stack on it
       unmountAll(kind.path(client), true);
     }
-    kind.mount(client);
+    kind.mount(client, cgroup(client));
+  }
+
+  /** A new memory cgroup for the client; without one it still runs, unbounded like the plugin. */
+  private Optional<Path> cgroup(String client) {
+    try {
+      return cgroups.map(c -> c.create(client, kind.limits().memoryBytes()));
+    } catch (StorageException e) {
+      LOG.warn("{} runs without a memory limit of its own: {}", kind.describe(client), e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private void unmountAll(Path mountPoint, boolean lazy) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CephFuseTest {
 
   private static final String KEY = CephVolumeTest.KEY;
+  /** No cache options: ceph-fuse's own defaults. */
+  private static final ClientLimits CLIENT_DEFAULTS = new ClientLimits(0, 0, 0);
   private static final CephFuse.Mount MOUNT = new CephFuse.Mount(List.of("127.0.0.1:9", "127.0.0.2:9"),
       "cephfs", "/volumes/csi/pvc-1/uuid", "vol1", "");
 
@@ -36,11 +39,12 @@ class CephFuseTest {
   @Test
   void theCommandLineHasEverythingButTheKey() {
     List<Command> ran = new ArrayList<>();
-    new CephFuse(command -> {
+    new CephFuse(CLIENT_DEFAULTS, command -> {
       ran.add(command);
       return new CommandResult(0, "", "", 1);
     }).mount(MOUNT, KEY, Path.of("/s/keys/ceph-a.pvc-1.keyring"), Path.of("/s/cephfs/ceph-a/pvc-1/mnt"),
-        "ceph-fuse:/s/cephfs/ceph-a/pvc-1/mnt", Path.of("/s/cephfs/ceph-a/pvc-1/ceph-fuse.log"), "inst-1");
+        "ceph-fuse:/s/cephfs/ceph-a/pvc-1/mnt", Path.of("/s/cephfs/ceph-a/pvc-1/ceph-fuse.log"), "inst-1",
+        Optional.empty());
 
     assertEquals(List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
         "-m", "127.0.0.1:9,127.0.0.2:9", "--client_fs=cephfs", "-r", "/volumes/csi/pvc-1/uuid",
@@ -53,9 +57,27 @@ class CephFuseTest {
   }
 
   @Test
+  void cachesAreBoundedAndTheClientStartsInItsCgroup() {
+    List<Command> ran = new ArrayList<>();
+    new CephFuse(new ClientLimits(256L << 20, 64L << 20, 4096), command -> {
+      ran.add(command);
+      return new CommandResult(0, "", "", 1);
+    }).mount(MOUNT, KEY, Path.of("/s/k"), Path.of("/s/mnt"), "src", Path.of("/s/log"), "inst-1",
+        Optional.of(Path.of("/sys/fs/cgroup/mooring-clients/ceph-a.pvc-1")));
+
+    List<String> argv = ran.get(0).argv();
+    assertEquals(List.of("--client_cache_size=4096", "--client_oc_size=67108864", "--client_oc_max_dirty=33554432",
+        "--client_oc_target_dirty=8388608"), argv.subList(argv.indexOf("-o") - 4, argv.indexOf("-o")));
+    assertEquals("/s/mnt", argv.get(argv.size() - 1), "the mount point stays last");
+    assertEquals(List.of("/bin/sh", "-c", "echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"", "sh",
+        "/sys/fs/cgroup/mooring-clients/ceph-a.pvc-1", "setsid", "ceph-fuse"),
+        ran.get(0).processArgv().subList(0, 7), "joins the cgroup before setsid and ceph-fuse fork");
+  }
+
+  @Test
   void evictionNamesTheInstanceAndUsesTheKeyFile() {
     List<Command> ran = new ArrayList<>();
-    new CephFuse(command -> {
+    new CephFuse(CLIENT_DEFAULTS, command -> {
       ran.add(command);
       return new CommandResult(0, "", "", 1);
     }).evict(MOUNT, KEY, Path.of("/s/keys/k.keyring"), "inst-0");
@@ -86,12 +108,12 @@ class CephFuseTest {
 
   @Test
   void aMissingCephFuseIsAFailedPrecondition() {
-    CephFuse fuse = new CephFuse(command -> {
+    CephFuse fuse = new CephFuse(CLIENT_DEFAULTS, command -> {
       throw new CommandFailedException(command.display(), new CommandResult(127, "",
           "setsid: failed to execute ceph-fuse: No such file or directory", 1));
     });
     StorageException e = assertThrows(StorageException.class, () -> fuse.mount(MOUNT, KEY, tmp.resolve("k"),
-        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i"));
+        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i", Optional.empty()));
     assertEquals(StorageException.Kind.FAILED_PRECONDITION, e.kind());
     assertTrue(e.getMessage().contains("needs the ceph-fuse package"), e.getMessage());
   }
@@ -99,11 +121,11 @@ class CephFuseTest {
   @ParameterizedTest
   @MethodSource("failures")
   void failuresMapToWhatTheyMean(String stderr, StorageException.Kind kind, String message) {
-    CephFuse fuse = new CephFuse(command -> {
+    CephFuse fuse = new CephFuse(CLIENT_DEFAULTS, command -> {
       throw new CommandFailedException(command.display(), new CommandResult(1, "", stderr, 5));
     });
     StorageException e = assertThrows(StorageException.class, () -> fuse.mount(MOUNT, KEY, tmp.resolve("k"),
-        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i"));
+        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i", Optional.empty()));
     assertEquals(kind, e.kind(), e.getMessage());
     assertTrue(e.getMessage().contains(message), e.getMessage());
   }
@@ -111,13 +133,13 @@ class CephFuseTest {
   @Test
   void aKeyCephFuseEchoesIsMaskedInTheError() {
     // ceph-fuse quotes a key it cannot parse; CephUser never lets one through, the runner masks it anyway
-    CephFuse fuse = new CephFuse(command -> {
+    CephFuse fuse = new CephFuse(CLIENT_DEFAULTS, command -> {
       throw new CommandFailedException(command.display(), new CommandResult(1, "", Redaction.mask(
           "auth: error parsing file k: error setting modifier for [client.vol1] type=key val=" + KEY, command.secrets()),
           5));
     });
     StorageException e = assertThrows(StorageException.class, () -> fuse.mount(MOUNT, KEY, tmp.resolve("k"),
-        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i"));
+        tmp.resolve("mnt"), "s", tmp.resolve("log"), "i", Optional.empty()));
     assertFalse(e.getMessage().contains(KEY), e.getMessage());
     assertTrue(e.getMessage().contains("val=***"), e.getMessage());
   }

@@ -30,7 +30,8 @@ final class FakeMounter implements Mounter {
   volatile java.util.function.Consumer<Path> afterUnmount = target -> { };
 
   @Override
-  public synchronized void mount(String source, Path target, String fsType, List<String> options) {
+  public synchronized void mount(String source, Path target, String fsType, List<String> options,
+      java.util.Optional<Path> cgroup) {
     calls.add("mount " + source + " " + target);
     add("0:" + nextMinor++, "/", target, "rw,relatime", "fuse." + fsType, firstServer(source));
   }

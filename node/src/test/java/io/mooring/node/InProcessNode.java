@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A NodeService served in-process over a given Mounter, with request builders for tests. */
@@ -49,9 +50,10 @@ final class InProcessNode implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.mounter = mounter;
-    this.mounts = new SharedMounts<>(new GlusterClients(stateDir, mounter), mounter, probe, lockWait);
-    this.ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(runner), mounter::table), mounter, probe,
-        lockWait);
+    this.mounts = new SharedMounts<>(new GlusterClients(stateDir, mounter, ClientLimits.GLUSTER), mounter, probe,
+        lockWait, Optional.empty());
+    this.ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(ClientLimits.CEPH, runner), mounter::table),
+        mounter, probe, lockWait, Optional.empty());
     VolumeStats stats = new VolumeStats(runner);
     NodeService service = new NodeService("node-1", mounter, mounts, ceph, stats, wakes::incrementAndGet, lockWait);
     String name = InProcessServerBuilder.generateName();

@@ -120,6 +120,7 @@ class NodeCephIT {
     for (ProcessHandle client : clients) { // unmounted clients exit by themselves, after their MDS session
       client.onExit().get(10, TimeUnit.SECONDS);
     }
+    TestCgroups.removeAll();
   }
 
   @Test

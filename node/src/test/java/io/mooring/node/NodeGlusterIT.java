@@ -105,13 +105,14 @@ class NodeGlusterIT {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws InterruptedException {
     if (reader != null) {
       reader.descendants().forEach(ProcessHandle::destroyForcibly);
       reader.destroyForcibly();
     }
     nodes.forEach(Node::close);
     KubeletDir.unmountAllUnder(testDir);
+    TestCgroups.removeAll();
   }
 
   @Test
