@@ -1,0 +1,69 @@
+package io.mooring.app.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The raw Gluster baseline's way to glusterd on the storage host, the kind of connection the
+ * driver's SSH management uses: the OpenSSH client in batch mode, key authentication only, the
+ * host key pinned in a known_hosts file, and one master connection (ControlMaster, opened before
+ * the timed calls and kept until {@link #close}, as a long-running controller keeps its) over which
+ * every call is a session of its own. sshd's MaxSessions (64 on the
+ * storage host) caps the sessions in flight over one connection; a call beyond that falls back to
+ * a connection of its own, as any OpenSSH client does. Whatever runs there runs through the
+ * storage host's management gate (its forced command).
+ */
+final class SshLink implements RawClient.Reach, AutoCloseable {
+
+  private static final long TIMEOUT_S = 30;
+
+  private final BenchOptions.Gluster gluster;
+  private final Path controlPath;
+
+  /** @param dir a private dir for the control socket (a short path: unix sockets take ~100 bytes) */
+  SshLink(BenchOptions.Gluster gluster, Path dir) {
+    this.gluster = gluster;
+    this.controlPath = dir.resolve("master");
+  }
+
+  /** Opens the master connection. */
+  void open() throws IOException, InterruptedException {
+    Files.createDirectories(controlPath.getParent());
+    List<String> argv = client("yes");
+    argv.addAll(List.of("-f", "-N", gluster.server())); // -f: into the background once authenticated
+    Exec.Outcome out = Exec.run(argv, TIMEOUT_S);
+    if (out.exit() != 0) {
+      throw new IOException("ssh to " + gluster.sshUser() + "@" + gluster.server() + " for the raw baseline: exit "
+          + out.exit() + ": " + out.output().strip());
+    }
+  }
+
+  /** {@code ssh OPTIONS HOST COMMAND...}: a session over the master (or a connection of its own). */
+  @Override
+  public List<String> argv(List<String> command) {
+    List<String> argv = client("auto");
+    argv.add(gluster.server());
+    argv.addAll(command);
+    return argv;
+  }
+
+  /** The client with no configuration file but these options. */
+  private List<String> client(String master) {
+    return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+        "-o", "IdentityFile=" + gluster.sshKey(), "-o", "UserKnownHostsFile=" + gluster.knownHosts(),
+        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10",
+        "-o", "ControlMaster=" + master, "-o", "ControlPath=" + controlPath, "-o", "ControlPersist=yes",
+        "-o", "LogLevel=ERROR", "-l", gluster.sshUser()));
+  }
+
+  /** Ends the master connection. */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    List<String> argv = client("no");
+    argv.addAll(List.of("-O", "exit", gluster.server()));
+    Exec.run(argv, TIMEOUT_S);
+  }
+}
