@@ -69,6 +69,11 @@ final class PluginProcess {
           GlusterBackend backend = GlusterBackend.create(gluster, runner, mounter, settings.stateDir().resolve("controller"));
           backends.add(backend);
           closeables.add(backend::close);
+          // At once, but apart: a Gluster server that is down makes the controller not ready, not fail.
+          Thread check = new Thread(() -> backend.checkManagement()
+              .ifPresent(reason -> LOG.warn("backend {}: {}", gluster.name(), reason)), "check-" + gluster.name());
+          check.setDaemon(true);
+          check.start();
         } else if (config instanceof CephConfig ceph) {
           CephfsBackend backend = CephfsBackend.create(ceph, runner);
           backends.add(backend);

@@ -105,9 +105,9 @@ class NodeRestartIT {
   static void startAllBricks() throws InterruptedException {
     for (int i = 0; i < 30; i++) {
       try {
-        GlusterFixture.run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
+        GlusterFixture.gluster("volume", "start", GlusterFixture.volume(), "force");
         // "detail" lists the bricks only, one <node> each, status 1 when online.
-        String status = GlusterFixture.run("gluster", "--mode=script", "--xml", "volume", "status",
+        String status = GlusterFixture.gluster("--xml", "volume", "status",
             GlusterFixture.volume(), "detail");
         if (status.split("<status>1</status>", -1).length - 1 == 3) {
           return;

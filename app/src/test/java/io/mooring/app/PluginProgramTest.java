@@ -32,7 +32,9 @@ class PluginProgramTest {
             type: glusterfs
             servers: [127.0.0.1]
             volume: unused
-        """);
+            management: local
+            glusterdSocket: %s
+        """.formatted(dir.resolve("no-glusterd.socket")));
     Path socket = dir.resolve("csi").resolve("csi.sock");
     Files.createDirectories(socket.getParent());
     Files.writeString(socket, "stale"); // a leftover from a crashed run must not stop the start
@@ -47,7 +49,12 @@ class PluginProgramTest {
       List<PluginCapability> caps = identity.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
           .getCapabilitiesList();
       assertEquals(PluginCapability.Service.Type.CONTROLLER_SERVICE, caps.get(0).getService().getType());
-      assertTrue(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
+      // Serving although glusterd cannot be managed: not ready, saying why.
+      assertFalse(identity.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
+      for (int i = 0; i < 100 && !plugin.log().contains("no-glusterd.socket does not exist"); i++) {
+        Thread.sleep(100);
+      }
+      assertTrue(plugin.log().contains("no-glusterd.socket does not exist: management: local needs"), plugin.log());
 
       assertTrue(plugin.terminate(), () -> "no exit after SIGTERM: " + plugin.log());
       assertFalse(Files.exists(socket), "socket must be removed on SIGTERM");

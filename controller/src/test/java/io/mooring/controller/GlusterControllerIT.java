@@ -21,7 +21,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.mooring.config.GlusterConfig;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.SystemMounter;
@@ -61,7 +60,7 @@ class GlusterControllerIT {
 
   @BeforeAll
   static void mountView() throws IOException {
-    stateDir = Files.createTempDirectory("mooring-controller-it");
+    stateDir = Files.createTempDirectory("mctl"); // short: ssh's sockets go below
     view = GlusterFixture.mount(stateDir.resolve("view"));
     basePath = GlusterFixture.uniqueBasePath();
   }
@@ -77,7 +76,7 @@ class GlusterControllerIT {
   @BeforeEach
   void startController() throws Exception {
     backend = GlusterBackend.create(
-        new GlusterConfig("gluster-it", List.of(GlusterFixture.server()), GlusterFixture.volume(), basePath),
+        GlusterFixture.config("gluster-it", basePath),
         new ProcessCommandRunner(), new SystemMounter(new ProcessCommandRunner()), stateDir);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name)
@@ -91,6 +90,7 @@ class GlusterControllerIT {
   void stopController() {
     channel.shutdownNow();
     server.shutdownNow();
+    backend.close();
   }
 
   static CreateVolumeRequest create(String name, long bytes, String onDelete) {
@@ -106,7 +106,7 @@ class GlusterControllerIT {
   }
 
   static String quotaList() {
-    return GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "list");
+    return GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "list");
   }
 
   @Test
@@ -242,7 +242,6 @@ class GlusterControllerIT {
   void restartedControllerGivesTheSameAnswer() throws Exception {
     CreateVolumeResponse before = stub.createVolume(create("pvc-restart", 4 * MIB, null));
     stopController();
-    backend.close();
     startController();
     assertEquals(before, stub.createVolume(create("pvc-restart", 4 * MIB, null)));
     assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,

@@ -27,6 +27,13 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *     servers: [gluster1.example, gluster2.example]
  *     volume: shared
  *     basePath: /mooring
+ *     management: ssh            # or local (the controller runs on a Gluster server)
+ *     ssh:
+ *       user: root
+ *       port: 22
+ *       keyFile: /etc/mooring/gluster-ssh/id_ed25519
+ *       knownHostsFile: /etc/mooring/gluster-ssh/known_hosts
+ *     # management: local only: glusterdSocket: /run/glusterd.socket
  * </pre>
  *
  * Strict: unknown keys, duplicate names and unsafe values are errors, reported with the
@@ -40,6 +47,7 @@ public final class BackendsFile {
   private static final Pattern CEPH_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern MOUNT_OPTIONS = Pattern.compile("[A-Za-z0-9_.=,/:-]{0,512}");
   private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
+  private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
   private BackendsFile() {}
 
@@ -90,7 +98,8 @@ public final class BackendsFile {
   }
 
   private static GlusterConfig gluster(Map<String, Object> entry, String where) {
-    requireOnly(entry, Set.of("name", "type", "servers", "volume", "basePath"), where);
+    requireOnly(entry, Set.of("name", "type", "servers", "volume", "basePath", "management", "ssh", "glusterdSocket"),
+        where);
     String name = matching(string(entry, "name", where), NAME, "name", where);
     List<String> servers = hosts(entry, "servers", where);
     String volume = matching(string(entry, "volume", where), GLUSTER_VOLUME, "volume", where);
@@ -99,7 +108,46 @@ public final class BackendsFile {
     if (basePath.contains("/../") || basePath.endsWith("/..") || basePath.contains("/./")) {
       throw new IllegalArgumentException(where + ": basePath must not contain '.' or '..' elements");
     }
-    return new GlusterConfig(name, servers, volume, basePath);
+    return new GlusterConfig(name, servers, volume, basePath, management(entry, where));
+  }
+
+  /** No default guessed from the addresses: a local CLI must be asked for (management: local). */
+  private static GlusterConfig.Management management(Map<String, Object> entry, String where) {
+    String mode = String.valueOf(entry.getOrDefault("management", "ssh"));
+    if (mode.equals("local")) {
+      if (entry.containsKey("ssh")) {
+        throw new IllegalArgumentException(where + ": 'ssh' is only for management: ssh");
+      }
+      return new GlusterConfig.Local(path(entry, "glusterdSocket", GlusterConfig.Local.DEFAULT_SOCKET, where));
+    }
+    if (!mode.equals("ssh")) {
+      throw new IllegalArgumentException(where + ": 'management' must be ssh or local");
+    }
+    if (entry.containsKey("glusterdSocket")) {
+      throw new IllegalArgumentException(where + ": 'glusterdSocket' is only for management: local");
+    }
+    if (!entry.containsKey("ssh")) {
+      throw new IllegalArgumentException(where + ": 'ssh' (keyFile, knownHostsFile) is required for management: ssh;"
+          + " or set management: local when the controller runs on a Gluster server");
+    }
+    String at = where + ".ssh";
+    Map<String, Object> ssh = map(entry.get("ssh"), at);
+    requireOnly(ssh, Set.of("user", "port", "keyFile", "knownHostsFile"), at);
+    String user = matching(String.valueOf(ssh.getOrDefault("user", GlusterConfig.Ssh.DEFAULT_USER)), USER, "user", at);
+    Object port = ssh.getOrDefault("port", GlusterConfig.Ssh.DEFAULT_PORT);
+    if (!(port instanceof Integer p) || p < 1 || p > 65535) {
+      throw new IllegalArgumentException(at + ": 'port' must be a number from 1 to 65535");
+    }
+    return new GlusterConfig.Ssh(user, p, path(ssh, "keyFile", null, at), path(ssh, "knownHostsFile", null, at));
+  }
+
+  /** An absolute path without '.' or '..' elements; required when there is no default. */
+  private static String path(Map<String, Object> node, String key, String fallback, String where) {
+    Object value = node.get(key);
+    if (value == null && fallback == null) {
+      throw new IllegalArgumentException(where + ": '" + key + "' is required");
+    }
+    return matching(String.valueOf(value == null ? fallback : value), BASE_PATH, key, where);
   }
 
   private static CephConfig ceph(Map<String, Object> entry, String where) {

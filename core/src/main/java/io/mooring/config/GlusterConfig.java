@@ -5,9 +5,12 @@ import java.util.List;
 /**
  * A GlusterFS backend: volumes are directories below {@code basePath} on the Gluster volume
  * {@code volume}, served by {@code servers} (the first that answers wins).
+ *
+ * @param management how the controller reaches glusterd for the commands that change a volume
+ *     (quotas, options): glusterd serves them only to a CLI that comes over its unix socket
  */
-public record GlusterConfig(String name, List<String> servers, String volume, String basePath)
-    implements BackendConfig {
+public record GlusterConfig(String name, List<String> servers, String volume, String basePath,
+    Management management) implements BackendConfig {
 
   public static final String TYPE = "glusterfs";
   public static final String DEFAULT_BASE_PATH = "/mooring";
@@ -19,5 +22,24 @@ public record GlusterConfig(String name, List<String> servers, String volume, St
   @Override
   public String type() {
     return TYPE;
+  }
+
+  /** How the gluster CLI reaches a glusterd that accepts management commands. */
+  public sealed interface Management permits Ssh, Local {}
+
+  /**
+   * Run the CLI on a server over SSH (OpenSSH client, key authentication, pinned host keys).
+   *
+   * @param keyFile the private key (a mounted Secret, mode 0400)
+   * @param knownHostsFile the servers' host keys; no other host key is accepted
+   */
+  public record Ssh(String user, int port, String keyFile, String knownHostsFile) implements Management {
+    public static final String DEFAULT_USER = "root";
+    public static final int DEFAULT_PORT = 22;
+  }
+
+  /** The controller runs on a Gluster server and talks to glusterd over its unix socket. */
+  public record Local(String glusterdSocket) implements Management {
+    public static final String DEFAULT_SOCKET = "/run/glusterd.socket";
   }
 }

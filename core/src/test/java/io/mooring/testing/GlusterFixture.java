@@ -1,5 +1,6 @@
 package io.mooring.testing;
 
+import io.mooring.config.GlusterConfig;
 import io.mooring.exec.Command;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.MountEntry;
@@ -8,16 +9,64 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * The real GlusterFS volume integration tests run against. {@code scripts/gluster-up} (run by
- * .ci/run) creates it; GLUSTER_SERVER and GLUSTER_VOLUME name it.
+ * The real GlusterFS volume integration tests run against, on a storage host apart from this one
+ * ({@code scripts/storage-host-up}, run by .ci/run) that the controller manages over SSH:
+ * GLUSTER_SERVER and GLUSTER_VOLUME name it; GLUSTER_SSH_USER, GLUSTER_SSH_KEY and
+ * GLUSTER_SSH_KNOWN_HOSTS give the controller's access, GLUSTER_GATE_LOG the log of the gate
+ * (scripts/mooring-gluster-gate) in the host's authorized_keys, and STORAGE_HOLDER_PID a process
+ * in the host's namespaces. Without GLUSTER_SSH_KEY, a glusterd on this host is managed over its
+ * socket (management: local).
  */
 public final class GlusterFixture {
 
   private GlusterFixture() {}
+
+  /** A backend on the fixture's volume, managed the way the fixture allows. */
+  public static GlusterConfig config(String name, String basePath) {
+    return new GlusterConfig(name, List.of(server()), volume(), basePath, management());
+  }
+
+  public static GlusterConfig.Management management() {
+    String key = System.getenv("GLUSTER_SSH_KEY");
+    if (key == null) {
+      return new GlusterConfig.Local(GlusterConfig.Local.DEFAULT_SOCKET);
+    }
+    return new GlusterConfig.Ssh(System.getenv().getOrDefault("GLUSTER_SSH_USER", "root"), GlusterConfig.Ssh.DEFAULT_PORT,
+        key, System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
+  }
+
+  /** The same backend as lines of a backends file (under {@code backends:}). */
+  public static String backendYaml(String name, String basePath) {
+    String head = """
+          - name: %s
+            type: glusterfs
+            servers: [%s]
+            volume: %s
+            basePath: %s
+        """.formatted(name, server(), volume(), basePath);
+    if (management() instanceof GlusterConfig.Ssh ssh) {
+      return head + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n".formatted(ssh.user(), ssh.keyFile(),
+          ssh.knownHostsFile());
+    }
+    return head + "    management: local\n";
+  }
+
+  /** Runs {@code gluster --mode=script ARGS} on the storage host (in its namespaces), e.g. to look at quotas. */
+  public static String gluster(String... args) {
+    List<String> argv = new ArrayList<>();
+    String holder = System.getenv("STORAGE_HOLDER_PID");
+    if (holder != null) {
+      argv.addAll(List.of("nsenter", "-t", holder, "-m", "-n", "--"));
+    }
+    argv.addAll(List.of("gluster", "--mode=script"));
+    argv.addAll(List.of(args));
+    return new ProcessCommandRunner().run(Command.of(argv).withTimeout(Duration.ofSeconds(60))).stdout();
+  }
 
   public static String server() {
     return System.getenv().getOrDefault("GLUSTER_SERVER", "127.0.0.1");

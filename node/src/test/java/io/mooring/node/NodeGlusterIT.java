@@ -84,7 +84,7 @@ class NodeGlusterIT {
   static void tearDownVolume() throws IOException {
     try {
       for (String path : quotas) {
-        GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "remove", path);
+        GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "remove", path);
       }
       if (admin != null && MountTable.read().isMountPoint(admin)) {
         KubeletDir.deleteTree(admin.resolve(basePath.substring(1)));
@@ -117,7 +117,7 @@ class NodeGlusterIT {
   void stagedVolumeIsSharedBetweenTargetsIdempotentlyAndWithItsQuota() throws Exception {
     String dir = volumeDir("pvc-rw");
     String quotaPath = basePath + "/" + dir;
-    GlusterFixture.run("gluster", "--mode=script", "volume", "quota", GlusterFixture.volume(), "limit-usage",
+    GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "limit-usage",
         quotaPath, "10MB");
     quotas.add(quotaPath);
     Node node = start();

@@ -21,6 +21,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
@@ -43,6 +44,8 @@ public final class GlusterBackend implements Backend {
 
   static final String XATTR = "mooring";
   static final String ARCHIVE_DIR = ".archive";
+  /** How long Probe reuses an answer about glusterd. */
+  static final Duration MANAGEMENT_TTL = Duration.ofSeconds(10);
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
       .withZone(ZoneOffset.UTC);
 
@@ -51,21 +54,23 @@ public final class GlusterBackend implements Backend {
   private final VolumeMount mount;
   private final Clock clock;
   private final AtomicBoolean quotaReady = new AtomicBoolean();
+  private final CachedCheck management;
 
   GlusterBackend(GlusterConfig config, GlusterCli cli, VolumeMount mount, Clock clock) {
     this.config = config;
     this.cli = cli;
     this.mount = mount;
     this.clock = clock;
+    this.management = new CachedCheck(this::managementProblem, MANAGEMENT_TTL, clock,
+        "management of Gluster volume " + config.volume() + " not checked yet");
   }
 
-  /** @param stateDir where the controller keeps its mounts */
+  /** @param stateDir where the controller keeps its mounts and ssh connections */
   public static GlusterBackend create(GlusterConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
-    String server = config.servers().get(0);
-    // glusterd only takes management commands from a local CLI unless told otherwise.
-    boolean local = server.startsWith("127.") || server.equals("localhost") || server.equals("::1");
-    return new GlusterBackend(config,
-        new GlusterCli(runner, config.volume(), local ? null : server),
+    GlusterTransport transport = config.management() instanceof GlusterConfig.Ssh ssh
+        ? SshTransport.create(runner, config.servers(), ssh, stateDir.resolve("ssh"))
+        : new LocalTransport(runner, Path.of(((GlusterConfig.Local) config.management()).glusterdSocket()));
+    return new GlusterBackend(config, new GlusterCli(transport, config.volume()),
         new VolumeMount(config, mounter, stateDir.resolve("mounts").resolve(config.name())),
         Clock.systemUTC());
   }
@@ -212,12 +217,38 @@ public final class GlusterBackend implements Backend {
 
   @Override
   public Optional<String> unhealthyReason() {
-    return mount.deadReason();
+    Optional<String> dead = mount.deadReason();
+    return dead.isPresent() ? dead : management.reason();
   }
 
-  /** Unmounts the controller's mount (on shutdown). */
+  /**
+   * Checks now that glusterd takes our management commands (for the start: a server that is
+   * down then makes the plugin not ready, not fail). Until quotas are on, the check is enabling
+   * them, which glusterd refuses to a CLI it serves read-only; then a read-only call.
+   *
+   * @return why management does not work, or empty
+   */
+  public Optional<String> checkManagement() {
+    return management.refresh();
+  }
+
+  private Optional<String> managementProblem() {
+    try {
+      if (quotaReady.get()) {
+        cli.checkVolume();
+      } else {
+        ensureQuotaEnabled();
+      }
+      return Optional.empty();
+    } catch (StorageException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  /** Unmounts the controller's mount and closes the connections to glusterd (on shutdown). */
   public void close() {
     mount.unmount();
+    cli.close();
   }
 
   private static boolean isVolumeName(String name) {

@@ -1,15 +1,11 @@
 package io.mooring.controller.backend.gluster;
 
 import io.mooring.errors.StorageException;
-import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandResult;
-import io.mooring.exec.CommandRunner;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -25,50 +21,48 @@ import org.w3c.dom.Element;
 final class GlusterCli {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /** A check answers Probe: it must not keep the livenessprobe waiting. */
+  private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
   private static final int ATTEMPTS = 8;
   private static final long FIRST_BACKOFF_MS = 100;
 
-  private final CommandRunner runner;
+  private final GlusterTransport transport;
   private final String volume;
-  private final List<String> prefix;
   private final ReentrantLock transaction = new ReentrantLock(true);
 
-  /** @param remoteHost where glusterd runs, or null for the local one */
-  GlusterCli(CommandRunner runner, String volume, String remoteHost) {
-    this.runner = runner;
+  GlusterCli(GlusterTransport transport, String volume) {
+    this.transport = transport;
     this.volume = volume;
-    List<String> p = new ArrayList<>(List.of("gluster", "--mode=script", "--xml"));
-    if (remoteHost != null) {
-      p.add("--remote-host=" + remoteHost);
-    }
-    this.prefix = List.copyOf(p);
   }
 
   String volume() {
     return volume;
   }
 
-  /** Enables directory quotas and makes df report a directory's limit as its size. */
+  /**
+   * Enables directory quotas and makes df report a directory's limit as its size. Both change
+   * the volume, so this also proves that glusterd takes management commands from us.
+   */
   void enableQuota() {
     try {
-      run("volume", "quota", volume, "enable");
+      run(GlusterCommand.enableQuota(volume));
     } catch (StorageException e) {
       if (!e.getMessage().toLowerCase(Locale.ROOT).contains("already enabled")) {
         throw e;
       }
     }
-    run("volume", "set", volume, "features.quota-deem-statfs", "on");
+    run(GlusterCommand.deemStatfs(volume));
   }
 
   /** Sets the hard limit of a directory (path relative to the volume root, starting with '/'). */
   void limitUsage(String path, long bytes) {
-    run("volume", "quota", volume, "limit-usage", path, Long.toString(bytes));
+    run(GlusterCommand.limitUsage(volume, path, bytes));
   }
 
   /** Removes a directory's limit; a directory without one is fine. */
   void removeLimit(String path) {
     try {
-      run("volume", "quota", volume, "remove", path);
+      run(GlusterCommand.removeLimit(volume, path));
     } catch (StorageException e) {
       String msg = e.getMessage().toLowerCase(Locale.ROOT);
       if (!(msg.contains("no limit") || msg.contains("not set") || msg.contains("no such")
@@ -79,17 +73,32 @@ final class GlusterCli {
     }
   }
 
+  /**
+   * Checks that glusterd answers and the volume is started: one read-only call, bounded, not
+   * queued behind this process's transactions (glusterd takes no volume lock for it).
+   */
+  void checkVolume() {
+    GlusterCommand command = GlusterCommand.info(volume);
+    Outcome outcome = attempt(command, CHECK_TIMEOUT);
+    if (outcome.error() != null) {
+      throw classify(command, outcome);
+    }
+    String status = text(outcome.answer(), "statusStr");
+    if (!status.equals("Started")) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "Gluster volume " + volume + " is "
+          + (status.isEmpty() ? "not listed by " + transport.where() : status + ": start it (gluster volume start "
+          + volume + ")"));
+    }
+  }
+
   /** Runs one management transaction; returns the parsed XML answer. */
-  Document run(String... args) {
-    List<String> argv = new ArrayList<>(prefix);
-    argv.addAll(List.of(args));
-    Command command = Command.of(argv).withTimeout(TIMEOUT);
+  Document run(GlusterCommand command) {
     long backoff = FIRST_BACKOFF_MS;
     for (int attempt = 1; ; attempt++) {
       Outcome outcome;
       transaction.lock();
       try {
-        outcome = attempt(command);
+        outcome = attempt(command, TIMEOUT);
       } finally {
         transaction.unlock();
       }
@@ -97,20 +106,24 @@ final class GlusterCli {
         return outcome.answer();
       }
       if (!isTransient(outcome.error()) || attempt == ATTEMPTS) {
-        throw classify(command, outcome.error());
+        throw classify(command, outcome);
       }
       sleep(backoff);
       backoff = Math.min(backoff * 2, 2_000);
     }
   }
 
-  /** One try: the XML answer, or the error text gluster gave. */
+  void close() {
+    transport.close();
+  }
+
+  /** One try: the XML answer, or the error text gluster gave ("" when it gave none). */
   private record Outcome(Document answer, String error) {}
 
-  private Outcome attempt(Command command) {
+  private Outcome attempt(GlusterCommand command, Duration timeout) {
     CommandResult result;
     try {
-      result = runner.run(command);
+      result = transport.run(command, timeout);
     } catch (CommandFailedException e) {
       return new Outcome(null, errorText(e.result()));
     }
@@ -128,10 +141,7 @@ final class GlusterCli {
   private static String errorText(CommandResult result) {
     Document doc = parse(result.stdout());
     String text = doc == null ? "" : text(doc, "opErrstr");
-    if (text.isEmpty()) {
-      text = (result.stderr().strip() + " " + result.stdout().strip()).strip();
-    }
-    return text.isEmpty() ? "exit code " + result.exitCode() : text;
+    return text.isEmpty() ? (result.stderr().strip() + " " + result.stdout().strip()).strip() : text;
   }
 
   /**
@@ -152,14 +162,22 @@ final class GlusterCli {
         && e.contains("held");
   }
 
-  private StorageException classify(Command command, String error) {
+  private StorageException classify(GlusterCommand command, Outcome outcome) {
+    String error = outcome.error();
+    if (error.isEmpty() && command.changesTheVolume()) {
+      // What glusterd answers a CLI that came over TCP (logging "svc cli read-only"): exit 1, no text.
+      return new StorageException(StorageException.Kind.FAILED_PRECONDITION, transport.where() + " refused `"
+          + command + "` without a reason: glusterd serves CLI calls that do not come over its unix socket"
+          + " read-only ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a"
+          + " Gluster server with management: local and glusterd's socket mounted");
+    }
     String e = error.toLowerCase(Locale.ROOT);
     StorageException.Kind kind = isLockContention(error) ? StorageException.Kind.BUSY
         : e.contains("connection failed") || e.contains("not operational") || e.contains("not connected")
             ? StorageException.Kind.UNAVAILABLE
             : StorageException.Kind.INTERNAL;
-    return new StorageException(kind, "gluster " + String.join(" ", command.argv().subList(prefix.size(),
-        command.argv().size())) + ": " + error);
+    return new StorageException(kind, command + " at " + transport.where() + ": "
+        + (error.isEmpty() ? "failed without a message" : error));
   }
 
   static Document parse(String xml) {

@@ -1,0 +1,71 @@
+package io.mooring.controller.backend.gluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CachedCheckTest {
+
+  Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  final AtomicInteger checks = new AtomicInteger();
+
+  Clock clock() {
+    return new Clock() {
+      @Override
+      public Instant instant() {
+        return now;
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+    };
+  }
+
+  @Test
+  void anAnswerIsReusedUntilItIsOld() {
+    CachedCheck check = new CachedCheck(() -> Optional.of("down " + checks.incrementAndGet()), Duration.ofSeconds(10),
+        clock(), "pending");
+    assertEquals(Optional.of("down 1"), check.reason());
+    now = now.plusSeconds(9);
+    assertEquals(Optional.of("down 1"), check.reason());
+    now = now.plusSeconds(1);
+    assertEquals(Optional.of("down 2"), check.reason());
+    assertEquals(Optional.of("down 3"), check.refresh(), "refresh always checks");
+  }
+
+  @Test
+  void aSecondCallerDoesNotWaitForARunningCheck() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CachedCheck check = new CachedCheck(() -> {
+      started.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return Optional.empty();
+    }, Duration.ofSeconds(10), clock(), "not checked yet");
+    Thread first = new Thread(check::refresh);
+    first.start();
+    started.await();
+    assertEquals(Optional.of("not checked yet"), check.reason());
+    release.countDown();
+    first.join();
+    assertEquals(Optional.empty(), check.reason());
+  }
+}
