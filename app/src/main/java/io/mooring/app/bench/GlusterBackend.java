@@ -62,9 +62,10 @@ final class GlusterBackend implements BenchBackend {
         gluster.knownHosts());
   }
 
+  /** management: ssh runs the gluster CLI on the storage host through ssh. */
   @Override
   public String program() {
-    return "gluster";
+    return "ssh";
   }
 
   @Override

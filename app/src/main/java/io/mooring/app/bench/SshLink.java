@@ -7,14 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The raw Gluster baseline's way to glusterd on the storage host, the kind of connection the
- * driver's SSH management uses: the OpenSSH client in batch mode, key authentication only, the
- * host key pinned in a known_hosts file, and one master connection (ControlMaster, opened before
- * the timed calls and kept until {@link #close}, as a long-running controller keeps its) over which
- * every call is a session of its own. sshd's MaxSessions (64 on the
- * storage host) caps the sessions in flight over one connection; a call beyond that falls back to
- * a connection of its own, as any OpenSSH client does. Whatever runs there runs through the
- * storage host's management gate (its forced command).
+ * The raw Gluster baseline's way to glusterd on the storage host, the connection the driver's
+ * management uses (io.mooring.controller.backend.gluster.SshTransport; keep the options in step):
+ * the OpenSSH client in batch mode, key authentication only, the host key pinned in a known_hosts
+ * file, and one master connection (ControlMaster, opened before the timed calls and kept until
+ * {@link #close}, as a long-running controller keeps its) over which every call is a session of
+ * its own. The command goes as single-quoted words, the only form the storage host's management
+ * gate (the key's forced command, scripts/mooring-gluster-gate) takes. sshd's MaxSessions (64 on
+ * the storage host) caps the sessions in flight over one connection; a call beyond that falls back
+ * to a connection of its own, as any OpenSSH client does.
  */
 final class SshLink implements RawClient.Reach, AutoCloseable {
 
@@ -33,7 +34,7 @@ final class SshLink implements RawClient.Reach, AutoCloseable {
   void open() throws IOException, InterruptedException {
     Files.createDirectories(controlPath.getParent());
     List<String> argv = client("yes");
-    argv.addAll(List.of("-f", "-N", gluster.server())); // -f: into the background once authenticated
+    argv.addAll(List.of("-f", "-N", "--", gluster.server())); // -f: into the background once authenticated
     Exec.Outcome out = Exec.run(argv, TIMEOUT_S);
     if (out.exit() != 0) {
       throw new IOException("ssh to " + gluster.sshUser() + "@" + gluster.server() + " for the raw baseline: exit "
@@ -41,29 +42,42 @@ final class SshLink implements RawClient.Reach, AutoCloseable {
     }
   }
 
-  /** {@code ssh OPTIONS HOST COMMAND...}: a session over the master (or a connection of its own). */
+  /** {@code ssh OPTIONS -- HOST 'WORD' 'WORD'...}: a session over the master (or a connection of its own). */
   @Override
   public List<String> argv(List<String> command) {
     List<String> argv = client("auto");
-    argv.add(gluster.server());
-    argv.addAll(command);
+    argv.addAll(List.of("-T", "--", gluster.server(), remoteLine(command)));
     return argv;
+  }
+
+  /**
+   * The remote command line as the gate parses it: each word in single quotes, one space between.
+   * The baseline's words never hold a quote (nor do any the gate lets through).
+   */
+  static String remoteLine(List<String> words) {
+    for (String w : words) {
+      if (w.indexOf('\'') >= 0) {
+        throw new IllegalArgumentException("a quote in '" + w + "'");
+      }
+    }
+    return "'" + String.join("' '", words) + "'";
   }
 
   /** The client with no configuration file but these options. */
   private List<String> client(String master) {
-    return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-        "-o", "IdentityFile=" + gluster.sshKey(), "-o", "UserKnownHostsFile=" + gluster.knownHosts(),
-        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10",
-        "-o", "ControlMaster=" + master, "-o", "ControlPath=" + controlPath, "-o", "ControlPersist=yes",
-        "-o", "LogLevel=ERROR", "-l", gluster.sshUser()));
+    return new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-l", gluster.sshUser(), "-o", "BatchMode=yes",
+        "-o", "IdentitiesOnly=yes", "-o", "IdentityFile=" + gluster.sshKey(), "-o", "StrictHostKeyChecking=yes",
+        "-o", "UserKnownHostsFile=" + gluster.knownHosts(), "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "UpdateHostKeys=no", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=5",
+        "-o", "ServerAliveCountMax=2", "-o", "ControlMaster=" + master, "-o", "ControlPath=" + controlPath,
+        "-o", "ControlPersist=yes", "-o", "LogLevel=ERROR"));
   }
 
   /** Ends the master connection. */
   @Override
   public void close() throws IOException, InterruptedException {
     List<String> argv = client("no");
-    argv.addAll(List.of("-O", "exit", gluster.server()));
+    argv.addAll(List.of("-O", "exit", "--", gluster.server()));
     Exec.run(argv, TIMEOUT_S);
   }
 }

@@ -3,8 +3,11 @@ package io.mooring.app.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mooring.config.BackendsFile;
+import io.mooring.config.GlusterConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,9 +75,15 @@ class GlusterRawTest {
       int at = argv.indexOf(option);
       assertTrue(at > 0 && argv.get(at - 1).equals("-o"), option + " in " + argv);
     }
-    assertEquals(List.of("-F", "/dev/null"), argv.subList(1, 3), "no user or system ssh_config");
-    assertEquals(List.of("-l", "root", "198.18.0.10", "gluster", "--mode=script", "--xml", "volume", "info", "vol"),
-        argv.subList(argv.size() - 9, argv.size()));
+    assertEquals(List.of("-F", "/dev/null", "-l", "root"), argv.subList(1, 5), "no user or system ssh_config");
+    assertEquals(List.of("-T", "--", "198.18.0.10", "'gluster' '--mode=script' '--xml' 'volume' 'info' 'vol'"),
+        argv.subList(argv.size() - 4, argv.size()), "the one form the gate takes");
+  }
+
+  @Test
+  void aWordWithAQuoteIsNeverSent() {
+    assertEquals("'a'", SshLink.remoteLine(List.of("a")));
+    assertThrows(IllegalArgumentException.class, () -> SshLink.remoteLine(List.of("gluster", "it's")));
   }
 
   @Test
@@ -88,9 +97,11 @@ class GlusterRawTest {
 
   @Test
   void theControllerUnderTestManagesTheVolumeOverSsh() {
-    String yaml = new GlusterBackend(GLUSTER, 0).yaml();
-    assertTrue(yaml.contains("    servers: [198.18.0.10]\n    volume: vol\n"), yaml);
-    assertTrue(yaml.contains("    management: ssh\n    ssh: {user: root, keyFile: /s/ssh/client, knownHostsFile:"
-        + " /s/ssh/known_hosts}\n"), yaml);
+    GlusterConfig config = (GlusterConfig) BackendsFile.parse("backends:\n" + new GlusterBackend(GLUSTER, 0).yaml())
+        .get(GlusterBackend.TYPE);
+    assertEquals(List.of("198.18.0.10"), config.servers());
+    assertEquals("vol", config.volume());
+    assertEquals(new GlusterConfig.Ssh("root", GlusterConfig.Ssh.DEFAULT_PORT, "/s/ssh/client", "/s/ssh/known_hosts"),
+        config.management());
   }
 }
