@@ -108,7 +108,7 @@ public final class Bench {
     try (Csi csi = new Csi()) {
       Progress.say("starting the controller plugin (scripts/mooring controller)");
       Plugin.Spec controllerSpec = new Plugin.Spec("controller", "controller", List.of("--backends", backendsFile.toString(),
-          "--state-dir", o.work().resolve("controller-state").toString(), "--metrics-address", metrics),
+          "--state-dir", controllerState().toString(), "--metrics-address", metrics),
           null, Map.of(), false);
       try (Plugin controller = Plugin.start(o.root(), o.work(), controllerSpec, csi)) {
         Thread.sleep(NodeTrial.IDLE_MS);
@@ -289,15 +289,23 @@ public final class Bench {
   }
 
   /**
-   * The controller's ssh processes to the Gluster storage host (connection masters and sessions),
-   * the raw baseline's left out; none without GlusterFS.
+   * The controller's ssh processes: sessions name the storage host, connection masters (whose
+   * command line ssh rewrites to "ssh: SOCKET [mux]") their socket below the controller's state
+   * dir. None without GlusterFS.
    */
   private List<Procs.Proc> controllerSsh() {
     if (o.gluster() == null) {
       return List.of();
     }
     String baseline = o.work().resolve(GlusterBackend.RAW_SSH_DIR).toString();
-    return Procs.named("ssh", o.gluster().server()).stream().filter(p -> !p.cmdline().contains(baseline)).toList();
+    String state = controllerState().toString() + "/";
+    return Procs.all().stream().filter(p -> p.comm().equals("ssh") && !p.cmdline().contains(baseline)
+        && (p.cmdline().contains(o.gluster().server()) || p.cmdline().contains(state))).toList();
+  }
+
+  /** A short name: the controller's ssh control sockets go below it, and a unix socket path is short. */
+  private Path controllerState() {
+    return o.work().resolve("cs");
   }
 
   /** @param startUp the run whose starts were measured; null when none ran */

@@ -49,9 +49,9 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
         --ceph-*           bench CephFS on this cluster; at least one backend is needed
         --storage-holder-pid  a process in the storage host's namespaces: adds the raw Gluster baseline
                            with the CLI run on the storage host (nsenter), to explain the SSH cost
-        --quick            N=20, M=10 (unless given), no raw Gluster baseline without retry at the top
-                           concurrency, the baselines that only explain at concurrency 1 only:
-                           a smoke test of under five minutes for both backends
+        --quick            N=20, M=10, concurrency 1,100 (unless given), the raw Gluster baseline without
+                           retry at concurrency 1 and with retry at the top only, the baselines that only
+                           explain at concurrency 1 only: a smoke test of about five minutes for both
         -n N               volumes per provisioning level (default 200); a level makes max(N, concurrency)
         --node-volumes M   volumes staged and published on one node plugin (default 50)
         --jvm-flags        also run the JVM flag experiments on the node plugin (section 4)
@@ -68,7 +68,7 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
     long holder = 0;
     Integer n = null;
     Integer nodeVolumes = null;
-    List<Integer> concurrency = List.of(1, 10, 100);
+    List<Integer> concurrency = null;
     int starts = 3;
     boolean quick = false;
     boolean jvm = false;
@@ -125,8 +125,9 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
     Ceph cephFs = ceph.isEmpty() ? null : new Ceph(Path.of(ceph.get("--ceph-conf")), ceph.get("--ceph-monitors"),
         ceph.get("--ceph-fs"), ceph.get("--ceph-id"), Path.of(ceph.get("--ceph-key-file")));
     return new BenchOptions(root, work, out, glusterFs, cephFs, holder, n != null ? n : quick ? 20 : 200,
-        nodeVolumes != null ? nodeVolumes : quick ? 10 : 50, concurrency, starts, quick, jvm, provisioning,
-        strict);
+        nodeVolumes != null ? nodeVolumes : quick ? 10 : 50,
+        concurrency != null ? concurrency : quick ? List.of(1, 100) : List.of(1, 10, 100), starts, quick, jvm,
+        provisioning, strict);
   }
 
   private static final int GLUSTER_FLAGS = 5;

@@ -109,7 +109,7 @@ final class GlusterBackend implements BenchBackend {
       throw e;
     }
     return new Baselines(mount, ssh, storageHolder > 0 ? RawClient.onStorageHost(storageHolder) : null, bytes,
-        runId);
+        runId, quick);
   }
 
   private final class Baselines implements Provisioning.Baselines {
@@ -118,14 +118,16 @@ final class GlusterBackend implements BenchBackend {
     private final RawClient.Reach onHost;
     private final long bytes;
     private final String runId;
+    private final boolean quick;
 
     /** @param onHost the CLI on the storage host, or null to leave raw-on-storage-host out */
-    Baselines(Path mount, SshLink ssh, RawClient.Reach onHost, long bytes, String runId) {
+    Baselines(Path mount, SshLink ssh, RawClient.Reach onHost, long bytes, String runId, boolean quick) {
       this.mount = mount;
       this.ssh = ssh;
       this.onHost = onHost;
       this.bytes = bytes;
       this.runId = runId;
+      this.quick = quick;
     }
 
     @Override
@@ -148,8 +150,9 @@ final class GlusterBackend implements BenchBackend {
     }
 
     /**
-     * Without retry at the top concurrency of a quick run: its error rate shows at the lower ones
-     * already. On the storage host at concurrency 1 only: it explains the latency.
+     * A quick run measures only what the targets judge: without retry below the top concurrency
+     * (the latency baseline), with retry at the top (the throughput baseline); every gluster call
+     * costs it an ssh session. On the storage host at concurrency 1 only: it explains the latency.
      */
     @Override
     public List<Provisioning.Mode> modes(int c, int size, int rounds, boolean cheap) {
@@ -157,7 +160,9 @@ final class GlusterBackend implements BenchBackend {
       if (!cheap) {
         modes.add(new Raw(c, RAW, ssh, false));
       }
-      modes.add(new Raw(c, RAW_RETRY, ssh, true));
+      if (cheap || !quick) {
+        modes.add(new Raw(c, RAW_RETRY, ssh, true));
+      }
       if (onHost != null && c == 1) {
         modes.add(new Raw(c, RAW_ON_HOST, onHost, true));
       }
@@ -179,10 +184,10 @@ final class GlusterBackend implements BenchBackend {
           .summary());
       Path gsyncd = GSYNCD.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
       if (gsyncd != null) {
-        List<String> argv = onHost.argv(List.of(gsyncd.toString(), "--version"));
+        List<String> version = List.of(gsyncd.toString(), "--version");
         out.put("gsyncd --version on the storage host (every gluster CLI call runs it first)", Load.run(1,
             OVERHEAD_CALLS, i -> {
-              Exec.Outcome o = Exec.run(argv, 30);
+              Exec.Outcome o = onHost.run(version, 30);
               if (o.exit() != 0) {
                 throw new IllegalStateException("gsyncd --version failed: " + o.output().strip());
               }

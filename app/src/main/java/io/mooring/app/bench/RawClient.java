@@ -32,9 +32,16 @@ final class RawClient {
   private static final Pattern OP_RET = Pattern.compile("<opRet>\\s*(-?\\d+)\\s*</opRet>");
   private static final Pattern OP_ERRSTR = Pattern.compile("<opErrstr>(.*?)</opErrstr>", Pattern.DOTALL);
 
-  /** Where a gluster command runs: the argv that runs it on the storage host. */
+  /** Where a gluster command runs: on the storage host. */
   interface Reach {
+
+    /** The argv that runs {@code command} there. */
     List<String> argv(List<String> command);
+
+    /** Runs it there; a reach with a limited resource (ssh sessions) waits for it first. */
+    default Exec.Outcome run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+      return Exec.run(argv(command), timeoutSeconds);
+    }
   }
 
   /** The gluster CLI as the storage host itself runs it: in its mount and network namespaces. */
@@ -105,7 +112,7 @@ final class RawClient {
 
   /** {@code gluster volume info VOL}, once, untimed by the steps: what a read-only call costs. */
   void info() throws IOException, InterruptedException {
-    String error = error(Exec.run(reach.argv(gluster(List.of("info", volume))), TIMEOUT_S));
+    String error = error(reach.run(gluster(List.of("info", volume)), TIMEOUT_S));
     if (error != null) {
       throw new IOException("gluster volume info: " + error);
     }
@@ -115,10 +122,10 @@ final class RawClient {
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("quota", volume));
     command.addAll(quotaArgs);
-    List<String> argv = reach.argv(gluster(command));
+    List<String> gluster = gluster(command);
     long backoff = FIRST_BACKOFF_MS;
     for (int attempt = 1; ; attempt++) {
-      String error = error(run(step, argv));
+      String error = error(timed(step, () -> reach.run(gluster, TIMEOUT_S)));
       if (error == null) {
         return;
       }
@@ -185,8 +192,16 @@ final class RawClient {
   }
 
   private Exec.Outcome run(String step, List<String> argv) throws IOException, InterruptedException {
+    return timed(step, () -> Exec.run(argv, TIMEOUT_S));
+  }
+
+  private interface Call {
+    Exec.Outcome run() throws IOException, InterruptedException;
+  }
+
+  private Exec.Outcome timed(String step, Call call) throws IOException, InterruptedException {
     long start = System.nanoTime();
-    Exec.Outcome out = Exec.run(argv, TIMEOUT_S);
+    Exec.Outcome out = call.run();
     record(step, System.nanoTime() - start);
     return out;
   }

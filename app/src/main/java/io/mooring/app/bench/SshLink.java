@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 
 /**
  * The raw Gluster baseline's way to glusterd on the storage host, the connection the driver's
@@ -14,15 +15,20 @@ import java.util.List;
  * {@link #close}, as a long-running controller keeps its) over which every call is a session of
  * its own. The command goes as single-quoted words, the only form the storage host's management
  * gate (the key's forced command, scripts/mooring-gluster-gate) takes. sshd's MaxSessions (64 on
- * the storage host) caps the sessions in flight over one connection; a call beyond that falls back
- * to a connection of its own, as any OpenSSH client does.
+ * the storage host) caps the sessions in flight over one connection; beyond that OpenSSH falls back
+ * to a connection of its own, which sshd's MaxStartups drops at random under a burst (seen at
+ * concurrency 100). So calls wait for one of the connection's sessions, as a client that knows the
+ * limit would; the wait is part of their time.
  */
 final class SshLink implements RawClient.Reach, AutoCloseable {
 
   private static final long TIMEOUT_S = 30;
+  /** sshd's MaxSessions on the storage host (scripts/lib/storage-host-common.sh). */
+  static final int MAX_SESSIONS = 64;
 
   private final BenchOptions.Gluster gluster;
   private final Path controlPath;
+  private final Semaphore sessions = new Semaphore(MAX_SESSIONS, true);
 
   /** @param dir a private dir for the control socket (a short path: unix sockets take ~100 bytes) */
   SshLink(BenchOptions.Gluster gluster, Path dir) {
@@ -48,6 +54,16 @@ final class SshLink implements RawClient.Reach, AutoCloseable {
     List<String> argv = client("auto");
     argv.addAll(List.of("-T", "--", gluster.server(), remoteLine(command)));
     return argv;
+  }
+
+  @Override
+  public Exec.Outcome run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+    sessions.acquire();
+    try {
+      return Exec.run(argv(command), timeoutSeconds);
+    } finally {
+      sessions.release();
+    }
   }
 
   /**

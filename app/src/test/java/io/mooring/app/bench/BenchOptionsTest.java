@@ -41,6 +41,8 @@ class BenchOptionsTest {
     assertEquals(10, parse("--quick").nodeVolumes());
     assertEquals(7, parse("--quick", "-n", "7").n());
     assertEquals(5, parse("--node-volumes", "5", "--quick").nodeVolumes());
+    assertEquals(List.of(1, 100), parse("--quick").concurrency());
+    assertEquals(List.of(1, 10), parse("--quick", "--concurrency", "1,10").concurrency());
   }
 
   @Test
