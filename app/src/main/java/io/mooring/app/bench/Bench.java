@@ -20,8 +20,9 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark (issue "Benchmarks"), run by scripts/bench against a local GlusterFS volume and a
- * single-node Ceph cluster (either or both):
+ * The benchmark (issue "Benchmarks"), run by scripts/bench against a GlusterFS volume and a
+ * single-node Ceph cluster (either or both) on a storage host apart from this side: its own network
+ * and mount namespace, reached by its address only (scripts/storage-host-up):
  * <ol>
  *   <li>provisioning through the controller plugin's socket against each backend's raw baselines;
  *   <li>node, per backend and way of staging ({@link NodeMode}): stage/publish latency, FUSE clients
@@ -79,9 +80,11 @@ public final class Bench {
     java.util.Set<String> ours = new java.util.HashSet<>(java.util.Set.of(o.work().toString()));
     if (o.gluster() != null) {
       ours.add(o.gluster().volume());
+      ours.add(o.gluster().server()); // FUSE clients and ssh connections name the storage host
     }
     if (o.ceph() != null) {
       ours.add(o.ceph().conf().toString()); // its CLI calls and the rados baseline name the conf
+      ours.add(o.ceph().monitors());
     }
     try (Noise noise = new Noise(ours)) {
       return run(noise);
@@ -92,7 +95,7 @@ public final class Bench {
     describeMachine();
     List<BenchBackend> backends = new ArrayList<>();
     if (o.gluster() != null) {
-      backends.add(new GlusterBackend(o.gluster()));
+      backends.add(new GlusterBackend(o.gluster(), o.storageHolder()));
     }
     if (o.ceph() != null) {
       backends.add(new CephBackend(o.root(), o.ceph()));
@@ -105,7 +108,7 @@ public final class Bench {
     try (Csi csi = new Csi()) {
       Progress.say("starting the controller plugin (scripts/mooring controller)");
       Plugin.Spec controllerSpec = new Plugin.Spec("controller", "controller", List.of("--backends", backendsFile.toString(),
-          "--state-dir", o.work().resolve("controller-state").toString(), "--metrics-address", metrics),
+          "--state-dir", controllerState().toString(), "--metrics-address", metrics),
           null, Map.of(), false);
       try (Plugin controller = Plugin.start(o.root(), o.work(), controllerSpec, csi)) {
         Thread.sleep(NodeTrial.IDLE_MS);
@@ -126,8 +129,9 @@ public final class Bench {
         for (BenchBackend b : backends) {
           node(b, stub, ctx, nodeSpec);
         }
-        footprint.controllerAfter(controller);
+        footprint.controllerAfter(controller, controllerSsh());
       }
+      footprint.controllerStopped(controllerSsh());
     }
 
     int low = Collections.min(o.concurrency());
@@ -284,6 +288,26 @@ public final class Bench {
     return null;
   }
 
+  /**
+   * The controller's ssh processes: sessions name the storage host, connection masters (whose
+   * command line ssh rewrites to "ssh: SOCKET [mux]") their socket below the controller's state
+   * dir. None without GlusterFS.
+   */
+  private List<Procs.Proc> controllerSsh() {
+    if (o.gluster() == null) {
+      return List.of();
+    }
+    String baseline = o.work().resolve(GlusterBackend.RAW_SSH_DIR).toString();
+    String state = controllerState().toString() + "/";
+    return Procs.all().stream().filter(p -> p.comm().equals("ssh") && !p.cmdline().contains(baseline)
+        && (p.cmdline().contains(o.gluster().server()) || p.cmdline().contains(state))).toList();
+  }
+
+  /** A short name: the controller's ssh control sockets go below it, and a unix socket path is short. */
+  private Path controllerState() {
+    return o.work().resolve("cs");
+  }
+
   /** @param startUp the run whose starts were measured; null when none ran */
   private Targets.Node nodeInputs(NodeTrial.Result startUp) {
     List<Targets.NodeRun> runs = nodeRuns.stream().map(this::nodeInputs).toList();
@@ -310,6 +334,10 @@ public final class Bench {
     long controllerCpuMs = -1;
     Procs.Memory controllerIdle = Procs.Memory.NONE;
     Procs.Memory controllerAfter = Procs.Memory.NONE;
+    /** The controller's ssh processes at the end: how many, their memory; and how many outlived it. */
+    int controllerSsh;
+    Procs.Memory controllerSshMemory = Procs.Memory.NONE;
+    int sshAfterStop;
 
     void controllerStart(Plugin p) {
       controllerProbeMs = p.startToProbeMs();
@@ -319,8 +347,19 @@ public final class Bench {
           controllerIdle.rssMiB());
     }
 
-    void controllerAfter(Plugin p) {
+    void controllerAfter(Plugin p, List<Procs.Proc> ssh) {
       controllerAfter = p.memory();
+      controllerSsh = ssh.size();
+      controllerSshMemory = ssh.stream().map(q -> Procs.memory(q.pid())).reduce(Procs.Memory::plus)
+          .orElse(Procs.Memory.NONE);
+    }
+
+    void controllerStopped(List<Procs.Proc> ssh) {
+      sshAfterStop = ssh.size();
+      if (!ssh.isEmpty()) {
+        Progress.say("warning: %d ssh process(es) of the controller outlived it: %s", ssh.size(),
+            String.join(", ", ssh.stream().map(q -> Long.toString(q.pid())).toList()));
+      }
     }
 
     /** @param startUp the node run whose starts are shown; null when none ran */
@@ -352,6 +391,14 @@ public final class Bench {
       t.row("controller", Table.Num.of(controllerProbeMs, 0), controllerCpuMs, Table.Num.of(controllerIdle.rssMiB(), 1),
           Table.Num.of(controllerAfter.rssMiB(), 1), Table.Num.of(controllerAfter.hwmMiB(), 1),
           Table.Num.of(controllerAfter.anonMiB(), 1));
+      if (controllerSsh > 0) {
+        t.row("controller's ssh to the storage host (" + controllerSsh + " processes)", null, null, null,
+            Table.Num.of(controllerSshMemory.rssMiB(), 1), Table.Num.of(controllerSshMemory.hwmMiB(), 1),
+            Table.Num.of(controllerSshMemory.anonMiB(), 1));
+      }
+      if (sshAfterStop > 0) {
+        t.note(sshAfterStop + " ssh process(es) of the controller were still running after it stopped.");
+      }
       t.note("start->probe: from just before scripts/mooring is spawned to the first successful Probe (polled every "
           + Plugin.POLL.toMillis() + " ms); idle: " + NodeTrial.IDLE_MS + " ms after that; after: node once every volume"
           + " is unstaged again (a node plugin per node mode; the first one's starts are shown), controller after all"
@@ -419,7 +466,8 @@ public final class Bench {
             ? "" : " (with uncommitted changes)"));
     meta.put("run", (o.quick() ? "--quick, " : "") + "N=" + o.n() + " per level (a level makes max(N, concurrency)),"
         + " concurrency " + o.concurrency() + ", node volumes " + o.nodeVolumes() + ", node starts " + o.starts()
-        + (o.gluster() == null ? "" : ", Gluster volume " + o.gluster().server() + ":/" + o.gluster().volume())
+        + (o.gluster() == null ? "" : ", Gluster volume " + o.gluster().server() + ":/" + o.gluster().volume()
+            + " managed over ssh")
         + (o.ceph() == null ? "" : ", CephFS " + o.ceph().fs() + " at " + o.ceph().monitors()));
     meta.put("load average at start", Procs.loadavg());
   }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CephFS under test: the file system of a cluster from scripts/ceph-up. CreateVolume and
+ * CephFS under test: the file system of a cluster on the storage host (scripts/storage-host-up --ceph). CreateVolume and
  * DeleteVolume carry the admin credentials as provisioner secrets (adminID, adminKey), as the
  * external-provisioner passes them from the StorageClass's provisioner secret. Baselines:
  * <ul>

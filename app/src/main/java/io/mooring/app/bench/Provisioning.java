@@ -25,6 +25,7 @@ final class Provisioning {
   private static final long DEADLINE_S = 600;
   private static final int WARM_UP = 3;
   private static final int OVERHEAD_CALLS = 20;
+  private static final int QUICK_OVERHEAD_CALLS = 10;
   private static final int PROBES = 200;
 
   /**
@@ -151,7 +152,7 @@ final class Provisioning {
         levels.add(m.level(size));
       }
       if (c == Collections.min(concurrencies)) {
-        measureOverheads();
+        measureOverheads(quick ? QUICK_OVERHEAD_CALLS : OVERHEAD_CALLS);
       }
     }
     return levels;
@@ -228,21 +229,21 @@ final class Provisioning {
    * The driver's cost without the backend's slow parts: a bare round trip, and calls that only
    * look (on volumes made for it); and what the baselines add.
    */
-  private void measureOverheads() throws Exception {
+  private void measureOverheads(int calls) throws Exception {
     Progress.say("%s: driver calls that only look, and the baselines' overheads", backend);
     csi.v1.IdentityGrpc.IdentityBlockingStub identity = csi.v1.IdentityGrpc.newBlockingStub(channel);
     overheads.put("Probe (gRPC round trip)", Load.run(1, PROBES, i -> identity
         .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS).probe(csi.v1.Csi.ProbeRequest.getDefaultInstance()))
         .summary());
-    for (int i = 0; i < OVERHEAD_CALLS; i++) {
+    for (int i = 0; i < calls; i++) {
       stub().createVolume(requests.create(volumeName("o", 1, i), bytes));
     }
-    overheads.put("CreateVolume of an existing volume (lookup only)", Load.run(1, OVERHEAD_CALLS,
+    overheads.put("CreateVolume of an existing volume (lookup only)", Load.run(1, calls,
         i -> stub().createVolume(requests.create(volumeName("o", 1, i), bytes))).summary());
-    for (int i = 0; i < OVERHEAD_CALLS; i++) {
+    for (int i = 0; i < calls; i++) {
       stub().deleteVolume(requests.delete(requests.id(volumeName("o", 1, i))));
     }
-    overheads.put("DeleteVolume of a missing volume (lookup only)", Load.run(1, OVERHEAD_CALLS,
+    overheads.put("DeleteVolume of a missing volume (lookup only)", Load.run(1, calls,
         i -> stub().deleteVolume(requests.delete(requests.id(volumeName("o", 1, i))))).summary());
     overheads.putAll(baselines.overheads());
   }

@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BenchOptionsTest {
 
   private static BenchOptions parse(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o", "--gluster-server",
-        "127.0.0.1", "--gluster-volume", "v"));
+    List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o"));
+    args.addAll(GLUSTER);
     args.addAll(List.of(extra));
     return BenchOptions.parse(args.toArray(String[]::new));
   }
@@ -41,6 +41,8 @@ class BenchOptionsTest {
     assertEquals(10, parse("--quick").nodeVolumes());
     assertEquals(7, parse("--quick", "-n", "7").n());
     assertEquals(5, parse("--node-volumes", "5", "--quick").nodeVolumes());
+    assertEquals(List.of(1, 100), parse("--quick").concurrency());
+    assertEquals(List.of(1, 10), parse("--quick", "--concurrency", "1,10").concurrency());
   }
 
   @Test
@@ -54,13 +56,15 @@ class BenchOptionsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-n 0", "-n x", "--concurrency 1,,2", "--bogus", "-n"})
+  @ValueSource(strings = {"-n 0", "-n x", "--concurrency 1,,2", "--bogus", "-n", "--storage-holder-pid 0"})
   void rejectsBadArguments(String args) {
     assertThrows(IllegalArgumentException.class, () -> parse(args.split(" ")));
   }
 
+  private static final List<String> GLUSTER = List.of("--gluster-server", "198.18.0.10", "--gluster-volume", "v",
+      "--gluster-ssh-key", "/s/ssh/client", "--gluster-ssh-known-hosts", "/s/ssh/known_hosts");
   private static final List<String> CEPH = List.of("--ceph-conf", "/c/ceph.conf", "--ceph-monitors",
-      "127.0.0.1:6801", "--ceph-fs", "cephfs", "--ceph-id", "admin", "--ceph-key-file", "/c/admin.key");
+      "198.18.0.10:6789", "--ceph-fs", "cephfs", "--ceph-id", "admin", "--ceph-key-file", "/c/admin.key");
 
   @Test
   void requiresTheFixture() {
@@ -72,14 +76,16 @@ class BenchOptionsTest {
   @Test
   void eachBackendIsBenchedWhenItsFixtureIsGiven() {
     BenchOptions gluster = parse();
-    assertEquals(new BenchOptions.Gluster("127.0.0.1", "v"), gluster.gluster());
+    assertEquals(new BenchOptions.Gluster("198.18.0.10", "v", "root", Path.of("/s/ssh/client"),
+        Path.of("/s/ssh/known_hosts")), gluster.gluster());
     assertEquals(null, gluster.ceph());
+    assertEquals(0, gluster.storageHolder());
 
     List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o"));
     args.addAll(CEPH);
     BenchOptions ceph = BenchOptions.parse(args.toArray(String[]::new));
     assertEquals(null, ceph.gluster());
-    assertEquals(new BenchOptions.Ceph(Path.of("/c/ceph.conf"), "127.0.0.1:6801", "cephfs", "admin",
+    assertEquals(new BenchOptions.Ceph(Path.of("/c/ceph.conf"), "198.18.0.10:6789", "cephfs", "admin",
         Path.of("/c/admin.key")), ceph.ceph());
 
     BenchOptions both = parse(CEPH.toArray(String[]::new));
@@ -88,9 +94,32 @@ class BenchOptionsTest {
   }
 
   @Test
+  void glusterIsManagedOverSshAsTheUserGivenAndTheStorageHostIsOptional() {
+    BenchOptions o = parse("--gluster-ssh-user", "mooring", "--storage-holder-pid", "4242");
+    assertEquals("mooring", o.gluster().sshUser());
+    assertEquals(4242, o.storageHolder());
+  }
+
+  @Test
   void aHalfGivenFixtureIsAnError() {
     assertThrows(IllegalArgumentException.class, () -> parse(CEPH.subList(0, 4).toArray(String[]::new)));
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
-        "/o", "--gluster-server", "127.0.0.1"));
+        "/o", "--gluster-server", "198.18.0.10"));
+    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
+        "/o", "--gluster-ssh-user", "root"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--gluster-ssh-key", "--gluster-ssh-known-hosts", "--gluster-volume"})
+  void glusterWithoutOneOfItsFlagsIsAnError(String left) {
+    List<String> args = new ArrayList<>(List.of("--root", "/r", "--work", "/w", "--out", "/o"));
+    for (int i = 0; i < GLUSTER.size(); i += 2) {
+      if (!GLUSTER.get(i).equals(left)) {
+        args.addAll(GLUSTER.subList(i, i + 2));
+      }
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BenchOptions.parse(args.toArray(String[]::new)));
+    assertTrue(e.getMessage().startsWith("GlusterFS needs all of"), e.getMessage());
   }
 }

@@ -1,7 +1,6 @@
 package io.mooring.app.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -96,13 +95,5 @@ class ProvisioningTest {
   void aMissingLevelIsNotMeasured() {
     assertTrue(Double.isNaN(Provisioning.value(null, true, true)));
     assertEquals(null, Provisioning.find(List.of(), "cephfs", "driver", 1));
-  }
-
-  @Test
-  void lockErrorsOfTheCliAreRecognised() {
-    assertTrue(RawClient.isLockContention(
-        "quota command failed : Another transaction is in progress for v. Please try again after some time."));
-    assertTrue(RawClient.isLockContention("Locking failed on 127.0.0.2"));
-    assertFalse(RawClient.isLockContention("Failed to get trusted.gfid attribute on path /x"));
   }
 }
