@@ -58,6 +58,8 @@ final class RadosCephClient implements CephClient {
   /** A call (connecting included) that librados has not ended by itself by then is given up. */
   static final Duration CALL_BOUND = Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS + COMMAND_TIMEOUT_SECONDS);
   static final Duration RETRY_SPACING = Duration.ofSeconds(5);
+  /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
+  static final CephCommand SETTLE = CephCommand.mgr("fs volume ls");
   /** Distinct credentials kept connected at once (normally one or two). */
   static final int MAX_CONNECTIONS = 8;
 
@@ -115,8 +117,14 @@ final class RadosCephClient implements CephClient {
           + monitors + " has not answered since " + since);
     }
     try {
-      String out = threads.call(() -> runHere(command, credentials), CALL_BOUND,
-          () -> command.describe() + " to the Ceph cluster at " + monitors);
+      String out = threads.call(() -> {
+        if (retry) {
+          // Measured (Pacific): the first mgr command after the mgr session comes back can get an
+          // empty success, whatever it asked; a throw-away command takes that answer.
+          runHere(SETTLE, credentials);
+        }
+        return runHere(command, credentials);
+      }, CALL_BOUND, () -> command.describe() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
     } catch (StorageException e) {

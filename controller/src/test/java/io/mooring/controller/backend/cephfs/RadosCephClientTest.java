@@ -170,6 +170,7 @@ class RadosCephClientTest {
       lib.hang.countDown();
       lib.hang = null;
       assertEquals("[]", retry.get(10, TimeUnit.SECONDS), "the retry gets the answer");
+      assertTrue(lib.mgr.get(lib.mgr.size() - 2).contains("fs volume ls"), "after a throw-away command: " + lib.mgr);
     } finally {
       other.shutdownNow();
     }
@@ -221,7 +222,7 @@ class RadosCephClientTest {
   @Test
   void connectionErrorsDropTheConnectionAndTheNextCallReconnects() {
     client.run(LS, ADMIN);
-    lib.replies.add(new Object[] {-110, "", ""});
+    lib.replies.add(new Object[] {-104, "", ""}); // ECONNRESET; a silent cluster (ETIMEDOUT) is tested above
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
     assertFalse(lib.live.contains(1L), "the broken handle is shut down");
