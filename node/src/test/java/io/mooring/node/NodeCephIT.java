@@ -36,11 +36,13 @@ import io.mooring.mount.SystemMounter;
 import io.mooring.server.PrometheusMetrics;
 import io.mooring.server.RpcLogInterceptor;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -482,14 +484,19 @@ class NodeCephIT {
     return admin(ceph.adminKey);
   }
 
-  /** Writes 16 MiB into {@code dir}, more than any quota here: EDQUOT, enforced by Ceph. */
+  /**
+   * Writes into {@code dir}, 1 MiB and an fsync at a time, until EDQUOT (enforced by Ceph) or 64 MiB,
+   * eight times any quota here. ceph-fuse checks a write against the quota root's recursive size as
+   * the MDS last reported it, which lags behind unsynced writes: without the fsyncs a fast writer
+   * can pass the quota by the whole amount it writes before the MDS catches up.
+   */
   private static void assertWritingPastTheQuotaFails(Path dir) {
     IOException overQuota = assertThrows(IOException.class, () -> {
-      try (OutputStream out = Files.newOutputStream(dir.resolve("big"))) {
-        byte[] mib = new byte[(int) MIB];
-        for (int i = 0; i < 16; i++) {
-          out.write(mib);
-          out.flush();
+      try (FileChannel out = FileChannel.open(dir.resolve("big"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE)) {
+        for (int i = 0; i < 64; i++) {
+          out.write(ByteBuffer.allocate((int) MIB));
+          out.force(true);
         }
       }
     });
