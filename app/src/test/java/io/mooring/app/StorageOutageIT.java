@@ -55,7 +55,7 @@ class StorageOutageIT {
   void start(String backend) throws Exception {
     Path backends = Files.writeString(dir.resolve("backends.yaml"), "backends:\n" + backend);
     plugin = RunningPlugin.start(dir.resolve("csi.sock"), dir.resolve("plugin.log"), "all", "--node-id", "n1",
-        "--backends", backends.toString(), "--state-dir", stateDir.toString(), "--health-interval", "1s");
+        "--backends", backends.toString(), "--state-dir", stateDir.toString(), "--health-interval", "1s", "--log-level", "debug");
   }
 
   void startGluster() throws Exception {

@@ -60,6 +60,14 @@ record CephCommand(Target target, String prefix, Map<String, Object> args) {
     return Json.write(cmd);
   }
 
+  /**
+   * Whether Ceph always prints something for this command (a listing, a path, a JSON object, even
+   * an empty one): then an empty success is no answer at all.
+   */
+  boolean printsAnswer() {
+    return prefix.endsWith(" ls") || prefix.endsWith(" getpath") || prefix.endsWith(" info") || prefix.equals("df");
+  }
+
   /** "ceph fs subvolume create cephfs/csi/name": short enough for an error message. */
   String describe() {
     StringBuilder out = new StringBuilder("ceph ").append(prefix);

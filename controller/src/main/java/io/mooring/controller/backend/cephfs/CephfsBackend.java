@@ -442,7 +442,7 @@ public final class CephfsBackend implements Backend {
 
   private Map<String, Object> metadata(String dir, CephCredentials credentials) {
     String out = client.run(subvolume("fs subvolume metadata ls", dir), credentials);
-    return out.isBlank() ? Map.of() : Json.object(parse(out, "subvolume metadata ls"), "subvolume metadata ls");
+    return Json.object(parse(out, "subvolume metadata ls"), "subvolume metadata ls");
   }
 
   private void setMetadata(String dir, String key, String value, CephCredentials credentials) {

@@ -123,7 +123,13 @@ final class RadosCephClient implements CephClient {
           // empty success, whatever it asked; a throw-away command takes that answer.
           runHere(SETTLE, credentials);
         }
-        return runHere(command, credentials);
+        String answer = runHere(command, credentials);
+        if (answer.isBlank() && command.printsAnswer()) {
+          // seen during an outage, too: never take it for an empty listing
+          throw new CephError(CephError.ETIMEDOUT, command.describe() + ": an empty success where Ceph always"
+              + " prints an answer (the mgr session was reset; Ceph cluster at " + monitors + ")");
+        }
+        return answer;
       }, CALL_BOUND, () -> command.describe() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
