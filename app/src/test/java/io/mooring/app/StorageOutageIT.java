@@ -219,7 +219,10 @@ class StorageOutageIT {
 
     StorageHost.linkUp();
     long ioMs = millisUntil(180, "the published volume reads and writes again", () -> writesAndReads(target, "after"));
-    long readyMs = millisUntil(120, "Probe ready", () -> probe().getReady().getValue());
+    long readyMs = millisUntil(120, "Probe ready", () -> {
+      assertTrue(plugin.process.isAlive(), () -> "the plugin died: exit " + plugin.process.exitValue());
+      return probe().getReady().getValue();
+    });
     Volume[] next = new Volume[1];
     long createAgainMs = millisUntil(120, "CreateVolume succeeds",
         () -> (next[0] = createSucceeds("pvc-outage-b")) != null);
