@@ -221,7 +221,13 @@ class StorageOutageIT {
     long ioMs = millisUntil(180, "the published volume reads and writes again", () -> writesAndReads(target, "after"));
     long readyMs = millisUntil(120, "Probe ready", () -> {
       assertTrue(plugin.process.isAlive(), () -> "the plugin died: exit " + plugin.process.exitValue());
-      return probe().getReady().getValue();
+      try {
+        return probe().getReady().getValue();
+      } catch (StatusRuntimeException e) {
+        // seen once after a CephFS outage: the test's connection reset while the plugin served on
+        System.out.println("Probe: " + e.getStatus());
+        return false;
+      }
     });
     Volume[] next = new Volume[1];
     long createAgainMs = millisUntil(120, "CreateVolume succeeds",

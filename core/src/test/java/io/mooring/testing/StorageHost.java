@@ -43,14 +43,11 @@ public final class StorageHost {
 
   /** Stops the storage host's glusterd (bricks keep running, as in a service restart) and starts it again. */
   public static void restartGlusterd() throws Exception {
-    String ns = Files.readSymbolicLink(Path.of("/proc", env("STORAGE_HOLDER_PID"), "ns", "mnt")).toString();
-    List<ProcessHandle> glusterd = ProcessHandle.allProcesses()
-        .filter(p -> p.info().command().orElse("").endsWith("/glusterd") && ns.equals(mountNamespace(p)))
-        .toList();
-    for (ProcessHandle p : glusterd) {
-      p.destroy();
-      p.onExit().get();
-    }
+    // glusterd is glusterfsd under another name: its pid file says which process it is
+    long pid = Long.parseLong(run("cat", "/run/glusterd.pid").strip());
+    ProcessHandle glusterd = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no glusterd " + pid));
+    glusterd.destroy();
+    glusterd.onExit().get();
     run("glusterd", "-p", "/run/glusterd.pid", "--log-level", "INFO");
     for (int i = 0; i < 100; i++) {
       try {
@@ -61,13 +58,5 @@ public final class StorageHost {
       }
     }
     throw new AssertionError("glusterd on the storage host does not answer after its restart");
-  }
-
-  private static String mountNamespace(ProcessHandle p) {
-    try {
-      return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt")).toString();
-    } catch (Exception e) {
-      return "";
-    }
   }
 }

@@ -55,9 +55,10 @@ final class RadosCephClient implements CephClient {
    */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
   static final int COMMAND_TIMEOUT_SECONDS = 30;
-  /** A call (connecting included) that librados has not ended by itself by then is given up. */
+  /** A call (connecting included) not answered by then is given up on; its thread waits on. */
   static final Duration CALL_BOUND = Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS + COMMAND_TIMEOUT_SECONDS);
   static final Duration RETRY_SPACING = Duration.ofSeconds(5);
+  static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
   /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
   static final CephCommand SETTLE = CephCommand.mgr("fs volume ls");
   /** Distinct credentials kept connected at once (normally one or two). */
@@ -228,7 +229,11 @@ final class RadosCephClient implements CephClient {
       set(handle, "log_to_stderr", "false", credentials);
       set(handle, "err_to_stderr", "false", credentials);
       set(handle, "client_mount_timeout", Integer.toString(CONNECT_TIMEOUT_SECONDS), credentials);
-      set(handle, "rados_mon_op_timeout", Integer.toString(COMMAND_TIMEOUT_SECONDS), credentials);
+      // No native timeout for commands: a mgr command librados gives up on keeps pointers to the
+      // caller's answer buffers, and its late reply writes into them (measured: the controller
+      // died of SIGABRT when the link came back). The call is bounded in Java instead (CALL_BOUND);
+      // its thread waits on until Ceph answers or the connection closes.
+      set(handle, "rados_mon_op_timeout", "0", credentials);
       int connected = lib.rados_connect(handle);
       if (connected == -CephError.ETIMEDOUT && io.mooring.exec.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
         // Monitors drop a client whose key does not match rather than refuse it: librados only
@@ -262,16 +267,21 @@ final class RadosCephClient implements CephClient {
     }
   }
 
+  /** Closing waits for calls in flight; one that Ceph never answers must not hold up a shutdown. */
   @Override
   public void close() {
-    threads.call(() -> {
-      synchronized (this) {
-        closed = true;
-        connections.values().forEach(Connection::close);
-        connections.clear();
-      }
-      return null;
-    });
+    try {
+      threads.call(() -> {
+        synchronized (this) {
+          closed = true;
+          connections.values().forEach(Connection::close);
+          connections.clear();
+        }
+        return null;
+      }, CLOSE_BOUND, () -> "closing the connections to the Ceph cluster at " + monitors);
+    } catch (StorageException e) {
+      // the daemon threads still waiting on Ceph end with the process
+    }
     threads.close();
   }
 
