@@ -55,7 +55,7 @@ class StorageOutageIT {
   void start(String backend) throws Exception {
     Path backends = Files.writeString(dir.resolve("backends.yaml"), "backends:\n" + backend);
     plugin = RunningPlugin.start(dir.resolve("csi.sock"), dir.resolve("plugin.log"), "all", "--node-id", "n1",
-        "--backends", backends.toString(), "--state-dir", stateDir.toString(), "--health-interval", "1s", "--log-level", "debug");
+        "--backends", backends.toString(), "--state-dir", stateDir.toString(), "--health-interval", "1s");
   }
 
   void startGluster() throws Exception {
@@ -202,14 +202,14 @@ class StorageOutageIT {
     assertTrue(failed != null, "CreateVolume succeeded with the storage link down");
     assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.toString());
     assertTrue(failed.getStatus().getDescription().contains(address), failed.toString());
-    assertTrue(createMs < 50_000, "CreateVolume took " + createMs + " ms to fail");
+    assertTrue(createMs < 60_000, "CreateVolume took " + createMs + " ms to fail");
     // Nothing is held: the next call fails just as fast instead of queueing behind the first.
     long again = System.nanoTime();
     StatusRuntimeException second = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
         () -> create("pvc-outage-b", 120));
     long againMs = (System.nanoTime() - again) / 1_000_000;
     assertEquals(Status.Code.UNAVAILABLE, second.getStatus().getCode(), second.toString());
-    assertTrue(againMs < 50_000, "second CreateVolume took " + againMs + " ms");
+    assertTrue(againMs < 60_000, "second CreateVolume took " + againMs + " ms");
     long probeStart = System.nanoTime();
     ProbeResponse notReady = probe();
     long probeMs = (System.nanoTime() - probeStart) / 1_000_000;
