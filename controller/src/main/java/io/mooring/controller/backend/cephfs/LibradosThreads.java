@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
 final class LibradosThreads implements AutoCloseable {
 
   static final long STACK_BYTES = 8L << 20;
+  /** How often a bounded call that has not returned asks whether the cluster is reachable at all. */
+  static final Duration CHECK_EVERY = Duration.ofSeconds(5);
   static final String NAME = "librados-";
 
   private final ThreadPoolExecutor pool;
@@ -47,37 +50,69 @@ final class LibradosThreads implements AutoCloseable {
    * @throws StorageException UNAVAILABLE once closed
    */
   <T> T call(Supplier<T> call) {
-    return call(call, null, null);
+    Future<T> result = submit(call);
+    try {
+      return result.get();
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    } catch (InterruptedException e) {
+      throw interrupted(e);
+    }
   }
 
-  /**
-   * The same, waiting at most {@code bound}. A call still running then is left to finish on its
-   * thread (librados' own timeout ends it; a native call cannot be interrupted, and its buffers
-   * are its thread's to free), and the caller gets UNAVAILABLE with {@code what} in the message.
-   */
-  <T> T call(Supplier<T> call, Duration bound, Supplier<String> what) {
-    Future<T> result;
+  private <T> Future<T> submit(Supplier<T> call) {
     try {
-      result = pool.submit(call::get);
+      return pool.submit(call::get);
     } catch (RejectedExecutionException e) {
       throw new StorageException(StorageException.Kind.UNAVAILABLE, "the Ceph client is closed", e);
     }
+  }
+
+  private static StorageException interrupted(InterruptedException e) {
+    Thread.currentThread().interrupt();
+    return new StorageException(StorageException.Kind.UNAVAILABLE, "interrupted while waiting for Ceph", e);
+  }
+
+  private static RuntimeException unwrap(ExecutionException e) {
+    if (e.getCause() instanceof RuntimeException r) {
+      return r;
+    }
+    if (e.getCause() instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException(e.getCause());
+  }
+
+  /**
+   * The same, waiting at most {@code bound}, and giving up early when {@code reachable} (asked every
+   * {@link #CHECK_EVERY} while the call runs) says the cluster cannot be reached: a busy mgr may take
+   * long, a cut link should cost seconds. A call still running then is left to finish on its thread
+   * (a native call cannot be interrupted, and its buffers are its thread's to free), and the caller
+   * gets UNAVAILABLE with {@code what} in the message.
+   */
+  <T> T call(Supplier<T> call, Duration bound, BooleanSupplier reachable, Supplier<String> what) {
+    Future<T> result = submit(call);
+    long deadline = System.nanoTime() + bound.toNanos();
     try {
-      return bound == null ? result.get() : result.get(bound.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE,
-          what.get() + ": no answer within " + bound.toSeconds() + " s");
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new StorageException(StorageException.Kind.UNAVAILABLE,
+              what.get() + ": no answer within " + bound.toSeconds() + " s");
+        }
+        try {
+          return result.get(Math.min(left, CHECK_EVERY.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          if (!reachable.getAsBoolean()) {
+            throw new StorageException(StorageException.Kind.UNAVAILABLE,
+                what.get() + ": no answer, and no monitor accepts connections");
+          }
+        }
+      }
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
+      throw unwrap(e);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "interrupted while waiting for Ceph", e);
+      throw interrupted(e);
     }
   }
 

@@ -7,9 +7,11 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.mooring.errors.StorageException;
+import io.mooring.exec.HostPorts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -47,16 +49,15 @@ final class RadosCephClient implements CephClient {
     void rados_buffer_free(Pointer buf);
   }
 
-  /**
-   * Seconds to reach the monitors when connecting, and for one command. A command waits behind the
-   * mgr's queue (it runs a file system's subvolume commands one at a time: ~25 ms each), so 30 s is
-   * ample for a healthy cluster and lets an RPC fail well within the provisioner's timeout when
-   * the cluster cannot be reached.
-   */
+  /** Seconds to reach the monitors when connecting. */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
-  static final int COMMAND_TIMEOUT_SECONDS = 30;
-  /** A call (connecting included) not answered by then is given up on; its thread waits on. */
-  static final Duration CALL_BOUND = Duration.ofSeconds(CONNECT_TIMEOUT_SECONDS + COMMAND_TIMEOUT_SECONDS);
+  /**
+   * A call (connecting included) not answered by then is given up on, its thread waiting on: long
+   * enough for a busy mgr (50 concurrent subvolume rm on a loaded 2-core machine: > 45 s for some),
+   * short of the provisioner's 120 s. A cluster whose monitors take no connections is given up on
+   * within seconds ({@link LibradosThreads#CHECK_EVERY}).
+   */
+  static final Duration CALL_BOUND = Duration.ofSeconds(110);
   static final Duration RETRY_SPACING = Duration.ofSeconds(5);
   static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
   /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
@@ -65,6 +66,7 @@ final class RadosCephClient implements CephClient {
   static final int MAX_CONNECTIONS = 8;
 
   private final Librados lib;
+  private final List<String> monitorList;
   private final String monitors;
   private final Map<CephCredentials, Connection> connections = new ConcurrentHashMap<>();
   private final LibradosThreads threads;
@@ -79,6 +81,7 @@ final class RadosCephClient implements CephClient {
 
   private RadosCephClient(Librados lib, List<String> monitors, LibradosThreads threads) {
     this.lib = lib;
+    this.monitorList = List.copyOf(monitors);
     this.monitors = String.join(",", monitors);
     this.threads = threads;
   }
@@ -131,7 +134,7 @@ final class RadosCephClient implements CephClient {
               + " prints an answer (the mgr session was reset; Ceph cluster at " + monitors + ")");
         }
         return answer;
-      }, CALL_BOUND, () -> command.describe() + " to the Ceph cluster at " + monitors);
+      }, CALL_BOUND, this::reachable, () -> command.describe() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
     } catch (StorageException e) {
@@ -150,6 +153,19 @@ final class RadosCephClient implements CephClient {
         retrying.set(false);
       }
     }
+  }
+
+  /** Whether any monitor takes a TCP connection (a monitor without a port: msgr v2 or v1 port). */
+  private boolean reachable() {
+    List<String> addresses = new ArrayList<>();
+    for (String monitor : monitorList) {
+      if (monitor.matches(".*:[0-9]+")) {
+        addresses.add(monitor);
+      } else {
+        addresses.addAll(List.of(monitor + ":3300", monitor + ":6789"));
+      }
+    }
+    return HostPorts.anyAccepts(addresses);
   }
 
   private String runHere(CephCommand command, CephCredentials credentials) {
@@ -278,7 +294,7 @@ final class RadosCephClient implements CephClient {
           connections.clear();
         }
         return null;
-      }, CLOSE_BOUND, () -> "closing the connections to the Ceph cluster at " + monitors);
+      }, CLOSE_BOUND, () -> true, () -> "closing the connections to the Ceph cluster at " + monitors);
     } catch (StorageException e) {
       // the daemon threads still waiting on Ceph end with the process
     }
