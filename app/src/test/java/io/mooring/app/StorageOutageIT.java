@@ -224,7 +224,7 @@ class StorageOutageIT {
       try {
         return probe().getReady().getValue();
       } catch (StatusRuntimeException e) {
-        // seen once after a CephFS outage: the test's connection reset while the plugin served on
+        // a plugin that died resets the connection: the next round says so, with its exit code
         System.out.println("Probe: " + e.getStatus());
         return false;
       }
