@@ -75,18 +75,9 @@ class NodeCephIT {
   private static CephFixture ceph;
 
   private Path testDir;
-  private final List<Node> nodes = new ArrayList<>();
+  private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-  /** A NodePlugin served in-process through the RPC log interceptor, as the launcher serves it. */
-  private record Node(Path stateDir, NodePlugin plugin, Server server, ManagedChannel channel,
-      NodeGrpc.NodeBlockingStub stub) {
-    void close() {
-      channel.shutdownNow();
-      server.shutdownNow();
-      plugin.close();
-    }
-  }
 
   @BeforeAll
   static void setUpCluster() throws IOException {
@@ -116,7 +107,7 @@ class NodeCephIT {
       reader.descendants().forEach(ProcessHandle::destroyForcibly);
       reader.destroyForcibly();
     }
-    nodes.forEach(Node::close);
+    nodes.forEach(ServedNode::close);
     List<ProcessHandle> clients = cephFuseUnder(testDir);
     KubeletDir.unmountAllUnder(testDir);
     for (ProcessHandle client : clients) { // unmounted clients exit by themselves, after their MDS session
@@ -129,8 +120,8 @@ class NodeCephIT {
   void volumeIsSharedBetweenTargetsAndNodesWithItsQuota() throws Exception {
     String dir = "pvc-share";
     String path = ceph.subvolume(dir, 8 * MIB);
-    Node a = start("node-a");
-    Node b = start("node-b");
+    ServedNode a = start("node-a");
+    ServedNode b = start("node-b");
 
     for (int i = 0; i < 2; i++) {
       a.stub().nodeStageVolume(stage(a, dir, path, admin()));
@@ -186,7 +177,7 @@ class NodeCephIT {
     }
     String user = "it-group-" + ceph.group;
     Map<String, String> secrets = user(user, ceph.authorize(user, "/volumes/" + ceph.group));
-    Node node = start("node");
+    ServedNode node = start("node");
 
     for (int i = 0; i < dirs.size(); i++) {
       // the backend's fuseMountOptions reach ceph-fuse's -o
@@ -232,7 +223,7 @@ class NodeCephIT {
     String other = ceph.subvolume("pvc-other", 8 * MIB);
     String key = ceph.authorize("it-own-" + ceph.group, own);
     Map<String, String> secrets = user("it-own-" + ceph.group, key);
-    Node node = start("node");
+    ServedNode node = start("node");
 
     node.stub().nodeStageVolume(stage(node, "pvc-own", own, secrets));
     Files.writeString(staging(node, "pvc-own").resolve("f"), "mine");
@@ -269,7 +260,7 @@ class NodeCephIT {
   void killedClientIsReportedAndHealedUnderARunningReader() throws Exception {
     String dir = "pvc-heal";
     String path = ceph.subvolume(dir, 8 * MIB);
-    Node node = start("node");
+    ServedNode node = start("node");
     node.stub().nodeStageVolume(stage(node, dir, path, admin()));
     node.stub().nodePublishVolume(publish(node, dir, "app", false));
     node.stub().nodePublishVolume(publish(node, dir, "viewer", true));
@@ -348,7 +339,7 @@ class NodeCephIT {
   void aClientTheClusterEvictsIsStoppedAndReplaced() throws Exception {
     String dir = "pvc-evict";
     String path = ceph.subvolume(dir, 8 * MIB);
-    Node node = start("node");
+    ServedNode node = start("node");
     node.stub().nodeStageVolume(stage(node, dir, path, admin()));
     node.stub().nodePublishVolume(publish(node, dir, "app", false));
     Path target = target(node, dir, "app");
@@ -375,7 +366,7 @@ class NodeCephIT {
   void restartedPluginAdoptsTheLiveClientAndHealsADeadOne() throws Exception {
     String dir = "pvc-adopt";
     String path = ceph.subvolume(dir, 8 * MIB);
-    Node first = start("node");
+    ServedNode first = start("node");
     first.stub().nodeStageVolume(stage(first, dir, path, admin()));
     first.stub().nodePublishVolume(publish(first, dir, "app", false));
     Path clientPath = clientPath(first, dir);
@@ -383,7 +374,7 @@ class NodeCephIT {
     first.close();
     nodes.remove(first);
 
-    Node second = start("node");
+    ServedNode second = start("node");
     assertEquals(pid, cephFuse(clientPath).orElseThrow().pid(), "adopted, not remounted");
     assertFalse(second.stub().nodeGetVolumeStats(stats(dir, target(second, dir, "app"))).getVolumeCondition()
         .getAbnormal());
@@ -394,7 +385,7 @@ class NodeCephIT {
     ProcessHandle client = cephFuse(clientPath).orElseThrow();
     client.destroyForcibly();
     client.onExit().get(5, TimeUnit.SECONDS);
-    Node third = start("node");
+    ServedNode third = start("node");
     assertNotEquals(pid, cephFuse(clientPath).orElseThrow().pid(), "healed at startup, with the stored keyring");
     Files.writeString(target(third, dir, "app").resolve("f"), "after restart");
     third.stub().nodeUnpublishVolume(unpublish(dir, target(third, dir, "app")));
@@ -415,7 +406,7 @@ class NodeCephIT {
     root.setLevel(Level.DEBUG); // RPC requests are logged at debug
     root.addAppender(logs);
     try {
-      Node node = start("node");
+      ServedNode node = start("node");
       node.stub().nodeStageVolume(stage(node, dir, path, user("it-secret-" + ceph.group, userKey)));
       node.stub().nodePublishVolume(publish(node, dir, "app", false));
       Files.writeString(target(node, dir, "app").resolve("f"), "x");
@@ -462,7 +453,7 @@ class NodeCephIT {
     }
   }
 
-  private Node start(String name) throws IOException {
+  private ServedNode start(String name) throws IOException {
     Path stateDir = testDir.resolve(name).resolve("plugins/mooring");
     ProcessCommandRunner runner = new ProcessCommandRunner();
     PrometheusMetrics metrics = new PrometheusMetrics();
@@ -475,7 +466,7 @@ class NodeCephIT {
     plugin.services().forEach(s -> builder.addService(ServerInterceptors.intercept(s, interceptor)));
     Server server = builder.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
-    Node node = new Node(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
+    ServedNode node = new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
@@ -528,17 +519,17 @@ class NodeCephIT {
   }
 
   /** Each node has its own kubelet paths, under its state dir's parent. */
-  private static Path staging(Node node, String dir) {
+  private static Path staging(ServedNode node, String dir) {
     return node.stateDir().getParent().resolve("kubernetes.io/csi/mooring/" + dir + "/globalmount");
   }
 
-  private static Path target(Node node, String dir, String pod) {
+  private static Path target(ServedNode node, String dir, String pod) {
     return node.stateDir().getParent().getParent().resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + dir
         + "/mount");
   }
 
   /** The mount point of the volume's client: the shared one it is staged on, else its own. */
-  private static Path clientPath(Node node, String dir) throws IOException {
+  private static Path clientPath(ServedNode node, String dir) throws IOException {
     Path volume = node.stateDir().resolve("cephfs").resolve(BACKEND).resolve(dir);
     Path shared = volume.resolve("shared");
     if (!Files.exists(shared)) {
@@ -549,13 +540,13 @@ class NodeCephIT {
     return node.stateDir().resolve("cephfs").resolve(client).resolve("mnt");
   }
 
-  private static NodeStageVolumeRequest stage(Node node, String dir, String path, Map<String, String> secrets) {
+  private static NodeStageVolumeRequest stage(ServedNode node, String dir, String path, Map<String, String> secrets) {
     return NodeStageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(node, dir).toString())
         .setVolumeCapability(capability(false)).putAllVolumeContext(context(dir, path)).putAllSecrets(secrets)
         .build();
   }
 
-  private static NodePublishVolumeRequest publish(Node node, String dir, String pod, boolean readOnly) {
+  private static NodePublishVolumeRequest publish(ServedNode node, String dir, String pod, boolean readOnly) {
     return NodePublishVolumeRequest.newBuilder().setVolumeId(id(dir))
         .setStagingTargetPath(staging(node, dir).toString()).setTargetPath(target(node, dir, pod).toString())
         .setVolumeCapability(capability(readOnly)).build();
@@ -565,7 +556,7 @@ class NodeCephIT {
     return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(dir)).setTargetPath(target.toString()).build();
   }
 
-  private static NodeUnstageVolumeRequest unstage(Node node, String dir) {
+  private static NodeUnstageVolumeRequest unstage(ServedNode node, String dir) {
     return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(dir))
         .setStagingTargetPath(staging(node, dir).toString()).build();
   }
@@ -574,7 +565,7 @@ class NodeCephIT {
     return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id(dir)).setVolumePath(path.toString()).build();
   }
 
-  private static List<String> keyrings(Node node) throws IOException {
+  private static List<String> keyrings(ServedNode node) throws IOException {
     Path keys = node.stateDir().resolve("keys");
     if (!Files.isDirectory(keys)) {
       return List.of();

@@ -54,53 +54,38 @@ class NodeGlusterIT {
   private static final String BACKEND = "it";
   private static final Duration HEALTH_INTERVAL = Duration.ofSeconds(1);
 
-  private static KubeletDir kubelet;
-  private static Path admin;
-  private static String basePath;
+  private static GlusterBase gluster;
   private static final List<String> quotas = new ArrayList<>();
 
   private Path testDir;
   private Path stateDir;
-  private final List<Node> nodes = new ArrayList<>();
+  private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-  /** A NodePlugin served in-process, as the launcher would serve it over its socket. */
-  private record Node(NodePlugin plugin, Server server, ManagedChannel channel, NodeGrpc.NodeBlockingStub stub) {
-    void close() {
-      channel.shutdownNow();
-      server.shutdownNow();
-      plugin.close();
-    }
-  }
 
   @BeforeAll
   static void setUpVolume() throws IOException {
-    kubelet = new KubeletDir();
-    admin = GlusterFixture.mount(Path.of(kubelet.root + "-admin"));
-    basePath = GlusterFixture.uniqueBasePath();
-    Files.createDirectories(admin.resolve(basePath.substring(1)));
+    gluster = new GlusterBase();
   }
 
   @AfterAll
   static void tearDownVolume() throws IOException {
+    if (gluster == null) {
+      return;
+    }
     try {
       for (String path : quotas) {
         GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "remove", path);
       }
-      if (admin != null && MountTable.read().isMountPoint(admin)) {
-        KubeletDir.deleteTree(admin.resolve(basePath.substring(1)));
-      }
     } finally {
-      Path adminDir = Path.of(kubelet.root + "-admin");
-      GlusterFixture.unmountQuietly(adminDir);
-      Files.deleteIfExists(adminDir);
-      kubelet.close();
+      gluster.close();
     }
   }
 
+
   @BeforeEach
   void setUp(TestInfo test) throws IOException {
-    testDir = Files.createDirectories(kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
+    testDir = Files.createDirectories(gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
     stateDir = testDir.resolve("plugins/mooring");
   }
 
@@ -110,7 +95,7 @@ class NodeGlusterIT {
       reader.descendants().forEach(ProcessHandle::destroyForcibly);
       reader.destroyForcibly();
     }
-    nodes.forEach(Node::close);
+    nodes.forEach(ServedNode::close);
     KubeletDir.unmountAllUnder(testDir);
     TestCgroups.removeAll();
   }
@@ -118,11 +103,11 @@ class NodeGlusterIT {
   @Test
   void stagedVolumeIsSharedBetweenTargetsIdempotentlyAndWithItsQuota() throws Exception {
     String dir = volumeDir("pvc-rw");
-    String quotaPath = basePath + "/" + dir;
+    String quotaPath = gluster.path + "/" + dir;
     GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "limit-usage",
         quotaPath, "10MB");
     quotas.add(quotaPath);
-    Node node = start();
+    ServedNode node = start();
 
     for (int i = 0; i < 2; i++) {
       node.stub().nodeStageVolume(stage(dir));
@@ -135,7 +120,7 @@ class NodeGlusterIT {
     Files.writeString(target(dir, "writer").resolve("f"), "hello", StandardCharsets.UTF_8);
     assertEquals("hello", Files.readString(target(dir, "reader").resolve("f")));
     assertEquals("hello", Files.readString(target(dir, "viewer").resolve("f")));
-    assertEquals("hello", Files.readString(admin.resolve(quotaPath.substring(1)).resolve("f")));
+    assertEquals("hello", Files.readString(gluster.admin.resolve(quotaPath.substring(1)).resolve("f")));
     FileSystemException readOnly = assertThrows(FileSystemException.class,
         () -> Files.writeString(target(dir, "viewer").resolve("g"), "no"));
     assertEquals("Read-only file system", readOnly.getReason());
@@ -158,7 +143,7 @@ class NodeGlusterIT {
 
   @Test
   void twentyVolumesUseOneGlusterClient() throws Exception {
-    Node node = start();
+    ServedNode node = start();
     List<String> dirs = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       String dir = volumeDir("pvc-many-" + i);
@@ -175,7 +160,7 @@ class NodeGlusterIT {
     assertEquals(1, glusterClients().size(), "one glusterfs process");
     assertEquals(41, MountTable.read().under(testDir).size());
     for (String dir : dirs) {
-      assertEquals(dir, Files.readString(admin.resolve(basePath.substring(1)).resolve(dir).resolve("id")));
+      assertEquals(dir, Files.readString(gluster.dir().resolve(dir).resolve("id")));
     }
 
     for (int i = 0; i < 20; i++) {
@@ -190,7 +175,7 @@ class NodeGlusterIT {
   @Test
   void killedClientIsReportedAndHealedUnderARunningReader() throws Exception {
     String dir = volumeDir("pvc-heal");
-    Node node = start();
+    ServedNode node = start();
     node.stub().nodeStageVolume(stage(dir));
     node.stub().nodePublishVolume(publish(dir, "app", false));
     node.stub().nodePublishVolume(publish(dir, "viewer", true));
@@ -256,7 +241,7 @@ class NodeGlusterIT {
   @Test
   void restartedPluginAdoptsLiveMountsAndHealsDeadOnes() throws Exception {
     String dir = volumeDir("pvc-adopt");
-    Node first = start();
+    ServedNode first = start();
     first.stub().nodeStageVolume(stage(dir));
     first.stub().nodePublishVolume(publish(dir, "app", false));
     first.close();
@@ -264,7 +249,7 @@ class NodeGlusterIT {
     Path clientPath = stateDir.resolve("mounts").resolve(BACKEND);
     String device = MountTable.read().at(clientPath).orElseThrow().device();
 
-    Node second = start();
+    ServedNode second = start();
     assertEquals(device, MountTable.read().at(clientPath).orElseThrow().device(), "adopted, not remounted");
     assertFalse(second.stub().nodeGetVolumeStats(stats(dir, target(dir, "app"))).getVolumeCondition().getAbnormal());
     second.close();
@@ -274,7 +259,7 @@ class NodeGlusterIT {
     ProcessHandle client = glusterClients().get(0);
     client.destroyForcibly();
     client.onExit().get(5, TimeUnit.SECONDS);
-    Node third = start();
+    ServedNode third = start();
     assertNotEquals(device, MountTable.read().at(clientPath).orElseThrow().device(), "healed at startup");
     Files.writeString(target(dir, "app").resolve("f"), "after restart");
     third.stub().nodeUnpublishVolume(unpublish(dir, "app"));
@@ -282,7 +267,7 @@ class NodeGlusterIT {
     assertEquals(List.of(), MountTable.read().under(testDir));
   }
 
-  private Node start() throws IOException {
+  private ServedNode start() throws IOException {
     ProcessCommandRunner runner = new ProcessCommandRunner();
     NodePlugin plugin = new NodePlugin(new NodeConfig("it-node", stateDir, HEALTH_INTERVAL),
         new SystemMounter(runner), runner, Metrics.OFF);
@@ -292,14 +277,14 @@ class NodeGlusterIT {
     plugin.services().forEach(builder::addService);
     Server server = builder.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    Node node = new Node(plugin, server, channel, NodeGrpc.newBlockingStub(channel));
+    ServedNode node = new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
 
   /** Creates the volume's directory as the controller would, through a mount of its own. */
   private static String volumeDir(String dir) throws IOException {
-    Files.createDirectories(admin.resolve(basePath.substring(1)).resolve(dir));
+    Files.createDirectories(gluster.dir().resolve(dir));
     return dir;
   }
 
@@ -318,7 +303,7 @@ class NodeGlusterIT {
 
   private static Map<String, String> context(String dir) {
     return Map.of("backend", BACKEND, "type", "glusterfs", "servers", GlusterFixture.server(),
-        "volume", GlusterFixture.volume(), "path", basePath + "/" + dir);
+        "volume", GlusterFixture.volume(), "path", gluster.path + "/" + dir);
   }
 
   private static String id(String dir) {

@@ -59,49 +59,29 @@ class NodeMemoryIT {
   private static final int FILES = 600;
   private static final int FILE_SIZE = 60_000;
 
-  private static KubeletDir kubelet;
-  private static Path admin;
-  private static String basePath;
+  private static GlusterBase gluster;
 
   private Path testDir;
-  private final List<Node> nodes = new ArrayList<>();
+  private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-  /** A NodePlugin served in-process. */
-  private record Node(Path stateDir, NodePlugin plugin, Server server, ManagedChannel channel,
-      NodeGrpc.NodeBlockingStub stub) {
-    void close() {
-      channel.shutdownNow();
-      server.shutdownNow();
-      plugin.close();
-    }
-  }
 
   @BeforeAll
   static void setUpVolume() throws IOException {
-    kubelet = new KubeletDir();
-    admin = GlusterFixture.mount(Path.of(kubelet.root + "-admin"));
-    basePath = GlusterFixture.uniqueBasePath();
-    Files.createDirectories(admin.resolve(basePath.substring(1)));
+    gluster = new GlusterBase();
   }
 
   @AfterAll
   static void tearDownVolume() throws IOException {
-    try {
-      if (admin != null && MountTable.read().isMountPoint(admin)) {
-        KubeletDir.deleteTree(admin.resolve(basePath.substring(1)));
-      }
-    } finally {
-      Path adminDir = Path.of(kubelet.root + "-admin");
-      GlusterFixture.unmountQuietly(adminDir);
-      Files.deleteIfExists(adminDir);
-      kubelet.close();
+    if (gluster != null) {
+      gluster.close();
     }
   }
 
+
   @BeforeEach
   void setUp(TestInfo test) throws IOException {
-    testDir = Files.createDirectories(kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
+    testDir = Files.createDirectories(gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
   }
 
   /** Unmounts what a failed test left and removes the client cgroups once their clients have exited. */
@@ -110,18 +90,18 @@ class NodeMemoryIT {
     if (reader != null) {
       reader.destroyForcibly();
     }
-    nodes.forEach(Node::close);
+    nodes.forEach(ServedNode::close);
     KubeletDir.unmountAllUnder(testDir);
     TestCgroups.removeAll();
   }
 
   @Test
   void aClientOverItsLimitIsKilledAloneAndHealed() throws Exception {
-    Node node = start("node", new ClientLimits(32 * MIB, 0, 0)); // caches at glusterfs's defaults
+    ServedNode node = start("node", new ClientLimits(32 * MIB, 0, 0)); // caches at glusterfs's defaults
     String small = "mem-small";
     String calm = "mem-calm";
     String dir = volumeDir("pvc-small");
-    writeFiles(admin.resolve(basePath.substring(1)).resolve(dir));
+    writeFiles(gluster.dir().resolve(dir));
     stageAndPublish(node, small, dir);
     stageAndPublish(node, calm, volumeDir("pvc-calm"));
     Path target = target("pvc-small");
@@ -174,7 +154,7 @@ class NodeMemoryIT {
   @Test
   void cacheBoundsKeepAClientSmall() throws Exception {
     String dir = volumeDir("pvc-cache");
-    writeFiles(admin.resolve(basePath.substring(1)).resolve(dir));
+    writeFiles(gluster.dir().resolve(dir));
     long unbounded = rssAfterReading(start("unbounded", new ClientLimits(0, 0, 0)), dir);
     long bounded = rssAfterReading(start("bounded", new ClientLimits(0, 8 * MIB, 4096)), dir);
     long defaults = rssAfterReading(start("defaults", ClientLimits.GLUSTER), dir);
@@ -188,7 +168,7 @@ class NodeMemoryIT {
    * The RSS of a client of its own (a backend named after the node) once it has read every file of
    * dir by name twice, each time after the kernel's entries expired.
    */
-  private long rssAfterReading(Node node, String dir) throws Exception {
+  private long rssAfterReading(ServedNode node, String dir) throws Exception {
     String backend = "mem-" + node.stateDir().getParent().getFileName();
     stageAndPublish(node, backend, dir);
     for (int pass = 0; pass < 2; pass++) {
@@ -202,7 +182,7 @@ class NodeMemoryIT {
     return rss;
   }
 
-  private Node start(String name, ClientLimits gluster) throws IOException {
+  private ServedNode start(String name, ClientLimits gluster) throws IOException {
     Path stateDir = testDir.resolve(name).resolve("state");
     ProcessCommandRunner runner = new ProcessCommandRunner();
     NodePlugin plugin = new NodePlugin(new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL, gluster,
@@ -212,7 +192,8 @@ class NodeMemoryIT {
     InProcessServerBuilder builder = InProcessServerBuilder.forName(server).directExecutor();
     plugin.services().forEach(builder::addService);
     ManagedChannel channel = InProcessChannelBuilder.forName(server).directExecutor().build();
-    Node node = new Node(stateDir, plugin, builder.build().start(), channel, NodeGrpc.newBlockingStub(channel));
+    ServedNode node = new ServedNode(stateDir, plugin, builder.build().start(), channel,
+        NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
@@ -258,28 +239,28 @@ class NodeMemoryIT {
         .findFirst().orElseThrow();
   }
 
-  private static ProcessHandle client(Node node, String backend) {
+  private static ProcessHandle client(ServedNode node, String backend) {
     Path mountPoint = node.stateDir().resolve("mounts").resolve(backend);
     return ProcessHandle.allProcesses().filter(p -> FuseClients.serves(p, mountPoint)).findFirst()
         .orElseThrow(() -> new AssertionError("no glusterfs client at " + mountPoint));
   }
 
-  private static String device(Node node, String backend) {
+  private static String device(ServedNode node, String backend) {
     return MountTable.read().at(node.stateDir().resolve("mounts").resolve(backend))
         .map(io.mooring.mount.MountEntry::device).orElse("");
   }
 
   private static String volumeDir(String dir) throws IOException {
-    Files.createDirectories(admin.resolve(basePath.substring(1)).resolve(dir));
+    Files.createDirectories(gluster.dir().resolve(dir));
     return dir;
   }
 
-  private void stageAndPublish(Node node, String backend, String dir) {
+  private void stageAndPublish(ServedNode node, String backend, String dir) {
     VolumeCapability capability = VolumeCapability.newBuilder()
         .setMount(VolumeCapability.MountVolume.getDefaultInstance())
         .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER)).build();
     Map<String, String> context = Map.of("backend", backend, "type", "glusterfs", "servers", GlusterFixture.server(),
-        "volume", GlusterFixture.volume(), "path", basePath + "/" + dir);
+        "volume", GlusterFixture.volume(), "path", gluster.path + "/" + dir);
     node.stub().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
         .setStagingTargetPath(staging(dir).toString()).setVolumeCapability(capability).putAllVolumeContext(context)
         .build());
@@ -288,7 +269,7 @@ class NodeMemoryIT {
         .setVolumeCapability(capability).putAllVolumeContext(context).build());
   }
 
-  private void unpublishAndUnstage(Node node, String backend, String dir) {
+  private void unpublishAndUnstage(ServedNode node, String backend, String dir) {
     node.stub().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
         .setTargetPath(target(dir).toString()).build());
     node.stub().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
