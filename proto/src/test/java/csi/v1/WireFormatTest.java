@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
  *       varint (int64, bool, enum), wire type 2 = length-delimited (string, bytes, message, map
  *       entry, each element of a repeated string/message);
  *   <li>varint = 7 bits per byte, least significant group first, MSB set on all but the last byte;
- *   <li>a {@code map<string,string>} entry is an embedded message with key = field 1 (tag 0x0a)
- *       and value = field 2 (tag 0x12);
- *   <li>proto3 scalars equal to their default (0, "", false) are not written; fields are written
- *       in ascending field-number order (what protobuf-java and Go both do).
+ *   <li>a {@code map<string,string>} entry is an embedded message with key = field 1 (tag 0x0a) and
+ *       value = field 2 (tag 0x12);
+ *   <li>proto3 scalars equal to their default (0, "", false) are not written; fields are written in
+ *       ascending field-number order (what protobuf-java and Go both do).
  * </ul>
  *
  * Each fixture is therefore what the Go sidecars (external-provisioner, kubelet) put on the wire
@@ -103,9 +103,7 @@ class WireFormatTest {
     return Csi.CreateVolumeRequest.newBuilder()
         .setName("vol-1")
         .setCapacityRange(
-            Csi.CapacityRange.newBuilder()
-                .setRequiredBytes(1L << 30)
-                .setLimitBytes(1L << 31))
+            Csi.CapacityRange.newBuilder().setRequiredBytes(1L << 30).setLimitBytes(1L << 31))
         .addVolumeCapabilities(
             Csi.VolumeCapability.newBuilder()
                 .setMount(
@@ -183,8 +181,7 @@ class WireFormatTest {
                         Csi.VolumeCapability.MountVolume.newBuilder().addMountFlags("noatime"))
                     .setAccessMode(
                         Csi.VolumeCapability.AccessMode.newBuilder()
-                            .setMode(
-                                Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)))
+                            .setMode(Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER)))
             .setReadonly(true)
             .putVolumeContext("server", "gl1")
             .build();
@@ -331,8 +328,7 @@ class WireFormatTest {
     assertEquals("csi.v1", file.getPackage());
     assertEquals("proto3", file.toProto().getSyntax());
     assertEquals(
-        "github.com/container-storage-interface/spec/lib/go/csi",
-        file.getOptions().getGoPackage());
+        "github.com/container-storage-interface/spec/lib/go/csi", file.getOptions().getGoPackage());
     assertEquals(
         List.of(
             "google/protobuf/descriptor.proto",
@@ -348,7 +344,8 @@ class WireFormatTest {
     // csi_secret is 1059; all alpha_* markers are 1060 on their respective *Options messages.
     assertEquals(1059, Csi.csiSecret.getDescriptor().getNumber());
     assertEquals(
-        "google.protobuf.FieldOptions", Csi.csiSecret.getDescriptor().getContainingType().getFullName());
+        "google.protobuf.FieldOptions",
+        Csi.csiSecret.getDescriptor().getContainingType().getFullName());
     Map<String, Integer> alpha = new LinkedHashMap<>();
     alpha.put("google.protobuf.EnumOptions", Csi.alphaEnum.getDescriptor().getNumber());
     alpha.put("google.protobuf.EnumValueOptions", Csi.alphaEnumValue.getDescriptor().getNumber());
@@ -377,7 +374,8 @@ class WireFormatTest {
       assertEquals("984201", HEX.formatHex(secrets.getOptions().toByteArray()), msg.getName());
     }
     // NodeExpandVolumeRequest.secrets is both secret and alpha: 98 42 01 then 1060<<3 -> a0 42 01.
-    FieldDescriptor nodeExpandSecrets = field(Csi.NodeExpandVolumeRequest.getDescriptor(), "secrets");
+    FieldDescriptor nodeExpandSecrets =
+        field(Csi.NodeExpandVolumeRequest.getDescriptor(), "secrets");
     assertEquals("984201a04201", HEX.formatHex(nodeExpandSecrets.getOptions().toByteArray()));
 
     // Every field named "secrets" (and only those) is marked csi_secret.
@@ -425,7 +423,8 @@ class WireFormatTest {
     assertEquals(8, field(cvr, "mutable_parameters").getNumber());
     assertTrue(field(cvr, "mutable_parameters").isMapField());
 
-    assertEquals(6, field(Csi.NodeStageVolumeRequest.getDescriptor(), "volume_context").getNumber());
+    assertEquals(
+        6, field(Csi.NodeStageVolumeRequest.getDescriptor(), "volume_context").getNumber());
     assertEquals(5, field(Csi.NodeStageVolumeRequest.getDescriptor(), "secrets").getNumber());
     assertEquals(7, field(Csi.NodePublishVolumeRequest.getDescriptor(), "secrets").getNumber());
 
@@ -440,13 +439,17 @@ class WireFormatTest {
     assertEquals(
         "google.protobuf.BoolValue",
         field(Csi.ProbeResponse.getDescriptor(), "ready").getMessageType().getFullName());
-    assertEquals(3, field(Csi.VolumeCapability.MountVolume.getDescriptor(), "volume_mount_group").getNumber());
+    assertEquals(
+        3,
+        field(Csi.VolumeCapability.MountVolume.getDescriptor(), "volume_mount_group").getNumber());
 
     // Oneofs.
     assertEquals(
-        "access_type", field(Csi.VolumeCapability.getDescriptor(), "mount").getContainingOneof().getName());
+        "access_type",
+        field(Csi.VolumeCapability.getDescriptor(), "mount").getContainingOneof().getName());
     assertEquals(
-        "type", field(Csi.VolumeContentSource.getDescriptor(), "snapshot").getContainingOneof().getName());
+        "type",
+        field(Csi.VolumeContentSource.getDescriptor(), "snapshot").getContainingOneof().getName());
 
     // Enum numbers that appear on the wire.
     assertEquals(5, Csi.VolumeCapability.AccessMode.Mode.MULTI_NODE_MULTI_WRITER.getNumber());
@@ -466,19 +469,25 @@ class WireFormatTest {
   void alphaMarkersMatchV112() {
     // ControllerModifyVolume is GA in v1.12: no alpha markers left on it.
     assertFalse(
-        Csi.ControllerModifyVolumeRequest.getDescriptor().getOptions().getExtension(Csi.alphaMessage));
+        Csi.ControllerModifyVolumeRequest.getDescriptor()
+            .getOptions()
+            .getExtension(Csi.alphaMessage));
     assertFalse(
         field(Csi.CreateVolumeRequest.getDescriptor(), "mutable_parameters")
             .getOptions()
             .getExtension(Csi.alphaField));
     assertFalse(
-        Csi.ControllerServiceCapability.RPC.Type.MODIFY_VOLUME
+        Csi.ControllerServiceCapability.RPC
+            .Type
+            .MODIFY_VOLUME
             .getValueDescriptor()
             .getOptions()
             .getExtension(Csi.alphaEnumValue));
     // Still alpha in v1.12.
     assertTrue(
-        Csi.ControllerServiceCapability.RPC.Type.GET_SNAPSHOT
+        Csi.ControllerServiceCapability.RPC
+            .Type
+            .GET_SNAPSHOT
             .getValueDescriptor()
             .getOptions()
             .getExtension(Csi.alphaEnumValue));
@@ -490,10 +499,17 @@ class WireFormatTest {
 
     Descriptors.ServiceDescriptor controller = Csi.getDescriptor().findServiceByName("Controller");
     assertFalse(
-        controller.findMethodByName("ControllerModifyVolume").getOptions().getExtension(Csi.alphaMethod));
-    assertTrue(controller.findMethodByName("GetSnapshot").getOptions().getExtension(Csi.alphaMethod));
+        controller
+            .findMethodByName("ControllerModifyVolume")
+            .getOptions()
+            .getExtension(Csi.alphaMethod));
     assertTrue(
-        controller.findMethodByName("ControllerGetVolume").getOptions().getExtension(Csi.alphaMethod));
+        controller.findMethodByName("GetSnapshot").getOptions().getExtension(Csi.alphaMethod));
+    assertTrue(
+        controller
+            .findMethodByName("ControllerGetVolume")
+            .getOptions()
+            .getExtension(Csi.alphaMethod));
     assertTrue(
         Csi.getDescriptor()
             .findServiceByName("SnapshotMetadata")
@@ -577,7 +593,8 @@ class WireFormatTest {
       for (Descriptors.MethodDescriptor m : s.getMethods()) {
         DescriptorProtos.MethodDescriptorProto p = m.toProto();
         assertFalse(p.getClientStreaming(), m.getFullName());
-        assertEquals(s.getName().equals("SnapshotMetadata"), p.getServerStreaming(), m.getFullName());
+        assertEquals(
+            s.getName().equals("SnapshotMetadata"), p.getServerStreaming(), m.getFullName());
       }
     }
 
@@ -587,8 +604,7 @@ class WireFormatTest {
         ControllerGrpc.getControllerModifyVolumeMethod().getFullMethodName());
     assertEquals(
         "csi.v1.Node/NodePublishVolume", NodeGrpc.getNodePublishVolumeMethod().getFullMethodName());
-    assertEquals(
-        "csi.v1.Identity/Probe", IdentityGrpc.getProbeMethod().getFullMethodName());
+    assertEquals("csi.v1.Identity/Probe", IdentityGrpc.getProbeMethod().getFullMethodName());
     assertEquals(
         "csi.v1.SnapshotMetadata/GetMetadataDelta",
         SnapshotMetadataGrpc.getGetMetadataDeltaMethod().getFullMethodName());

@@ -16,7 +16,8 @@ final class DurationConverter implements ITypeConverter<Duration> {
       case 's' -> Duration.ofSeconds(amount);
       case 'm' -> Duration.ofMinutes(amount);
       case 'h' -> Duration.ofHours(amount);
-      default -> throw new IllegalArgumentException("duration " + value + " needs a unit: ms, s, m or h");
+      default ->
+          throw new IllegalArgumentException("duration " + value + " needs a unit: ms, s, m or h");
     };
   }
 }

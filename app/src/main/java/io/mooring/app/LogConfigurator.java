@@ -13,12 +13,13 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * Logging set up in code (found by logback through META-INF/services): one line per event on
  * stderr, where the kubelet or the container runtime collects it. Not a logback.xml, because
  * reading one loads logback's Joran configurator and the JDK's XML parser, some 500 classes whose
- * metaspace a node plugin would keep for its whole life. {@code -Dlogback.configurationFile}
- * still takes precedence.
+ * metaspace a node plugin would keep for its whole life. {@code -Dlogback.configurationFile} still
+ * takes precedence.
  */
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
 
-  static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%X{req:-}] %logger{24} - %msg%n";
+  static final String PATTERN =
+      "%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level [%X{req:-}] %logger{24} - %msg%n";
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {

@@ -15,121 +15,193 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The plugin program: {@code mooring <controller|node|all> [flags]}. */
-@Command(name = "mooring", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-    sortOptions = false, usageHelpAutoWidth = true,
+@Command(
+    name = "mooring",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
     description = "Mooring CSI driver: ReadWriteMany volumes on GlusterFS and CephFS.")
 public final class Main implements Callable<Integer> {
 
   /** What this process serves. */
-  enum Mode { controller, node, all }
+  enum Mode {
+    controller,
+    node,
+    all
+  }
 
-  @Parameters(index = "0", paramLabel = "MODE", description = "controller, node, or all (both on one socket)")
+  @Parameters(
+      index = "0",
+      paramLabel = "MODE",
+      description = "controller, node, or all (both on one socket)")
   Mode mode;
 
-  @Option(names = "--endpoint", defaultValue = "unix:///csi/csi.sock",
+  @Option(
+      names = "--endpoint",
+      defaultValue = "unix:///csi/csi.sock",
       description = "CSI endpoint: unix:///path or tcp://host:port (default: ${DEFAULT-VALUE})")
   String endpoint;
 
-  @Option(names = "--driver-name", defaultValue = "mooring.csi.io",
+  @Option(
+      names = "--driver-name",
+      defaultValue = "mooring.csi.io",
       description = "CSI driver name (default: ${DEFAULT-VALUE})")
   String driverName;
 
-  @Option(names = "--node-id", description = "this node's ID (node and all modes; default: the host name)")
+  @Option(
+      names = "--node-id",
+      description = "this node's ID (node and all modes; default: the host name)")
   String nodeId;
 
-  @Option(names = "--backends", description = "backends file (YAML); required for controller and all modes")
+  @Option(
+      names = "--backends",
+      description = "backends file (YAML); required for controller and all modes")
   Path backends;
 
-  @Option(names = "--state-dir", description = "where mounts live (default: node /var/lib/kubelet/plugins/"
-      + "<driver-name>, controller /var/lib/mooring)")
+  @Option(
+      names = "--state-dir",
+      description =
+          "where mounts live (default: node /var/lib/kubelet/plugins/"
+              + "<driver-name>, controller /var/lib/mooring)")
   Path stateDir;
 
-  @Option(names = "--metrics-address", description = "serve Prometheus metrics on host:port (default: off)")
+  @Option(
+      names = "--metrics-address",
+      description = "serve Prometheus metrics on host:port (default: off)")
   String metricsAddress;
 
-  @Option(names = "--health-address", description = "serve /livez (the plugin answers CSI) and /readyz (and its "
-      + "backends are healthy; else 503 and why) on host:port, for the kubelet's probes (default: off)")
+  @Option(
+      names = "--health-address",
+      description =
+          "serve /livez (the plugin answers CSI) and /readyz (and its "
+              + "backends are healthy; else 503 and why) on host:port, for the kubelet's probes (default: off)")
   String healthAddress;
 
-  @Option(names = "--health-interval", defaultValue = "5s", converter = DurationConverter.class,
+  @Option(
+      names = "--health-interval",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
       description = "how often the node checks its FUSE mounts (default: ${DEFAULT-VALUE})")
   Duration healthInterval;
 
-  @Option(names = "--shutdown-grace", defaultValue = "10s", converter = DurationConverter.class,
+  @Option(
+      names = "--shutdown-grace",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
       description = "how long in-flight RPCs may run after SIGTERM (default: ${DEFAULT-VALUE})")
   Duration shutdownGrace;
 
   // Sizes have no picocli default: ClientLimits holds the defaults, the help text repeats them.
-  @Option(names = "--gluster-client-memory", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+  @Option(
+      names = "--gluster-client-memory",
+      converter = ByteSizeConverter.class,
+      paramLabel = "SIZE",
       description = "memory limit of each glusterfs client's cgroup, 0 for none (default: 256Mi)")
   Long glusterMemory;
 
-  @Option(names = "--gluster-client-cache", converter = ByteSizeConverter.class, paramLabel = "SIZE",
-      description = "file data each glusterfs client caches (quick-read, io-cache cache-size), 0 for glusterfs's"
-          + " default (default: 32Mi)")
+  @Option(
+      names = "--gluster-client-cache",
+      converter = ByteSizeConverter.class,
+      paramLabel = "SIZE",
+      description =
+          "file data each glusterfs client caches (quick-read, io-cache cache-size), 0 for glusterfs's"
+              + " default (default: 32Mi)")
   Long glusterCache;
 
-  @Option(names = "--gluster-client-inodes", paramLabel = "N",
-      description = "inodes each glusterfs client keeps (lru-limit), 0 for glusterfs's default (default: 16384)")
+  @Option(
+      names = "--gluster-client-inodes",
+      paramLabel = "N",
+      description =
+          "inodes each glusterfs client keeps (lru-limit), 0 for glusterfs's default (default: 16384)")
   Integer glusterInodes;
 
-  @Option(names = "--ceph-client-memory", converter = ByteSizeConverter.class, paramLabel = "SIZE",
+  @Option(
+      names = "--ceph-client-memory",
+      converter = ByteSizeConverter.class,
+      paramLabel = "SIZE",
       description = "memory limit of each ceph-fuse client's cgroup, 0 for none (default: 256Mi)")
   Long cephMemory;
 
-  @Option(names = "--ceph-client-cache", converter = ByteSizeConverter.class, paramLabel = "SIZE",
-      description = "file data each ceph-fuse client caches (client_oc_size), 0 for ceph-fuse's default"
-          + " (default: 64Mi)")
+  @Option(
+      names = "--ceph-client-cache",
+      converter = ByteSizeConverter.class,
+      paramLabel = "SIZE",
+      description =
+          "file data each ceph-fuse client caches (client_oc_size), 0 for ceph-fuse's default"
+              + " (default: 64Mi)")
   Long cephCache;
 
-  @Option(names = "--ceph-client-inodes", paramLabel = "N",
-      description = "inodes each ceph-fuse client caches (client_cache_size), 0 for ceph-fuse's default"
-          + " (default: 16384)")
+  @Option(
+      names = "--ceph-client-inodes",
+      paramLabel = "N",
+      description =
+          "inodes each ceph-fuse client caches (client_cache_size), 0 for ceph-fuse's default"
+              + " (default: 16384)")
   Integer cephInodes;
 
-  @Option(names = "--log-level", defaultValue = "info", description = "error, warn, info, debug (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--log-level",
+      defaultValue = "info",
+      description = "error, warn, info, debug (default: ${DEFAULT-VALUE})")
   String logLevel;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
-    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.toLevel(logLevel, Level.INFO));
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(Level.toLevel(logLevel, Level.INFO));
     if (mode != Mode.node && backends == null) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--backends is required in " + mode + " mode");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--backends is required in " + mode + " mode");
     }
-    PluginProcess process = PluginProcess.start(new Settings(
-        mode != Mode.node,
-        mode != Mode.controller,
-        Endpoint.parse(endpoint),
-        driverName,
-        nodeId != null ? nodeId : java.net.InetAddress.getLocalHost().getHostName(),
-        backends,
-        stateDir != null ? stateDir : defaultStateDir(),
-        metricsAddress,
-        healthAddress,
-        healthInterval,
-        shutdownGrace,
-        limits("--gluster-client", ClientLimits.GLUSTER, glusterMemory, glusterCache, glusterInodes),
-        limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes)));
+    PluginProcess process =
+        PluginProcess.start(
+            new Settings(
+                mode != Mode.node,
+                mode != Mode.controller,
+                Endpoint.parse(endpoint),
+                driverName,
+                nodeId != null ? nodeId : java.net.InetAddress.getLocalHost().getHostName(),
+                backends,
+                stateDir != null ? stateDir : defaultStateDir(),
+                metricsAddress,
+                healthAddress,
+                healthInterval,
+                shutdownGrace,
+                limits(
+                    "--gluster-client",
+                    ClientLimits.GLUSTER,
+                    glusterMemory,
+                    glusterCache,
+                    glusterInodes),
+                limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes)));
     process.awaitTermination();
     return 0;
   }
 
   /** A kind's client limits: the flags given, the defaults for the others. */
-  private ClientLimits limits(String flags, ClientLimits defaults, Long memory, Long cache, Integer inodes) {
+  private ClientLimits limits(
+      String flags, ClientLimits defaults, Long memory, Long cache, Integer inodes) {
     try {
-      return new ClientLimits(memory != null ? memory : defaults.memoryBytes(),
-          cache != null ? cache : defaults.cacheBytes(), inodes != null ? inodes : defaults.inodes());
+      return new ClientLimits(
+          memory != null ? memory : defaults.memoryBytes(),
+          cache != null ? cache : defaults.cacheBytes(),
+          inodes != null ? inodes : defaults.inodes());
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), flags + "-*: " + e.getMessage());
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), flags + "-*: " + e.getMessage());
     }
   }
 
   private Path defaultStateDir() {
-    return mode == Mode.controller ? Path.of("/var/lib/mooring") : Path.of("/var/lib/kubelet/plugins", driverName);
+    return mode == Mode.controller
+        ? Path.of("/var/lib/mooring")
+        : Path.of("/var/lib/kubelet/plugins", driverName);
   }
 
   static final class VersionProvider implements CommandLine.IVersionProvider {

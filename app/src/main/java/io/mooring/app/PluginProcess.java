@@ -39,10 +39,15 @@ import org.slf4j.LoggerFactory;
 final class PluginProcess {
 
   private static final Logger LOG = LoggerFactory.getLogger(PluginProcess.class);
+
   /** Controller calls for one volume wait this long for each other before answering ABORTED. */
   private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
+
   private static final Duration NODE_LOCK_WAIT = Duration.ofSeconds(30);
-  /** How long Probe and /readyz wait for the backends' health checks before answering "not ready". */
+
+  /**
+   * How long Probe and /readyz wait for the backends' health checks before answering "not ready".
+   */
   private static final Duration READINESS_BOUND = Duration.ofSeconds(2);
 
   private final PluginServer server;
@@ -58,8 +63,10 @@ final class PluginProcess {
     boolean exported = settings.metricsAddress() != null && !settings.metricsAddress().isEmpty();
     PrometheusMetrics prometheus = exported ? new PrometheusMetrics() : null;
     Metrics metrics = exported ? prometheus : Metrics.OFF;
-    CommandRunner runner = new ProcessCommandRunner(
-        (command, result) -> metrics.command(command.program(), result.exitCode() == 0, result.millis()));
+    CommandRunner runner =
+        new ProcessCommandRunner(
+            (command, result) ->
+                metrics.command(command.program(), result.exitCode() == 0, result.millis()));
     Mounter mounter = new SystemMounter(runner);
     List<BindableService> services = new ArrayList<>();
     List<Readiness> checks = new ArrayList<>();
@@ -71,12 +78,20 @@ final class PluginProcess {
       List<Backend> backends = new ArrayList<>();
       for (BackendConfig config : configs.values()) {
         if (config instanceof GlusterConfig gluster) {
-          GlusterBackend backend = GlusterBackend.create(gluster, runner, mounter, settings.stateDir().resolve("controller"));
+          GlusterBackend backend =
+              GlusterBackend.create(
+                  gluster, runner, mounter, settings.stateDir().resolve("controller"));
           backends.add(backend);
           closeables.add(backend::close);
-          // At once, but apart: a Gluster server that is down makes the controller not ready, not fail.
-          Thread check = new Thread(() -> backend.checkManagement()
-              .ifPresent(reason -> LOG.warn("backend {}: {}", gluster.name(), reason)), "check-" + gluster.name());
+          // At once, but apart: a Gluster server that is down makes the controller not ready, not
+          // fail.
+          Thread check =
+              new Thread(
+                  () ->
+                      backend
+                          .checkManagement()
+                          .ifPresent(reason -> LOG.warn("backend {}: {}", gluster.name(), reason)),
+                  "check-" + gluster.name());
           check.setDaemon(true);
           check.start();
         } else if (config instanceof CephConfig ceph) {
@@ -90,39 +105,71 @@ final class PluginProcess {
       services.add(new ControllerService(backends, new KeyedLocks(CONTROLLER_LOCK_WAIT)));
     }
     if (settings.node()) {
-      NodePlugin node = new NodePlugin(
-          new NodeConfig(settings.nodeId(), settings.stateDir(), settings.healthInterval(),
-              settings.glusterClients(), settings.cephClients()), mounter, runner, metrics);
+      NodePlugin node =
+          new NodePlugin(
+              new NodeConfig(
+                  settings.nodeId(),
+                  settings.stateDir(),
+                  settings.healthInterval(),
+                  settings.glusterClients(),
+                  settings.cephClients()),
+              mounter,
+              runner,
+              metrics);
       node.start();
       services.addAll(node.services());
       closeables.add(0, node);
     }
     ReadinessChecks readiness = new ReadinessChecks(checks, READINESS_BOUND);
     closeables.add(readiness);
-    services.add(0, new IdentityService(settings.driverName(), Version.get(), settings.controller(),
-        settings.controller(), readiness));
+    services.add(
+        0,
+        new IdentityService(
+            settings.driverName(),
+            Version.get(),
+            settings.controller(),
+            settings.controller(),
+            readiness));
 
-    PluginServer server = PluginServer.start(settings.endpoint(), services, new RpcLogInterceptor(metrics));
+    PluginServer server =
+        PluginServer.start(settings.endpoint(), services, new RpcLogInterceptor(metrics));
     if (exported) {
       closeables.add(metricsServer(settings.metricsAddress(), prometheus)::close);
     }
     boolean health = settings.healthAddress() != null && !settings.healthAddress().isEmpty();
     if (health) {
-      closeables.add(0, HealthServer.start(listenAddress(settings.healthAddress()), server::notServingReason,
-          readiness::notReadyReason));
+      closeables.add(
+          0,
+          HealthServer.start(
+              listenAddress(settings.healthAddress()),
+              server::notServingReason,
+              readiness::notReadyReason));
     }
-    LOG.info("mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={} "
-        + "health={}", Version.get(), settings.mode(), settings.endpoint(), settings.driverName(),
-        settings.node() ? settings.nodeId() : "-", backendNames, settings.stateDir(),
-        exported ? settings.metricsAddress() : "off", health ? settings.healthAddress() : "off");
+    LOG.info(
+        "mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={} "
+            + "health={}",
+        Version.get(),
+        settings.mode(),
+        settings.endpoint(),
+        settings.driverName(),
+        settings.node() ? settings.nodeId() : "-",
+        backendNames,
+        settings.stateDir(),
+        exported ? settings.metricsAddress() : "off",
+        health ? settings.healthAddress() : "off");
     PluginProcess process = new PluginProcess(server, closeables);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
     return process;
   }
 
-  private static HTTPServer metricsServer(String address, PrometheusMetrics metrics) throws IOException {
+  private static HTTPServer metricsServer(String address, PrometheusMetrics metrics)
+      throws IOException {
     InetSocketAddress at = listenAddress(address);
-    return HTTPServer.builder().hostname(at.getHostString()).port(at.getPort()).registry(metrics.registry())
+    return HTTPServer.builder()
+        .hostname(at.getHostString())
+        .port(at.getPort())
+        .registry(metrics.registry())
         .buildAndStart();
   }
 

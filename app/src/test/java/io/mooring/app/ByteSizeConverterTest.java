@@ -10,8 +10,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ByteSizeConverterTest {
 
   @ParameterizedTest
-  @CsvSource({"0, 0", "4096, 4096", "256Mi, 268435456", "1Gi, 1073741824", "64Ki, 65536", "500M, 500000000",
-      "2G, 2000000000"})
+  @CsvSource({
+    "0, 0",
+    "4096, 4096",
+    "256Mi, 268435456",
+    "1Gi, 1073741824",
+    "64Ki, 65536",
+    "500M, 500000000",
+    "2G, 2000000000"
+  })
   void quantities(String value, long bytes) {
     assertEquals(bytes, new ByteSizeConverter().convert(value));
   }

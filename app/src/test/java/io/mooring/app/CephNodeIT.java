@@ -33,9 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real node plugin program with a CephFS volume of the scripts/ceph-up cluster (CEPH_MONITORS,
- * CEPH_FS, CEPH_ADMIN_ID, CEPH_ADMIN_KEY_FILE): staged with a key authorised for its subvolume only,
- * the plugin killed with SIGKILL and restarted, and no key anywhere but in its keyring file — not
- * on any command line on the machine, not in the program's debug log.
+ * CEPH_FS, CEPH_ADMIN_ID, CEPH_ADMIN_KEY_FILE): staged with a key authorised for its subvolume
+ * only, the plugin killed with SIGKILL and restarted, and no key anywhere but in its keyring file —
+ * not on any command line on the machine, not in the program's debug log.
  */
 class CephNodeIT {
 
@@ -44,7 +44,8 @@ class CephNodeIT {
 
   private final String monitors = env("CEPH_MONITORS", "127.0.0.1:6789");
   private final String fsName = env("CEPH_FS", "cephfs");
-  private final Path adminKeyFile = Path.of(env("CEPH_ADMIN_KEY_FILE", "/tmp/mooring-ceph/admin.key"));
+  private final Path adminKeyFile =
+      Path.of(env("CEPH_ADMIN_KEY_FILE", "/tmp/mooring-ceph/admin.key"));
   private final String group = "app-it-" + UUID.randomUUID().toString().substring(0, 8);
   private final String user = "it-" + group;
   private Path dir;
@@ -63,10 +64,11 @@ class CephNodeIT {
   void tearDown() {
     plugins.forEach(p -> p.process.destroyForcibly());
     GlusterFixture.removeUnder(dir, stateDir);
-    for (List<String> cleanUp : List.of(
-        List.of("fs", "subvolume", "rm", fsName, VOLUME, "--group_name", group, "--force"),
-        List.of("fs", "subvolumegroup", "rm", fsName, group, "--force"),
-        List.of("auth", "rm", "client." + user))) {
+    for (List<String> cleanUp :
+        List.of(
+            List.of("fs", "subvolume", "rm", fsName, VOLUME, "--group_name", group, "--force"),
+            List.of("fs", "subvolumegroup", "rm", fsName, group, "--force"),
+            List.of("auth", "rm", "client." + user))) {
       try {
         ceph(cleanUp.toArray(String[]::new));
       } catch (RuntimeException e) {
@@ -78,40 +80,85 @@ class CephNodeIT {
   @Test
   void survivesSigkillAdoptsTheClientAndShowsTheKeyNowhere() throws Exception {
     ceph("fs", "subvolumegroup", "create", fsName, group);
-    ceph("fs", "subvolume", "create", fsName, VOLUME, "--group_name", group, "--size", Long.toString(8 << 20));
+    ceph(
+        "fs",
+        "subvolume",
+        "create",
+        fsName,
+        VOLUME,
+        "--group_name",
+        group,
+        "--size",
+        Long.toString(8 << 20));
     String path = ceph("fs", "subvolume", "getpath", fsName, VOLUME, "--group_name", group).strip();
     ceph("fs", "authorize", fsName, "client." + user, path, "rw");
     String key = ceph("auth", "get-key", "client." + user).strip();
-    Map<String, String> context = Map.of("backend", "ceph-it", "type", "cephfs", "monitors", monitors,
-        "fsName", fsName, "subvolumeGroup", group, "subvolume", VOLUME, "path", path, "mounter", "");
+    Map<String, String> context =
+        Map.of(
+            "backend",
+            "ceph-it",
+            "type",
+            "cephfs",
+            "monitors",
+            monitors,
+            "fsName",
+            fsName,
+            "subvolumeGroup",
+            group,
+            "subvolume",
+            VOLUME,
+            "path",
+            path,
+            "mounter",
+            "");
 
     RunningPlugin first = start();
     NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(first.channel());
-    node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(VOLUME_ID)
-        .setStagingTargetPath(staging().toString()).setVolumeCapability(NodeRestartIT.RWX)
-        .putAllVolumeContext(context).putAllSecrets(Map.of("userID", user, "userKey", key)).build());
-    node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(VOLUME_ID)
-        .setStagingTargetPath(staging().toString()).setTargetPath(target().toString())
-        .setVolumeCapability(NodeRestartIT.RWX).build());
+    node.nodeStageVolume(
+        NodeStageVolumeRequest.newBuilder()
+            .setVolumeId(VOLUME_ID)
+            .setStagingTargetPath(staging().toString())
+            .setVolumeCapability(NodeRestartIT.RWX)
+            .putAllVolumeContext(context)
+            .putAllSecrets(Map.of("userID", user, "userKey", key))
+            .build());
+    node.nodePublishVolume(
+        NodePublishVolumeRequest.newBuilder()
+            .setVolumeId(VOLUME_ID)
+            .setStagingTargetPath(staging().toString())
+            .setTargetPath(target().toString())
+            .setVolumeCapability(NodeRestartIT.RWX)
+            .build());
     Files.writeString(target().resolve("f"), "before");
     assertNoKeyOnAnyCommandLine(key);
     long pid = cephFuse().orElseThrow().pid();
 
     first.kill();
     assertTrue(cephFuse().isPresent(), "ceph-fuse outlives the plugin");
-    assertEquals("before", Files.readString(target().resolve("f")), "pods keep their data without a plugin");
+    assertEquals(
+        "before", Files.readString(target().resolve("f")), "pods keep their data without a plugin");
 
     RunningPlugin second = start();
     node = NodeGrpc.newBlockingStub(second.channel());
     assertEquals(pid, cephFuse().orElseThrow().pid(), "adopted, not remounted");
-    NodeGetVolumeStatsResponse stats = node.nodeGetVolumeStats(NodeGetVolumeStatsRequest.newBuilder()
-        .setVolumeId(VOLUME_ID).setVolumePath(target().toString()).build());
+    NodeGetVolumeStatsResponse stats =
+        node.nodeGetVolumeStats(
+            NodeGetVolumeStatsRequest.newBuilder()
+                .setVolumeId(VOLUME_ID)
+                .setVolumePath(target().toString())
+                .build());
     assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
     assertEquals(8 << 20, stats.getUsage(0).getTotal());
-    node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(VOLUME_ID)
-        .setTargetPath(target().toString()).build());
-    node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(VOLUME_ID)
-        .setStagingTargetPath(staging().toString()).build());
+    node.nodeUnpublishVolume(
+        NodeUnpublishVolumeRequest.newBuilder()
+            .setVolumeId(VOLUME_ID)
+            .setTargetPath(target().toString())
+            .build());
+    node.nodeUnstageVolume(
+        NodeUnstageVolumeRequest.newBuilder()
+            .setVolumeId(VOLUME_ID)
+            .setStagingTargetPath(staging().toString())
+            .build());
     assertTrue(second.terminate());
 
     assertEquals(List.of(), MountTable.read().under(dir));
@@ -126,9 +173,19 @@ class CephNodeIT {
   }
 
   private RunningPlugin start() throws Exception {
-    RunningPlugin plugin = RunningPlugin.start(dir.resolve("node.sock"), dir.resolve("node-" + plugins.size() + ".log"),
-        "node", "--node-id", "n1", "--state-dir", stateDir.toString(), "--health-interval", "1s",
-        "--log-level", "debug");
+    RunningPlugin plugin =
+        RunningPlugin.start(
+            dir.resolve("node.sock"),
+            dir.resolve("node-" + plugins.size() + ".log"),
+            "node",
+            "--node-id",
+            "n1",
+            "--state-dir",
+            stateDir.toString(),
+            "--health-interval",
+            "1s",
+            "--log-level",
+            "debug");
     plugins.add(plugin);
     return plugin;
   }
@@ -143,11 +200,14 @@ class CephNodeIT {
 
   private Optional<ProcessHandle> cephFuse() {
     String mountPoint = stateDir.resolve("cephfs/ceph-it/" + VOLUME + "/mnt").toString();
-    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/ceph-fuse"))
-        .filter(p -> {
-          String[] args = p.info().arguments().orElse(new String[0]);
-          return args.length > 0 && args[args.length - 1].equals(mountPoint);
-        }).findFirst();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("/ceph-fuse"))
+        .filter(
+            p -> {
+              String[] args = p.info().arguments().orElse(new String[0]);
+              return args.length > 0 && args[args.length - 1].equals(mountPoint);
+            })
+        .findFirst();
   }
 
   private void assertNoKeyOnAnyCommandLine(String key) throws IOException {
@@ -161,18 +221,30 @@ class CephNodeIT {
           continue; // exited meanwhile
         }
         scanned++;
-        assertFalse(cmdline.contains(key) || cmdline.contains(adminKey), proc + " has a key on its command line");
+        assertFalse(
+            cmdline.contains(key) || cmdline.contains(adminKey),
+            proc + " has a key on its command line");
       }
     }
     assertTrue(scanned > 10);
   }
 
   private String ceph(String... args) {
-    List<String> argv = new ArrayList<>(List.of("ceph", "--conf=/dev/null", "-m", monitors,
-        "--id", env("CEPH_ADMIN_ID", "admin"), "--keyfile=" + adminKeyFile, "--connect-timeout=20"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ceph",
+                "--conf=/dev/null",
+                "-m",
+                monitors,
+                "--id",
+                env("CEPH_ADMIN_ID", "admin"),
+                "--keyfile=" + adminKeyFile,
+                "--connect-timeout=20"));
     argv.addAll(List.of(args));
-    return new ProcessCommandRunner().run(Command.of(argv).withTimeout(Duration.ofSeconds(60))
-        .withSecrets(Set.of(adminKey))).stdout();
+    return new ProcessCommandRunner()
+        .run(Command.of(argv).withTimeout(Duration.ofSeconds(60)).withSecrets(Set.of(adminKey)))
+        .stdout();
   }
 
   private static String env(String name, String fallback) {

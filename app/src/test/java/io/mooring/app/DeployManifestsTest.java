@@ -83,26 +83,27 @@ import picocli.CommandLine;
 
 /**
  * Renders deploy/ (every overlay, the base and the examples) and checks what a cluster would be
- * given: the objects load into fabric8's typed model with no unknown field, the driver name and
- * the socket paths agree everywhere, the plugins' args parse with the real command line, the
- * backends file parses with the real parser and the Secrets it reads files from are mounted, every
- * Secret a StorageClass names exists, has the keys its reader needs and is readable by exactly
- * who must read it, every container is bounded and every image pinned, the RBAC is
- * least-privilege, and the CRUD mock API server accepts and returns every object.
+ * given: the objects load into fabric8's typed model with no unknown field, the driver name and the
+ * socket paths agree everywhere, the plugins' args parse with the real command line, the backends
+ * file parses with the real parser and the Secrets it reads files from are mounted, every Secret a
+ * StorageClass names exists, has the keys its reader needs and is readable by exactly who must read
+ * it, every container is bounded and every image pinned, the RBAC is least-privilege, and the CRUD
+ * mock API server accepts and returns every object.
  *
  * <p>Examples go with overlays by name: {@code examples/<overlay>} when it exists (CephFS), else
  * {@code examples} (GlusterFS).
  *
  * <p>Rendering uses {@code kubectl kustomize} when kubectl is on the PATH. Without it a small
- * fallback reads each kustomization.yaml itself and understands only what deploy/ uses:
- * {@code resources} (files and directories), {@code namespace} (set on every namespaced object,
- * as kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files}, {@code literals}, {@code namespace},
- * {@code options.labels}; the generated name gets no content-hash suffix), {@code patches} (only
- * {@code path:} to a strategic-merge patch of one object, merging the lists deploy/ patches by
- * their Kubernetes merge keys and replacing any other list) and {@code images} (newName/newTag).
- * Any other key fails the test and asks for kubectl rather than render something else than
- * kubectl would; where kubectl is installed, the two renderings are compared object by object.
- * {@code -Dmooring.deploy.renderer=fallback} forces the fallback.
+ * fallback reads each kustomization.yaml itself and understands only what deploy/ uses: {@code
+ * resources} (files and directories), {@code namespace} (set on every namespaced object, as
+ * kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files},
+ * {@code literals}, {@code namespace}, {@code options.labels}; the generated name gets no
+ * content-hash suffix), {@code patches} (only {@code path:} to a strategic-merge patch of one
+ * object, merging the lists deploy/ patches by their Kubernetes merge keys and replacing any other
+ * list) and {@code images} (newName/newTag). Any other key fails the test and asks for kubectl
+ * rather than render something else than kubectl would; where kubectl is installed, the two
+ * renderings are compared object by object. {@code -Dmooring.deploy.renderer=fallback} forces the
+ * fallback.
  */
 class DeployManifestsTest {
 
@@ -111,13 +112,27 @@ class DeployManifestsTest {
   private static final Path DEPLOY = findDeployDir();
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
   private static final Map<Path, List<HasMetadata>> RENDERS = new ConcurrentHashMap<>();
-  private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CSIDriver", "StorageClass",
-      "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "PriorityClass", "VolumeAttributesClass");
-  private static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete", "deletecollection");
-  /** What Mooring reads from an admin (provisioner, expand, adminSecretDir) and a node-stage Secret. */
+  private static final Set<String> CLUSTER_SCOPED =
+      Set.of(
+          "Namespace",
+          "CSIDriver",
+          "StorageClass",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "PersistentVolume",
+          "PriorityClass",
+          "VolumeAttributesClass");
+  private static final Set<String> WRITE_VERBS =
+      Set.of("create", "update", "patch", "delete", "deletecollection");
+
+  /**
+   * What Mooring reads from an admin (provisioner, expand, adminSecretDir) and a node-stage Secret.
+   */
   private static final Set<String> ADMIN_KEYS = Set.of("adminID", "adminKey");
+
   private static final Set<String> USER_KEYS = Set.of("userID", "userKey");
   private static final Pattern ENV_REF = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
   /** The mock server logs every request through java.util.logging; held so the level sticks. */
   private static final Logger MOCK_SERVER_LOG = quiet("io.fabric8.mockwebserver");
 
@@ -126,7 +141,8 @@ class DeployManifestsTest {
 
   static Stream<Path> overlays() throws IOException {
     try (Stream<Path> dirs = Files.list(DEPLOY.resolve("overlays"))) {
-      List<Path> found = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+      List<Path> found =
+          dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
       assertFalse(found.isEmpty(), "no overlay under " + DEPLOY.resolve("overlays"));
       return found.stream();
     }
@@ -135,7 +151,8 @@ class DeployManifestsTest {
   /** examples and every examples/<name> with a kustomization (one per backend type). */
   static Stream<Path> examples() throws IOException {
     try (Stream<Path> dirs = Files.list(DEPLOY.resolve("examples"))) {
-      List<Path> sub = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
+      List<Path> sub =
+          dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
       return Stream.concat(Stream.of(DEPLOY.resolve("examples")), sub.stream());
     }
   }
@@ -145,10 +162,14 @@ class DeployManifestsTest {
     return Stream.concat(Stream.concat(Stream.of(DEPLOY.resolve("base")), examples()), overlays());
   }
 
-  /** The examples that run on an overlay: examples/<overlay name> if there is one, else examples. */
+  /**
+   * The examples that run on an overlay: examples/<overlay name> if there is one, else examples.
+   */
   private static Path examplesFor(Path overlay) {
     Path own = DEPLOY.resolve("examples").resolve(overlay.getFileName().toString());
-    return Files.isRegularFile(own.resolve("kustomization.yaml")) ? own : DEPLOY.resolve("examples");
+    return Files.isRegularFile(own.resolve("kustomization.yaml"))
+        ? own
+        : DEPLOY.resolve("examples");
   }
 
   @ParameterizedTest
@@ -158,33 +179,47 @@ class DeployManifestsTest {
     assertFalse(objects.isEmpty(), dir + " renders nothing");
     for (HasMetadata o : objects) {
       String where = describe(o);
-      assertFalse(o.getClass().getName().contains("Generic"),
+      assertFalse(
+          o.getClass().getName().contains("Generic"),
           where + ": no typed model for apiVersion " + o.getApiVersion() + " kind " + o.getKind());
       assertNotNull(o.getMetadata().getName(), where + ": no name");
       List<String> unknown = new ArrayList<>();
       collectUnknownFields(o, where, unknown, 0);
       assertEquals(List.of(), unknown, "fields the Kubernetes API does not know (typos?)");
     }
-    Map<String, Long> counts = objects.stream().collect(Collectors.groupingBy(DeployManifestsTest::describe,
-        Collectors.counting()));
+    Map<String, Long> counts =
+        objects.stream()
+            .collect(Collectors.groupingBy(DeployManifestsTest::describe, Collectors.counting()));
     counts.forEach((what, n) -> assertEquals(1L, n, dir + " renders " + what + " " + n + " times"));
   }
 
   @Test
   void fallbackRendererAgreesWithKubectl() throws IOException {
     Optional<Path> kubectl = kubectl();
-    assumeTrue(kubectl.isPresent() && !forceFallback(),
+    assumeTrue(
+        kubectl.isPresent() && !forceFallback(),
         "kubectl is not on the PATH: nothing to compare the fallback with");
     for (Path dir : kustomizations().toList()) {
       List<HasMetadata> real = withoutHashes(render(dir));
       List<HasMetadata> fallback = toTyped(fallbackRender(dir));
-      Set<String> realNames = real.stream().map(DeployManifestsTest::describe).collect(Collectors.toCollection(TreeSet::new));
-      Set<String> fallbackNames = fallback.stream().map(DeployManifestsTest::describe)
-          .collect(Collectors.toCollection(TreeSet::new));
-      assertEquals(realNames, fallbackNames, dir + ": the fallback renders other objects than kubectl kustomize");
-      Map<String, HasMetadata> byName = real.stream().collect(Collectors.toMap(DeployManifestsTest::describe, o -> o));
+      Set<String> realNames =
+          real.stream()
+              .map(DeployManifestsTest::describe)
+              .collect(Collectors.toCollection(TreeSet::new));
+      Set<String> fallbackNames =
+          fallback.stream()
+              .map(DeployManifestsTest::describe)
+              .collect(Collectors.toCollection(TreeSet::new));
+      assertEquals(
+          realNames,
+          fallbackNames,
+          dir + ": the fallback renders other objects than kubectl kustomize");
+      Map<String, HasMetadata> byName =
+          real.stream().collect(Collectors.toMap(DeployManifestsTest::describe, o -> o));
       for (HasMetadata o : fallback) {
-        assertEquals(canonical(byName.get(describe(o))), canonical(o),
+        assertEquals(
+            canonical(byName.get(describe(o))),
+            canonical(o),
             dir + ": the fallback renders " + describe(o) + " otherwise than kubectl kustomize");
       }
     }
@@ -200,7 +235,9 @@ class DeployManifestsTest {
       String json = SERIALIZATION.asJson(o);
       for (ConfigMap cm : all(objects, ConfigMap.class)) {
         String hashed = cm.getMetadata().getName();
-        json = json.replace("\"" + hashed + "\"", "\"" + hashed.replaceFirst("-[a-z0-9]{10}$", "") + "\"");
+        json =
+            json.replace(
+                "\"" + hashed + "\"", "\"" + hashed.replaceFirst("-[a-z0-9]{10}$", "") + "\"");
       }
       out.add((HasMetadata) SERIALIZATION.unmarshal(json));
     }
@@ -238,8 +275,10 @@ class DeployManifestsTest {
     assertEquals(DRIVER, flag(controller, "--driver-name").orElseThrow());
     assertEquals(DRIVER, flag(node, "--driver-name").orElseThrow());
     assertEquals("/var/lib/kubelet/plugins/" + DRIVER, flag(node, "--state-dir").orElseThrow());
-    Container registrar = container(podSpec(only(objects, DaemonSet.class)), "node-driver-registrar");
-    assertEquals("/var/lib/kubelet/plugins/" + DRIVER + "/csi.sock",
+    Container registrar =
+        container(podSpec(only(objects, DaemonSet.class)), "node-driver-registrar");
+    assertEquals(
+        "/var/lib/kubelet/plugins/" + DRIVER + "/csi.sock",
         flag(registrar, "--kubelet-registration-path").orElseThrow());
     for (Path examples : examples().toList()) {
       for (StorageClass sc : all(render(examples), StorageClass.class)) {
@@ -257,8 +296,12 @@ class DeployManifestsTest {
       String endpoint = flag(plugin, "--endpoint").orElseThrow();
       assertTrue(endpoint.startsWith("unix:///"), describe(workload) + ": endpoint " + endpoint);
       String socket = endpoint.substring("unix://".length());
-      VolumePath pluginSide = volumePath(plugin, socket).orElseThrow(
-          () -> new AssertionError(describe(workload) + ": " + socket + " is on no volume of the plugin"));
+      VolumePath pluginSide =
+          volumePath(plugin, socket)
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          describe(workload) + ": " + socket + " is on no volume of the plugin"));
       int sidecars = 0;
       for (Container c : containers(pod)) {
         Optional<String> address = flag(c, "--csi-address");
@@ -268,10 +311,14 @@ class DeployManifestsTest {
         sidecars++;
         String where = describe(workload) + " container " + c.getName();
         assertEquals(socket, address.get(), where + ": --csi-address");
-        assertEquals(Optional.of(pluginSide), volumePath(c, address.get()),
+        assertEquals(
+            Optional.of(pluginSide),
+            volumePath(c, address.get()),
             where + ": reaches " + address.get() + " through another volume than the plugin");
       }
-      assertTrue(sidecars >= 1, describe(workload) + ": expected sidecars on the socket, found " + sidecars);
+      assertTrue(
+          sidecars >= 1,
+          describe(workload) + ": expected sidecars on the socket, found " + sidecars);
     }
   }
 
@@ -285,10 +332,17 @@ class DeployManifestsTest {
     VolumePath onVolume = volumePath(plugin, socket).orElseThrow();
     String hostDir = volume(pod, onVolume.volume()).getHostPath().getPath();
     Container registrar = container(pod, "node-driver-registrar");
-    assertEquals(join(hostDir, onVolume.relative()), flag(registrar, "--kubelet-registration-path").orElseThrow());
-    VolumeMount registration = registrar.getVolumeMounts().stream()
-        .filter(m -> m.getMountPath().equals("/registration")).findFirst().orElseThrow();
-    assertEquals("/var/lib/kubelet/plugins_registry", volume(pod, registration.getName()).getHostPath().getPath());
+    assertEquals(
+        join(hostDir, onVolume.relative()),
+        flag(registrar, "--kubelet-registration-path").orElseThrow());
+    VolumeMount registration =
+        registrar.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals("/registration"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        "/var/lib/kubelet/plugins_registry",
+        volume(pod, registration.getName()).getHostPath().getPath());
   }
 
   @ParameterizedTest
@@ -315,8 +369,16 @@ class DeployManifestsTest {
         for (String arg : Stream.concat(c.getArgs().stream(), c.getCommand().stream()).toList()) {
           Matcher m = ENV_REF.matcher(arg);
           while (m.find()) {
-            assertTrue(defined.contains(m.group(1)), describe(workload) + " container " + c.getName()
-                + ": " + arg + " names undefined env " + m.group(1) + " (the kubelet would pass it literally)");
+            assertTrue(
+                defined.contains(m.group(1)),
+                describe(workload)
+                    + " container "
+                    + c.getName()
+                    + ": "
+                    + arg
+                    + " names undefined env "
+                    + m.group(1)
+                    + " (the kubelet would pass it literally)");
           }
         }
       }
@@ -329,12 +391,21 @@ class DeployManifestsTest {
     Map<String, BackendConfig> backends = backends(overlay, tmp);
     assertFalse(backends.isEmpty());
     String type = overlay.getFileName().toString();
-    backends.values().forEach(b -> assertEquals(type, b.type(), "overlay " + type + " configures " + b));
+    backends
+        .values()
+        .forEach(b -> assertEquals(type, b.type(), "overlay " + type + " configures " + b));
     for (StorageClass sc : all(render(examplesFor(overlay)), StorageClass.class)) {
       String backend = sc.getParameters().get("backend");
       if (backend != null) {
-        assertTrue(backends.containsKey(backend), describe(sc) + " names backend " + backend
-            + ", the overlay " + overlay.getFileName() + " has " + backends.keySet());
+        assertTrue(
+            backends.containsKey(backend),
+            describe(sc)
+                + " names backend "
+                + backend
+                + ", the overlay "
+                + overlay.getFileName()
+                + " has "
+                + backends.keySet());
       }
     }
   }
@@ -349,9 +420,11 @@ class DeployManifestsTest {
       if (backend instanceof CephConfig ceph && !ceph.adminSecretDir().isEmpty()) {
         dirs.computeIfAbsent(ceph.adminSecretDir(), d -> new TreeSet<>()).addAll(ADMIN_KEYS);
       }
-      if (backend instanceof GlusterConfig gluster && gluster.management() instanceof GlusterConfig.Ssh ssh) {
+      if (backend instanceof GlusterConfig gluster
+          && gluster.management() instanceof GlusterConfig.Ssh ssh) {
         for (Path file : List.of(Path.of(ssh.keyFile()), Path.of(ssh.knownHostsFile()))) {
-          dirs.computeIfAbsent(file.getParent().toString(), d -> new TreeSet<>()).add(file.getFileName().toString());
+          dirs.computeIfAbsent(file.getParent().toString(), d -> new TreeSet<>())
+              .add(file.getFileName().toString());
         }
       }
     }
@@ -360,34 +433,60 @@ class DeployManifestsTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
-  void backendSecretsAreMountedReadOnlyWhereTheBackendsFileSays(Path overlay, @TempDir Path tmp) throws IOException {
+  void backendSecretsAreMountedReadOnlyWhereTheBackendsFileSays(Path overlay, @TempDir Path tmp)
+      throws IOException {
     List<HasMetadata> objects = render(overlay);
     PodSpec pod = podSpec(only(objects, Deployment.class));
     Container plugin = container(pod, "mooring");
     Set<String> mounted = new TreeSet<>();
-    for (Map.Entry<String, Set<String>> dir : secretDirs(backends(overlay, tmp).values()).entrySet()) {
+    for (Map.Entry<String, Set<String>> dir :
+        secretDirs(backends(overlay, tmp).values()).entrySet()) {
       String where = "secret dir " + dir.getKey();
-      VolumeMount mount = plugin.getVolumeMounts().stream()
-          .filter(m -> m.getMountPath().replaceFirst("/+$", "").equals(dir.getKey())).findFirst()
-          .orElseThrow(() -> new AssertionError(where + ": nothing is mounted there in the controller"));
+      VolumeMount mount =
+          plugin.getVolumeMounts().stream()
+              .filter(m -> m.getMountPath().replaceFirst("/+$", "").equals(dir.getKey()))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError(where + ": nothing is mounted there in the controller"));
       assertEquals(Boolean.TRUE, mount.getReadOnly(), where);
       assertNull(mount.getSubPath(), where + ": a subPath mount never sees the Secret updated");
       Volume volume = volume(pod, mount.getName());
       assertNotNull(volume.getSecret(), where + ": volume " + volume.getName() + " is no Secret");
-      assertTrue(volume.getSecret().getItems().isEmpty(), where + ": the files must keep the Secret's key names");
-      assertFalse(Boolean.TRUE.equals(volume.getSecret().getOptional()), where + ": a missing Secret must stop the pod");
+      assertTrue(
+          volume.getSecret().getItems().isEmpty(),
+          where + ": the files must keep the Secret's key names");
+      assertFalse(
+          Boolean.TRUE.equals(volume.getSecret().getOptional()),
+          where + ": a missing Secret must stop the pod");
       Integer mode = volume.getSecret().getDefaultMode();
-      assertTrue(mode != null && (mode & 0077) == 0, where + ": defaultMode " + mode + " lets others read the key");
-      Secret secret = secret(objects, NAMESPACE, volume.getSecret().getSecretName())
-          .orElseThrow(() -> new AssertionError(where + ": Secret " + volume.getSecret().getSecretName() + " not rendered"));
-      assertTrue(secretKeys(secret).containsAll(dir.getValue()), where + ": " + describe(secret) + " has "
-          + secretKeys(secret) + ", the backends file reads " + dir.getValue());
+      assertTrue(
+          mode != null && (mode & 0077) == 0,
+          where + ": defaultMode " + mode + " lets others read the key");
+      Secret secret =
+          secret(objects, NAMESPACE, volume.getSecret().getSecretName())
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          where
+                              + ": Secret "
+                              + volume.getSecret().getSecretName()
+                              + " not rendered"));
+      assertTrue(
+          secretKeys(secret).containsAll(dir.getValue()),
+          where
+              + ": "
+              + describe(secret)
+              + " has "
+              + secretKeys(secret)
+              + ", the backends file reads "
+              + dir.getValue());
       mounted.add(volume.getName());
     }
     for (HasMetadata workload : workloads(objects)) {
       for (Container c : containers(podSpec(workload))) {
         for (VolumeMount m : c.getVolumeMounts()) {
-          assertTrue(c == plugin || !mounted.contains(m.getName()),
+          assertTrue(
+              c == plugin || !mounted.contains(m.getName()),
               describe(workload) + " container " + c.getName() + " mounts a backend's Secret");
         }
       }
@@ -408,7 +507,8 @@ class DeployManifestsTest {
     for (StorageClass sc : all(objects, StorageClass.class)) {
       Map<String, String> parameters = sc.getParameters();
       Set<String> unknown = new TreeSet<>(parameters.keySet());
-      unknown.removeIf(k -> k.equals("backend") || k.equals("onDelete") || k.startsWith("csi.storage.k8s.io/"));
+      unknown.removeIf(
+          k -> k.equals("backend") || k.equals("onDelete") || k.startsWith("csi.storage.k8s.io/"));
       assertEquals(Set.of(), unknown, describe(sc) + ": parameters the controller rejects");
       for (String use : List.of("provisioner", "controller-expand", "node-stage")) {
         String name = parameters.get("csi.storage.k8s.io/" + use + "-secret-name");
@@ -418,22 +518,32 @@ class DeployManifestsTest {
         if (name == null) {
           continue;
         }
-        Secret secret = secret(objects, namespace, name).orElseThrow(() -> new AssertionError(where + ": not rendered"));
+        Secret secret =
+            secret(objects, namespace, name)
+                .orElseThrow(() -> new AssertionError(where + ": not rendered"));
         Set<String> keys = secretKeys(secret);
         if (use.equals("node-stage")) {
-          assertTrue(keys.containsAll(USER_KEYS) || keys.containsAll(ADMIN_KEYS), where + ": has " + keys);
+          assertTrue(
+              keys.containsAll(USER_KEYS) || keys.containsAll(ADMIN_KEYS), where + ": has " + keys);
         } else {
           assertTrue(keys.containsAll(ADMIN_KEYS), where + ": has " + keys);
-          assertTrue(controllerMayGetSecret(objects, namespace, name), where + ": the sidecars may not GET it");
+          assertTrue(
+              controllerMayGetSecret(objects, namespace, name),
+              where + ": the sidecars may not GET it");
           needed.add(namespace + "/" + name);
         }
       }
     }
     for (Secret secret : all(objects, Secret.class)) {
       String id = secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
-      assertEquals(needed.contains(id), controllerMayGetSecret(objects, secret.getMetadata().getNamespace(),
-          secret.getMetadata().getName()), "mooring-controller may GET " + id + ": only if a StorageClass makes"
-          + " the sidecars read it");
+      assertEquals(
+          needed.contains(id),
+          controllerMayGetSecret(
+              objects, secret.getMetadata().getNamespace(), secret.getMetadata().getName()),
+          "mooring-controller may GET "
+              + id
+              + ": only if a StorageClass makes"
+              + " the sidecars read it");
     }
   }
 
@@ -444,8 +554,12 @@ class DeployManifestsTest {
       for (Container c : containers(podSpec(workload))) {
         String where = describe(workload) + " container " + c.getName();
         for (EnvVar e : env(c)) {
-          assertTrue(e.getValueFrom() == null || e.getValueFrom().getSecretKeyRef() == null,
-              where + ": env " + e.getName() + " from a Secret (child processes inherit it; mount the Secret)");
+          assertTrue(
+              e.getValueFrom() == null || e.getValueFrom().getSecretKeyRef() == null,
+              where
+                  + ": env "
+                  + e.getName()
+                  + " from a Secret (child processes inherit it; mount the Secret)");
         }
         c.getEnvFrom().forEach(e -> assertNull(e.getSecretRef(), where + ": env from a Secret"));
       }
@@ -458,14 +572,25 @@ class DeployManifestsTest {
     PodSpec pod = podSpec(only(objects, Deployment.class));
     Container plugin = container(pod, "mooring");
     Path file = Path.of(flag(plugin, "--backends").orElseThrow());
-    VolumeMount mount = plugin.getVolumeMounts().stream()
-        .filter(m -> file.startsWith(m.getMountPath())).max(Comparator.comparing(m -> m.getMountPath().length()))
-        .orElseThrow(() -> new AssertionError("--backends " + file + " is on no volume of the controller"));
-    assertNotNull(volume(pod, mount.getName()).getConfigMap(), file + " is not on a ConfigMap volume");
+    VolumeMount mount =
+        plugin.getVolumeMounts().stream()
+            .filter(m -> file.startsWith(m.getMountPath()))
+            .max(Comparator.comparing(m -> m.getMountPath().length()))
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "--backends " + file + " is on no volume of the controller"));
+    assertNotNull(
+        volume(pod, mount.getName()).getConfigMap(), file + " is not on a ConfigMap volume");
     String configMapName = volume(pod, mount.getName()).getConfigMap().getName();
-    ConfigMap configMap = all(objects, ConfigMap.class).stream()
-        .filter(cm -> cm.getMetadata().getName().equals(configMapName)).findFirst()
-        .orElseThrow(() -> new AssertionError("controller mounts ConfigMap " + configMapName + ", not rendered"));
+    ConfigMap configMap =
+        all(objects, ConfigMap.class).stream()
+            .filter(cm -> cm.getMetadata().getName().equals(configMapName))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "controller mounts ConfigMap " + configMapName + ", not rendered"));
     assertEquals(NAMESPACE, configMap.getMetadata().getNamespace());
     String key = Path.of(mount.getMountPath()).relativize(file).toString();
     String content = configMap.getData().get(key);
@@ -490,7 +615,8 @@ class DeployManifestsTest {
           Quantity limit = c.getResources().getLimits().get(resource);
           assertNotNull(request, where + ": no " + resource + " request");
           assertNotNull(limit, where + ": no " + resource + " limit");
-          assertTrue(request.getNumericalAmount().compareTo(limit.getNumericalAmount()) <= 0,
+          assertTrue(
+              request.getNumericalAmount().compareTo(limit.getNumericalAmount()) <= 0,
               where + ": " + resource + " request " + request + " above limit " + limit);
         }
       }
@@ -523,22 +649,35 @@ class DeployManifestsTest {
     PodSpec pod = podSpec(only(render(overlay), DaemonSet.class));
     Container plugin = container(pod, "mooring");
     assertEquals(Boolean.TRUE, plugin.getSecurityContext().getPrivileged());
-    VolumeMount kubelet = plugin.getVolumeMounts().stream()
-        .filter(m -> m.getMountPath().equals("/var/lib/kubelet")).findFirst()
-        .orElseThrow(() -> new AssertionError("node plugin does not mount /var/lib/kubelet"));
+    VolumeMount kubelet =
+        plugin.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals("/var/lib/kubelet"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("node plugin does not mount /var/lib/kubelet"));
     assertEquals("Bidirectional", kubelet.getMountPropagation());
     assertEquals("/var/lib/kubelet", volume(pod, kubelet.getName()).getHostPath().getPath());
-    assertTrue(Path.of(flag(plugin, "--state-dir").orElseThrow()).startsWith(kubelet.getMountPath()),
+    assertTrue(
+        Path.of(flag(plugin, "--state-dir").orElseThrow()).startsWith(kubelet.getMountPath()),
         "state dir must be under the Bidirectional mount, or the FUSE clients' mounts never reach the host");
-    VolumeMount fuse = plugin.getVolumeMounts().stream()
-        .filter(m -> m.getMountPath().equals("/dev/fuse")).findFirst().orElseThrow();
+    VolumeMount fuse =
+        plugin.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals("/dev/fuse"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("CharDevice", volume(pod, fuse.getName()).getHostPath().getType());
     for (Container sidecar : containers(pod)) {
       if (sidecar != plugin) {
-        assertTrue(sidecar.getSecurityContext() == null || !Boolean.TRUE.equals(sidecar.getSecurityContext().getPrivileged()),
+        assertTrue(
+            sidecar.getSecurityContext() == null
+                || !Boolean.TRUE.equals(sidecar.getSecurityContext().getPrivileged()),
             sidecar.getName() + " needs no privileges");
-        sidecar.getVolumeMounts().forEach(m -> assertTrue(m.getMountPropagation() == null
-            || m.getMountPropagation().equals("None"), sidecar.getName() + " needs no mount propagation"));
+        sidecar
+            .getVolumeMounts()
+            .forEach(
+                m ->
+                    assertTrue(
+                        m.getMountPropagation() == null || m.getMountPropagation().equals("None"),
+                        sidecar.getName() + " needs no mount propagation"));
       }
     }
   }
@@ -548,17 +687,23 @@ class DeployManifestsTest {
   void nodePluginKeepsItsFuseClientsAcrossRolloutsAndShutdown(Path overlay) {
     DaemonSet node = only(render(overlay), DaemonSet.class);
     PodSpec pod = podSpec(node);
-    assertEquals("OnDelete", node.getSpec().getUpdateStrategy().getType(),
+    assertEquals(
+        "OnDelete",
+        node.getSpec().getUpdateStrategy().getType(),
         "a rolling update would restart every node plugin and its FUSE clients");
     for (Container c : containers(pod)) {
-      assertTrue(c.getLifecycle() == null || c.getLifecycle().getPreStop() == null,
+      assertTrue(
+          c.getLifecycle() == null || c.getLifecycle().getPreStop() == null,
           c.getName() + ": no preStop hook (nothing may unmount on shutdown)");
     }
     assertNotNull(pod.getTerminationGracePeriodSeconds());
-    assertTrue(pod.getTolerations().stream().anyMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null),
+    assertTrue(
+        pod.getTolerations().stream()
+            .anyMatch(t -> "Exists".equals(t.getOperator()) && t.getKey() == null),
         "node plugin must tolerate every taint to run on every node");
     Container plugin = container(pod, "mooring");
-    EnvVar nodeName = env(plugin).stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
+    EnvVar nodeName =
+        env(plugin).stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
     assertEquals("spec.nodeName", nodeName.getValueFrom().getFieldRef().getFieldPath());
     assertEquals(Optional.of("$(NODE_NAME)"), flag(plugin, "--node-id"));
   }
@@ -566,7 +711,8 @@ class DeployManifestsTest {
   /**
    * Liveness asks only whether the plugin answers CSI (its own /livez); the backends' health is
    * readiness (/readyz, with the reason). Nothing goes through the livenessprobe sidecar: its
-   * /healthz fails on Probe's ready=false as well, so a storage outage would restart-loop the plugin.
+   * /healthz fails on Probe's ready=false as well, so a storage outage would restart-loop the
+   * plugin.
    */
   @ParameterizedTest
   @MethodSource("overlays")
@@ -575,25 +721,39 @@ class DeployManifestsTest {
       PodSpec pod = podSpec(workload);
       String where = describe(workload);
       Container plugin = container(pod, "mooring");
-      String health = flag(plugin, "--health-address").orElseThrow(() -> new AssertionError(where + ": no --health-address"));
-      assertEquals("$(POD_IP):" + port(health), health, where + ": health endpoints on the pod's address only");
-      EnvVar podIp = env(plugin).stream().filter(e -> e.getName().equals("POD_IP")).findFirst().orElseThrow();
+      String health =
+          flag(plugin, "--health-address")
+              .orElseThrow(() -> new AssertionError(where + ": no --health-address"));
+      assertEquals(
+          "$(POD_IP):" + port(health),
+          health,
+          where + ": health endpoints on the pod's address only");
+      EnvVar podIp =
+          env(plugin).stream().filter(e -> e.getName().equals("POD_IP")).findFirst().orElseThrow();
       assertEquals("status.podIP", podIp.getValueFrom().getFieldRef().getFieldPath());
       Probe liveness = plugin.getLivenessProbe();
       Probe readiness = plugin.getReadinessProbe();
       assertNotNull(liveness, where + ": plugin without a liveness probe");
       assertNotNull(readiness, where + ": plugin without a readiness probe");
-      assertEquals("/livez", liveness.getHttpGet().getPath(), where + ": liveness must not ask for readiness");
+      assertEquals(
+          "/livez",
+          liveness.getHttpGet().getPath(),
+          where + ": liveness must not ask for readiness");
       assertEquals("/readyz", readiness.getHttpGet().getPath(), where);
       for (Probe probe : List.of(liveness, readiness)) {
         assertEquals(port(health), probePort(plugin, probe), where + ": probe port");
         assertNull(probe.getHttpGet().getHost(), where + ": the kubelet probes the pod's address");
       }
-      assertTrue(liveness.getFailureThreshold() * liveness.getPeriodSeconds() >= 30,
+      assertTrue(
+          liveness.getFailureThreshold() * liveness.getPeriodSeconds() >= 30,
           where + ": liveness restarts the plugin after less than 30 s without an answer");
       for (Container c : containers(pod)) {
-        assertFalse(c.getImage().contains("/livenessprobe:"), where + ": livenessprobe sidecar " + c.getName()
-            + " (its /healthz fails on ready=false: a backend outage would look like a dead plugin)");
+        assertFalse(
+            c.getImage().contains("/livenessprobe:"),
+            where
+                + ": livenessprobe sidecar "
+                + c.getName()
+                + " (its /healthz fails on ready=false: a backend outage would look like a dead plugin)");
       }
     }
   }
@@ -636,7 +796,8 @@ class DeployManifestsTest {
     assertEquals(List.of("Persistent"), driver.getSpec().getVolumeLifecycleModes());
     for (HasMetadata workload : workloads(objects)) {
       for (Container c : containers(podSpec(workload))) {
-        assertFalse(c.getImage().contains("csi-attacher") || c.getImage().contains("csi-snapshotter"),
+        assertFalse(
+            c.getImage().contains("csi-attacher") || c.getImage().contains("csi-snapshotter"),
             describe(workload) + ": " + c.getImage());
       }
     }
@@ -651,17 +812,21 @@ class DeployManifestsTest {
     List<HasMetadata> objects = render(overlay);
     for (HasMetadata workload : workloads(objects)) {
       String sa = podSpec(workload).getServiceAccountName();
-      assertTrue(all(objects, ServiceAccount.class).stream().anyMatch(s -> s.getMetadata().getName().equals(sa)),
+      assertTrue(
+          all(objects, ServiceAccount.class).stream()
+              .anyMatch(s -> s.getMetadata().getName().equals(sa)),
           describe(workload) + " uses ServiceAccount " + sa + ", not rendered");
     }
     List<PolicyRule> controller = rulesOf(objects, "mooring-controller");
     assertFalse(controller.isEmpty());
     for (PolicyRule rule : controller) {
-      for (List<String> field : List.of(rule.getVerbs(), rule.getResources(), rule.getApiGroups())) {
+      for (List<String> field :
+          List.of(rule.getVerbs(), rule.getResources(), rule.getApiGroups())) {
         assertFalse(field.stream().anyMatch(s -> s.contains("*")), "wildcard in " + rule);
       }
       if (rule.getResources().contains("secrets")) {
-        assertTrue(rule.getVerbs().stream().noneMatch(WRITE_VERBS::contains), "secrets write in " + rule);
+        assertTrue(
+            rule.getVerbs().stream().noneMatch(WRITE_VERBS::contains), "secrets write in " + rule);
       }
     }
     assertTrue(allows(controller, "", "persistentvolumes", "create"));
@@ -669,38 +834,57 @@ class DeployManifestsTest {
     assertTrue(allows(controller, "", "persistentvolumeclaims/status", "patch"));
     assertTrue(allows(controller, "", "events", "create"));
     assertTrue(allows(controller, "storage.k8s.io", "storageclasses", "watch"));
-    assertFalse(allows(controller, "storage.k8s.io", "volumeattachments", "get"), "attachRequired is false");
+    assertFalse(
+        allows(controller, "storage.k8s.io", "volumeattachments", "get"),
+        "attachRequired is false");
     List<PolicyRule> namespaced = new ArrayList<>();
     for (NamespacedRule r : namespacedRulesOf(objects, "mooring-controller")) {
-      assertEquals(NAMESPACE, r.namespace(), "mooring-controller has rights in another namespace: " + r.rule());
-      for (List<String> field : List.of(r.rule().getVerbs(), r.rule().getResources(), r.rule().getApiGroups())) {
+      assertEquals(
+          NAMESPACE,
+          r.namespace(),
+          "mooring-controller has rights in another namespace: " + r.rule());
+      for (List<String> field :
+          List.of(r.rule().getVerbs(), r.rule().getResources(), r.rule().getApiGroups())) {
         assertFalse(field.stream().anyMatch(s -> s.contains("*")), "wildcard in " + r.rule());
       }
       namespaced.add(r.rule());
     }
     // Leader election only in the controller's own namespace.
     assertTrue(allows(namespaced, "coordination.k8s.io", "leases", "update"));
-    assertFalse(allows(controller, "coordination.k8s.io", "leases", "update"), "leases belong in a namespaced Role");
+    assertFalse(
+        allows(controller, "coordination.k8s.io", "leases", "update"),
+        "leases belong in a namespaced Role");
     // Secrets: never cluster-wide; in a Role, GET of named Secrets only (the sidecars read the ones
     // a StorageClass names with one GET each; they neither list nor watch).
     for (ClusterRole role : all(objects, ClusterRole.class)) {
-      role.getRules().forEach(rule -> assertFalse(rule.getResources().contains("secrets"),
-          describe(role) + " grants secrets cluster-wide: " + rule));
+      role.getRules()
+          .forEach(
+              rule ->
+                  assertFalse(
+                      rule.getResources().contains("secrets"),
+                      describe(role) + " grants secrets cluster-wide: " + rule));
     }
     for (Role role : all(objects, Role.class)) {
       for (PolicyRule rule : role.getRules()) {
         if (rule.getResources().contains("secrets")) {
           assertEquals(NAMESPACE, role.getMetadata().getNamespace(), describe(role));
           assertEquals(List.of("get"), rule.getVerbs(), describe(role) + ": " + rule);
-          assertFalse(rule.getResourceNames().isEmpty(), describe(role) + " lets read every Secret of the namespace");
+          assertFalse(
+              rule.getResourceNames().isEmpty(),
+              describe(role) + " lets read every Secret of the namespace");
         }
       }
     }
     // The node plugin talks to no API server.
     assertEquals(List.of(), rulesOf(objects, "mooring-node"));
-    assertTrue(all(objects, RoleBinding.class).stream().noneMatch(b -> boundTo(b.getSubjects(), "mooring-node")));
-    ServiceAccount nodeSa = all(objects, ServiceAccount.class).stream()
-        .filter(s -> s.getMetadata().getName().equals("mooring-node")).findFirst().orElseThrow();
+    assertTrue(
+        all(objects, RoleBinding.class).stream()
+            .noneMatch(b -> boundTo(b.getSubjects(), "mooring-node")));
+    ServiceAccount nodeSa =
+        all(objects, ServiceAccount.class).stream()
+            .filter(s -> s.getMetadata().getName().equals("mooring-node"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(Boolean.FALSE, nodeSa.getAutomountServiceAccountToken());
   }
 
@@ -717,18 +901,31 @@ class DeployManifestsTest {
     assertEquals(0, app.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
     assertTrue(app.getSpec().getReplicas() >= 2);
     PodSpec pod = podSpec(app);
-    Volume data = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null).findFirst().orElseThrow();
+    Volume data =
+        pod.getVolumes().stream()
+            .filter(v -> v.getPersistentVolumeClaim() != null)
+            .findFirst()
+            .orElseThrow();
     for (Container c : containers(pod)) {
       for (VolumeMount m : c.getVolumeMounts()) {
         if (m.getName().equals(data.getName())) {
-          assertEquals("HostToContainer", m.getMountPropagation(),
-              c.getName() + ": healed FUSE mounts reach a running container only with HostToContainer");
+          assertEquals(
+              "HostToContainer",
+              m.getMountPropagation(),
+              c.getName()
+                  + ": healed FUSE mounts reach a running container only with HostToContainer");
         }
       }
     }
-    PersistentVolumeClaim claim = all(objects, PersistentVolumeClaim.class).stream()
-        .filter(p -> p.getMetadata().getName().equals(data.getPersistentVolumeClaim().getClaimName()))
-        .findFirst().orElseThrow();
+    PersistentVolumeClaim claim =
+        all(objects, PersistentVolumeClaim.class).stream()
+            .filter(
+                p ->
+                    p.getMetadata()
+                        .getName()
+                        .equals(data.getPersistentVolumeClaim().getClaimName()))
+            .findFirst()
+            .orElseThrow();
     assertEquals(List.of("ReadWriteMany"), claim.getSpec().getAccessModes());
     StorageClass sc = only(objects, StorageClass.class);
     assertEquals(sc.getMetadata().getName(), claim.getSpec().getStorageClassName());
@@ -770,26 +967,43 @@ class DeployManifestsTest {
         back.getMetadata().setGeneration(null);
         assertEquals(copy, back, describe(o) + " changed on its way through the API server");
       }
-      assertEquals(DRIVER, client.storage().v1().csiDrivers().withName(DRIVER).get().getMetadata().getName());
-      assertEquals("None", client.storage().v1().csiDrivers().withName(DRIVER).get().getSpec().getFsGroupPolicy());
-      assertEquals(List.of("mooring-node"), names(client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems()));
-      assertEquals(List.of("mooring-controller"),
+      assertEquals(
+          DRIVER,
+          client.storage().v1().csiDrivers().withName(DRIVER).get().getMetadata().getName());
+      assertEquals(
+          "None",
+          client.storage().v1().csiDrivers().withName(DRIVER).get().getSpec().getFsGroupPolicy());
+      assertEquals(
+          List.of("mooring-node"),
+          names(client.apps().daemonSets().inNamespace(NAMESPACE).list().getItems()));
+      assertEquals(
+          List.of("mooring-controller"),
           names(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()));
-      assertTrue(names(client.storage().v1().storageClasses().list().getItems())
-          .containsAll(names(all(examples, StorageClass.class))));
+      assertTrue(
+          names(client.storage().v1().storageClasses().list().getItems())
+              .containsAll(names(all(examples, StorageClass.class))));
       List<Secret> secrets = new ArrayList<>(all(render(overlay), Secret.class));
       secrets.addAll(all(examples, Secret.class));
       for (Secret secret : secrets) {
-        Secret stored = client.secrets().inNamespace(secret.getMetadata().getNamespace())
-            .withName(secret.getMetadata().getName()).get();
+        Secret stored =
+            client
+                .secrets()
+                .inNamespace(secret.getMetadata().getNamespace())
+                .withName(secret.getMetadata().getName())
+                .get();
         assertNotNull(stored, describe(secret));
         assertEquals(secretKeys(secret), secretKeys(stored), describe(secret));
       }
-      assertTrue(names(client.configMaps().inNamespace(NAMESPACE).list().getItems()).stream()
-          .anyMatch(n -> n.startsWith("mooring-backends")));
-      DaemonSet stored = client.apps().daemonSets().inNamespace(NAMESPACE).withName("mooring-node").get();
-      VolumeMount kubelet = container(stored.getSpec().getTemplate().getSpec(), "mooring").getVolumeMounts().stream()
-          .filter(m -> m.getMountPath().equals("/var/lib/kubelet")).findFirst().orElseThrow();
+      assertTrue(
+          names(client.configMaps().inNamespace(NAMESPACE).list().getItems()).stream()
+              .anyMatch(n -> n.startsWith("mooring-backends")));
+      DaemonSet stored =
+          client.apps().daemonSets().inNamespace(NAMESPACE).withName("mooring-node").get();
+      VolumeMount kubelet =
+          container(stored.getSpec().getTemplate().getSpec(), "mooring").getVolumeMounts().stream()
+              .filter(m -> m.getMountPath().equals("/var/lib/kubelet"))
+              .findFirst()
+              .orElseThrow();
       assertEquals("Bidirectional", kubelet.getMountPropagation());
     }
   }
@@ -798,11 +1012,14 @@ class DeployManifestsTest {
   // Rendering
 
   private static List<HasMetadata> render(Path dir) {
-    return RENDERS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
-      Optional<Path> kubectl = forceFallback() ? Optional.empty() : kubectl();
-      List<Map<String, Object>> docs = kubectl.isPresent() ? kubectlRender(kubectl.get(), d) : fallbackRender(d);
-      return List.copyOf(toTyped(docs));
-    });
+    return RENDERS.computeIfAbsent(
+        dir.toAbsolutePath().normalize(),
+        d -> {
+          Optional<Path> kubectl = forceFallback() ? Optional.empty() : kubectl();
+          List<Map<String, Object>> docs =
+              kubectl.isPresent() ? kubectlRender(kubectl.get(), d) : fallbackRender(d);
+          return List.copyOf(toTyped(docs));
+        });
   }
 
   private static boolean forceFallback() {
@@ -814,8 +1031,11 @@ class DeployManifestsTest {
     if (path == null) {
       return Optional.empty();
     }
-    return Stream.of(path.split(java.io.File.pathSeparator)).filter(s -> !s.isEmpty())
-        .map(s -> Path.of(s, "kubectl")).filter(Files::isExecutable).findFirst();
+    return Stream.of(path.split(java.io.File.pathSeparator))
+        .filter(s -> !s.isEmpty())
+        .map(s -> Path.of(s, "kubectl"))
+        .filter(Files::isExecutable)
+        .findFirst();
   }
 
   private static List<Map<String, Object>> kubectlRender(Path kubectl, Path dir) {
@@ -823,9 +1043,12 @@ class DeployManifestsTest {
       Path out = Files.createTempFile("kustomize", ".yaml");
       Path err = Files.createTempFile("kustomize", ".err");
       try {
-        Process p = new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p =
+            new ProcessBuilder(kubectl.toString(), "kustomize", dir.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
           p.destroyForcibly().waitFor();
           fail("kubectl kustomize " + dir + " did not finish in 120 s");
@@ -849,15 +1072,28 @@ class DeployManifestsTest {
   private static List<Map<String, Object>> fallbackRender(Path dir) {
     Map<String, Object> k = loadAll(read(dir.resolve("kustomization.yaml"))).get(0);
     Set<String> unknown = new TreeSet<>(k.keySet());
-    unknown.removeAll(Set.of("apiVersion", "kind", "namespace", "resources", "configMapGenerator", "patches", "images"));
-    assertEquals(Set.of(), unknown, dir + "/kustomization.yaml uses what the fallback renderer does not apply;"
-        + " install kubectl to test it");
+    unknown.removeAll(
+        Set.of(
+            "apiVersion",
+            "kind",
+            "namespace",
+            "resources",
+            "configMapGenerator",
+            "patches",
+            "images"));
+    assertEquals(
+        Set.of(),
+        unknown,
+        dir
+            + "/kustomization.yaml uses what the fallback renderer does not apply;"
+            + " install kubectl to test it");
     List<Map<String, Object>> docs = new ArrayList<>();
     for (String resource : (List<String>) k.getOrDefault("resources", List.of())) {
       Path p = dir.resolve(resource).normalize();
       docs.addAll(Files.isDirectory(p) ? fallbackRender(p) : loadAll(read(p)));
     }
-    for (Map<String, Object> generator : (List<Map<String, Object>>) k.getOrDefault("configMapGenerator", List.of())) {
+    for (Map<String, Object> generator :
+        (List<Map<String, Object>>) k.getOrDefault("configMapGenerator", List.of())) {
       Set<String> keys = new TreeSet<>(generator.keySet());
       keys.removeAll(Set.of("name", "namespace", "files", "literals", "options"));
       assertEquals(Set.of(), keys, dir + ": configMapGenerator keys the fallback does not apply");
@@ -868,31 +1104,52 @@ class DeployManifestsTest {
         data.put(eq < 0 ? source.getFileName().toString() : file.substring(0, eq), read(source));
       }
       for (String literal : (List<String>) generator.getOrDefault("literals", List.of())) {
-        data.put(literal.substring(0, literal.indexOf('=')), literal.substring(literal.indexOf('=') + 1));
+        data.put(
+            literal.substring(0, literal.indexOf('=')),
+            literal.substring(literal.indexOf('=') + 1));
       }
       Map<String, Object> metadata = new LinkedHashMap<>();
       metadata.put("name", generator.get("name"));
       if (generator.containsKey("namespace")) {
         metadata.put("namespace", generator.get("namespace"));
       }
-      Map<String, Object> options = (Map<String, Object>) generator.getOrDefault("options", Map.of());
-      assertTrue(Set.of("labels").containsAll(options.keySet()), dir + ": generator options " + options.keySet());
+      Map<String, Object> options =
+          (Map<String, Object>) generator.getOrDefault("options", Map.of());
+      assertTrue(
+          Set.of("labels").containsAll(options.keySet()),
+          dir + ": generator options " + options.keySet());
       if (options.containsKey("labels")) {
         metadata.put("labels", options.get("labels"));
       }
-      docs.add(new LinkedHashMap<>(Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
+      docs.add(
+          new LinkedHashMap<>(
+              Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
     }
-    for (Map<String, Object> entry : (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
-      assertEquals(Set.of("path"), entry.keySet(), dir + ": patches other than {path: <strategic-merge patch>}"
-          + " need kubectl");
+    for (Map<String, Object> entry :
+        (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
+      assertEquals(
+          Set.of("path"),
+          entry.keySet(),
+          dir + ": patches other than {path: <strategic-merge patch>}" + " need kubectl");
       for (Map<String, Object> patch : loadAll(read(dir.resolve((String) entry.get("path"))))) {
         Map<String, Object> id = (Map<String, Object>) patch.get("metadata");
-        List<Map<String, Object>> targets = docs.stream().filter(d -> Objects.equals(d.get("kind"), patch.get("kind"))
-            && Objects.equals(((Map<String, Object>) d.get("metadata")).get("name"), id.get("name"))
-            && (!id.containsKey("namespace")
-                || Objects.equals(((Map<String, Object>) d.get("metadata")).get("namespace"), id.get("namespace"))))
-            .toList();
-        assertEquals(1, targets.size(), dir + ": patch " + entry.get("path") + " matches " + targets.size() + " objects");
+        List<Map<String, Object>> targets =
+            docs.stream()
+                .filter(
+                    d ->
+                        Objects.equals(d.get("kind"), patch.get("kind"))
+                            && Objects.equals(
+                                ((Map<String, Object>) d.get("metadata")).get("name"),
+                                id.get("name"))
+                            && (!id.containsKey("namespace")
+                                || Objects.equals(
+                                    ((Map<String, Object>) d.get("metadata")).get("namespace"),
+                                    id.get("namespace"))))
+                .toList();
+        assertEquals(
+            1,
+            targets.size(),
+            dir + ": patch " + entry.get("path") + " matches " + targets.size() + " objects");
         strategicMerge(targets.get(0), patch, dir + "/" + entry.get("path"));
       }
     }
@@ -903,15 +1160,18 @@ class DeployManifestsTest {
         metadata.put("namespace", namespace);
       }
     }
-    for (Map<String, Object> image : (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
+    for (Map<String, Object> image :
+        (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
       for (Map<String, Object> doc : docs) {
         for (Map<String, Object> c : podContainers(doc)) {
           String ref = (String) c.get("image");
           String name = ref.replaceFirst("@.*$", "").replaceFirst(":[^:/]*$", "");
           if (name.equals(image.get("name"))) {
             String newName = (String) image.getOrDefault("newName", name);
-            String tag = image.containsKey("newTag") ? String.valueOf(image.get("newTag"))
-                : ref.substring(name.length()).replaceFirst("^:", "");
+            String tag =
+                image.containsKey("newTag")
+                    ? String.valueOf(image.get("newTag"))
+                    : ref.substring(name.length()).replaceFirst("^:", "");
             c.put("image", tag.isEmpty() ? newName : newName + ":" + tag);
           }
         }
@@ -921,8 +1181,20 @@ class DeployManifestsTest {
   }
 
   /** Lists that deploy/ patches, by their strategic-merge keys (as in the Kubernetes API types). */
-  private static final Map<String, String> MERGE_KEYS = Map.of("containers", "name", "initContainers", "name",
-      "volumes", "name", "volumeMounts", "mountPath", "env", "name", "ports", "containerPort");
+  private static final Map<String, String> MERGE_KEYS =
+      Map.of(
+          "containers",
+          "name",
+          "initContainers",
+          "name",
+          "volumes",
+          "name",
+          "volumeMounts",
+          "mountPath",
+          "env",
+          "name",
+          "ports",
+          "containerPort");
 
   /**
    * Strategic merge as kustomize does it for what deploy/ patches: mappings merge, null deletes,
@@ -930,24 +1202,31 @@ class DeployManifestsTest {
    * other lists and scalars are replaced. {@code $patch} and other directives need kubectl.
    */
   @SuppressWarnings("unchecked")
-  private static void strategicMerge(Map<String, Object> target, Map<String, Object> patch, String where) {
+  private static void strategicMerge(
+      Map<String, Object> target, Map<String, Object> patch, String where) {
     for (Map.Entry<String, Object> e : patch.entrySet()) {
       String key = e.getKey();
       Object value = e.getValue();
       Object current = target.get(key);
-      assertFalse(key.startsWith("$"), where + ": strategic-merge directive " + key + " needs kubectl");
+      assertFalse(
+          key.startsWith("$"), where + ": strategic-merge directive " + key + " needs kubectl");
       if (value == null) {
         target.remove(key);
       } else if (value instanceof Map<?, ?> v && current instanceof Map<?, ?> c) {
         strategicMerge((Map<String, Object>) c, (Map<String, Object>) v, where);
-      } else if (value instanceof List<?> v && current instanceof List<?> c && MERGE_KEYS.containsKey(key)) {
+      } else if (value instanceof List<?> v
+          && current instanceof List<?> c
+          && MERGE_KEYS.containsKey(key)) {
         String mergeKey = MERGE_KEYS.get(key);
         List<Map<String, Object>> merged = new ArrayList<>();
         List<Map<String, Object>> existing = new ArrayList<>((List<Map<String, Object>>) c);
         for (Map<String, Object> item : (List<Map<String, Object>>) v) {
-          assertTrue(item.containsKey(mergeKey), where + ": an item of " + key + " without " + mergeKey);
-          Optional<Map<String, Object>> same = existing.stream()
-              .filter(x -> Objects.equals(x.get(mergeKey), item.get(mergeKey))).findFirst();
+          assertTrue(
+              item.containsKey(mergeKey), where + ": an item of " + key + " without " + mergeKey);
+          Optional<Map<String, Object>> same =
+              existing.stream()
+                  .filter(x -> Objects.equals(x.get(mergeKey), item.get(mergeKey)))
+                  .findFirst();
           if (same.isPresent()) {
             strategicMerge(same.get(), item, where);
           } else {
@@ -965,7 +1244,8 @@ class DeployManifestsTest {
   @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> podContainers(Map<String, Object> doc) {
     Object spec = doc.get("spec");
-    if (!(spec instanceof Map<?, ?> s) || !(s.get("template") instanceof Map<?, ?> template)
+    if (!(spec instanceof Map<?, ?> s)
+        || !(s.get("template") instanceof Map<?, ?> template)
         || !(template.get("spec") instanceof Map<?, ?> podSpec)) {
       return List.of();
     }
@@ -1019,7 +1299,8 @@ class DeployManifestsTest {
         return p.resolve("deploy");
       }
     }
-    throw new IllegalStateException("no deploy/base/kustomization.yaml above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "no deploy/base/kustomization.yaml above " + Path.of("").toAbsolutePath());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1048,7 +1329,9 @@ class DeployManifestsTest {
       return;
     }
     for (Method m : o.getClass().getMethods()) {
-      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class
+      if (m.getParameterCount() != 0
+          || Modifier.isStatic(m.getModifiers())
+          || m.getDeclaringClass() == Object.class
           || !(m.getName().startsWith("get") && m.getName().length() > 3)) {
         continue;
       }
@@ -1075,13 +1358,20 @@ class DeployManifestsTest {
 
   private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
     List<T> found = all(objects, type);
-    assertEquals(1, found.size(), "expected one " + type.getSimpleName() + ", found " + found.size());
+    assertEquals(
+        1, found.size(), "expected one " + type.getSimpleName() + ", found " + found.size());
     return found.get(0);
   }
 
   private static List<HasMetadata> workloads(List<HasMetadata> objects) {
-    return objects.stream().filter(o -> o instanceof Deployment || o instanceof DaemonSet
-        || o instanceof StatefulSet || o instanceof Job).toList();
+    return objects.stream()
+        .filter(
+            o ->
+                o instanceof Deployment
+                    || o instanceof DaemonSet
+                    || o instanceof StatefulSet
+                    || o instanceof Job)
+        .toList();
   }
 
   private static PodTemplateSpec podTemplate(HasMetadata workload) {
@@ -1111,12 +1401,16 @@ class DeployManifestsTest {
   }
 
   private static Container container(PodSpec pod, String name) {
-    return containers(pod).stream().filter(c -> c.getName().equals(name)).findFirst()
+    return containers(pod).stream()
+        .filter(c -> c.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no container " + name));
   }
 
   private static Volume volume(PodSpec pod, String name) {
-    return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no volume " + name));
   }
 
@@ -1124,7 +1418,9 @@ class DeployManifestsTest {
     return c.getEnv() == null ? List.of() : c.getEnv();
   }
 
-  /** The value of {@code --name=value} or {@code --name value}, with literal env values substituted. */
+  /**
+   * The value of {@code --name=value} or {@code --name value}, with literal env values substituted.
+   */
   private static Optional<String> flag(Container c, String name) {
     List<String> args = c.getArgs();
     for (int i = 0; i < args.size(); i++) {
@@ -1136,7 +1432,9 @@ class DeployManifestsTest {
         value = args.get(i + 1);
       }
       if (value != null) {
-        return Optional.of(substitute(c, value, e -> e.getValue() != null ? e.getValue() : "$(" + e.getName() + ")"));
+        return Optional.of(
+            substitute(
+                c, value, e -> e.getValue() != null ? e.getValue() : "$(" + e.getName() + ")"));
       }
     }
     return Optional.empty();
@@ -1148,19 +1446,35 @@ class DeployManifestsTest {
     Matcher m = ENV_REF.matcher(s);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      m.appendReplacement(out, Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
+      m.appendReplacement(
+          out, Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
     }
     m.appendTail(out);
     return out.toString();
   }
 
-  /** The plugin's command line as the kubelet would pass it (NODE_NAME = node-1), parsed by picocli. */
+  /**
+   * The plugin's command line as the kubelet would pass it (NODE_NAME = node-1), parsed by picocli.
+   */
   private static Main parse(Container plugin) {
-    List<String> args = plugin.getArgs().stream().map(a -> substitute(plugin, a,
-        e -> e.getValue() != null ? e.getValue() : e.getName().equals("NODE_NAME") ? "node-1" : "$(" + e.getName() + ")"))
-        .toList();
+    List<String> args =
+        plugin.getArgs().stream()
+            .map(
+                a ->
+                    substitute(
+                        plugin,
+                        a,
+                        e ->
+                            e.getValue() != null
+                                ? e.getValue()
+                                : e.getName().equals("NODE_NAME")
+                                    ? "node-1"
+                                    : "$(" + e.getName() + ")"))
+            .toList();
     Main main = new Main();
-    new CommandLine(main).setCaseInsensitiveEnumValuesAllowed(true).parseArgs(args.toArray(String[]::new));
+    new CommandLine(main)
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .parseArgs(args.toArray(String[]::new));
     return main;
   }
 
@@ -1179,7 +1493,9 @@ class DeployManifestsTest {
     if (best == null) {
       return Optional.empty();
     }
-    String rest = path.substring(best.getMountPath().replaceFirst("/+$", "").length()).replaceFirst("^/+", "");
+    String rest =
+        path.substring(best.getMountPath().replaceFirst("/+$", "").length())
+            .replaceFirst("^/+", "");
     String sub = best.getSubPath() == null ? "" : best.getSubPath();
     return Optional.of(new VolumePath(best.getName(), join(sub, rest)));
   }
@@ -1200,8 +1516,13 @@ class DeployManifestsTest {
     if (port.getStrVal() == null) {
       return port.getIntVal();
     }
-    return c.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName())).findFirst()
-        .orElseThrow(() -> new AssertionError(c.getName() + ": probe names no port of the container: " + port.getStrVal()))
+    return c.getPorts().stream()
+        .filter(p -> port.getStrVal().equals(p.getName()))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    c.getName() + ": probe names no port of the container: " + port.getStrVal()))
         .getContainerPort();
   }
 
@@ -1214,9 +1535,14 @@ class DeployManifestsTest {
     List<PolicyRule> rules = new ArrayList<>();
     for (ClusterRoleBinding binding : all(objects, ClusterRoleBinding.class)) {
       if (boundTo(binding.getSubjects(), serviceAccount)) {
-        ClusterRole role = all(objects, ClusterRole.class).stream()
-            .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName())).findFirst()
-            .orElseThrow(() -> new AssertionError("binding to missing ClusterRole " + binding.getRoleRef().getName()));
+        ClusterRole role =
+            all(objects, ClusterRole.class).stream()
+                .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName()))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            "binding to missing ClusterRole " + binding.getRoleRef().getName()));
         rules.addAll(role.getRules());
       }
     }
@@ -1226,34 +1552,60 @@ class DeployManifestsTest {
   private record NamespacedRule(PolicyRule rule, String namespace) {}
 
   /** The rules of the Roles bound to the ServiceAccount, with the namespace each applies in. */
-  private static List<NamespacedRule> namespacedRulesOf(List<HasMetadata> objects, String serviceAccount) {
+  private static List<NamespacedRule> namespacedRulesOf(
+      List<HasMetadata> objects, String serviceAccount) {
     List<NamespacedRule> rules = new ArrayList<>();
     for (RoleBinding binding : all(objects, RoleBinding.class)) {
       if (boundTo(binding.getSubjects(), serviceAccount)) {
-        assertEquals("Role", binding.getRoleRef().getKind(), describe(binding) + ": binds a ClusterRole");
-        Role role = all(objects, Role.class).stream()
-            .filter(r -> r.getMetadata().getName().equals(binding.getRoleRef().getName())
-                && Objects.equals(r.getMetadata().getNamespace(), binding.getMetadata().getNamespace()))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError(describe(binding) + ": binds missing Role " + binding.getRoleRef().getName()));
-        role.getRules().forEach(r -> rules.add(new NamespacedRule(r, role.getMetadata().getNamespace())));
+        assertEquals(
+            "Role", binding.getRoleRef().getKind(), describe(binding) + ": binds a ClusterRole");
+        Role role =
+            all(objects, Role.class).stream()
+                .filter(
+                    r ->
+                        r.getMetadata().getName().equals(binding.getRoleRef().getName())
+                            && Objects.equals(
+                                r.getMetadata().getNamespace(),
+                                binding.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow(
+                    () ->
+                        new AssertionError(
+                            describe(binding)
+                                + ": binds missing Role "
+                                + binding.getRoleRef().getName()));
+        role.getRules()
+            .forEach(r -> rules.add(new NamespacedRule(r, role.getMetadata().getNamespace())));
       }
     }
     return rules;
   }
 
-  /** Whether mooring-controller (its sidecars) may GET this Secret, through any Role or ClusterRole. */
-  private static boolean controllerMayGetSecret(List<HasMetadata> objects, String namespace, String name) {
+  /**
+   * Whether mooring-controller (its sidecars) may GET this Secret, through any Role or ClusterRole.
+   */
+  private static boolean controllerMayGetSecret(
+      List<HasMetadata> objects, String namespace, String name) {
     List<PolicyRule> rules = new ArrayList<>(rulesOf(objects, "mooring-controller"));
-    namespacedRulesOf(objects, "mooring-controller").stream().filter(r -> r.namespace().equals(namespace))
+    namespacedRulesOf(objects, "mooring-controller").stream()
+        .filter(r -> r.namespace().equals(namespace))
         .forEach(r -> rules.add(r.rule()));
-    return rules.stream().anyMatch(r -> r.getApiGroups().contains("") && r.getResources().contains("secrets")
-        && r.getVerbs().contains("get") && (r.getResourceNames().isEmpty() || r.getResourceNames().contains(name)));
+    return rules.stream()
+        .anyMatch(
+            r ->
+                r.getApiGroups().contains("")
+                    && r.getResources().contains("secrets")
+                    && r.getVerbs().contains("get")
+                    && (r.getResourceNames().isEmpty() || r.getResourceNames().contains(name)));
   }
 
   private static Optional<Secret> secret(List<HasMetadata> objects, String namespace, String name) {
-    return all(objects, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(name)
-        && Objects.equals(s.getMetadata().getNamespace(), namespace)).findFirst();
+    return all(objects, Secret.class).stream()
+        .filter(
+            s ->
+                s.getMetadata().getName().equals(name)
+                    && Objects.equals(s.getMetadata().getNamespace(), namespace))
+        .findFirst();
   }
 
   /** The keys of data and stringData. */
@@ -1265,13 +1617,22 @@ class DeployManifestsTest {
   }
 
   private static boolean boundTo(List<Subject> subjects, String serviceAccount) {
-    return subjects.stream().anyMatch(s -> "ServiceAccount".equals(s.getKind()) && serviceAccount.equals(s.getName())
-        && NAMESPACE.equals(s.getNamespace()));
+    return subjects.stream()
+        .anyMatch(
+            s ->
+                "ServiceAccount".equals(s.getKind())
+                    && serviceAccount.equals(s.getName())
+                    && NAMESPACE.equals(s.getNamespace()));
   }
 
-  private static boolean allows(List<PolicyRule> rules, String group, String resource, String verb) {
-    return rules.stream().anyMatch(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource)
-        && r.getVerbs().contains(verb));
+  private static boolean allows(
+      List<PolicyRule> rules, String group, String resource, String verb) {
+    return rules.stream()
+        .anyMatch(
+            r ->
+                r.getApiGroups().contains(group)
+                    && r.getResources().contains(resource)
+                    && r.getVerbs().contains(verb));
   }
 
   private static List<String> names(List<? extends HasMetadata> objects) {

@@ -23,12 +23,19 @@ class LogConfiguratorTest {
     Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     ConsoleAppender<?> stderr = assertInstanceOf(ConsoleAppender.class, root.getAppender("STDERR"));
     assertEquals("System.err", stderr.getTarget());
-    assertEquals(LogConfigurator.PATTERN, ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
+    assertEquals(
+        LogConfigurator.PATTERN, ((PatternLayoutEncoder) stderr.getEncoder()).getPattern());
     assertEquals(Level.INFO, root.getLevel());
-    assertEquals(Level.WARN, context.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler")
-        .getEffectiveLevel());
-    assertEquals(Level.ERROR, context.getLogger("io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap")
-        .getEffectiveLevel());
+    assertEquals(
+        Level.WARN,
+        context
+            .getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler")
+            .getEffectiveLevel());
+    assertEquals(
+        Level.ERROR,
+        context
+            .getLogger("io.grpc.netty.shaded.io.netty.bootstrap.ServerBootstrap")
+            .getEffectiveLevel());
   }
 
   @Test

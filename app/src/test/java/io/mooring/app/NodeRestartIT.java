@@ -28,14 +28,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real node plugin program on a real Gluster volume: killed with SIGKILL while volumes are
- * published, restarted, and expected to adopt its mounts instead of making new ones; and a brick
- * of the replica-3 volume killed under published volumes.
+ * published, restarted, and expected to adopt its mounts instead of making new ones; and a brick of
+ * the replica-3 volume killed under published volumes.
  */
 class NodeRestartIT {
 
-  static final VolumeCapability RWX = VolumeCapability.newBuilder()
-      .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-      .setAccessMode(AccessMode.newBuilder().setMode(AccessMode.Mode.MULTI_NODE_MULTI_WRITER)).build();
+  static final VolumeCapability RWX =
+      VolumeCapability.newBuilder()
+          .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+          .setAccessMode(AccessMode.newBuilder().setMode(AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+          .build();
 
   Path dir;
   Path view;
@@ -50,11 +52,22 @@ class NodeRestartIT {
     dir = Files.createTempDirectory("mooring-node-restart");
     view = GlusterFixture.mount(dir.resolve("view"));
     basePath = GlusterFixture.uniqueBasePath();
-    Files.createDirectories(view.resolve(basePath.substring(1)).resolve("pvc-restart-0011223344556677"));
+    Files.createDirectories(
+        view.resolve(basePath.substring(1)).resolve("pvc-restart-0011223344556677"));
     stateDir = Files.createDirectories(dir.resolve("kubelet/plugins/mooring.csi.io")).toRealPath();
     socket = dir.resolve("node.sock");
-    context = Map.of("backend", "gluster-it", "type", "glusterfs", "servers", GlusterFixture.server(),
-        "volume", GlusterFixture.volume(), "path", basePath + "/pvc-restart-0011223344556677");
+    context =
+        Map.of(
+            "backend",
+            "gluster-it",
+            "type",
+            "glusterfs",
+            "servers",
+            GlusterFixture.server(),
+            "volume",
+            GlusterFixture.volume(),
+            "path",
+            basePath + "/pvc-restart-0011223344556677");
   }
 
   @AfterEach
@@ -65,8 +78,16 @@ class NodeRestartIT {
   private int starts;
 
   RunningPlugin startNode() throws Exception {
-    return RunningPlugin.start(socket, dir.resolve("node-" + ++starts + ".log"), "node", "--node-id", "n1",
-        "--state-dir", stateDir.toString(), "--health-interval", "1s");
+    return RunningPlugin.start(
+        socket,
+        dir.resolve("node-" + ++starts + ".log"),
+        "node",
+        "--node-id",
+        "n1",
+        "--state-dir",
+        stateDir.toString(),
+        "--health-interval",
+        "1s");
   }
 
   Path staging() {
@@ -78,27 +99,44 @@ class NodeRestartIT {
   }
 
   void stageAndPublish(NodeGrpc.NodeBlockingStub node, String... pods) {
-    node.nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(volumeId)
-        .setStagingTargetPath(staging().toString()).setVolumeCapability(RWX).putAllVolumeContext(context).build());
+    node.nodeStageVolume(
+        NodeStageVolumeRequest.newBuilder()
+            .setVolumeId(volumeId)
+            .setStagingTargetPath(staging().toString())
+            .setVolumeCapability(RWX)
+            .putAllVolumeContext(context)
+            .build());
     for (String pod : pods) {
-      node.nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-          .setStagingTargetPath(staging().toString()).setTargetPath(target(pod).toString())
-          .setVolumeCapability(RWX).putAllVolumeContext(context).build());
+      node.nodePublishVolume(
+          NodePublishVolumeRequest.newBuilder()
+              .setVolumeId(volumeId)
+              .setStagingTargetPath(staging().toString())
+              .setTargetPath(target(pod).toString())
+              .setVolumeCapability(RWX)
+              .putAllVolumeContext(context)
+              .build());
     }
   }
 
   void unpublishAndUnstage(NodeGrpc.NodeBlockingStub node, String... pods) {
     for (String pod : pods) {
-      node.nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(volumeId)
-          .setTargetPath(target(pod).toString()).build());
+      node.nodeUnpublishVolume(
+          NodeUnpublishVolumeRequest.newBuilder()
+              .setVolumeId(volumeId)
+              .setTargetPath(target(pod).toString())
+              .build());
     }
-    node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(volumeId)
-        .setStagingTargetPath(staging().toString()).build());
+    node.nodeUnstageVolume(
+        NodeUnstageVolumeRequest.newBuilder()
+            .setVolumeId(volumeId)
+            .setStagingTargetPath(staging().toString())
+            .build());
   }
 
   List<MountEntry> fuseClients() {
     return MountTable.read().under(stateDir).stream()
-        .filter(e -> e.isFuse("glusterfs") && e.root().equals("/")).toList();
+        .filter(e -> e.isFuse("glusterfs") && e.root().equals("/"))
+        .toList();
   }
 
   /** Starts any brick that is down and waits until all three are online. */
@@ -107,8 +145,8 @@ class NodeRestartIT {
       try {
         GlusterFixture.gluster("volume", "start", GlusterFixture.volume(), "force");
         // "detail" lists the bricks only, one <node> each, status 1 when online.
-        String status = GlusterFixture.gluster("--xml", "volume", "status",
-            GlusterFixture.volume(), "detail");
+        String status =
+            GlusterFixture.gluster("--xml", "volume", "status", GlusterFixture.volume(), "detail");
         if (status.split("<status>1</status>", -1).length - 1 == 3) {
           return;
         }
@@ -123,9 +161,13 @@ class NodeRestartIT {
   /** PIDs of the glusterfs client processes serving {@code mountPoint}. */
   static List<Long> clientPids(Path mountPoint) {
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains("--process-name fuse")
-            && p.info().commandLine().orElse("").contains(mountPoint.toString()))
-        .map(ProcessHandle::pid).sorted().toList();
+        .filter(
+            p ->
+                p.info().commandLine().orElse("").contains("--process-name fuse")
+                    && p.info().commandLine().orElse("").contains(mountPoint.toString()))
+        .map(ProcessHandle::pid)
+        .sorted()
+        .toList();
   }
 
   @Test
@@ -148,13 +190,19 @@ class NodeRestartIT {
     }
     try (RunningPlugin plugin = startNode()) {
       NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(plugin.channel());
-      NodeGetVolumeStatsResponse stats = node.withDeadlineAfter(10, TimeUnit.SECONDS).nodeGetVolumeStats(
-          NodeGetVolumeStatsRequest.newBuilder().setVolumeId(volumeId).setVolumePath(target("pod-a").toString()).build());
+      NodeGetVolumeStatsResponse stats =
+          node.withDeadlineAfter(10, TimeUnit.SECONDS)
+              .nodeGetVolumeStats(
+                  NodeGetVolumeStatsRequest.newBuilder()
+                      .setVolumeId(volumeId)
+                      .setVolumePath(target("pod-a").toString())
+                      .build());
       assertFalse(stats.getVolumeCondition().getAbnormal(), stats.toString());
       assertTrue(stats.getUsageCount() > 0);
       stageAndPublish(node, "pod-a", "pod-b"); // the kubelet repeats calls after a restart: all OK
       assertEquals(1, fuseClients().size(), "adopted, not remounted: " + fuseClients());
-      assertEquals(pidsBefore, clientPids(fuseClients().get(0).mountPoint()), "same FUSE client process");
+      assertEquals(
+          pidsBefore, clientPids(fuseClients().get(0).mountPoint()), "same FUSE client process");
       assertEquals("survives", Files.readString(target("pod-b").resolve("data.txt")));
       unpublishAndUnstage(node, "pod-a", "pod-b");
       assertEquals(0, fuseClients().size());
@@ -169,14 +217,23 @@ class NodeRestartIT {
       NodeGrpc.NodeBlockingStub node = NodeGrpc.newBlockingStub(plugin.channel());
       stageAndPublish(node, "pod-a");
       Files.writeString(target("pod-a").resolve("before.txt"), "before");
-      ProcessHandle brick = ProcessHandle.allProcesses()
-          .filter(p -> p.info().command().orElse("").endsWith("/glusterfsd")
-              && p.info().commandLine().orElse("").contains("--volfile-id " + GlusterFixture.volume() + "."))
-          .findFirst().orElseThrow(() -> new AssertionError("no brick process of " + GlusterFixture.volume()));
+      ProcessHandle brick =
+          ProcessHandle.allProcesses()
+              .filter(
+                  p ->
+                      p.info().command().orElse("").endsWith("/glusterfsd")
+                          && p.info()
+                              .commandLine()
+                              .orElse("")
+                              .contains("--volfile-id " + GlusterFixture.volume() + "."))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError("no brick process of " + GlusterFixture.volume()));
       brick.destroyForcibly();
       try {
         for (int i = 0; i < 5; i++) {
-          Files.writeString(target("pod-a").resolve("during-" + i + ".txt"), "written with a brick down");
+          Files.writeString(
+              target("pod-a").resolve("during-" + i + ".txt"), "written with a brick down");
           assertEquals("before", Files.readString(target("pod-a").resolve("before.txt")));
         }
         try (Stream<Path> files = Files.list(target("pod-a"))) {

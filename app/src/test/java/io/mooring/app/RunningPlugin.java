@@ -35,8 +35,11 @@ final class RunningPlugin implements AutoCloseable {
   }
 
   /** The same, with these flags for the child JVM. */
-  static RunningPlugin start(List<String> jvmFlags, Path socket, Path log, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+  static RunningPlugin start(List<String> jvmFlags, Path socket, Path log, String... args)
+      throws Exception {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     argv.addAll(jvmFlags);
     argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     argv.addAll(List.of(args));
@@ -44,10 +47,16 @@ final class RunningPlugin implements AutoCloseable {
     return launch(argv, Map.of(), socket, log);
   }
 
-  /** Runs {@code argv} (a plugin serving on {@code socket}, however started); returns once it serves. */
-  static RunningPlugin launch(List<String> argv, Map<String, String> env, Path socket, Path log) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+  /**
+   * Runs {@code argv} (a plugin serving on {@code socket}, however started); returns once it
+   * serves.
+   */
+  static RunningPlugin launch(List<String> argv, Map<String, String> env, Path socket, Path log)
+      throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
     Process process = builder.start();
     RunningPlugin plugin = new RunningPlugin(process, socket, log);
@@ -61,8 +70,12 @@ final class RunningPlugin implements AutoCloseable {
 
   ManagedChannel channel() {
     if (channel == null) {
-      channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-          .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+      channel =
+          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+              .eventLoopGroup(group)
+              .channelType(EpollDomainSocketChannel.class)
+              .usePlaintext()
+              .build();
     }
     return channel;
   }

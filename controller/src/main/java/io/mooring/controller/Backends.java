@@ -29,11 +29,15 @@ final class Backends {
       if (byName.size() == 1) {
         return byName.values().iterator().next();
       }
-      throw StorageException.invalid("parameter %s is required: configured backends are %s",
+      throw StorageException.invalid(
+          "parameter %s is required: configured backends are %s",
           CreateParameters.BACKEND, byName.keySet());
     }
-    return find(name).orElseThrow(() -> StorageException.invalid(
-        "unknown backend %s: configured backends are %s", name, byName.keySet()));
+    return find(name)
+        .orElseThrow(
+            () ->
+                StorageException.invalid(
+                    "unknown backend %s: configured backends are %s", name, byName.keySet()));
   }
 
   /** All backends, sorted by name. */

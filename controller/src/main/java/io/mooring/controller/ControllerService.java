@@ -44,14 +44,15 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   /** Size of a volume created without a capacity range. */
   static final long DEFAULT_CAPACITY = 1L << 30;
 
-  private static final List<ControllerServiceCapability.RPC.Type> CAPABILITIES = List.of(
-      ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
-      ControllerServiceCapability.RPC.Type.EXPAND_VOLUME,
-      ControllerServiceCapability.RPC.Type.LIST_VOLUMES,
-      ControllerServiceCapability.RPC.Type.GET_CAPACITY,
-      ControllerServiceCapability.RPC.Type.GET_VOLUME,
-      ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
-      ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
+  private static final List<ControllerServiceCapability.RPC.Type> CAPABILITIES =
+      List.of(
+          ControllerServiceCapability.RPC.Type.CREATE_DELETE_VOLUME,
+          ControllerServiceCapability.RPC.Type.EXPAND_VOLUME,
+          ControllerServiceCapability.RPC.Type.LIST_VOLUMES,
+          ControllerServiceCapability.RPC.Type.GET_CAPACITY,
+          ControllerServiceCapability.RPC.Type.GET_VOLUME,
+          ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
+          ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
 
   private final Backends backends;
   private final KeyedLocks locks;
@@ -63,29 +64,37 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
   @Override
   public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      CreateParameters params = CreateParameters.parse(req.getParametersMap());
-      String dir = params.dirFor(req.getName());
-      Backend backend = backends.choose(params.backend());
-      params.requireSupportedBy(backend);
-      Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes()).ifPresent(reason -> {
-        throw StorageException.invalid("%s", reason);
-      });
-      if (req.hasVolumeContentSource()) {
-        throw StorageException.invalid("volume_content_source is not supported: Mooring has no snapshots or clones yet");
-      }
-      long size = sizeFor(req.getCapacityRange(), backend);
-      VolumeId id = new VolumeId(backend.name(), dir);
-      try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
-        Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
-        if (existing.isPresent()) {
-          requireCompatible(existing.get(), req, params);
-          return CreateVolumeResponse.newBuilder().setVolume(volume(backend, existing.get())).build();
-        }
-        VolumeRecord created = backend.create(dir, req.getName(), size, params.stored(), req.getSecretsMap());
-        return CreateVolumeResponse.newBuilder().setVolume(volume(backend, created)).build();
-      }
-    });
+    Rpc.unary(
+        observer,
+        () -> {
+          CreateParameters params = CreateParameters.parse(req.getParametersMap());
+          String dir = params.dirFor(req.getName());
+          Backend backend = backends.choose(params.backend());
+          params.requireSupportedBy(backend);
+          Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
+              .ifPresent(
+                  reason -> {
+                    throw StorageException.invalid("%s", reason);
+                  });
+          if (req.hasVolumeContentSource()) {
+            throw StorageException.invalid(
+                "volume_content_source is not supported: Mooring has no snapshots or clones yet");
+          }
+          long size = sizeFor(req.getCapacityRange(), backend);
+          VolumeId id = new VolumeId(backend.name(), dir);
+          try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
+            Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
+            if (existing.isPresent()) {
+              requireCompatible(existing.get(), req, params);
+              return CreateVolumeResponse.newBuilder()
+                  .setVolume(volume(backend, existing.get()))
+                  .build();
+            }
+            VolumeRecord created =
+                backend.create(dir, req.getName(), size, params.stored(), req.getSecretsMap());
+            return CreateVolumeResponse.newBuilder().setVolume(volume(backend, created)).build();
+          }
+        });
   }
 
   /** The size to provision: the required bytes rounded up, within the limit. */
@@ -96,7 +105,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       throw StorageException.invalid("capacity_range must not be negative");
     }
     if (limit > 0 && limit < required) {
-      throw new StorageException(StorageException.Kind.OUT_OF_RANGE,
+      throw new StorageException(
+          StorageException.Kind.OUT_OF_RANGE,
           "capacity_range limit_bytes " + limit + " is less than required_bytes " + required);
     }
     long size = backend.roundUp(required == 0 ? DEFAULT_CAPACITY : required);
@@ -104,101 +114,137 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       size = limit; // only a limit was given: the largest size within it
     }
     if (limit > 0 && size > limit) {
-      throw new StorageException(StorageException.Kind.OUT_OF_RANGE, "the backend enforces sizes in steps; "
-          + required + " bytes round up to " + size + ", more than limit_bytes " + limit);
+      throw new StorageException(
+          StorageException.Kind.OUT_OF_RANGE,
+          "the backend enforces sizes in steps; "
+              + required
+              + " bytes round up to "
+              + size
+              + ", more than limit_bytes "
+              + limit);
     }
     return size;
   }
 
-  private static void requireCompatible(VolumeRecord existing, CreateVolumeRequest req, CreateParameters params) {
+  private static void requireCompatible(
+      VolumeRecord existing, CreateVolumeRequest req, CreateParameters params) {
     if (!existing.requestName().equals(req.getName())) {
-      throw new StorageException(StorageException.Kind.ALREADY_EXISTS,
+      throw new StorageException(
+          StorageException.Kind.ALREADY_EXISTS,
           "volume directory " + existing.dir() + " belongs to another request name");
     }
     CapacityRange range = req.getCapacityRange();
     long cap = existing.capacityBytes();
-    if (cap < range.getRequiredBytes() || range.getLimitBytes() > 0 && cap > range.getLimitBytes()) {
-      throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "volume " + req.getName()
-          + " exists with " + cap + " bytes, outside the requested capacity range");
+    if (cap < range.getRequiredBytes()
+        || range.getLimitBytes() > 0 && cap > range.getLimitBytes()) {
+      throw new StorageException(
+          StorageException.Kind.ALREADY_EXISTS,
+          "volume "
+              + req.getName()
+              + " exists with "
+              + cap
+              + " bytes, outside the requested capacity range");
     }
     if (!existing.parameters().equals(params.stored())) {
-      throw new StorageException(StorageException.Kind.ALREADY_EXISTS, "volume " + req.getName()
-          + " exists with parameters " + existing.parameters() + ", not " + params.stored());
+      throw new StorageException(
+          StorageException.Kind.ALREADY_EXISTS,
+          "volume "
+              + req.getName()
+              + " exists with parameters "
+              + existing.parameters()
+              + ", not "
+              + params.stored());
     }
   }
 
   @Override
   public void deleteVolume(DeleteVolumeRequest req, StreamObserver<DeleteVolumeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
-      Optional<Backend> backend = id.flatMap(v -> backends.find(v.backend()));
-      if (backend.isEmpty()) {
-        return DeleteVolumeResponse.getDefaultInstance(); // never ours, or already gone: done
-      }
-      try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
-        Optional<VolumeRecord> existing = backend.get().get(id.get().dir(), req.getSecretsMap());
-        if (existing.isPresent()) {
-          DeletePolicy policy = DeletePolicy.parse(existing.get().parameters().get(DeletePolicy.PARAMETER));
-          backend.get().delete(id.get().dir(), policy, req.getSecretsMap());
-        }
-        return DeleteVolumeResponse.getDefaultInstance();
-      }
-    });
-  }
-
-  @Override
-  public void controllerExpandVolume(ControllerExpandVolumeRequest req,
-      StreamObserver<ControllerExpandVolumeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
-      if (!req.hasCapacityRange()) {
-        throw StorageException.invalid("capacity_range is required");
-      }
-      Backend backend = backendOf(id, req.getVolumeId());
-      if (req.hasVolumeCapability()) {
-        Capabilities.unsupported(req.getVolumeCapability(), backend.fsTypes()).ifPresent(reason -> {
-          throw StorageException.invalid("%s", reason);
+    Rpc.unary(
+        observer,
+        () -> {
+          Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+          Optional<Backend> backend = id.flatMap(v -> backends.find(v.backend()));
+          if (backend.isEmpty()) {
+            return DeleteVolumeResponse.getDefaultInstance(); // never ours, or already gone: done
+          }
+          try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
+            Optional<VolumeRecord> existing =
+                backend.get().get(id.get().dir(), req.getSecretsMap());
+            if (existing.isPresent()) {
+              DeletePolicy policy =
+                  DeletePolicy.parse(existing.get().parameters().get(DeletePolicy.PARAMETER));
+              backend.get().delete(id.get().dir(), policy, req.getSecretsMap());
+            }
+            return DeleteVolumeResponse.getDefaultInstance();
+          }
         });
-      }
-      long size = sizeFor(req.getCapacityRange(), backend);
-      try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
-        VolumeRecord volume = backend.get(id.get().dir(), req.getSecretsMap())
-            .orElseThrow(() -> StorageException.notFound("volume %s does not exist", id.get()));
-        if (size > volume.capacityBytes()) {
-          volume = backend.resize(volume, size, req.getSecretsMap());
-        }
-        return ControllerExpandVolumeResponse.newBuilder()
-            .setCapacityBytes(volume.capacityBytes())
-            .setNodeExpansionRequired(false)
-            .build();
-      }
-    });
   }
 
   @Override
-  public void validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest req,
+  public void controllerExpandVolume(
+      ControllerExpandVolumeRequest req, StreamObserver<ControllerExpandVolumeResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+          if (!req.hasCapacityRange()) {
+            throw StorageException.invalid("capacity_range is required");
+          }
+          Backend backend = backendOf(id, req.getVolumeId());
+          if (req.hasVolumeCapability()) {
+            Capabilities.unsupported(req.getVolumeCapability(), backend.fsTypes())
+                .ifPresent(
+                    reason -> {
+                      throw StorageException.invalid("%s", reason);
+                    });
+          }
+          long size = sizeFor(req.getCapacityRange(), backend);
+          try (KeyedLocks.Held lock = locks.acquire(id.get().toString())) {
+            VolumeRecord volume =
+                backend
+                    .get(id.get().dir(), req.getSecretsMap())
+                    .orElseThrow(
+                        () -> StorageException.notFound("volume %s does not exist", id.get()));
+            if (size > volume.capacityBytes()) {
+              volume = backend.resize(volume, size, req.getSecretsMap());
+            }
+            return ControllerExpandVolumeResponse.newBuilder()
+                .setCapacityBytes(volume.capacityBytes())
+                .setNodeExpansionRequired(false)
+                .build();
+          }
+        });
+  }
+
+  @Override
+  public void validateVolumeCapabilities(
+      ValidateVolumeCapabilitiesRequest req,
       StreamObserver<ValidateVolumeCapabilitiesResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
-      if (req.getVolumeCapabilitiesCount() == 0) {
-        throw StorageException.invalid("volume_capabilities are required");
-      }
-      Backend backend = backendOf(id, req.getVolumeId());
-      VolumeRecord volume = existing(backend, id.get());
-      ValidateVolumeCapabilitiesResponse.Builder out = ValidateVolumeCapabilitiesResponse.newBuilder();
-      Optional<String> reason = Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes());
-      if (reason.isEmpty()) {
-        reason = unknownParameters(req);
-      }
-      if (reason.isPresent()) {
-        return out.setMessage(reason.get()).build();
-      }
-      out.getConfirmedBuilder()
-          .addAllVolumeCapabilities(req.getVolumeCapabilitiesList())
-          .putAllVolumeContext(req.getVolumeContextMap())
-          .putAllParameters(req.getParametersMap());
-      return out.build();
-    });
+    Rpc.unary(
+        observer,
+        () -> {
+          Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+          if (req.getVolumeCapabilitiesCount() == 0) {
+            throw StorageException.invalid("volume_capabilities are required");
+          }
+          Backend backend = backendOf(id, req.getVolumeId());
+          VolumeRecord volume = existing(backend, id.get());
+          ValidateVolumeCapabilitiesResponse.Builder out =
+              ValidateVolumeCapabilitiesResponse.newBuilder();
+          Optional<String> reason =
+              Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes());
+          if (reason.isEmpty()) {
+            reason = unknownParameters(req);
+          }
+          if (reason.isPresent()) {
+            return out.setMessage(reason.get()).build();
+          }
+          out.getConfirmedBuilder()
+              .addAllVolumeCapabilities(req.getVolumeCapabilitiesList())
+              .putAllVolumeContext(req.getVolumeContextMap())
+              .putAllParameters(req.getParametersMap());
+          return out.build();
+        });
   }
 
   private static Optional<String> unknownParameters(ValidateVolumeCapabilitiesRequest req) {
@@ -211,84 +257,111 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   @Override
-  public void controllerGetVolume(ControllerGetVolumeRequest req,
-      StreamObserver<ControllerGetVolumeResponse> observer) {
-    Rpc.unary(observer, () -> {
-      Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
-      Backend backend = backendOf(id, req.getVolumeId());
-      VolumeRecord volume = existing(backend, id.get());
-      return ControllerGetVolumeResponse.newBuilder()
-          .setVolume(volume(backend, volume))
-          .setStatus(ControllerGetVolumeResponse.VolumeStatus.newBuilder().setVolumeCondition(condition(backend)))
-          .build();
-    });
+  public void controllerGetVolume(
+      ControllerGetVolumeRequest req, StreamObserver<ControllerGetVolumeResponse> observer) {
+    Rpc.unary(
+        observer,
+        () -> {
+          Optional<VolumeId> id = VolumeId.lookup(req.getVolumeId());
+          Backend backend = backendOf(id, req.getVolumeId());
+          VolumeRecord volume = existing(backend, id.get());
+          return ControllerGetVolumeResponse.newBuilder()
+              .setVolume(volume(backend, volume))
+              .setStatus(
+                  ControllerGetVolumeResponse.VolumeStatus.newBuilder()
+                      .setVolumeCondition(condition(backend)))
+              .build();
+        });
   }
 
   @Override
   public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> observer) {
-    Rpc.unary(observer, () -> {
-      if (req.getMaxEntries() < 0) {
-        throw StorageException.invalid("max_entries must not be negative");
-      }
-      String start = req.getStartingToken();
-      if (!start.isEmpty()) {
-        try {
-          VolumeId.parse(start);
-        } catch (StorageException e) {
-          throw new StorageException(StorageException.Kind.BUSY,
-              "starting_token " + start + " was not issued by this plugin; list again from the start");
-        }
-      }
-      List<String> ids = new ArrayList<>();
-      for (Backend backend : backends.all()) {
-        backend.list().forEach(dir -> ids.add(new VolumeId(backend.name(), dir).toString()));
-      }
-      ids.sort(null);
-      int from = 0;
-      while (from < ids.size() && !start.isEmpty() && ids.get(from).compareTo(start) < 0) {
-        from++;
-      }
-      int to = req.getMaxEntries() == 0 ? ids.size() : Math.min(ids.size(), from + req.getMaxEntries());
-      ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
-      for (String text : ids.subList(from, to)) {
-        VolumeId id = VolumeId.parse(text);
-        Backend backend = backends.find(id.backend()).orElseThrow();
-        backend.get(id.dir()).ifPresent(volume -> out.addEntriesBuilder()
-            .setVolume(volume(backend, volume))
-            .getStatusBuilder().setVolumeCondition(condition(backend)));
-      }
-      if (to < ids.size()) {
-        out.setNextToken(ids.get(to));
-      }
-      return out.build();
-    });
+    Rpc.unary(
+        observer,
+        () -> {
+          if (req.getMaxEntries() < 0) {
+            throw StorageException.invalid("max_entries must not be negative");
+          }
+          String start = req.getStartingToken();
+          if (!start.isEmpty()) {
+            try {
+              VolumeId.parse(start);
+            } catch (StorageException e) {
+              throw new StorageException(
+                  StorageException.Kind.BUSY,
+                  "starting_token "
+                      + start
+                      + " was not issued by this plugin; list again from the start");
+            }
+          }
+          List<String> ids = new ArrayList<>();
+          for (Backend backend : backends.all()) {
+            backend.list().forEach(dir -> ids.add(new VolumeId(backend.name(), dir).toString()));
+          }
+          ids.sort(null);
+          int from = 0;
+          while (from < ids.size() && !start.isEmpty() && ids.get(from).compareTo(start) < 0) {
+            from++;
+          }
+          int to =
+              req.getMaxEntries() == 0
+                  ? ids.size()
+                  : Math.min(ids.size(), from + req.getMaxEntries());
+          ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
+          for (String text : ids.subList(from, to)) {
+            VolumeId id = VolumeId.parse(text);
+            Backend backend = backends.find(id.backend()).orElseThrow();
+            backend
+                .get(id.dir())
+                .ifPresent(
+                    volume ->
+                        out.addEntriesBuilder()
+                            .setVolume(volume(backend, volume))
+                            .getStatusBuilder()
+                            .setVolumeCondition(condition(backend)));
+          }
+          if (to < ids.size()) {
+            out.setNextToken(ids.get(to));
+          }
+          return out.build();
+        });
   }
 
   @Override
   public void getCapacity(GetCapacityRequest req, StreamObserver<GetCapacityResponse> observer) {
-    Rpc.unary(observer, () -> {
-      CreateParameters params = CreateParameters.parse(req.getParametersMap());
-      List<Backend> chosen = params.backend().isEmpty() ? backends.all() : List.of(backends.choose(params.backend()));
-      long available = 0;
-      for (Backend backend : chosen) {
-        boolean servable = req.getVolumeCapabilitiesList().stream()
-            .allMatch(cap -> Capabilities.unsupported(cap, backend.fsTypes()).isEmpty());
-        if (servable) {
-          available += backend.availableBytes();
-        }
-      }
-      return GetCapacityResponse.newBuilder().setAvailableCapacity(available).build();
-    });
+    Rpc.unary(
+        observer,
+        () -> {
+          CreateParameters params = CreateParameters.parse(req.getParametersMap());
+          List<Backend> chosen =
+              params.backend().isEmpty()
+                  ? backends.all()
+                  : List.of(backends.choose(params.backend()));
+          long available = 0;
+          for (Backend backend : chosen) {
+            boolean servable =
+                req.getVolumeCapabilitiesList().stream()
+                    .allMatch(cap -> Capabilities.unsupported(cap, backend.fsTypes()).isEmpty());
+            if (servable) {
+              available += backend.availableBytes();
+            }
+          }
+          return GetCapacityResponse.newBuilder().setAvailableCapacity(available).build();
+        });
   }
 
   @Override
-  public void controllerGetCapabilities(ControllerGetCapabilitiesRequest req,
+  public void controllerGetCapabilities(
+      ControllerGetCapabilitiesRequest req,
       StreamObserver<ControllerGetCapabilitiesResponse> observer) {
-    Rpc.unary(observer, () -> {
-      ControllerGetCapabilitiesResponse.Builder out = ControllerGetCapabilitiesResponse.newBuilder();
-      CAPABILITIES.forEach(type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
-      return out.build();
-    });
+    Rpc.unary(
+        observer,
+        () -> {
+          ControllerGetCapabilitiesResponse.Builder out =
+              ControllerGetCapabilitiesResponse.newBuilder();
+          CAPABILITIES.forEach(type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
+          return out.build();
+        });
   }
 
   /** The backend of a looked-up ID; NOT_FOUND when the ID is not ours or names no backend. */
@@ -298,7 +371,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   private static VolumeRecord existing(Backend backend, VolumeId id) {
-    return backend.get(id.dir()).orElseThrow(() -> StorageException.notFound("volume %s does not exist", id));
+    return backend
+        .get(id.dir())
+        .orElseThrow(() -> StorageException.notFound("volume %s does not exist", id));
   }
 
   private static Volume volume(Backend backend, VolumeRecord record) {

@@ -12,52 +12,67 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * StorageClass parameters of a CreateVolume request, validated. Keys under
- * {@code csi.storage.k8s.io/} come from the external-provisioner (PVC metadata, secret references)
- * and are accepted but not stored: they differ per claim, not per volume kind. Names follow
- * ceph-csi where they mean the same: {@code clusterID} is another name for {@code backend},
- * {@code volumeNamePrefix} starts every directory / subvolume name, and {@code fsName} and
- * {@code pool} are CephFS's ({@link Backend#parameters()}).
+ * StorageClass parameters of a CreateVolume request, validated. Keys under {@code
+ * csi.storage.k8s.io/} come from the external-provisioner (PVC metadata, secret references) and are
+ * accepted but not stored: they differ per claim, not per volume kind. Names follow ceph-csi where
+ * they mean the same: {@code clusterID} is another name for {@code backend}, {@code
+ * volumeNamePrefix} starts every directory / subvolume name, and {@code fsName} and {@code pool}
+ * are CephFS's ({@link Backend#parameters()}).
  */
-record CreateParameters(String backend, DeletePolicy onDelete, String namePrefix, Map<String, String> stored) {
+record CreateParameters(
+    String backend, DeletePolicy onDelete, String namePrefix, Map<String, String> stored) {
 
   static final String BACKEND = "backend";
   static final String CLUSTER_ID = "clusterID";
   static final String NAME_PREFIX = "volumeNamePrefix";
+
   /** Parameters some backends understand and others refuse. */
   static final Set<String> BACKEND_SPECIFIC = Set.of("fsName", "pool");
-  static final Set<String> KNOWN = Set.of(BACKEND, CLUSTER_ID, NAME_PREFIX, DeletePolicy.PARAMETER, "fsName", "pool");
+
+  static final Set<String> KNOWN =
+      Set.of(BACKEND, CLUSTER_ID, NAME_PREFIX, DeletePolicy.PARAMETER, "fsName", "pool");
   private static final String PROVISIONER_PREFIX = "csi.storage.k8s.io/";
-  /** Short enough that prefix and {@link VolumeNames#dirFor} stay within a volume ID's directory. */
+
+  /**
+   * Short enough that prefix and {@link VolumeNames#dirFor} stay within a volume ID's directory.
+   */
   private static final Pattern PREFIX = Pattern.compile("[a-z0-9][a-z0-9-]{0,21}");
 
   static CreateParameters parse(Map<String, String> parameters) {
     Map<String, String> stored = new TreeMap<>();
     Set<String> unknown = new TreeSet<>();
-    parameters.forEach((key, value) -> {
-      if (KNOWN.contains(key)) {
-        stored.put(key, value);
-      } else if (!key.startsWith(PROVISIONER_PREFIX)) {
-        unknown.add(key);
-      }
-    });
+    parameters.forEach(
+        (key, value) -> {
+          if (KNOWN.contains(key)) {
+            stored.put(key, value);
+          } else if (!key.startsWith(PROVISIONER_PREFIX)) {
+            unknown.add(key);
+          }
+        });
     if (!unknown.isEmpty()) {
-      throw StorageException.invalid("unknown parameters %s (known: %s, and %s* from the provisioner)",
+      throw StorageException.invalid(
+          "unknown parameters %s (known: %s, and %s* from the provisioner)",
           unknown, new TreeSet<>(KNOWN), PROVISIONER_PREFIX);
     }
     String backend = stored.getOrDefault(BACKEND, "");
     String clusterId = stored.getOrDefault(CLUSTER_ID, "");
     if (!backend.isEmpty() && !clusterId.isEmpty() && !backend.equals(clusterId)) {
-      throw StorageException.invalid("parameters %s and %s name the same thing but differ (%s, %s)", BACKEND,
-          CLUSTER_ID, Untrusted.quote(backend), Untrusted.quote(clusterId));
+      throw StorageException.invalid(
+          "parameters %s and %s name the same thing but differ (%s, %s)",
+          BACKEND, CLUSTER_ID, Untrusted.quote(backend), Untrusted.quote(clusterId));
     }
     String prefix = stored.getOrDefault(NAME_PREFIX, "");
     if (!prefix.isEmpty() && !PREFIX.matcher(prefix).matches()) {
-      throw StorageException.invalid("parameter %s %s must be 1-22 lowercase letters, digits or '-', starting with"
-          + " a letter or digit (e.g. csi-vol-)", NAME_PREFIX, Untrusted.quote(prefix));
+      throw StorageException.invalid(
+          "parameter %s %s must be 1-22 lowercase letters, digits or '-', starting with"
+              + " a letter or digit (e.g. csi-vol-)",
+          NAME_PREFIX, Untrusted.quote(prefix));
     }
-    return new CreateParameters(backend.isEmpty() ? clusterId : backend,
-        DeletePolicy.parse(stored.get(DeletePolicy.PARAMETER)), prefix, Map.copyOf(stored));
+    return new CreateParameters(
+        backend.isEmpty() ? clusterId : backend,
+        DeletePolicy.parse(stored.get(DeletePolicy.PARAMETER)),
+        prefix,
+        Map.copyOf(stored));
   }
 
   /** The directory / subvolume name of the request name. */
@@ -66,15 +81,21 @@ record CreateParameters(String backend, DeletePolicy onDelete, String namePrefix
   }
 
   /**
-   * Checks that the chosen backend understands the backend-specific parameters given, and their values.
+   * Checks that the chosen backend understands the backend-specific parameters given, and their
+   * values.
    *
    * @throws StorageException INVALID_ARGUMENT when it does not
    */
   void requireSupportedBy(Backend chosen) {
     for (String key : new TreeSet<>(stored.keySet())) {
       if (BACKEND_SPECIFIC.contains(key) && !chosen.parameters().contains(key)) {
-        throw StorageException.invalid("parameter %s does not apply to backend %s (it takes %s)", key, chosen.name(),
-            chosen.parameters().isEmpty() ? "none of " + new TreeSet<>(BACKEND_SPECIFIC) : chosen.parameters());
+        throw StorageException.invalid(
+            "parameter %s does not apply to backend %s (it takes %s)",
+            key,
+            chosen.name(),
+            chosen.parameters().isEmpty()
+                ? "none of " + new TreeSet<>(BACKEND_SPECIFIC)
+                : chosen.parameters());
       }
     }
     chosen.checkParameters(stored);

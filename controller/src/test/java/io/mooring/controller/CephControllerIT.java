@@ -58,10 +58,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The controller against a real single-node Ceph cluster with CephFS. Start it with
- * {@code eval "$(scripts/ceph-up)"} and export CEPH_CONF, CEPH_MONITORS, CEPH_FS, CEPH_ADMIN_ID and
- * CEPH_ADMIN_KEY_FILE; without them the test is skipped. Everything happens in a subvolume group
- * of its own, removed at the end.
+ * The controller against a real single-node Ceph cluster with CephFS. Start it with {@code eval
+ * "$(scripts/ceph-up)"} and export CEPH_CONF, CEPH_MONITORS, CEPH_FS, CEPH_ADMIN_ID and
+ * CEPH_ADMIN_KEY_FILE; without them the test is skipped. Everything happens in a subvolume group of
+ * its own, removed at the end.
  */
 class CephControllerIT {
 
@@ -92,7 +92,8 @@ class CephControllerIT {
     fs = System.getenv("CEPH_FS");
     adminId = System.getenv("CEPH_ADMIN_ID");
     keyFile = System.getenv("CEPH_ADMIN_KEY_FILE");
-    assumeTrue(monitors != null && fs != null && adminId != null && keyFile != null,
+    assumeTrue(
+        monitors != null && fs != null && adminId != null && keyFile != null,
         "no Ceph cluster: run eval \"$(scripts/ceph-up)\" and export CEPH_MONITORS CEPH_FS CEPH_ADMIN_ID"
             + " CEPH_ADMIN_KEY_FILE (and CEPH_CONF)");
     secrets = Map.of("adminID", adminId, "adminKey", Files.readString(Path.of(keyFile)).strip());
@@ -130,9 +131,11 @@ class CephControllerIT {
 
   void startServer(CephfsBackend b) throws IOException {
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name)
-        .addService(new ControllerService(List.of(b), new KeyedLocks(Duration.ofSeconds(120))))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(new ControllerService(List.of(b), new KeyedLocks(Duration.ofSeconds(120))))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).build();
     stub = ControllerGrpc.newBlockingStub(channel);
   }
@@ -145,11 +148,13 @@ class CephControllerIT {
   }
 
   static CephConfig config(String adminSecretDir) {
-    return new CephConfig("ceph-it", Arrays.asList(monitors.split(",")), fs, group, "fuse", "", "", adminSecretDir);
+    return new CephConfig(
+        "ceph-it", Arrays.asList(monitors.split(",")), fs, group, "fuse", "", "", adminSecretDir);
   }
 
   static CreateVolumeRequest create(String name, long bytes, String onDelete) {
-    CreateVolumeRequest.Builder b = ControllerServiceTest.create(name, bytes).putAllSecrets(secrets);
+    CreateVolumeRequest.Builder b =
+        ControllerServiceTest.create(name, bytes).putAllSecrets(secrets);
     if (onDelete != null) {
       b.putParameters("onDelete", onDelete);
     }
@@ -184,8 +189,9 @@ class CephControllerIT {
   /** bytes_quota of a subvolume, or empty when it does not exist. */
   static Optional<Long> quota(String dir) {
     try {
-      Matcher m = Pattern.compile("\"bytes_quota\":\\s*(\\d+)")
-          .matcher(ceph("fs", "subvolume", "info", fs, dir, "--group_name", group));
+      Matcher m =
+          Pattern.compile("\"bytes_quota\":\\s*(\\d+)")
+              .matcher(ceph("fs", "subvolume", "info", fs, dir, "--group_name", group));
       return Optional.of(m.find() ? Long.parseLong(m.group(1)) : -1L);
     } catch (CommandFailedException e) {
       if (e.result().exitCode() == 2) { // ENOENT
@@ -202,8 +208,9 @@ class CephControllerIT {
   static Set<String> subvolumes() {
     Set<String> names = new TreeSet<>();
     try {
-      Matcher m = Pattern.compile("\"name\":\\s*\"([^\"]+)\"").matcher(ceph("fs", "subvolume", "ls", fs, "--group_name",
-          group));
+      Matcher m =
+          Pattern.compile("\"name\":\\s*\"([^\"]+)\"")
+              .matcher(ceph("fs", "subvolume", "ls", fs, "--group_name", group));
       while (m.find()) {
         names.add(m.group(1));
       }
@@ -230,7 +237,9 @@ class CephControllerIT {
     if (conf != null) {
       argv.addAll(List.of("-c", conf));
     }
-    argv.addAll(List.of("-m", monitors, "--id", adminId, "--keyfile", keyFile, "-r", cephPath, at.toString()));
+    argv.addAll(
+        List.of(
+            "-m", monitors, "--id", adminId, "--keyfile", keyFile, "-r", cephPath, at.toString()));
     RUNNER.run(Command.of(argv).withTimeout(Duration.ofSeconds(60)));
     mounts.add(at);
     return at;
@@ -260,7 +269,8 @@ class CephControllerIT {
   }
 
   static long dfSize(Path at) {
-    return Long.parseLong(sh("df --output=size -B1 " + at).lines().skip(1).findFirst().orElseThrow().strip());
+    return Long.parseLong(
+        sh("df --output=size -B1 " + at).lines().skip(1).findFirst().orElseThrow().strip());
   }
 
   // --- tests ------------------------------------------------------------------------------------
@@ -270,56 +280,107 @@ class CephControllerIT {
     CreateVolumeResponse created = stub.createVolume(create("pvc-life", 10 * MIB, null));
     String id = created.getVolume().getVolumeId();
     String dir = dirOf(id);
-    assertEquals(12 * MIB, created.getVolume().getCapacityBytes(), "rounded up to whole 4 MiB blocks");
+    assertEquals(
+        12 * MIB, created.getVolume().getCapacityBytes(), "rounded up to whole 4 MiB blocks");
     assertEquals(Optional.of(12 * MIB), quota(dir));
     Map<String, String> ctx = created.getVolume().getVolumeContextMap();
     String path = ceph("fs", "subvolume", "getpath", fs, dir, "--group_name", group).strip();
-    assertEquals(Map.of("backend", "ceph-it", "type", "cephfs", "monitors", monitors, "fsName", fs,
-        "subvolumeGroup", group, "subvolume", dir, "path", path, "mounter", "fuse"), ctx);
+    assertEquals(
+        Map.of(
+            "backend",
+            "ceph-it",
+            "type",
+            "cephfs",
+            "monitors",
+            monitors,
+            "fsName",
+            fs,
+            "subvolumeGroup",
+            group,
+            "subvolume",
+            dir,
+            "path",
+            path,
+            "mounter",
+            "fuse"),
+        ctx);
 
     assertEquals(created, stub.createVolume(create("pvc-life", 10 * MIB, null)));
-    ControllerGetVolumeResponse got = stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id)
-        .build());
+    ControllerGetVolumeResponse got =
+        stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build());
     assertEquals(created.getVolume(), got.getVolume());
     assertFalse(got.getStatus().getVolumeCondition().getAbnormal(), got.toString());
-    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-        .anyMatch(e -> e.getVolume().getVolumeId().equals(id)));
-    assertTrue(stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(id)
-        .addVolumeCapabilities(ControllerServiceTest.RWX).build()).hasConfirmed());
-    long available = stub.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity();
-    Matcher maxAvail = Pattern.compile("\"name\":\"cephfs\\." + fs + "\\.data\"[^}]*\"max_avail\":(\\d+)")
-        .matcher(ceph("df"));
+    assertTrue(
+        stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+            .anyMatch(e -> e.getVolume().getVolumeId().equals(id)));
+    assertTrue(
+        stub.validateVolumeCapabilities(
+                ValidateVolumeCapabilitiesRequest.newBuilder()
+                    .setVolumeId(id)
+                    .addVolumeCapabilities(ControllerServiceTest.RWX)
+                    .build())
+            .hasConfirmed());
+    long available =
+        stub.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity();
+    Matcher maxAvail =
+        Pattern.compile("\"name\":\"cephfs\\." + fs + "\\.data\"[^}]*\"max_avail\":(\\d+)")
+            .matcher(ceph("df"));
     assertTrue(maxAvail.find());
-    assertEquals(Long.parseLong(maxAvail.group(1)), available, 64 * MIB, "GetCapacity is the data pool's max_avail");
+    assertEquals(
+        Long.parseLong(maxAvail.group(1)),
+        available,
+        64 * MIB,
+        "GetCapacity is the data pool's max_avail");
 
     // The quota holds: df of the subvolume shows its size, writing past it fails with EDQUOT.
     Path mnt = mount(path);
     assertEquals(12 * MIB, dfSize(mnt));
-    String dd = sh("dd if=/dev/zero of=" + mnt.resolve("big") + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    String dd =
+        sh(
+            "dd if=/dev/zero of="
+                + mnt.resolve("big")
+                + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
     assertTrue(dd.contains("Disk quota exceeded"), dd);
-    assertTrue(Files.size(mnt.resolve("big")) <= 16 * MIB, "size " + Files.size(mnt.resolve("big")));
+    assertTrue(
+        Files.size(mnt.resolve("big")) <= 16 * MIB, "size " + Files.size(mnt.resolve("big")));
 
-    var grown = stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id)
-        .putAllSecrets(secrets).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(48 * MIB)).build());
+    var grown =
+        stub.controllerExpandVolume(
+            ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .putAllSecrets(secrets)
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(48 * MIB))
+                .build());
     assertEquals(48 * MIB, grown.getCapacityBytes());
     assertFalse(grown.getNodeExpansionRequired());
     assertEquals(Optional.of(48 * MIB), quota(dir));
-    assertEquals(48 * MIB, stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())
-        .getVolume().getCapacityBytes());
+    assertEquals(
+        48 * MIB,
+        stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())
+            .getVolume()
+            .getCapacityBytes());
     for (int i = 0; i < 50 && dfSize(mnt) != 48 * MIB; i++) {
       Thread.sleep(100); // the client learns the new quota from the MDS
     }
     assertEquals(48 * MIB, dfSize(mnt));
     Files.delete(mnt.resolve("big"));
-    String dd2 = sh("dd if=/dev/zero of=" + mnt.resolve("big") + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    String dd2 =
+        sh(
+            "dd if=/dev/zero of="
+                + mnt.resolve("big")
+                + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
     assertTrue(dd2.contains("exit=0"), "30 MiB fit after expansion to 48 MiB: " + dd2);
     unmount(mnt);
 
     stub.deleteVolume(delete(id));
     assertEquals(Optional.empty(), quota(dir));
     stub.deleteVolume(delete(id));
-    assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stub.controllerGetVolume(
-        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())));
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        codeOf(
+            () ->
+                stub.controllerGetVolume(
+                    ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())));
   }
 
   @Test
@@ -327,35 +388,55 @@ class CephControllerIT {
     Path fsRoot = view();
     CreateVolumeResponse kept = stub.createVolume(create("pvc-keep", 8 * MIB, "retain"));
     String keptDir = dirOf(kept.getVolume().getVolumeId());
-    Path keptData = fsRoot.resolve(kept.getVolume().getVolumeContextMap().get("path").substring(1)).resolve("data");
+    Path keptData =
+        fsRoot
+            .resolve(kept.getVolume().getVolumeContextMap().get("path").substring(1))
+            .resolve("data");
     Files.writeString(keptData, "keep me");
     stub.deleteVolume(delete(kept.getVolume().getVolumeId()));
     assertEquals(Optional.of(8 * MIB), quota(keptDir), "the subvolume and its quota stay");
     assertFalse(metadata(keptDir).contains(CephfsBackendNames.RECORD), metadata(keptDir));
     assertEquals("keep me", Files.readString(keptData));
-    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-        .noneMatch(e -> e.getVolume().getVolumeId().equals(kept.getVolume().getVolumeId())));
-    assertEquals(Status.Code.NOT_FOUND, codeOf(() -> stub.controllerGetVolume(
-        ControllerGetVolumeRequest.newBuilder().setVolumeId(kept.getVolume().getVolumeId()).build())));
+    assertTrue(
+        stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+            .noneMatch(e -> e.getVolume().getVolumeId().equals(kept.getVolume().getVolumeId())));
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        codeOf(
+            () ->
+                stub.controllerGetVolume(
+                    ControllerGetVolumeRequest.newBuilder()
+                        .setVolumeId(kept.getVolume().getVolumeId())
+                        .build())));
     // The same request name again takes the retained subvolume over, data and all (as on Gluster).
     assertEquals(kept, stub.createVolume(create("pvc-keep", 8 * MIB, "retain")));
     assertEquals("keep me", Files.readString(keptData));
 
     CreateVolumeResponse archived = stub.createVolume(create("pvc-arch", 8 * MIB, "archive"));
     String archivedDir = dirOf(archived.getVolume().getVolumeId());
-    Path archivedData = fsRoot.resolve(archived.getVolume().getVolumeContextMap().get("path").substring(1))
-        .resolve("data");
+    Path archivedData =
+        fsRoot
+            .resolve(archived.getVolume().getVolumeContextMap().get("path").substring(1))
+            .resolve("data");
     Files.writeString(archivedData, "archive me");
     stub.deleteVolume(delete(archived.getVolume().getVolumeId()));
     String meta = metadata(archivedDir);
-    assertTrue(meta.contains(CephfsBackendNames.ARCHIVED) && meta.contains(CephfsBackendNames.RECORD), meta);
+    assertTrue(
+        meta.contains(CephfsBackendNames.ARCHIVED) && meta.contains(CephfsBackendNames.RECORD),
+        meta);
     assertEquals("archive me", Files.readString(archivedData));
-    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-        .noneMatch(e -> e.getVolume().getVolumeId().equals(archived.getVolume().getVolumeId())));
-    StatusRuntimeException again = assertThrows(StatusRuntimeException.class,
-        () -> stub.createVolume(create("pvc-arch", 8 * MIB, "archive")));
+    assertTrue(
+        stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+            .noneMatch(
+                e -> e.getVolume().getVolumeId().equals(archived.getVolume().getVolumeId())));
+    StatusRuntimeException again =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.createVolume(create("pvc-arch", 8 * MIB, "archive")));
     assertEquals(Status.Code.ALREADY_EXISTS, again.getStatus().getCode());
-    assertTrue(again.getStatus().getDescription().contains("archived"), again.getStatus().getDescription());
+    assertTrue(
+        again.getStatus().getDescription().contains("archived"),
+        again.getStatus().getDescription());
     assertEquals("archive me", Files.readString(archivedData));
   }
 
@@ -380,12 +461,15 @@ class CephControllerIT {
       ListVolumesResponse listed = stub.listVolumes(ListVolumesRequest.getDefaultInstance());
       long listedAt = System.nanoTime();
       Set<String> listedIds = new TreeSet<>();
-      listed.getEntriesList().forEach(e -> {
-        listedIds.add(e.getVolume().getVolumeId());
-        if (ids.contains(e.getVolume().getVolumeId())) {
-          assertEquals(4 * MIB, e.getVolume().getCapacityBytes());
-        }
-      });
+      listed
+          .getEntriesList()
+          .forEach(
+              e -> {
+                listedIds.add(e.getVolume().getVolumeId());
+                if (ids.contains(e.getVolume().getVolumeId())) {
+                  assertEquals(4 * MIB, e.getVolume().getCapacityBytes());
+                }
+              });
       assertTrue(listedIds.containsAll(ids));
 
       List<Future<?>> deletes = new ArrayList<>();
@@ -398,8 +482,12 @@ class CephControllerIT {
       long deleted = System.nanoTime();
       Set<String> left = subvolumes();
       ids.forEach(id -> assertFalse(left.contains(dirOf(id)), id));
-      System.out.printf("50 concurrent CreateVolume: %d ms; ListVolumes of %d: %d ms; 50 concurrent DeleteVolume:"
-          + " %d ms%n", (created - start) / 1_000_000, listed.getEntriesCount(), (listedAt - created) / 1_000_000,
+      System.out.printf(
+          "50 concurrent CreateVolume: %d ms; ListVolumes of %d: %d ms; 50 concurrent DeleteVolume:"
+              + " %d ms%n",
+          (created - start) / 1_000_000,
+          listed.getEntriesCount(),
+          (listedAt - created) / 1_000_000,
           (deleted - listedAt) / 1_000_000);
     } finally {
       pool.shutdownNow();
@@ -431,7 +519,9 @@ class CephControllerIT {
     stopController();
     startController();
     assertEquals(before, stub.createVolume(create("pvc-restart", 4 * MIB, null)));
-    assertEquals(Status.Code.ALREADY_EXISTS, codeOf(() -> stub.createVolume(create("pvc-restart", 8 * MIB, null))));
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        codeOf(() -> stub.createVolume(create("pvc-restart", 8 * MIB, null))));
     stub.deleteVolume(delete(before.getVolume().getVolumeId()));
   }
 
@@ -442,28 +532,51 @@ class CephControllerIT {
       ceph("osd", "pool", "create", pool, "8");
       ceph("fs", "add_data_pool", fs, pool);
     }
-    Map<String, String> params = Map.of("clusterID", "ceph-it", "fsName", fs, "pool", pool,
-        "volumeNamePrefix", "csi-vol-");
-    CreateVolumeResponse created = stub.createVolume(ControllerServiceTest.create("pvc-params", 4 * MIB)
-        .putAllSecrets(secrets).putAllParameters(params).build());
+    Map<String, String> params =
+        Map.of("clusterID", "ceph-it", "fsName", fs, "pool", pool, "volumeNamePrefix", "csi-vol-");
+    CreateVolumeResponse created =
+        stub.createVolume(
+            ControllerServiceTest.create("pvc-params", 4 * MIB)
+                .putAllSecrets(secrets)
+                .putAllParameters(params)
+                .build());
     String dir = dirOf(created.getVolume().getVolumeId());
     assertTrue(dir.startsWith("csi-vol-pvc-params-"), dir);
     Map<String, String> info = new TreeMap<>();
-    Matcher field = Pattern.compile("\"(\\w+)\": \"?([^\",\n]*)").matcher(ceph("fs", "subvolume", "info", fs, dir,
-        "--group_name", group));
+    Matcher field =
+        Pattern.compile("\"(\\w+)\": \"?([^\",\n]*)")
+            .matcher(ceph("fs", "subvolume", "info", fs, dir, "--group_name", group));
     while (field.find()) {
       info.put(field.group(1), field.group(2));
     }
     assertEquals(pool, info.get("data_pool"), info.toString());
-    assertEquals(created, stub.createVolume(ControllerServiceTest.create("pvc-params", 4 * MIB)
-        .putAllSecrets(secrets).putAllParameters(params).build()), "idempotent with the same parameters");
+    assertEquals(
+        created,
+        stub.createVolume(
+            ControllerServiceTest.create("pvc-params", 4 * MIB)
+                .putAllSecrets(secrets)
+                .putAllParameters(params)
+                .build()),
+        "idempotent with the same parameters");
 
     Map<String, String> before = state();
-    for (Map<String, String> bad : List.of(Map.of("pool", "no-such-pool"), Map.of("fsName", "otherfs"),
-        Map.of("clusterID", "ceph-it", "backend", "gluster"), Map.of("volumeNamePrefix", "Bad_Prefix"))) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.createVolume(
-          ControllerServiceTest.create("pvc-bad-params", 4 * MIB).putAllSecrets(secrets).putAllParameters(bad).build()));
-      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad + ": " + e.getStatus());
+    for (Map<String, String> bad :
+        List.of(
+            Map.of("pool", "no-such-pool"),
+            Map.of("fsName", "otherfs"),
+            Map.of("clusterID", "ceph-it", "backend", "gluster"),
+            Map.of("volumeNamePrefix", "Bad_Prefix"))) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  stub.createVolume(
+                      ControllerServiceTest.create("pvc-bad-params", 4 * MIB)
+                          .putAllSecrets(secrets)
+                          .putAllParameters(bad)
+                          .build()));
+      assertEquals(
+          Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad + ": " + e.getStatus());
     }
     assertEquals(before, state(), "nothing made by the refused requests");
     stub.deleteVolume(delete(created.getVolume().getVolumeId()));
@@ -471,39 +584,79 @@ class CephControllerIT {
 
   @Test
   void hostileInputTouchesNothing() throws Exception {
-    String canary = stub.createVolume(create("pvc-canary", 4 * MIB, null)).getVolume().getVolumeId();
+    String canary =
+        stub.createVolume(create("pvc-canary", 4 * MIB, null)).getVolume().getVolumeId();
     Map<String, String> before = state();
     for (String name : List.of("../escape", "/abs", "a\0b", "x".repeat(10_240), "..")) {
-      assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.createVolume(create(name, MIB, null))), name);
+      assertEquals(
+          Status.Code.INVALID_ARGUMENT,
+          codeOf(() -> stub.createVolume(create(name, MIB, null))),
+          name);
     }
-    assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.createVolume(ControllerServiceTest.create("ok", MIB)
-        .putAllSecrets(secrets).putParameters("backend", "nope").build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    ControllerServiceTest.create("ok", MIB)
+                        .putAllSecrets(secrets)
+                        .putParameters("backend", "nope")
+                        .build())));
     String canaryDir = dirOf(canary);
-    for (String id : List.of("v1:ceph-it:../../etc", "v1:ceph-it:..", "v1:ceph-it:a/b", "v1:ceph-it:" + canaryDir
-        + "/..", "../" + canary, "v1:ceph-it:--force", "v1:ceph-it:" + canaryDir + " --group_name=csi")) {
+    for (String id :
+        List.of(
+            "v1:ceph-it:../../etc",
+            "v1:ceph-it:..",
+            "v1:ceph-it:a/b",
+            "v1:ceph-it:" + canaryDir + "/..",
+            "../" + canary,
+            "v1:ceph-it:--force",
+            "v1:ceph-it:" + canaryDir + " --group_name=csi")) {
       assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.deleteVolume(delete(id))), id);
-      assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.controllerExpandVolume(
-          ControllerExpandVolumeRequest.newBuilder().setVolumeId(id).putAllSecrets(secrets)
-              .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB)).build())), id);
+      assertEquals(
+          Status.Code.INVALID_ARGUMENT,
+          codeOf(
+              () ->
+                  stub.controllerExpandVolume(
+                      ControllerExpandVolumeRequest.newBuilder()
+                          .setVolumeId(id)
+                          .putAllSecrets(secrets)
+                          .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB))
+                          .build())),
+          id);
     }
     stub.deleteVolume(delete("v1:unknown-backend:pvc-x-0011223344556677"));
 
     // Malformed credentials: refused before anything runs, and never echoed.
     String fake = "secret\n[client.admin]\n\tkey = " + secrets.get("adminKey");
-    StatusRuntimeException bad = assertThrows(StatusRuntimeException.class, () -> stub.createVolume(
-        ControllerServiceTest.create("pvc-bad-key", 4 * MIB).putSecrets("adminID", "admin").putSecrets("adminKey", fake)
-            .build()));
+    StatusRuntimeException bad =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                stub.createVolume(
+                    ControllerServiceTest.create("pvc-bad-key", 4 * MIB)
+                        .putSecrets("adminID", "admin")
+                        .putSecrets("adminKey", fake)
+                        .build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
     assertFalse(bad.getStatus().getDescription().contains(secrets.get("adminKey")));
     // Well-formed but wrong: Ceph refuses, nothing is made, the key is not in the message.
     byte[] key = Base64.getDecoder().decode(secrets.get("adminKey"));
     key[key.length - 1] ^= 0x55;
     String wrongKey = Base64.getEncoder().encodeToString(key);
-    StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class, () -> stub.createVolume(
-        ControllerServiceTest.create("pvc-wrong-key", 4 * MIB).putSecrets("adminID", adminId)
-            .putSecrets("adminKey", wrongKey).build()));
-    assertEquals(Status.Code.PERMISSION_DENIED, wrong.getStatus().getCode(), wrong.getStatus().toString());
-    assertFalse(wrong.getStatus().getDescription().contains(wrongKey), wrong.getStatus().getDescription());
+    StatusRuntimeException wrong =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                stub.createVolume(
+                    ControllerServiceTest.create("pvc-wrong-key", 4 * MIB)
+                        .putSecrets("adminID", adminId)
+                        .putSecrets("adminKey", wrongKey)
+                        .build()));
+    assertEquals(
+        Status.Code.PERMISSION_DENIED, wrong.getStatus().getCode(), wrong.getStatus().toString());
+    assertFalse(
+        wrong.getStatus().getDescription().contains(wrongKey), wrong.getStatus().getDescription());
 
     assertEquals(before, state());
     stub.deleteVolume(delete(canary));
@@ -514,11 +667,15 @@ class CephControllerIT {
     stopController();
     backend = CephfsBackend.create(config(""), RUNNER);
     startServer(backend);
-    StatusRuntimeException capacity = assertThrows(StatusRuntimeException.class,
-        () -> stub.getCapacity(GetCapacityRequest.getDefaultInstance()));
+    StatusRuntimeException capacity =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.getCapacity(GetCapacityRequest.getDefaultInstance()));
     assertEquals(Status.Code.FAILED_PRECONDITION, capacity.getStatus().getCode());
     assertTrue(capacity.getStatus().getDescription().contains("adminSecretDir"));
-    assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(() -> stub.listVolumes(ListVolumesRequest.getDefaultInstance())));
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION,
+        codeOf(() -> stub.listVolumes(ListVolumesRequest.getDefaultInstance())));
   }
 
   /** The metadata keys CephfsBackend uses (package-private there). */

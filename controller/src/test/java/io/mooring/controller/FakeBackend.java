@@ -46,8 +46,12 @@ final class FakeBackend implements Backend {
   }
 
   @Override
-  public synchronized VolumeRecord create(String dir, String requestName, long capacityBytes,
-      Map<String, String> parameters, Map<String, String> secrets) {
+  public synchronized VolumeRecord create(
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
     creates.incrementAndGet();
     VolumeRecord record = new VolumeRecord(dir, requestName, capacityBytes, parameters);
     volumes.put(dir, record);
@@ -55,8 +59,10 @@ final class FakeBackend implements Backend {
   }
 
   @Override
-  public synchronized VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
-    VolumeRecord resized = new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
+  public synchronized VolumeRecord resize(
+      VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
+    VolumeRecord resized =
+        new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
     volumes.put(volume.dir(), resized);
     return resized;
   }

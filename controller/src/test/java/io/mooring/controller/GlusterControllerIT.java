@@ -45,7 +45,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The controller against a real replicated GlusterFS volume on the fixture's storage host (GlusterFixture). */
+/**
+ * The controller against a real replicated GlusterFS volume on the fixture's storage host
+ * (GlusterFixture).
+ */
 class GlusterControllerIT {
 
   static final long MIB = 1 << 20;
@@ -75,13 +78,19 @@ class GlusterControllerIT {
 
   @BeforeEach
   void startController() throws Exception {
-    backend = GlusterBackend.create(
-        GlusterFixture.config("gluster-it", basePath),
-        new ProcessCommandRunner(), new SystemMounter(new ProcessCommandRunner()), stateDir);
+    backend =
+        GlusterBackend.create(
+            GlusterFixture.config("gluster-it", basePath),
+            new ProcessCommandRunner(),
+            new SystemMounter(new ProcessCommandRunner()),
+            stateDir);
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name)
-        .addService(new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(60))))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(
+                new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(60))))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).build();
     stub = ControllerGrpc.newBlockingStub(channel);
   }
@@ -102,7 +111,8 @@ class GlusterControllerIT {
   }
 
   Path dirOf(String volumeId) {
-    return view.resolve(basePath.substring(1)).resolve(volumeId.substring(volumeId.lastIndexOf(':') + 1));
+    return view.resolve(basePath.substring(1))
+        .resolve(volumeId.substring(volumeId.lastIndexOf(':') + 1));
   }
 
   static String quotaList() {
@@ -119,17 +129,32 @@ class GlusterControllerIT {
     assertTrue(quotaList().contains(basePath + "/" + dir.getFileName()), quotaList());
 
     assertEquals(created, stub.createVolume(create("pvc-life", 10 * MIB, null)));
-    assertEquals(10 * MIB, stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())
-        .getVolume().getCapacityBytes());
-    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-        .anyMatch(e -> e.getVolume().getVolumeId().equals(id)));
-    assertTrue(stub.validateVolumeCapabilities(ValidateVolumeCapabilitiesRequest.newBuilder().setVolumeId(id)
-        .addVolumeCapabilities(ControllerServiceTest.RWX).build()).hasConfirmed());
-    assertTrue(stub.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity() > 0);
+    assertEquals(
+        10 * MIB,
+        stub.controllerGetVolume(ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())
+            .getVolume()
+            .getCapacityBytes());
+    assertTrue(
+        stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+            .anyMatch(e -> e.getVolume().getVolumeId().equals(id)));
+    assertTrue(
+        stub.validateVolumeCapabilities(
+                ValidateVolumeCapabilitiesRequest.newBuilder()
+                    .setVolumeId(id)
+                    .addVolumeCapabilities(ControllerServiceTest.RWX)
+                    .build())
+            .hasConfirmed());
+    assertTrue(
+        stub.getCapacity(GetCapacityRequest.getDefaultInstance()).getAvailableCapacity() > 0);
 
     // Quota enforced: writing past 10 MiB fails with EDQUOT.
-    String dd = GlusterFixture.run("sh", "-c", "dd if=/dev/zero of=" + dir.resolve("big")
-        + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    String dd =
+        GlusterFixture.run(
+            "sh",
+            "-c",
+            "dd if=/dev/zero of="
+                + dir.resolve("big")
+                + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
     assertTrue(dd.contains("Disk quota exceeded"), dd);
     assertTrue(Files.size(dir.resolve("big")) < 20 * MIB);
 
@@ -137,46 +162,75 @@ class GlusterControllerIT {
     Path bind = Files.createDirectories(stateDir.resolve("bind"));
     GlusterFixture.run("mount", "--bind", dir.toString(), bind.toString());
     try {
-      long size = Long.parseLong(GlusterFixture.run("df", "--output=size", "-B1", bind.toString())
-          .lines().skip(1).findFirst().orElseThrow().strip());
+      long size =
+          Long.parseLong(
+              GlusterFixture.run("df", "--output=size", "-B1", bind.toString())
+                  .lines()
+                  .skip(1)
+                  .findFirst()
+                  .orElseThrow()
+                  .strip());
       assertEquals(10 * MIB, size);
     } finally {
       GlusterFixture.unmountQuietly(bind);
     }
 
-    var grown = stub.controllerExpandVolume(ControllerExpandVolumeRequest.newBuilder().setVolumeId(id)
-        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(50 * MIB)).build());
+    var grown =
+        stub.controllerExpandVolume(
+            ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(50 * MIB))
+                .build());
     assertEquals(50 * MIB, grown.getCapacityBytes());
     GlusterFixture.run("rm", "-f", dir.resolve("big").toString());
-    String dd2 = GlusterFixture.run("sh", "-c", "dd if=/dev/zero of=" + dir.resolve("big")
-        + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    String dd2 =
+        GlusterFixture.run(
+            "sh",
+            "-c",
+            "dd if=/dev/zero of="
+                + dir.resolve("big")
+                + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
     assertTrue(dd2.contains("exit=0"), "30 MiB fit after expansion to 50 MiB: " + dd2);
 
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
     assertGone(dir);
     assertFalse(quotaList().contains(basePath + "/" + dir.getFileName()), quotaList());
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
-    assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> stub.controllerGetVolume(
-        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build())).getStatus().getCode());
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    stub.controllerGetVolume(
+                        ControllerGetVolumeRequest.newBuilder().setVolumeId(id).build()))
+            .getStatus()
+            .getCode());
   }
 
   @Test
   void retainKeepsDataAndArchiveMovesIt() throws Exception {
-    String kept = stub.createVolume(create("pvc-keep", 5 * MIB, "retain")).getVolume().getVolumeId();
+    String kept =
+        stub.createVolume(create("pvc-keep", 5 * MIB, "retain")).getVolume().getVolumeId();
     Files.writeString(dirOf(kept).resolve("data"), "keep me");
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(kept).build());
     assertEquals("keep me", Files.readString(dirOf(kept).resolve("data")));
-    assertTrue(stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
-        .noneMatch(e -> e.getVolume().getVolumeId().equals(kept)));
+    assertTrue(
+        stub.listVolumes(ListVolumesRequest.getDefaultInstance()).getEntriesList().stream()
+            .noneMatch(e -> e.getVolume().getVolumeId().equals(kept)));
 
-    String archived = stub.createVolume(create("pvc-arch", 5 * MIB, "archive")).getVolume().getVolumeId();
+    String archived =
+        stub.createVolume(create("pvc-arch", 5 * MIB, "archive")).getVolume().getVolumeId();
     Files.writeString(dirOf(archived).resolve("data"), "archive me");
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(archived).build());
     assertGone(dirOf(archived));
     Path archive = view.resolve(basePath.substring(1)).resolve(".archive");
     try (Stream<Path> entries = Files.list(archive)) {
-      Path moved = entries.filter(p -> p.getFileName().toString().startsWith(dirOf(archived).getFileName() + "-"))
-          .findFirst().orElseThrow();
+      Path moved =
+          entries
+              .filter(
+                  p -> p.getFileName().toString().startsWith(dirOf(archived).getFileName() + "-"))
+              .findFirst()
+              .orElseThrow();
       assertEquals("archive me", Files.readString(moved.resolve("data")));
     }
   }
@@ -196,7 +250,8 @@ class GlusterControllerIT {
         ids.add(f.get().getVolume().getVolumeId());
       }
       assertEquals(100, ids.size());
-      System.out.printf("100 concurrent CreateVolume: %d ms%n", (System.nanoTime() - start) / 1_000_000);
+      System.out.printf(
+          "100 concurrent CreateVolume: %d ms%n", (System.nanoTime() - start) / 1_000_000);
       String quotas = quotaList();
       for (String id : ids) {
         assertTrue(Files.isDirectory(dirOf(id)));
@@ -204,7 +259,9 @@ class GlusterControllerIT {
       }
       List<Future<?>> deletes = new ArrayList<>();
       for (String id : ids) {
-        deletes.add(pool.submit(() -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build())));
+        deletes.add(
+            pool.submit(
+                () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build())));
       }
       for (Future<?> f : deletes) {
         f.get();
@@ -230,9 +287,11 @@ class GlusterControllerIT {
         assertEquals(first, f.get());
       }
       try (Stream<Path> entries = Files.list(view.resolve(basePath.substring(1)))) {
-        assertEquals(1, entries.filter(p -> p.getFileName().toString().startsWith("pvc-twin-")).count());
+        assertEquals(
+            1, entries.filter(p -> p.getFileName().toString().startsWith("pvc-twin-")).count());
       }
-      stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(first.getVolume().getVolumeId()).build());
+      stub.deleteVolume(
+          DeleteVolumeRequest.newBuilder().setVolumeId(first.getVolume().getVolumeId()).build());
     } finally {
       pool.shutdownNow();
     }
@@ -244,33 +303,71 @@ class GlusterControllerIT {
     stopController();
     startController();
     assertEquals(before, stub.createVolume(create("pvc-restart", 4 * MIB, null)));
-    assertEquals(Status.Code.ALREADY_EXISTS, assertThrows(StatusRuntimeException.class,
-        () -> stub.createVolume(create("pvc-restart", 8 * MIB, null))).getStatus().getCode());
-    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(before.getVolume().getVolumeId()).build());
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        assertThrows(
+                StatusRuntimeException.class,
+                () -> stub.createVolume(create("pvc-restart", 8 * MIB, null)))
+            .getStatus()
+            .getCode());
+    stub.deleteVolume(
+        DeleteVolumeRequest.newBuilder().setVolumeId(before.getVolume().getVolumeId()).build());
   }
 
   @Test
   void hostileInputTouchesNothing() throws Exception {
-    String canary = stub.createVolume(create("pvc-canary", 2 * MIB, null)).getVolume().getVolumeId();
+    String canary =
+        stub.createVolume(create("pvc-canary", 2 * MIB, null)).getVolume().getVolumeId();
     Set<String> before = tree(view);
     List<String> names = List.of("../escape", "/abs", "a\0b", "x".repeat(10_240), "..");
     for (String name : names) {
-      assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
-          () -> stub.createVolume(create(name, MIB, null))).getStatus().getCode(), name);
+      assertEquals(
+          Status.Code.INVALID_ARGUMENT,
+          assertThrows(
+                  StatusRuntimeException.class, () -> stub.createVolume(create(name, MIB, null)))
+              .getStatus()
+              .getCode(),
+          name);
     }
-    assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
-        () -> stub.createVolume(ControllerServiceTest.create("ok", MIB).putParameters("backend", "nope").build()))
-        .getStatus().getCode());
-    List<String> ids = List.of("v1:gluster-it:../../etc", "v1:gluster-it:..", "v1:gluster-it:a/b",
-        "v1:gluster-it:" + canary.substring(canary.lastIndexOf(':') + 1) + "/..", "../" + canary);
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    stub.createVolume(
+                        ControllerServiceTest.create("ok", MIB)
+                            .putParameters("backend", "nope")
+                            .build()))
+            .getStatus()
+            .getCode());
+    List<String> ids =
+        List.of(
+            "v1:gluster-it:../../etc",
+            "v1:gluster-it:..",
+            "v1:gluster-it:a/b",
+            "v1:gluster-it:" + canary.substring(canary.lastIndexOf(':') + 1) + "/..",
+            "../" + canary);
     for (String id : ids) {
-      Status.Code code = assertThrows(StatusRuntimeException.class,
-          () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build())).getStatus().getCode();
+      Status.Code code =
+          assertThrows(
+                  StatusRuntimeException.class,
+                  () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build()))
+              .getStatus()
+              .getCode();
       assertEquals(Status.Code.INVALID_ARGUMENT, code, id);
-      assertThrows(StatusRuntimeException.class, () -> stub.controllerExpandVolume(ControllerExpandVolumeRequest
-          .newBuilder().setVolumeId(id).setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB)).build()));
+      assertThrows(
+          StatusRuntimeException.class,
+          () ->
+              stub.controllerExpandVolume(
+                  ControllerExpandVolumeRequest.newBuilder()
+                      .setVolumeId(id)
+                      .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(MIB))
+                      .build()));
     }
-    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId("v1:unknown-backend:pvc-x-0011223344556677").build());
+    stub.deleteVolume(
+        DeleteVolumeRequest.newBuilder()
+            .setVolumeId("v1:unknown-backend:pvc-x-0011223344556677")
+            .build());
     assertEquals(before, tree(view));
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(canary).build());
   }
@@ -289,7 +386,8 @@ class GlusterControllerIT {
   /** Every path on the Gluster volume (the whole volume, not only the base path). */
   static Set<String> tree(Path root) throws IOException {
     try (Stream<Path> all = Files.walk(root)) {
-      return all.map(p -> root.relativize(p).toString()).filter(p -> !p.startsWith(".trashcan"))
+      return all.map(p -> root.relativize(p).toString())
+          .filter(p -> !p.startsWith(".trashcan"))
           .collect(Collectors.toCollection(TreeSet::new));
     }
   }

@@ -36,8 +36,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *     # management: local only: glusterdSocket: /run/glusterd.socket
  * </pre>
  *
- * Strict: unknown keys, duplicate names and unsafe values are errors, reported with the
- * backend's position so an admin can fix the ConfigMap at once.
+ * Strict: unknown keys, duplicate names and unsafe values are errors, reported with the backend's
+ * position so an admin can fix the ConfigMap at once.
  */
 public final class BackendsFile {
 
@@ -93,12 +93,22 @@ public final class BackendsFile {
     if (CephConfig.TYPE.equals(type)) {
       return ceph(entry, where);
     }
-    throw new IllegalArgumentException(where + ": unknown type '" + type + "' (known: " + GlusterConfig.TYPE
-        + ", " + CephConfig.TYPE + ")");
+    throw new IllegalArgumentException(
+        where
+            + ": unknown type '"
+            + type
+            + "' (known: "
+            + GlusterConfig.TYPE
+            + ", "
+            + CephConfig.TYPE
+            + ")");
   }
 
   private static GlusterConfig gluster(Map<String, Object> entry, String where) {
-    requireOnly(entry, Set.of("name", "type", "servers", "volume", "basePath", "management", "ssh", "glusterdSocket"),
+    requireOnly(
+        entry,
+        Set.of(
+            "name", "type", "servers", "volume", "basePath", "management", "ssh", "glusterdSocket"),
         where);
     String name = matching(string(entry, "name", where), NAME, "name", where);
     List<String> servers = hosts(entry, "servers", where);
@@ -106,7 +116,8 @@ public final class BackendsFile {
     Object base = entry.getOrDefault("basePath", GlusterConfig.DEFAULT_BASE_PATH);
     String basePath = matching(String.valueOf(base), BASE_PATH, "basePath", where);
     if (basePath.contains("/../") || basePath.endsWith("/..") || basePath.contains("/./")) {
-      throw new IllegalArgumentException(where + ": basePath must not contain '.' or '..' elements");
+      throw new IllegalArgumentException(
+          where + ": basePath must not contain '.' or '..' elements");
     }
     return new GlusterConfig(name, servers, volume, basePath, management(entry, where));
   }
@@ -118,27 +129,37 @@ public final class BackendsFile {
       if (entry.containsKey("ssh")) {
         throw new IllegalArgumentException(where + ": 'ssh' is only for management: ssh");
       }
-      return new GlusterConfig.Local(path(entry, "glusterdSocket", GlusterConfig.Local.DEFAULT_SOCKET, where));
+      return new GlusterConfig.Local(
+          path(entry, "glusterdSocket", GlusterConfig.Local.DEFAULT_SOCKET, where));
     }
     if (!mode.equals("ssh")) {
       throw new IllegalArgumentException(where + ": 'management' must be ssh or local");
     }
     if (entry.containsKey("glusterdSocket")) {
-      throw new IllegalArgumentException(where + ": 'glusterdSocket' is only for management: local");
+      throw new IllegalArgumentException(
+          where + ": 'glusterdSocket' is only for management: local");
     }
     if (!entry.containsKey("ssh")) {
-      throw new IllegalArgumentException(where + ": 'ssh' (keyFile, knownHostsFile) is required for management: ssh;"
-          + " or set management: local when the controller runs on a Gluster server");
+      throw new IllegalArgumentException(
+          where
+              + ": 'ssh' (keyFile, knownHostsFile) is required for management: ssh;"
+              + " or set management: local when the controller runs on a Gluster server");
     }
     String at = where + ".ssh";
     Map<String, Object> ssh = map(entry.get("ssh"), at);
     requireOnly(ssh, Set.of("user", "port", "keyFile", "knownHostsFile"), at);
-    String user = matching(String.valueOf(ssh.getOrDefault("user", GlusterConfig.Ssh.DEFAULT_USER)), USER, "user", at);
+    String user =
+        matching(
+            String.valueOf(ssh.getOrDefault("user", GlusterConfig.Ssh.DEFAULT_USER)),
+            USER,
+            "user",
+            at);
     Object port = ssh.getOrDefault("port", GlusterConfig.Ssh.DEFAULT_PORT);
     if (!(port instanceof Integer p) || p < 1 || p > 65535) {
       throw new IllegalArgumentException(at + ": 'port' must be a number from 1 to 65535");
     }
-    return new GlusterConfig.Ssh(user, p, path(ssh, "keyFile", null, at), path(ssh, "knownHostsFile", null, at));
+    return new GlusterConfig.Ssh(
+        user, p, path(ssh, "keyFile", null, at), path(ssh, "knownHostsFile", null, at));
   }
 
   /** An absolute path without '.' or '..' elements; required when there is no default. */
@@ -151,35 +172,67 @@ public final class BackendsFile {
   }
 
   private static CephConfig ceph(Map<String, Object> entry, String where) {
-    requireOnly(entry, Set.of("name", "type", "monitors", "fsName", "subvolumeGroup", "mounter", "fuseMountOptions",
-        "kernelMountOptions", "adminSecretDir"), where);
+    requireOnly(
+        entry,
+        Set.of(
+            "name",
+            "type",
+            "monitors",
+            "fsName",
+            "subvolumeGroup",
+            "mounter",
+            "fuseMountOptions",
+            "kernelMountOptions",
+            "adminSecretDir"),
+        where);
     String name = matching(string(entry, "name", where), NAME, "name", where);
     List<String> monitors = hosts(entry, "monitors", where);
     String fsName = matching(string(entry, "fsName", where), CEPH_NAME, "fsName", where);
-    String group = matching(String.valueOf(entry.getOrDefault("subvolumeGroup", CephConfig.DEFAULT_GROUP)),
-        CEPH_NAME, "subvolumeGroup", where);
+    String group =
+        matching(
+            String.valueOf(entry.getOrDefault("subvolumeGroup", CephConfig.DEFAULT_GROUP)),
+            CEPH_NAME,
+            "subvolumeGroup",
+            where);
     String mounter = String.valueOf(entry.getOrDefault("mounter", ""));
     if (!Set.of("", "fuse", "kernel").contains(mounter)) {
-      throw new IllegalArgumentException(where + ": 'mounter' must be fuse or kernel (or left out to detect)");
+      throw new IllegalArgumentException(
+          where + ": 'mounter' must be fuse or kernel (or left out to detect)");
     }
-    String fuseOptions = matching(String.valueOf(entry.getOrDefault("fuseMountOptions", "")), MOUNT_OPTIONS,
-        "fuseMountOptions", where);
-    String kernelOptions = matching(String.valueOf(entry.getOrDefault("kernelMountOptions", "")), MOUNT_OPTIONS,
-        "kernelMountOptions", where);
-    // Refused here rather than at every NodeStageVolume: the node plugin mounts with ceph-fuse only.
+    String fuseOptions =
+        matching(
+            String.valueOf(entry.getOrDefault("fuseMountOptions", "")),
+            MOUNT_OPTIONS,
+            "fuseMountOptions",
+            where);
+    String kernelOptions =
+        matching(
+            String.valueOf(entry.getOrDefault("kernelMountOptions", "")),
+            MOUNT_OPTIONS,
+            "kernelMountOptions",
+            where);
+    // Refused here rather than at every NodeStageVolume: the node plugin mounts with ceph-fuse
+    // only.
     if (mounter.equals("kernel") || !kernelOptions.isEmpty()) {
-      throw new IllegalArgumentException(where + ": the kernel CephFS client (mounter: kernel, kernelMountOptions)"
-          + " is not supported yet: Mooring mounts CephFS with ceph-fuse; leave mounter out or set it to fuse");
+      throw new IllegalArgumentException(
+          where
+              + ": the kernel CephFS client (mounter: kernel, kernelMountOptions)"
+              + " is not supported yet: Mooring mounts CephFS with ceph-fuse; leave mounter out or set it to fuse");
     }
     Object secretDir = entry.get("adminSecretDir");
-    String adminSecretDir = secretDir == null ? "" : matching(String.valueOf(secretDir), BASE_PATH, "adminSecretDir", where);
-    return new CephConfig(name, monitors, fsName, group, mounter, fuseOptions, kernelOptions, adminSecretDir);
+    String adminSecretDir =
+        secretDir == null
+            ? ""
+            : matching(String.valueOf(secretDir), BASE_PATH, "adminSecretDir", where);
+    return new CephConfig(
+        name, monitors, fsName, group, mounter, fuseOptions, kernelOptions, adminSecretDir);
   }
 
   private static List<String> hosts(Map<String, Object> entry, String key, String where) {
     Object raw = entry.get(key);
     if (!(raw instanceof List<?> hosts) || hosts.isEmpty()) {
-      throw new IllegalArgumentException(where + ": '" + key + "' must be a non-empty list of hosts");
+      throw new IllegalArgumentException(
+          where + ": '" + key + "' must be a non-empty list of hosts");
     }
     List<String> out = new ArrayList<>();
     for (Object host : hosts) {
@@ -200,7 +253,8 @@ public final class BackendsFile {
     Set<String> unknown = new TreeSet<>(node.keySet());
     unknown.removeAll(known);
     if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException(where + ": unknown keys " + unknown + " (known: " + new TreeSet<>(known) + ")");
+      throw new IllegalArgumentException(
+          where + ": unknown keys " + unknown + " (known: " + new TreeSet<>(known) + ")");
     }
   }
 
@@ -214,7 +268,15 @@ public final class BackendsFile {
 
   private static String matching(String value, Pattern pattern, String key, String where) {
     if (!pattern.matcher(value).matches()) {
-      throw new IllegalArgumentException(where + ": '" + key + "' value '" + value + "' is not allowed (must match " + pattern + ")");
+      throw new IllegalArgumentException(
+          where
+              + ": '"
+              + key
+              + "' value '"
+              + value
+              + "' is not allowed (must match "
+              + pattern
+              + ")");
     }
     return value;
   }

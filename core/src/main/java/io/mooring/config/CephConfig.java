@@ -3,8 +3,8 @@ package io.mooring.config;
 import java.util.List;
 
 /**
- * A CephFS backend: volumes are subvolumes of {@code subvolumeGroup} on the file system
- * {@code fsName}, reached through {@code monitors}.
+ * A CephFS backend: volumes are subvolumes of {@code subvolumeGroup} on the file system {@code
+ * fsName}, reached through {@code monitors}.
  *
  * @param mounter {@code fuse} or empty (ceph-fuse); the kernel client is refused until the node
  *     plugin has a mounter for it
@@ -14,8 +14,16 @@ import java.util.List;
  *     mounted Kubernetes Secret) for the controller calls whose requests carry no secrets
  *     (ListVolumes, GetCapacity, ControllerGetVolume)
  */
-public record CephConfig(String name, List<String> monitors, String fsName, String subvolumeGroup, String mounter,
-    String fuseMountOptions, String kernelMountOptions, String adminSecretDir) implements BackendConfig {
+public record CephConfig(
+    String name,
+    List<String> monitors,
+    String fsName,
+    String subvolumeGroup,
+    String mounter,
+    String fuseMountOptions,
+    String kernelMountOptions,
+    String adminSecretDir)
+    implements BackendConfig {
 
   public static final String TYPE = "cephfs";
   public static final String DEFAULT_GROUP = "csi";

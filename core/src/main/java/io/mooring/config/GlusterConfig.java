@@ -3,14 +3,15 @@ package io.mooring.config;
 import java.util.List;
 
 /**
- * A GlusterFS backend: volumes are directories below {@code basePath} on the Gluster volume
- * {@code volume}, served by {@code servers} (the first that answers wins).
+ * A GlusterFS backend: volumes are directories below {@code basePath} on the Gluster volume {@code
+ * volume}, served by {@code servers} (the first that answers wins).
  *
  * @param management how the controller reaches glusterd for the commands that change a volume
  *     (quotas, options): glusterd serves them only to a CLI that comes over its unix socket
  */
-public record GlusterConfig(String name, List<String> servers, String volume, String basePath,
-    Management management) implements BackendConfig {
+public record GlusterConfig(
+    String name, List<String> servers, String volume, String basePath, Management management)
+    implements BackendConfig {
 
   public static final String TYPE = "glusterfs";
   public static final String DEFAULT_BASE_PATH = "/mooring";
@@ -33,7 +34,8 @@ public record GlusterConfig(String name, List<String> servers, String volume, St
    * @param keyFile the private key (a mounted Secret, mode 0400)
    * @param knownHostsFile the servers' host keys; no other host key is accepted
    */
-  public record Ssh(String user, int port, String keyFile, String knownHostsFile) implements Management {
+  public record Ssh(String user, int port, String keyFile, String knownHostsFile)
+      implements Management {
     public static final String DEFAULT_USER = "root";
     public static final int DEFAULT_PORT = 22;
   }

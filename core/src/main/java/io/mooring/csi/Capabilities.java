@@ -21,7 +21,8 @@ public final class Capabilities {
     }
     String fsType = cap.getMount().getFsType();
     if (!fsType.isEmpty() && !fsTypes.contains(fsType)) {
-      return Optional.of("fs_type " + fsType + " is not supported (use one of " + fsTypes + " or leave it empty)");
+      return Optional.of(
+          "fs_type " + fsType + " is not supported (use one of " + fsTypes + " or leave it empty)");
     }
     AccessMode.Mode mode = cap.getAccessMode().getMode();
     if (mode == AccessMode.Mode.UNKNOWN || mode == AccessMode.Mode.UNRECOGNIZED) {
@@ -47,6 +48,7 @@ public final class Capabilities {
   /** True when the capability only allows reading. */
   public static boolean readOnly(VolumeCapability cap) {
     AccessMode.Mode mode = cap.getAccessMode().getMode();
-    return mode == AccessMode.Mode.MULTI_NODE_READER_ONLY || mode == AccessMode.Mode.SINGLE_NODE_READER_ONLY;
+    return mode == AccessMode.Mode.MULTI_NODE_READER_ONLY
+        || mode == AccessMode.Mode.SINGLE_NODE_READER_ONLY;
   }
 }

@@ -13,7 +13,11 @@ import java.util.Set;
  * that must be masked wherever the command or its output is shown, and optionally the cgroup it is
  * to run in.
  */
-public record Command(List<String> argv, Duration timeout, Set<String> secrets, Map<String, String> env,
+public record Command(
+    List<String> argv,
+    Duration timeout,
+    Set<String> secrets,
+    Map<String, String> env,
     Optional<Path> cgroup) {
 
   /**
@@ -54,24 +58,30 @@ public record Command(List<String> argv, Duration timeout, Set<String> secrets, 
     return new Command(argv, timeout, secrets, values, cgroup);
   }
 
-  /** This command, started in the cgroup at {@code dir} (cgroup v1 or v2), or as it is when empty. */
+  /**
+   * This command, started in the cgroup at {@code dir} (cgroup v1 or v2), or as it is when empty.
+   */
   public Command inCgroup(Optional<Path> dir) {
     return new Command(argv, timeout, secrets, env, dir);
   }
 
-  /** What is executed: {@link #argv}, behind a shell that joins the cgroup first if there is one. */
+  /**
+   * What is executed: {@link #argv}, behind a shell that joins the cgroup first if there is one.
+   */
   public List<String> processArgv() {
     if (cgroup.isEmpty()) {
       return argv;
     }
-    List<String> out = new ArrayList<>(List.of("/bin/sh", "-c", JOIN_CGROUP, "sh", cgroup.get().toString()));
+    List<String> out =
+        new ArrayList<>(List.of("/bin/sh", "-c", JOIN_CGROUP, "sh", cgroup.get().toString()));
     out.addAll(argv);
     return out;
   }
 
   /** The command line as it may be logged: secrets masked. */
   public String display() {
-    return Redaction.mask(String.join(" ", argv), secrets) + cgroup.map(c -> " (in cgroup " + c + ")").orElse("");
+    return Redaction.mask(String.join(" ", argv), secrets)
+        + cgroup.map(c -> " (in cgroup " + c + ")").orElse("");
   }
 
   /** The program's base name, for metrics and short log lines. */

@@ -18,8 +18,10 @@ public final class HostPorts {
         continue;
       }
       try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(address.substring(0, colon),
-            Integer.parseInt(address.substring(colon + 1))), 1000);
+        socket.connect(
+            new InetSocketAddress(
+                address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+            1000);
         return true;
       } catch (IOException | NumberFormatException e) {
         // try the next one

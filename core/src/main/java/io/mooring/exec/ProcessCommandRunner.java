@@ -18,7 +18,9 @@ public final class ProcessCommandRunner implements CommandRunner {
 
   private final BiConsumer<Command, CommandResult> observer;
 
-  /** @param observer sees every finished command (metrics, debug logs); never null */
+  /**
+   * @param observer sees every finished command (metrics, debug logs); never null
+   */
   public ProcessCommandRunner(BiConsumer<Command, CommandResult> observer) {
     this.observer = observer;
   }
@@ -36,36 +38,43 @@ public final class ProcessCommandRunner implements CommandRunner {
     try {
       out = Files.createTempFile("mooring-cmd", ".out");
       err = Files.createTempFile("mooring-cmd", ".err");
-      ProcessBuilder builder = new ProcessBuilder(command.processArgv())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command.processArgv())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
       builder.environment().putAll(command.env());
       process = builder.start();
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         kill(process);
         CommandResult timedOut = new CommandResult(-1, "", "timed out", elapsed(start));
         observer.accept(command, timedOut);
-        throw new StorageException(StorageException.Kind.UNAVAILABLE,
+        throw new StorageException(
+            StorageException.Kind.UNAVAILABLE,
             command.display() + " timed out after " + command.timeout().toMillis() + " ms");
       }
-      CommandResult result = new CommandResult(process.exitValue(),
-          Redaction.mask(read(out), command.secrets()),
-          Redaction.mask(read(err), command.secrets()),
-          elapsed(start));
+      CommandResult result =
+          new CommandResult(
+              process.exitValue(),
+              Redaction.mask(read(out), command.secrets()),
+              Redaction.mask(read(err), command.secrets()),
+              elapsed(start));
       observer.accept(command, result);
       if (result.exitCode() != 0) {
         throw new CommandFailedException(command.display(), result);
       }
       return result;
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE,
-          "cannot run " + command.program() + ": " + e.getMessage(), e);
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
+          "cannot run " + command.program() + ": " + e.getMessage(),
+          e);
     } catch (InterruptedException e) {
       // A mount that finishes after its caller gave up would be one nobody knows about.
       kill(process);
       Thread.currentThread().interrupt();
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, command.display() + " interrupted");
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE, command.display() + " interrupted");
     } finally {
       delete(out);
       delete(err);

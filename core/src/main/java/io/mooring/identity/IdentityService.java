@@ -27,7 +27,11 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
    * @param onlineExpansion whether the controller can expand volumes that are in use
    * @param readiness what Probe reports; it must answer quickly ({@link ReadinessChecks} does)
    */
-  public IdentityService(String driverName, String version, boolean controller, boolean onlineExpansion,
+  public IdentityService(
+      String driverName,
+      String version,
+      boolean controller,
+      boolean onlineExpansion,
       Readiness readiness) {
     if (driverName.isEmpty()) {
       throw new IllegalArgumentException("driver name must not be empty");
@@ -40,33 +44,52 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
       caps.add(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
     }
     if (onlineExpansion) {
-      caps.add(PluginCapability.newBuilder().setVolumeExpansion(PluginCapability.VolumeExpansion.newBuilder()
-          .setType(PluginCapability.VolumeExpansion.Type.ONLINE)).build());
+      caps.add(
+          PluginCapability.newBuilder()
+              .setVolumeExpansion(
+                  PluginCapability.VolumeExpansion.newBuilder()
+                      .setType(PluginCapability.VolumeExpansion.Type.ONLINE))
+              .build());
     }
     this.capabilities = List.copyOf(caps);
   }
 
   private static PluginCapability service(PluginCapability.Service.Type type) {
-    return PluginCapability.newBuilder().setService(PluginCapability.Service.newBuilder().setType(type)).build();
+    return PluginCapability.newBuilder()
+        .setService(PluginCapability.Service.newBuilder().setType(type))
+        .build();
   }
 
   @Override
-  public void getPluginInfo(GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> observer) {
-    Rpc.unary(observer, () -> GetPluginInfoResponse.newBuilder()
-        .setName(driverName).setVendorVersion(version).build());
+  public void getPluginInfo(
+      GetPluginInfoRequest request, StreamObserver<GetPluginInfoResponse> observer) {
+    Rpc.unary(
+        observer,
+        () ->
+            GetPluginInfoResponse.newBuilder()
+                .setName(driverName)
+                .setVendorVersion(version)
+                .build());
   }
 
   @Override
-  public void getPluginCapabilities(GetPluginCapabilitiesRequest request,
+  public void getPluginCapabilities(
+      GetPluginCapabilitiesRequest request,
       StreamObserver<GetPluginCapabilitiesResponse> observer) {
-    Rpc.unary(observer, () -> GetPluginCapabilitiesResponse.newBuilder().addAllCapabilities(capabilities).build());
+    Rpc.unary(
+        observer,
+        () -> GetPluginCapabilitiesResponse.newBuilder().addAllCapabilities(capabilities).build());
   }
 
   @Override
   public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
     // ready=false is a successful answer; the reason (which the message has no field for) is in
     // the log and the plugin's /readyz.
-    Rpc.unary(observer, () -> ProbeResponse.newBuilder()
-        .setReady(BoolValue.of(readiness.notReadyReason().isEmpty())).build());
+    Rpc.unary(
+        observer,
+        () ->
+            ProbeResponse.newBuilder()
+                .setReady(BoolValue.of(readiness.notReadyReason().isEmpty()))
+                .build());
   }
 }

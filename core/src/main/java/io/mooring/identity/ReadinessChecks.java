@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The plugin's readiness, answered within a bounded time: the first reason of its checks (one per
- * backend). Checks may block (a Ceph health check waits up to its connect timeout for monitors
- * that do not answer); they run one round at a time on a thread of their own, and a caller waits
- * at most {@code bound} for the round in flight. A round that takes longer goes on, and the
- * answer meanwhile is "not ready", with the last reason known, so that Probe and /readyz always
- * answer quickly and a hung backend never makes the plugin look dead. Each change of the result
- * is logged once, whoever asked.
+ * backend). Checks may block (a Ceph health check waits up to its connect timeout for monitors that
+ * do not answer); they run one round at a time on a thread of their own, and a caller waits at most
+ * {@code bound} for the round in flight. A round that takes longer goes on, and the answer
+ * meanwhile is "not ready", with the last reason known, so that Probe and /readyz always answer
+ * quickly and a hung backend never makes the plugin look dead. Each change of the result is logged
+ * once, whoever asked.
  */
 public final class ReadinessChecks implements Readiness, AutoCloseable {
 
@@ -29,6 +29,7 @@ public final class ReadinessChecks implements Readiness, AutoCloseable {
   private final Duration bound;
   private ExecutorService thread;
   private CompletableFuture<Optional<String>> round;
+
   /** The result of the last round that finished (guarded by this). */
   private Optional<String> last = Optional.empty();
 
@@ -46,11 +47,13 @@ public final class ReadinessChecks implements Readiness, AutoCloseable {
     synchronized (this) {
       if (round == null) {
         if (thread == null) {
-          thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "readiness");
-            t.setDaemon(true);
-            return t;
-          });
+          thread =
+              Executors.newSingleThreadExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "readiness");
+                    t.setDaemon(true);
+                    return t;
+                  });
         }
         round = CompletableFuture.supplyAsync(this::check, thread);
       }
@@ -61,8 +64,11 @@ public final class ReadinessChecks implements Readiness, AutoCloseable {
       result = current.get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       // The same text every time: Probe logs only changes of the reason.
-      String stillRunning = "backend health checks take longer than " + bound.toMillis() + " ms (a backend is "
-          + "slow or unreachable)";
+      String stillRunning =
+          "backend health checks take longer than "
+              + bound.toMillis()
+              + " ms (a backend is "
+              + "slow or unreachable)";
       synchronized (this) {
         return Optional.of(last.map(reason -> reason + "; " + stillRunning).orElse(stillRunning));
       }

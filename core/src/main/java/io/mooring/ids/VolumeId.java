@@ -12,28 +12,35 @@ import java.util.regex.Pattern;
 public record VolumeId(String backend, String dir) {
 
   private static final String VERSION = "v1";
+
   /** CSI asks plugins to keep IDs within 128 bytes; anything much longer is not ours. */
   private static final int MAX_ID_LENGTH = 256;
+
   static final Pattern BACKEND = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   static final Pattern DIR = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
 
   public VolumeId {
     if (!BACKEND.matcher(backend).matches()) {
-      throw StorageException.invalid("backend name %s is not a DNS label", Untrusted.quote(backend));
+      throw StorageException.invalid(
+          "backend name %s is not a DNS label", Untrusted.quote(backend));
     }
     if (!DIR.matcher(dir).matches()) {
-      throw StorageException.invalid("volume directory %s is not a Mooring volume name", Untrusted.quote(dir));
+      throw StorageException.invalid(
+          "volume directory %s is not a Mooring volume name", Untrusted.quote(dir));
     }
   }
 
-  /** @throws StorageException INVALID_ARGUMENT when {@code text} is not a well-formed v1 ID */
+  /**
+   * @throws StorageException INVALID_ARGUMENT when {@code text} is not a well-formed v1 ID
+   */
   public static VolumeId parse(String text) {
     if (text == null || text.isEmpty()) {
       throw StorageException.invalid("volume_id is required");
     }
     String[] parts = text.split(":", -1);
     if (parts.length != 3 || !VERSION.equals(parts[0])) {
-      throw StorageException.invalid("volume_id %s is not a Mooring volume ID (want v1:<backend>:<dir>)",
+      throw StorageException.invalid(
+          "volume_id %s is not a Mooring volume ID (want v1:<backend>:<dir>)",
           Untrusted.quote(text));
     }
     return new VolumeId(parts[1], parts[2]);
@@ -50,9 +57,12 @@ public record VolumeId(String backend, String dir) {
     if (text == null || text.isEmpty()) {
       throw StorageException.invalid("volume_id is required");
     }
-    if (text.length() > MAX_ID_LENGTH || text.contains("/") || text.contains("..")
+    if (text.length() > MAX_ID_LENGTH
+        || text.contains("/")
+        || text.contains("..")
         || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw StorageException.invalid("volume_id %s is not a valid volume ID", Untrusted.quote(text));
+      throw StorageException.invalid(
+          "volume_id %s is not a valid volume ID", Untrusted.quote(text));
     }
     if (!text.startsWith(VERSION + ":")) {
       return java.util.Optional.empty();

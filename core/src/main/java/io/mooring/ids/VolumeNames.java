@@ -10,24 +10,26 @@ import java.util.Locale;
 
 /**
  * Turns a CSI request name into a directory / subvolume name: a readable, sanitized prefix plus a
- * hash of the whole name, so that the result is deterministic, bounded in length, safe as a
- * single path element, and distinct for distinct names.
+ * hash of the whole name, so that the result is deterministic, bounded in length, safe as a single
+ * path element, and distinct for distinct names.
  */
 public final class VolumeNames {
 
   /** Longest request name accepted; Kubernetes sends {@code pvc-<uuid>} (40 bytes). */
   public static final int MAX_NAME_BYTES = 1024;
+
   private static final int PREFIX_MAX = 40;
   private static final int HASH_HEX = 16;
 
   private VolumeNames() {}
 
-  /** @throws StorageException INVALID_ARGUMENT for an empty, oversized or unsafe name */
+  /**
+   * @throws StorageException INVALID_ARGUMENT for an empty, oversized or unsafe name
+   */
   public static String dirFor(String requestName) {
     validate(requestName);
-    String prefix = requestName.toLowerCase(Locale.ROOT)
-        .replaceAll("[^a-z0-9]+", "-")
-        .replaceAll("^-+", "");
+    String prefix =
+        requestName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+", "");
     if (prefix.length() > PREFIX_MAX) {
       prefix = prefix.substring(0, PREFIX_MAX);
     }
@@ -49,13 +51,15 @@ public final class VolumeNames {
       throw StorageException.invalid("name %s contains control characters", Untrusted.quote(name));
     }
     if (name.contains("/") || name.equals(".") || name.equals("..")) {
-      throw StorageException.invalid("name %s must not contain '/' or be '.' or '..'", Untrusted.quote(name));
+      throw StorageException.invalid(
+          "name %s must not contain '/' or be '.' or '..'", Untrusted.quote(name));
     }
   }
 
   private static String sha256(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JRE", e);

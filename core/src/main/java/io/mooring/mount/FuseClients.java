@@ -20,11 +20,12 @@ public final class FuseClients {
   }
 
   /**
-   * Kills (SIGKILL) the client processes serving {@code mountPoint} and waits for them to exit: for a
-   * client that is of no use any more but would never exit by itself (an evicted ceph-fuse).
+   * Kills (SIGKILL) the client processes serving {@code mountPoint} and waits for them to exit: for
+   * a client that is of no use any more but would never exit by itself (an evicted ceph-fuse).
    */
   public static void stop(Path mountPoint) {
-    for (ProcessHandle process : ProcessHandle.allProcesses().filter(p -> serves(p, mountPoint)).toList()) {
+    for (ProcessHandle process :
+        ProcessHandle.allProcesses().filter(p -> serves(p, mountPoint)).toList()) {
       process.destroyForcibly();
       try {
         process.onExit().get(5, TimeUnit.SECONDS);
@@ -38,13 +39,14 @@ public final class FuseClients {
   }
 
   /**
-   * The command is the executable (glusterfs links to glusterfsd; ceph-fuse); the mount point is the
-   * last argument of both as Mooring starts them.
+   * The command is the executable (glusterfs links to glusterfsd; ceph-fuse); the mount point is
+   * the last argument of both as Mooring starts them.
    */
   public static boolean serves(ProcessHandle process, Path mountPoint) {
     ProcessHandle.Info info = process.info();
     String[] args = info.arguments().orElse(new String[0]);
-    return info.command().orElse("").matches(".*/(glusterfsd?|ceph-fuse)") && args.length > 0
+    return info.command().orElse("").matches(".*/(glusterfsd?|ceph-fuse)")
+        && args.length > 0
         && args[args.length - 1].equals(mountPoint.toString());
   }
 }

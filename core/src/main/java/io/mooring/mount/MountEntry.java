@@ -4,8 +4,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** One line of {@code /proc/self/mountinfo}, with escapes decoded. */
-public record MountEntry(int id, int parentId, String device, String root, Path mountPoint,
-    List<String> options, List<String> optionalFields, String fsType, String source, List<String> superOptions) {
+public record MountEntry(
+    int id,
+    int parentId,
+    String device,
+    String root,
+    Path mountPoint,
+    List<String> options,
+    List<String> optionalFields,
+    String fsType,
+    String source,
+    List<String> superOptions) {
 
   public MountEntry {
     options = List.copyOf(options);

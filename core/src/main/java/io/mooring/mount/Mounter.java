@@ -13,7 +13,8 @@ public interface Mounter {
    *
    * @param cgroup the cgroup directory the mount command (and so the FUSE daemon it forks) runs in
    */
-  void mount(String source, Path target, String fsType, List<String> options, Optional<Path> cgroup);
+  void mount(
+      String source, Path target, String fsType, List<String> options, Optional<Path> cgroup);
 
   /** {@link #mount(String, Path, String, List, Optional)} in this process's cgroup. */
   default void mount(String source, Path target, String fsType, List<String> options) {

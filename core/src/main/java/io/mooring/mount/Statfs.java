@@ -22,12 +22,17 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Statfs {
 
-  /** A hung statfs pins its thread until the kernel gives up; a cached pool keeps checking meanwhile. */
-  private static final ExecutorService POOL = Executors.newCachedThreadPool(task -> {
-    Thread thread = new Thread(task, "mooring-statfs");
-    thread.setDaemon(true);
-    return thread;
-  });
+  /**
+   * A hung statfs pins its thread until the kernel gives up; a cached pool keeps checking
+   * meanwhile.
+   */
+  private static final ExecutorService POOL =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "mooring-statfs");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private Statfs() {}
 
@@ -41,19 +46,22 @@ public final class Statfs {
    * {@code before} (may be null) runs first; its failure is reported the same way.
    */
   public static Optional<Failure> check(Path path, Duration timeout, Step before) {
-    Future<Void> probe = POOL.submit(() -> {
-      if (before != null) {
-        before.run();
-      }
-      Files.getFileStore(path).getTotalSpace();
-      return null;
-    });
+    Future<Void> probe =
+        POOL.submit(
+            () -> {
+              if (before != null) {
+                before.run();
+              }
+              Files.getFileStore(path).getTotalSpace();
+              return null;
+            });
     try {
       probe.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return Optional.empty();
     } catch (TimeoutException e) {
       probe.cancel(true);
-      return Optional.of(new Failure(true, path + " did not answer within " + timeout.toSeconds() + " s", null));
+      return Optional.of(
+          new Failure(true, path + " did not answer within " + timeout.toSeconds() + " s", null));
     } catch (ExecutionException e) {
       return Optional.of(new Failure(false, path + ": " + reason(e.getCause()), e.getCause()));
     } catch (InterruptedException e) {

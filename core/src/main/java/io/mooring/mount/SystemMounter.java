@@ -20,7 +20,8 @@ public final class SystemMounter implements Mounter {
   }
 
   @Override
-  public void mount(String source, Path target, String fsType, List<String> options, Optional<Path> cgroup) {
+  public void mount(
+      String source, Path target, String fsType, List<String> options, Optional<Path> cgroup) {
     List<String> argv = new ArrayList<>(List.of("setsid", "mount", "-t", fsType));
     if (!options.isEmpty()) {
       argv.add("-o");
@@ -33,7 +34,8 @@ public final class SystemMounter implements Mounter {
 
   @Override
   public void bind(Path source, Path target, boolean readOnly, List<String> flags) {
-    runner.run(Command.of("mount", "--bind", source.toString(), target.toString()).withTimeout(TIMEOUT));
+    runner.run(
+        Command.of("mount", "--bind", source.toString(), target.toString()).withTimeout(TIMEOUT));
     if (readOnly || !flags.isEmpty()) {
       // A bind mount takes per-mount flags only through a remount (mount(8), "bind" section).
       List<String> opts = new ArrayList<>(List.of("remount", "bind"));
@@ -41,7 +43,9 @@ public final class SystemMounter implements Mounter {
         opts.add("ro");
       }
       opts.addAll(flags);
-      runner.run(Command.of("mount", "-o", String.join(",", opts), target.toString()).withTimeout(TIMEOUT));
+      runner.run(
+          Command.of("mount", "-o", String.join(",", opts), target.toString())
+              .withTimeout(TIMEOUT));
     }
   }
 

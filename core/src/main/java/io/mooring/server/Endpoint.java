@@ -2,7 +2,9 @@ package io.mooring.server;
 
 import java.nio.file.Path;
 
-/** Where a plugin listens: {@code unix:///csi/csi.sock} or, for debugging, {@code tcp://host:port}. */
+/**
+ * Where a plugin listens: {@code unix:///csi/csi.sock} or, for debugging, {@code tcp://host:port}.
+ */
 public sealed interface Endpoint {
 
   record Unix(Path path) implements Endpoint {
@@ -33,7 +35,8 @@ public sealed interface Endpoint {
         throw new IllegalArgumentException("endpoint " + text + " needs a port (tcp://host:port)");
       }
       String host = rest.substring(0, colon);
-      return new Tcp(host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(rest.substring(colon + 1)));
+      return new Tcp(
+          host.isEmpty() ? "0.0.0.0" : host, Integer.parseInt(rest.substring(colon + 1)));
     }
     throw new IllegalArgumentException("endpoint " + text + " must start with unix:// or tcp://");
   }

@@ -17,8 +17,10 @@ public final class ErrorMapper {
       return code(se.kind()).withDescription(se.getMessage());
     }
     // A bug, not a backend failure: say so rather than letting grpc answer UNKNOWN.
-    return Status.INTERNAL.withDescription("internal error: " + failure.getClass().getSimpleName()
-        + (failure.getMessage() == null ? "" : ": " + failure.getMessage()));
+    return Status.INTERNAL.withDescription(
+        "internal error: "
+            + failure.getClass().getSimpleName()
+            + (failure.getMessage() == null ? "" : ": " + failure.getMessage()));
   }
 
   static Status code(StorageException.Kind kind) {

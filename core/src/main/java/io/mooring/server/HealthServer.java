@@ -34,8 +34,11 @@ public final class HealthServer implements AutoCloseable {
    * @param notLive empty while the plugin serves, else why not
    * @param notReady empty when ready, else why not; asked only while the plugin is live
    */
-  public static HealthServer start(InetSocketAddress address, Supplier<Optional<String>> notLive,
-      Supplier<Optional<String>> notReady) throws IOException {
+  public static HealthServer start(
+      InetSocketAddress address,
+      Supplier<Optional<String>> notLive,
+      Supplier<Optional<String>> notReady)
+      throws IOException {
     HttpServer http = HttpServer.create(address, 0);
     http.createContext("/livez", exchange -> answer(exchange, notLive));
     http.createContext("/readyz", exchange -> answer(exchange, () -> notLive.get().or(notReady)));
@@ -48,11 +51,13 @@ public final class HealthServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
-  private static void answer(HttpExchange exchange, Supplier<Optional<String>> check) throws IOException {
+  private static void answer(HttpExchange exchange, Supplier<Optional<String>> check)
+      throws IOException {
     try (exchange) {
       int status;
       String body;
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+      if (!exchange.getRequestMethod().equals("GET")
+          && !exchange.getRequestMethod().equals("HEAD")) {
         status = 405;
         body = "GET only";
       } else if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {

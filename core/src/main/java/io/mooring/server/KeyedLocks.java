@@ -31,11 +31,14 @@ public final class KeyedLocks {
   }
 
   public Held acquire(String key) {
-    Entry entry = entries.compute(key, (k, e) -> {
-      Entry v = e == null ? new Entry() : e;
-      v.users++;
-      return v;
-    });
+    Entry entry =
+        entries.compute(
+            key,
+            (k, e) -> {
+              Entry v = e == null ? new Entry() : e;
+              v.users++;
+              return v;
+            });
     boolean locked = false;
     try {
       locked = entry.lock.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -44,7 +47,8 @@ public final class KeyedLocks {
     }
     if (!locked) {
       release(key, entry, false);
-      throw new StorageException(StorageException.Kind.BUSY,
+      throw new StorageException(
+          StorageException.Kind.BUSY,
           "an operation on " + key + " is already in progress; retry later");
     }
     return () -> release(key, entry, true);

@@ -20,9 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC server of a plugin on a unix socket (mode 0660, stale file removed first) or a TCP
- * port. {@link #stop} stops accepting, lets in-flight RPCs finish for a bounded time, and removes
- * the socket. {@link #notServingReason} is the plugin's liveness: whether it answers CSI on its own
+ * The gRPC server of a plugin on a unix socket (mode 0660, stale file removed first) or a TCP port.
+ * {@link #stop} stops accepting, lets in-flight RPCs finish for a bounded time, and removes the
+ * socket. {@link #notServingReason} is the plugin's liveness: whether it answers CSI on its own
  * endpoint, as the kubelet and the sidecars reach it.
  */
 public final class PluginServer {
@@ -40,7 +40,8 @@ public final class PluginServer {
     this.loops = loops;
   }
 
-  public static PluginServer start(Endpoint endpoint, List<BindableService> services, RpcLogInterceptor interceptor)
+  public static PluginServer start(
+      Endpoint endpoint, List<BindableService> services, RpcLogInterceptor interceptor)
       throws IOException {
     NettyServerBuilder builder;
     EventLoopGroup loops = null;
@@ -50,10 +51,11 @@ public final class PluginServer {
       // One loop: it only moves bytes for a handful of local clients (the kubelet, the sidecars);
       // the RPCs themselves run on grpc's executor. Each further loop is an idle thread.
       loops = new EpollEventLoopGroup(1);
-      builder = NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
-          .channelType(EpollServerDomainSocketChannel.class)
-          .bossEventLoopGroup(loops)
-          .workerEventLoopGroup(loops);
+      builder =
+          NettyServerBuilder.forAddress(new DomainSocketAddress(unix.path().toString()))
+              .channelType(EpollServerDomainSocketChannel.class)
+              .bossEventLoopGroup(loops)
+              .workerEventLoopGroup(loops);
     } else {
       Endpoint.Tcp tcp = (Endpoint.Tcp) endpoint;
       builder = NettyServerBuilder.forAddress(new InetSocketAddress(tcp.host(), tcp.port()));
@@ -91,12 +93,14 @@ public final class PluginServer {
     SocketAddress address;
     if (endpoint instanceof Endpoint.Unix unix) {
       if (!Files.exists(unix.path())) {
-        return Optional.of("the socket " + unix.path() + " is gone: nothing can connect to the plugin");
+        return Optional.of(
+            "the socket " + unix.path() + " is gone: nothing can connect to the plugin");
       }
       address = UnixDomainSocketAddress.of(unix.path());
     } else {
       String host = ((Endpoint.Tcp) endpoint).host();
-      address = new InetSocketAddress(host.equals("0.0.0.0") ? "127.0.0.1" : host, server.getPort());
+      address =
+          new InetSocketAddress(host.equals("0.0.0.0") ? "127.0.0.1" : host, server.getPort());
     }
     return SelfCheck.getPluginInfo(address, endpoint.toString(), SELF_CHECK_DEADLINE);
   }

@@ -9,16 +9,36 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class PrometheusMetrics implements Metrics {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Counter rpcs = Counter.builder().name("mooring_rpc_requests_total")
-      .help("CSI RPCs served, by method and gRPC code").labelNames("method", "code").register(registry);
-  private final Histogram rpcSeconds = Histogram.builder().name("mooring_rpc_duration_seconds")
-      .help("CSI RPC latency").labelNames("method", "code").register(registry);
-  private final Histogram commandSeconds = Histogram.builder().name("mooring_backend_command_duration_seconds")
-      .help("Latency of backend commands (gluster, mount, ...)").labelNames("program").register(registry);
-  private final Counter commandErrors = Counter.builder().name("mooring_backend_command_errors_total")
-      .help("Backend commands that failed or timed out").labelNames("program").register(registry);
-  private final Gauge mounts = Gauge.builder().name("mooring_mounts")
-      .help("Shared FUSE mounts by health state").labelNames("backend", "state").register(registry);
+  private final Counter rpcs =
+      Counter.builder()
+          .name("mooring_rpc_requests_total")
+          .help("CSI RPCs served, by method and gRPC code")
+          .labelNames("method", "code")
+          .register(registry);
+  private final Histogram rpcSeconds =
+      Histogram.builder()
+          .name("mooring_rpc_duration_seconds")
+          .help("CSI RPC latency")
+          .labelNames("method", "code")
+          .register(registry);
+  private final Histogram commandSeconds =
+      Histogram.builder()
+          .name("mooring_backend_command_duration_seconds")
+          .help("Latency of backend commands (gluster, mount, ...)")
+          .labelNames("program")
+          .register(registry);
+  private final Counter commandErrors =
+      Counter.builder()
+          .name("mooring_backend_command_errors_total")
+          .help("Backend commands that failed or timed out")
+          .labelNames("program")
+          .register(registry);
+  private final Gauge mounts =
+      Gauge.builder()
+          .name("mooring_mounts")
+          .help("Shared FUSE mounts by health state")
+          .labelNames("backend", "state")
+          .register(registry);
 
   public PrometheusRegistry registry() {
     return registry;

@@ -25,12 +25,27 @@ import org.slf4j.MDC;
 public final class RpcLogInterceptor implements ServerInterceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.mooring.rpc");
+
   /** Polled constantly by sidecars and the kubelet: logged at DEBUG when they succeed. */
-  private static final Set<String> QUIET = Set.of("Probe", "GetPluginInfo", "GetPluginCapabilities",
-      "ControllerGetCapabilities", "NodeGetCapabilities", "NodeGetInfo", "NodeGetVolumeStats");
-  private static final Set<Status.Code> CLIENT_ERRORS = Set.of(Status.Code.INVALID_ARGUMENT,
-      Status.Code.NOT_FOUND, Status.Code.ALREADY_EXISTS, Status.Code.ABORTED, Status.Code.OUT_OF_RANGE,
-      Status.Code.FAILED_PRECONDITION, Status.Code.UNIMPLEMENTED);
+  private static final Set<String> QUIET =
+      Set.of(
+          "Probe",
+          "GetPluginInfo",
+          "GetPluginCapabilities",
+          "ControllerGetCapabilities",
+          "NodeGetCapabilities",
+          "NodeGetInfo",
+          "NodeGetVolumeStats");
+
+  private static final Set<Status.Code> CLIENT_ERRORS =
+      Set.of(
+          Status.Code.INVALID_ARGUMENT,
+          Status.Code.NOT_FOUND,
+          Status.Code.ALREADY_EXISTS,
+          Status.Code.ABORTED,
+          Status.Code.OUT_OF_RANGE,
+          Status.Code.FAILED_PRECONDITION,
+          Status.Code.UNIMPLEMENTED);
   private static final String[] ID_FIELDS = {"volume_id", "snapshot_id", "name", "target_path"};
 
   private final AtomicLong sequence = new AtomicLong();
@@ -41,26 +56,29 @@ public final class RpcLogInterceptor implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getBareMethodName();
     String requestId = Long.toString(sequence.incrementAndGet(), 36);
     AtomicReference<Message> request = new AtomicReference<>();
 
-    ServerCall<Q, R> logged = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-      @Override
-      public void close(Status status, Metadata trailers) {
-        Message req = request.get();
-        Status safe = status;
-        if (req != null && status.getDescription() != null) {
-          safe = status.withDescription(Redaction.mask(status.getDescription(), SecretRedactor.values(req)));
-        }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        record(requestId, method, req, safe, millis);
-        super.close(safe, trailers);
-      }
-    };
+    ServerCall<Q, R> logged =
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            Message req = request.get();
+            Status safe = status;
+            if (req != null && status.getDescription() != null) {
+              safe =
+                  status.withDescription(
+                      Redaction.mask(status.getDescription(), SecretRedactor.values(req)));
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            record(requestId, method, req, safe, millis);
+            super.close(safe, trailers);
+          }
+        };
     ServerCall.Listener<Q> delegate = next.startCall(logged, headers);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       @Override
@@ -96,7 +114,9 @@ public final class RpcLogInterceptor implements ServerInterceptor {
     if (req != null) {
       for (String name : ID_FIELDS) {
         FieldDescriptor field = req.getDescriptorForType().findFieldByName(name);
-        if (field != null && field.getType() == FieldDescriptor.Type.STRING && req.hasField(field)) {
+        if (field != null
+            && field.getType() == FieldDescriptor.Type.STRING
+            && req.hasField(field)) {
           line.append(' ').append(name).append('=').append(req.getField(field));
         }
       }

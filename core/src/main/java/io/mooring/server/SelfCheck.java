@@ -16,16 +16,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One CSI GetPluginInfo call to the plugin's own endpoint, written as the five HTTP/2 frames it
- * takes (cleartext, prior knowledge: what every gRPC client sends) instead of through a grpc
- * {@code ManagedChannel}: the channel with its resolver, load balancer and threads cost the node
- * plugin 5 MiB of RSS for one call every few seconds. It answered if stream 1 gets a DATA frame
- * (the response) or ends with HEADERS (an error status): either way the socket, the event loop,
- * the executor, the interceptor and the Identity service all took part, as in any RPC.
+ * takes (cleartext, prior knowledge: what every gRPC client sends) instead of through a grpc {@code
+ * ManagedChannel}: the channel with its resolver, load balancer and threads cost the node plugin 5
+ * MiB of RSS for one call every few seconds. It answered if stream 1 gets a DATA frame (the
+ * response) or ends with HEADERS (an error status): either way the socket, the event loop, the
+ * executor, the interceptor and the Identity service all took part, as in any RPC.
  */
 final class SelfCheck {
 
-  private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-  private static final String PATH = "/" + IdentityGrpc.getGetPluginInfoMethod().getFullMethodName();
+  private static final byte[] PREFACE =
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final String PATH =
+      "/" + IdentityGrpc.getGetPluginInfoMethod().getFullMethodName();
   private static final int DATA = 0;
   private static final int HEADERS = 1;
   private static final int SETTINGS = 4;
@@ -36,18 +38,24 @@ final class SelfCheck {
 
   private SelfCheck() {}
 
-  /** Empty if the server at {@code address} answered GetPluginInfo within {@code deadline}; else why not. */
+  /**
+   * Empty if the server at {@code address} answered GetPluginInfo within {@code deadline}; else why
+   * not.
+   */
   static Optional<String> getPluginInfo(SocketAddress address, String where, Duration deadline) {
     long end = System.nanoTime() + deadline.toNanos();
-    try (SocketChannel channel = SocketChannel.open(address); Selector selector = Selector.open()) {
+    try (SocketChannel channel = SocketChannel.open(address);
+        Selector selector = Selector.open()) {
       channel.configureBlocking(false);
       write(channel, selector, end, request());
       ByteBuffer in = ByteBuffer.allocate(16 * 1024);
       while (true) {
         in.flip();
         while (in.remaining() >= 9) {
-          int length = (in.get(in.position()) & 0xff) << 16 | (in.get(in.position() + 1) & 0xff) << 8
-              | (in.get(in.position() + 2) & 0xff);
+          int length =
+              (in.get(in.position()) & 0xff) << 16
+                  | (in.get(in.position() + 1) & 0xff) << 8
+                  | (in.get(in.position() + 2) & 0xff);
           if (in.remaining() < 9 + length) {
             break;
           }
@@ -67,10 +75,19 @@ final class SelfCheck {
         }
         in.compact();
         if (!in.hasRemaining()) {
-          return Optional.of(where + " answered GetPluginInfo with more than " + in.capacity() + " bytes of frames");
+          return Optional.of(
+              where
+                  + " answered GetPluginInfo with more than "
+                  + in.capacity()
+                  + " bytes of frames");
         }
         if (!await(channel, selector, SelectionKey.OP_READ, end)) {
-          return Optional.of("no answer to CSI GetPluginInfo on " + where + " within " + deadline.toMillis() + " ms");
+          return Optional.of(
+              "no answer to CSI GetPluginInfo on "
+                  + where
+                  + " within "
+                  + deadline.toMillis()
+                  + " ms");
         }
         if (channel.read(in) < 0) {
           throw new EOFException("connection closed");
@@ -84,8 +101,15 @@ final class SelfCheck {
   /** The preface, our (empty) SETTINGS, and the call: HEADERS, then an empty request message. */
   private static byte[] request() {
     ByteArrayOutputStream headers = new ByteArrayOutputStream();
-    for (String[] h : new String[][] {{":method", "POST"}, {":scheme", "http"}, {":path", PATH},
-        {":authority", "localhost"}, {"content-type", "application/grpc"}, {"te", "trailers"}}) {
+    for (String[] h :
+        new String[][] {
+          {":method", "POST"},
+          {":scheme", "http"},
+          {":path", PATH},
+          {":authority", "localhost"},
+          {"content-type", "application/grpc"},
+          {"te", "trailers"}
+        }) {
       headers.write(0); // HPACK: literal header field without indexing, new name, no Huffman coding
       literal(headers, h[0]);
       literal(headers, h[1]);
@@ -110,12 +134,15 @@ final class SelfCheck {
 
   private static byte[] frame(int type, int flags, int stream, byte[] payload) {
     ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
-    b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
+    b.put((byte) (payload.length >>> 16))
+        .put((byte) (payload.length >>> 8))
+        .put((byte) payload.length);
     b.put((byte) type).put((byte) flags).putInt(stream).put(payload);
     return b.array();
   }
 
-  private static void write(SocketChannel channel, Selector selector, long end, byte[] bytes) throws IOException {
+  private static void write(SocketChannel channel, Selector selector, long end, byte[] bytes)
+      throws IOException {
     ByteBuffer out = ByteBuffer.wrap(bytes);
     while (out.hasRemaining()) {
       if (channel.write(out) == 0 && !await(channel, selector, SelectionKey.OP_WRITE, end)) {
@@ -125,7 +152,8 @@ final class SelfCheck {
   }
 
   /** Waits until the channel is ready for {@code op}; false at the deadline. */
-  private static boolean await(SocketChannel channel, Selector selector, int op, long end) throws IOException {
+  private static boolean await(SocketChannel channel, Selector selector, int op, long end)
+      throws IOException {
     long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
     if (left <= 0) {
       return false;

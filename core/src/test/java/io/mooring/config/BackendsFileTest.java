@@ -6,16 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class BackendsFileTest {
 
   @Test
   void readsGlusterBackendsWithDefaults() {
-    Map<String, BackendConfig> all = BackendsFile.parse("""
+    Map<String, BackendConfig> all =
+        BackendsFile.parse(
+            """
         backends:
           - name: gluster-a
             type: glusterfs
@@ -32,16 +34,27 @@ class BackendsFileTest {
     GlusterConfig a = (GlusterConfig) all.get("gluster-a");
     assertEquals(List.of("g1.example", "g2.example"), a.servers());
     assertEquals("/mooring", a.basePath());
-    assertEquals(new GlusterConfig.Ssh("root", 22, "/etc/mooring/gluster-ssh/id_ed25519",
-        "/etc/mooring/gluster-ssh/known_hosts"), a.management());
+    assertEquals(
+        new GlusterConfig.Ssh(
+            "root",
+            22,
+            "/etc/mooring/gluster-ssh/id_ed25519",
+            "/etc/mooring/gluster-ssh/known_hosts"),
+        a.management());
     GlusterConfig b = (GlusterConfig) all.get("gluster-b");
     assertEquals("/k8s/volumes", b.basePath());
-    assertEquals(new GlusterConfig.Local("/run/glusterd.socket"), b.management(), "a loopback server means nothing");
+    assertEquals(
+        new GlusterConfig.Local("/run/glusterd.socket"),
+        b.management(),
+        "a loopback server means nothing");
   }
 
   @Test
   void readsGlusterManagementSettings() {
-    GlusterConfig ssh = (GlusterConfig) BackendsFile.parse("""
+    GlusterConfig ssh =
+        (GlusterConfig)
+            BackendsFile.parse(
+                    """
         backends:
           - name: g
             type: glusterfs
@@ -49,46 +62,56 @@ class BackendsFileTest {
             volume: v
             management: ssh
             ssh: {user: mooring, port: 2222, keyFile: /k/id, knownHostsFile: /k/kh}
-        """).get("g");
+        """)
+                .get("g");
     assertEquals(new GlusterConfig.Ssh("mooring", 2222, "/k/id", "/k/kh"), ssh.management());
-    GlusterConfig local = (GlusterConfig) BackendsFile.parse(
-        "backends:\n  - {name: g, type: glusterfs, servers: [g1], volume: v, management: local, glusterdSocket: /s/g.sock}")
-        .get("g");
+    GlusterConfig local =
+        (GlusterConfig)
+            BackendsFile.parse(
+                    "backends:\n  - {name: g, type: glusterfs, servers: [g1], volume: v, management: local, glusterdSocket: /s/g.sock}")
+                .get("g");
     assertEquals(new GlusterConfig.Local("/s/g.sock"), local.management());
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "servers: [127.0.0.1], volume: v                                         | 'ssh' (keyFile, knownHostsFile) is required",
-      "servers: [h], volume: v, management: remote, ssh: {keyFile: /k, knownHostsFile: /h} | 'management' must be ssh or local",
-      "servers: [h], volume: v, ssh: {knownHostsFile: /h}                       | backends[0].ssh: 'keyFile' is required",
-      "servers: [h], volume: v, ssh: {keyFile: /k}                              | 'knownHostsFile' is required",
-      "servers: [h], volume: v, ssh: {keyFile: k, knownHostsFile: /h}           | 'keyFile' value 'k' is not allowed",
-      "servers: [h], volume: v, ssh: {keyFile: /k/../x, knownHostsFile: /h}     | 'keyFile' value '/k/../x' is not allowed",
-      "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, port: 0} | 'port' must be a number from 1 to 65535",
-      "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, port: '22 -oX'} | 'port' must be a number",
-      "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, user: '-oProxyCommand=x'} | 'user' value",
-      "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, password: x} | backends[0].ssh: unknown keys [password]",
-      "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h}, glusterdSocket: /s | 'glusterdSocket' is only for management: local",
-      "servers: [h], volume: v, management: local, ssh: {keyFile: /k, knownHostsFile: /h} | 'ssh' is only for management: ssh",
-      "servers: [h], volume: v, management: local, glusterdSocket: run/g.sock   | 'glusterdSocket' value",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "servers: [127.0.0.1], volume: v                                         | 'ssh' (keyFile, knownHostsFile) is required",
+        "servers: [h], volume: v, management: remote, ssh: {keyFile: /k, knownHostsFile: /h} | 'management' must be ssh or local",
+        "servers: [h], volume: v, ssh: {knownHostsFile: /h}                       | backends[0].ssh: 'keyFile' is required",
+        "servers: [h], volume: v, ssh: {keyFile: /k}                              | 'knownHostsFile' is required",
+        "servers: [h], volume: v, ssh: {keyFile: k, knownHostsFile: /h}           | 'keyFile' value 'k' is not allowed",
+        "servers: [h], volume: v, ssh: {keyFile: /k/../x, knownHostsFile: /h}     | 'keyFile' value '/k/../x' is not allowed",
+        "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, port: 0} | 'port' must be a number from 1 to 65535",
+        "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, port: '22 -oX'} | 'port' must be a number",
+        "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, user: '-oProxyCommand=x'} | 'user' value",
+        "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h, password: x} | backends[0].ssh: unknown keys [password]",
+        "servers: [h], volume: v, ssh: {keyFile: /k, knownHostsFile: /h}, glusterdSocket: /s | 'glusterdSocket' is only for management: local",
+        "servers: [h], volume: v, management: local, ssh: {keyFile: /k, knownHostsFile: /h} | 'ssh' is only for management: ssh",
+        "servers: [h], volume: v, management: local, glusterdSocket: run/g.sock   | 'glusterdSocket' value",
+      })
   void rejectsBadGlusterManagementWithAReason(String fields, String expected) {
     String yaml = "backends:\n  - {name: a, type: glusterfs, " + fields + "}";
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackendsFile.parse(yaml));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> BackendsFile.parse(yaml));
     assertTrue(e.getMessage().startsWith("<string>: backends[0]"), e.getMessage());
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
 
   @Test
   void readsCephBackendsWithDefaults() {
-    CephConfig c = (CephConfig) BackendsFile.parse("""
+    CephConfig c =
+        (CephConfig)
+            BackendsFile.parse(
+                    """
         backends:
           - name: ceph-a
             type: cephfs
             monitors: ["10.0.0.1:6789", "10.0.0.2:3300"]
             fsName: cephfs
-        """).get("ceph-a");
+        """)
+                .get("ceph-a");
     assertEquals(List.of("10.0.0.1:6789", "10.0.0.2:3300"), c.monitors());
     assertEquals("csi", c.subvolumeGroup());
     assertEquals("", c.mounter());
@@ -96,26 +119,28 @@ class BackendsFileTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "backends: nope",
-      "other: 1",
-      "backends:\n  - {name: a, type: nfs}",
-      "backends:\n  - {name: A, type: glusterfs, servers: [h], volume: v}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [], volume: v}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, basePath: ../x}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, basePath: /a/../b}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: 'v;rm'}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, colour: red}",
-      "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v}\n  - {name: a, type: glusterfs, servers: [h], volume: w}",
-      "backends: [",
-      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: nfs}",
-      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: kernel}",
-      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, kernelMountOptions: 'ms_mode=crc'}",
-      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: 'fs x'}",
-      "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, fuseMountOptions: 'a b'}",
-  })
+  @ValueSource(
+      strings = {
+        "backends: nope",
+        "other: 1",
+        "backends:\n  - {name: a, type: nfs}",
+        "backends:\n  - {name: A, type: glusterfs, servers: [h], volume: v}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [], volume: v}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, basePath: ../x}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, basePath: /a/../b}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: 'v;rm'}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v, colour: red}",
+        "backends:\n  - {name: a, type: glusterfs, servers: [h], volume: v}\n  - {name: a, type: glusterfs, servers: [h], volume: w}",
+        "backends: [",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: nfs}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, mounter: kernel}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, kernelMountOptions: 'ms_mode=crc'}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: 'fs x'}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, fuseMountOptions: 'a b'}",
+      })
   void rejectsBadFilesWithAReason(String yaml) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BackendsFile.parse(yaml));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> BackendsFile.parse(yaml));
     assertTrue(e.getMessage().startsWith("<string>"), e.getMessage());
   }
 }

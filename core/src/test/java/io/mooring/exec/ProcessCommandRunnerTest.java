@@ -28,7 +28,8 @@ class ProcessCommandRunnerTest {
 
   @Test
   void failureCarriesRedactedOutput() {
-    Command cmd = Command.of("sh", "-c", "echo key=hunter2 >&2; exit 3").withSecrets(Set.of("hunter2"));
+    Command cmd =
+        Command.of("sh", "-c", "echo key=hunter2 >&2; exit 3").withSecrets(Set.of("hunter2"));
     CommandFailedException e = assertThrows(CommandFailedException.class, () -> runner.run(cmd));
     assertEquals(3, e.result().exitCode());
     assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
@@ -39,8 +40,10 @@ class ProcessCommandRunnerTest {
   @Test
   void timesOutAndKills() {
     long start = System.nanoTime();
-    StorageException e = assertThrows(StorageException.class,
-        () -> runner.run(Command.of("sleep", "30").withTimeout(Duration.ofMillis(300))));
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () -> runner.run(Command.of("sleep", "30").withTimeout(Duration.ofMillis(300))));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
     assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000);
   }
@@ -55,7 +58,8 @@ class ProcessCommandRunnerTest {
 
   @Test
   void missingProgramIsUnavailable() {
-    StorageException e = assertThrows(StorageException.class, () -> runner.run(Command.of("/nonexistent/x")));
+    StorageException e =
+        assertThrows(StorageException.class, () -> runner.run(Command.of("/nonexistent/x")));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
   }
 }

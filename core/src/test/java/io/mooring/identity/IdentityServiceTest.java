@@ -28,7 +28,8 @@ class IdentityServiceTest {
 
   private IdentityGrpc.IdentityBlockingStub serve(IdentityService service) throws Exception {
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+    server =
+        InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     return IdentityGrpc.newBlockingStub(channel);
   }
@@ -43,27 +44,35 @@ class IdentityServiceTest {
 
   @Test
   void controllerAdvertisesControllerServiceAndOnlineExpansion() throws Exception {
-    var stub = serve(new IdentityService("mooring.csi.io", Version.get(), true, true, Optional::empty));
+    var stub =
+        serve(new IdentityService("mooring.csi.io", Version.get(), true, true, Optional::empty));
     var info = stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
     assertEquals("mooring.csi.io", info.getName());
     assertEquals(Version.get(), info.getVendorVersion());
     assertFalse(info.getVendorVersion().contains("$"), "version must be filtered in at build time");
-    List<PluginCapability> caps = stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
-        .getCapabilitiesList();
-    assertEquals(PluginCapability.Service.Type.CONTROLLER_SERVICE, caps.get(0).getService().getType());
-    assertEquals(PluginCapability.VolumeExpansion.Type.ONLINE, caps.get(1).getVolumeExpansion().getType());
+    List<PluginCapability> caps =
+        stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+            .getCapabilitiesList();
+    assertEquals(
+        PluginCapability.Service.Type.CONTROLLER_SERVICE, caps.get(0).getService().getType());
+    assertEquals(
+        PluginCapability.VolumeExpansion.Type.ONLINE, caps.get(1).getVolumeExpansion().getType());
   }
 
   @Test
   void nodeAdvertisesNothing() throws Exception {
     var stub = serve(new IdentityService("mooring.csi.io", "1", false, false, Optional::empty));
-    assertEquals(0, stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance()).getCapabilitiesCount());
+    assertEquals(
+        0,
+        stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+            .getCapabilitiesCount());
   }
 
   @Test
   void probeFollowsReadiness() throws Exception {
     AtomicReference<String> reason = new AtomicReference<>();
-    var stub = serve(new IdentityService("d", "1", true, false, () -> Optional.ofNullable(reason.get())));
+    var stub =
+        serve(new IdentityService("d", "1", true, false, () -> Optional.ofNullable(reason.get())));
     assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
     reason.set("gluster volume shared unreachable");
     assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
@@ -73,6 +82,8 @@ class IdentityServiceTest {
 
   @Test
   void emptyDriverNameIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> new IdentityService("", "1", true, false, Optional::empty));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new IdentityService("", "1", true, false, Optional::empty));
   }
 }

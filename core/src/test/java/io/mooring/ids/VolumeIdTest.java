@@ -22,8 +22,25 @@ class VolumeIdTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "v1", "v2:a:b", "v1:a", "v1:a:b:c", "v1::b", "v1:a:", "v1:A:b", "v1:a:..",
-      "v1:a:../x", "v1:a:x/y", "v1:a:.hidden", "v1:a:-x", "v1:a:x\u0000y", "v1:-a:b", "v1:a:B"})
+  @ValueSource(
+      strings = {
+        "",
+        "v1",
+        "v2:a:b",
+        "v1:a",
+        "v1:a:b:c",
+        "v1::b",
+        "v1:a:",
+        "v1:A:b",
+        "v1:a:..",
+        "v1:a:../x",
+        "v1:a:x/y",
+        "v1:a:.hidden",
+        "v1:a:-x",
+        "v1:a:x\u0000y",
+        "v1:-a:b",
+        "v1:a:B"
+      })
   void rejectsMalformed(String text) {
     StorageException e = assertThrows(StorageException.class, () -> VolumeId.parse(text));
     assertEquals(StorageException.Kind.INVALID_ARGUMENT, e.kind());

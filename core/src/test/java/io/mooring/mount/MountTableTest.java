@@ -11,14 +11,16 @@ import org.junit.jupiter.api.Test;
 
 class MountTableTest {
 
-  static final String TABLE = String.join("\n",
-      "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro",
-      "97 22 0:52 / /var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a rw,relatime shared:50 - fuse.glusterfs "
-          + "127.0.0.1:/shared rw,user_id=0,group_id=0,default_permissions,allow_other,max_read=131072",
-      "98 22 0:52 /mooring/pvc-1-abc /var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv\\040one/mount "
-          + "ro,relatime shared:50 master:7 - fuse.glusterfs 127.0.0.1:/shared rw",
-      "99 22 0:40 / /tmp/back\\134slash rw - tmpfs tmpfs rw",
-      "");
+  static final String TABLE =
+      String.join(
+          "\n",
+          "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro",
+          "97 22 0:52 / /var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a rw,relatime shared:50 - fuse.glusterfs "
+              + "127.0.0.1:/shared rw,user_id=0,group_id=0,default_permissions,allow_other,max_read=131072",
+          "98 22 0:52 /mooring/pvc-1-abc /var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv\\040one/mount "
+              + "ro,relatime shared:50 master:7 - fuse.glusterfs 127.0.0.1:/shared rw",
+          "99 22 0:40 / /tmp/back\\134slash rw - tmpfs tmpfs rw",
+          "");
 
   @Test
   void parsesFieldsEscapesAndOptionalFields() {
@@ -26,7 +28,9 @@ class MountTableTest {
     assertEquals(4, table.entries().size());
     MountEntry bind = table.entries().get(2);
     assertEquals("/mooring/pvc-1-abc", bind.root());
-    assertEquals(Path.of("/var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv one/mount"), bind.mountPoint());
+    assertEquals(
+        Path.of("/var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv one/mount"),
+        bind.mountPoint());
     assertEquals(List.of("shared:50", "master:7"), bind.optionalFields());
     assertTrue(bind.readOnly());
     assertTrue(bind.isFuse("glusterfs"));
@@ -39,7 +43,8 @@ class MountTableTest {
   void findsTopMostAndNested() {
     MountTable table = MountTable.parse(TABLE + "100 22 0:41 / / rw - overlay overlay rw\n");
     assertEquals("overlay", table.at(Path.of("/")).orElseThrow().fsType());
-    assertTrue(table.isMountPoint(Path.of("/var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a")));
+    assertTrue(
+        table.isMountPoint(Path.of("/var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a")));
     assertFalse(table.isMountPoint(Path.of("/var/lib/kubelet")));
     assertEquals(2, table.under(Path.of("/var/lib/kubelet")).size());
   }

@@ -12,7 +12,8 @@ class EndpointTest {
 
   @Test
   void parsesUnixAndTcp() {
-    assertEquals(new Endpoint.Unix(Path.of("/csi/csi.sock")), Endpoint.parse("unix:///csi/csi.sock"));
+    assertEquals(
+        new Endpoint.Unix(Path.of("/csi/csi.sock")), Endpoint.parse("unix:///csi/csi.sock"));
     assertEquals(new Endpoint.Unix(Path.of("/csi/csi.sock")), Endpoint.parse("unix:/csi/csi.sock"));
     assertEquals(new Endpoint.Tcp("127.0.0.1", 10000), Endpoint.parse("tcp://127.0.0.1:10000"));
     assertEquals(new Endpoint.Tcp("0.0.0.0", 9), Endpoint.parse("tcp://:9"));

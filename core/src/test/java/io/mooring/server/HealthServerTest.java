@@ -30,18 +30,23 @@ class HealthServerTest {
   static final String OUTAGE = "Ceph cluster at 10.0.0.1:6789 is unreachable: connection refused";
   final HttpClient client = HttpClient.newHttpClient();
   final CountDownLatch never = new CountDownLatch(1);
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   PluginServer grpc;
   ReadinessChecks readiness;
   HealthServer health;
 
   void start(Readiness backend) throws Exception {
     readiness = new ReadinessChecks(List.of(backend), Duration.ofMillis(300));
-    grpc = PluginServer.start(new Endpoint.Unix(dir.resolve("csi.sock")),
-        List.of(new IdentityService("test.mooring.io", "1", true, true, readiness)), new RpcLogInterceptor(Metrics.OFF));
-    health = HealthServer.start(new InetSocketAddress("127.0.0.1", 0), grpc::notServingReason,
-        readiness::notReadyReason);
+    grpc =
+        PluginServer.start(
+            new Endpoint.Unix(dir.resolve("csi.sock")),
+            List.of(new IdentityService("test.mooring.io", "1", true, true, readiness)),
+            new RpcLogInterceptor(Metrics.OFF));
+    health =
+        HealthServer.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            grpc::notServingReason,
+            readiness::notReadyReason);
   }
 
   @AfterEach
@@ -55,8 +60,11 @@ class HealthServerTest {
   }
 
   HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port() + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -76,19 +84,21 @@ class HealthServerTest {
     HttpResponse<String> ready = get("/readyz");
     assertEquals(503, ready.statusCode());
     assertEquals(OUTAGE + "\n", ready.body());
-    assertEquals("text/plain; charset=utf-8", ready.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(
+        "text/plain; charset=utf-8", ready.headers().firstValue("Content-Type").orElseThrow());
   }
 
   @Test
   void aHungBackendCheckCostsReadinessNotLiveness() throws Exception {
-    start(() -> {
-      try {
-        never.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return Optional.empty();
-    });
+    start(
+        () -> {
+          try {
+            never.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return Optional.empty();
+        });
     for (int i = 0; i < 3; i++) {
       long t0 = System.nanoTime();
       assertEquals(200, get("/livez").statusCode());
@@ -120,8 +130,12 @@ class HealthServerTest {
     start(Optional::empty);
     assertEquals(404, get("/livez/x").statusCode());
     assertEquals(404, get("/").statusCode());
-    HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port()
-        + "/livez")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health.port() + "/livez"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(405, post.statusCode());
   }
 }

@@ -14,8 +14,10 @@ class KeyedLocksTest {
   void sameKeyWaitsThenAborts() throws Exception {
     KeyedLocks locks = new KeyedLocks(Duration.ofMillis(100));
     try (KeyedLocks.Held held = locks.acquire("vol-a")) {
-      StorageException e = CompletableFuture.supplyAsync(() ->
-          assertThrows(StorageException.class, () -> locks.acquire("vol-a"))).get();
+      StorageException e =
+          CompletableFuture.supplyAsync(
+                  () -> assertThrows(StorageException.class, () -> locks.acquire("vol-a")))
+              .get();
       assertEquals(StorageException.Kind.BUSY, e.kind());
       CompletableFuture.runAsync(() -> locks.acquire("vol-b").close()).get();
     }

@@ -9,11 +9,11 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import csi.v1.ControllerGrpc;
 import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.CreateVolumeResponse;
 import csi.v1.Csi.NodeStageVolumeRequest;
 import csi.v1.Csi.NodeStageVolumeResponse;
-import csi.v1.ControllerGrpc;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -38,19 +38,26 @@ class RpcLogInterceptorTest {
   /** A careless backend that puts everything it got into its error messages. */
   static final class LeakyNode extends NodeGrpc.NodeImplBase {
     @Override
-    public void nodeStageVolume(NodeStageVolumeRequest req, StreamObserver<NodeStageVolumeResponse> observer) {
-      Rpc.unary(observer, () -> {
-        throw StorageException.internal("mount failed with key %s", req.getSecretsMap().get("userKey"));
-      });
+    public void nodeStageVolume(
+        NodeStageVolumeRequest req, StreamObserver<NodeStageVolumeResponse> observer) {
+      Rpc.unary(
+          observer,
+          () -> {
+            throw StorageException.internal(
+                "mount failed with key %s", req.getSecretsMap().get("userKey"));
+          });
     }
   }
 
   static final class LeakyController extends ControllerGrpc.ControllerImplBase {
     @Override
-    public void createVolume(CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> observer) {
-      Rpc.unary(observer, () -> {
-        throw new IllegalStateException("bug: " + req);
-      });
+    public void createVolume(
+        CreateVolumeRequest req, StreamObserver<CreateVolumeResponse> observer) {
+      Rpc.unary(
+          observer,
+          () -> {
+            throw new IllegalStateException("bug: " + req);
+          });
     }
   }
 
@@ -66,10 +73,13 @@ class RpcLogInterceptorTest {
     root.setLevel(Level.DEBUG);
     RpcLogInterceptor interceptor = new RpcLogInterceptor(new PrometheusMetrics());
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(new LeakyNode(), interceptor))
-        .addService(ServerInterceptors.intercept(new LeakyController(), interceptor))
-        .build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(ServerInterceptors.intercept(new LeakyNode(), interceptor))
+            .addService(ServerInterceptors.intercept(new LeakyController(), interceptor))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
 
@@ -82,19 +92,24 @@ class RpcLogInterceptorTest {
   }
 
   private String allLogs() {
-    return logs.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+    return logs.list.stream()
+        .map(ILoggingEvent::getFormattedMessage)
+        .collect(Collectors.joining("\n"));
   }
 
   @Test
   void secretsAreMaskedInErrorsAndLogs() {
-    NodeStageVolumeRequest req = NodeStageVolumeRequest.newBuilder()
-        .setVolumeId("v1:ceph-a:pvc-1-0011223344556677")
-        .setStagingTargetPath("/staging")
-        .putSecrets("userID", "kube")
-        .putSecrets("userKey", SECRET)
-        .build();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> NodeGrpc.newBlockingStub(channel).nodeStageVolume(req));
+    NodeStageVolumeRequest req =
+        NodeStageVolumeRequest.newBuilder()
+            .setVolumeId("v1:ceph-a:pvc-1-0011223344556677")
+            .setStagingTargetPath("/staging")
+            .putSecrets("userID", "kube")
+            .putSecrets("userKey", SECRET)
+            .build();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> NodeGrpc.newBlockingStub(channel).nodeStageVolume(req));
     assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
     assertFalse(e.getStatus().getDescription().contains(SECRET), e.getStatus().getDescription());
     assertTrue(e.getStatus().getDescription().contains("***"));
@@ -110,10 +125,12 @@ class RpcLogInterceptorTest {
 
   @Test
   void bugsBecomeInternalNotUnknownAndStillHideSecrets() {
-    CreateVolumeRequest req = CreateVolumeRequest.newBuilder().setName("pvc-1")
-        .putSecrets("adminKey", SECRET).build();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> ControllerGrpc.newBlockingStub(channel).createVolume(req));
+    CreateVolumeRequest req =
+        CreateVolumeRequest.newBuilder().setName("pvc-1").putSecrets("adminKey", SECRET).build();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> ControllerGrpc.newBlockingStub(channel).createVolume(req));
     assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
     assertFalse(e.getStatus().getDescription().contains(SECRET));
     assertFalse(allLogs().contains(SECRET));
@@ -121,9 +138,19 @@ class RpcLogInterceptorTest {
 
   @Test
   void unimplementedIsLoggedOnce() {
-    assertThrows(StatusRuntimeException.class, () -> NodeGrpc.newBlockingStub(channel)
-        .nodeGetInfo(csi.v1.Csi.NodeGetInfoRequest.getDefaultInstance()));
-    assertEquals(1, logs.list.stream().filter(ev -> ev.getFormattedMessage().startsWith("rpc=NodeGetInfo") && ev.getFormattedMessage().contains(" code=")).count());
+    assertThrows(
+        StatusRuntimeException.class,
+        () ->
+            NodeGrpc.newBlockingStub(channel)
+                .nodeGetInfo(csi.v1.Csi.NodeGetInfoRequest.getDefaultInstance()));
+    assertEquals(
+        1,
+        logs.list.stream()
+            .filter(
+                ev ->
+                    ev.getFormattedMessage().startsWith("rpc=NodeGetInfo")
+                        && ev.getFormattedMessage().contains(" code="))
+            .count());
     assertTrue(allLogs().contains("code=UNIMPLEMENTED"));
   }
 }

@@ -15,21 +15,28 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The hand-written GetPluginInfo call against the real gRPC server, and against servers that do not answer. */
+/**
+ * The hand-written GetPluginInfo call against the real gRPC server, and against servers that do not
+ * answer.
+ */
 class SelfCheckTest {
 
   static final Duration DEADLINE = Duration.ofSeconds(3);
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void theRealServerAnswers() throws Exception {
-    PluginServer server = PluginServer.start(new Endpoint.Unix(dir.resolve("csi.sock")),
-        List.of(new IdentityService("d", "1", false, false, Optional::empty)), new RpcLogInterceptor(Metrics.OFF));
+    PluginServer server =
+        PluginServer.start(
+            new Endpoint.Unix(dir.resolve("csi.sock")),
+            List.of(new IdentityService("d", "1", false, false, Optional::empty)),
+            new RpcLogInterceptor(Metrics.OFF));
     try {
       for (int i = 0; i < 3; i++) {
-        assertEquals(Optional.empty(), SelfCheck.getPluginInfo(UnixDomainSocketAddress.of(dir.resolve("csi.sock")),
-            "here", DEADLINE));
+        assertEquals(
+            Optional.empty(),
+            SelfCheck.getPluginInfo(
+                UnixDomainSocketAddress.of(dir.resolve("csi.sock")), "here", DEADLINE));
       }
     } finally {
       server.stop(Duration.ZERO);
@@ -39,11 +46,16 @@ class SelfCheckTest {
   /** A gRPC error (here UNIMPLEMENTED: no Identity service) is an answer too: the server serves. */
   @Test
   void anErrorStatusIsAnAnswer() throws Exception {
-    PluginServer server = PluginServer.start(new Endpoint.Unix(dir.resolve("csi.sock")), List.of(),
-        new RpcLogInterceptor(Metrics.OFF));
+    PluginServer server =
+        PluginServer.start(
+            new Endpoint.Unix(dir.resolve("csi.sock")),
+            List.of(),
+            new RpcLogInterceptor(Metrics.OFF));
     try {
-      assertEquals(Optional.empty(), SelfCheck.getPluginInfo(UnixDomainSocketAddress.of(dir.resolve("csi.sock")),
-          "here", DEADLINE));
+      assertEquals(
+          Optional.empty(),
+          SelfCheck.getPluginInfo(
+              UnixDomainSocketAddress.of(dir.resolve("csi.sock")), "here", DEADLINE));
     } finally {
       server.stop(Duration.ZERO);
     }
@@ -67,8 +79,10 @@ class SelfCheckTest {
 
   @Test
   void nobodyListeningFailsAtOnce() {
-    Optional<String> reason = SelfCheck.getPluginInfo(UnixDomainSocketAddress.of(dir.resolve("none.sock")), "none",
-        DEADLINE);
-    assertTrue(reason.orElseThrow().startsWith("CSI GetPluginInfo on none failed: "), reason.toString());
+    Optional<String> reason =
+        SelfCheck.getPluginInfo(
+            UnixDomainSocketAddress.of(dir.resolve("none.sock")), "none", DEADLINE);
+    assertTrue(
+        reason.orElseThrow().startsWith("CSI GetPluginInfo on none failed: "), reason.toString());
   }
 }

@@ -18,8 +18,8 @@ import java.util.UUID;
  * ({@code scripts/storage-host-up}, run by .ci/run) that the controller manages over SSH:
  * GLUSTER_SERVER and GLUSTER_VOLUME name it; GLUSTER_SSH_USER, GLUSTER_SSH_KEY and
  * GLUSTER_SSH_KNOWN_HOSTS give the controller's access, GLUSTER_GATE_LOG the log of the gate
- * (scripts/mooring-gluster-gate) in the host's authorized_keys, and STORAGE_HOLDER_PID a process
- * in the host's namespaces. Without GLUSTER_SSH_KEY, a glusterd on this host is managed over its
+ * (scripts/mooring-gluster-gate) in the host's authorized_keys, and STORAGE_HOLDER_PID a process in
+ * the host's namespaces. Without GLUSTER_SSH_KEY, a glusterd on this host is managed over its
  * socket (management: local).
  */
 public final class GlusterFixture {
@@ -36,15 +36,22 @@ public final class GlusterFixture {
     if (key == null) {
       return new GlusterConfig.Local(GlusterConfig.Local.DEFAULT_SOCKET);
     }
-    return new GlusterConfig.Ssh(System.getenv().getOrDefault("GLUSTER_SSH_USER", "root"), GlusterConfig.Ssh.DEFAULT_PORT,
-        key, System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
+    return new GlusterConfig.Ssh(
+        System.getenv().getOrDefault("GLUSTER_SSH_USER", "root"),
+        GlusterConfig.Ssh.DEFAULT_PORT,
+        key,
+        System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
   }
 
-  /** Runs {@code gluster --mode=script ARGS} on the storage host (in its namespaces), e.g. to look at quotas. */
+  /**
+   * Runs {@code gluster --mode=script ARGS} on the storage host (in its namespaces), e.g. to look
+   * at quotas.
+   */
   public static String gluster(String... args) {
     List<String> argv = new ArrayList<>(List.of("gluster", "--mode=script"));
     argv.addAll(List.of(args));
-    return System.getenv("STORAGE_HOLDER_PID") == null ? run(argv.toArray(String[]::new))
+    return System.getenv("STORAGE_HOLDER_PID") == null
+        ? run(argv.toArray(String[]::new))
         : StorageHost.run(argv.toArray(String[]::new));
   }
 
@@ -58,16 +65,19 @@ public final class GlusterFixture {
 
   /** The same backend as {@link #config} as lines of a backends file (under {@code backends:}). */
   public static String backendYaml(String name, String basePath) {
-    String head = """
+    String head =
+        """
           - name: %s
             type: glusterfs
             servers: [%s]
             volume: %s
             basePath: %s
-        """.formatted(name, server(), volume(), basePath);
+        """
+            .formatted(name, server(), volume(), basePath);
     if (management() instanceof GlusterConfig.Ssh ssh) {
-      return head + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n".formatted(ssh.user(), ssh.keyFile(),
-          ssh.knownHostsFile());
+      return head
+          + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n"
+              .formatted(ssh.user(), ssh.keyFile(), ssh.knownHostsFile());
     }
     return head + "    management: local\n";
   }
@@ -81,7 +91,13 @@ public final class GlusterFixture {
   public static Path mount(Path at) throws IOException {
     Files.createDirectories(at);
     // No kernel caching: tests look at what other clients (the plugins) just did.
-    run("mount", "-t", "glusterfs", "-o", "entry-timeout=0,attribute-timeout=0", server() + ":/" + volume(),
+    run(
+        "mount",
+        "-t",
+        "glusterfs",
+        "-o",
+        "entry-timeout=0,attribute-timeout=0",
+        server() + ":/" + volume(),
         at.toString());
     return at;
   }
@@ -99,8 +115,8 @@ public final class GlusterFixture {
 
   /**
    * Leaves nothing of a test's plugins behind: unmounts everything under {@code dir} (deepest
-   * first), kills the processes whose command line names {@code stateDir} (FUSE clients outlive
-   * the plugin by design; a test's own must go with it) and deletes {@code dir}.
+   * first), kills the processes whose command line names {@code stateDir} (FUSE clients outlive the
+   * plugin by design; a test's own must go with it) and deletes {@code dir}.
    */
   public static void removeUnder(Path dir, Path stateDir) {
     List<MountEntry> left = MountTable.read().under(dir);
@@ -114,6 +130,8 @@ public final class GlusterFixture {
   }
 
   public static String run(String... argv) {
-    return new ProcessCommandRunner().run(Command.of(argv).withTimeout(Duration.ofSeconds(60))).stdout();
+    return new ProcessCommandRunner()
+        .run(Command.of(argv).withTimeout(Duration.ofSeconds(60)))
+        .stdout();
   }
 }

@@ -1,7 +1,5 @@
 package io.mooring.testing;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,14 +15,16 @@ public final class StorageHost {
   private static String env(String name) {
     String value = System.getenv(name);
     if (value == null || value.isBlank()) {
-      throw new IllegalStateException(name + " is not set: run the integration tests with scripts/test");
+      throw new IllegalStateException(
+          name + " is not set: run the integration tests with scripts/test");
     }
     return value;
   }
 
   /** Runs a command on the storage host (its network and mount namespace); returns its stdout. */
   public static String run(String... argv) {
-    List<String> full = new ArrayList<>(List.of("nsenter", "-t", env("STORAGE_HOLDER_PID"), "-m", "-n", "--"));
+    List<String> full =
+        new ArrayList<>(List.of("nsenter", "-t", env("STORAGE_HOLDER_PID"), "-m", "-n", "--"));
     full.addAll(List.of(argv));
     return GlusterFixture.run(full.toArray(String[]::new));
   }
@@ -41,11 +41,15 @@ public final class StorageHost {
     GlusterFixture.run("ip", "-n", env("STORAGE_NS"), "link", "set", "eth0", "up");
   }
 
-  /** Stops the storage host's glusterd (bricks keep running, as in a service restart) and starts it again. */
+  /**
+   * Stops the storage host's glusterd (bricks keep running, as in a service restart) and starts it
+   * again.
+   */
   public static void restartGlusterd() throws Exception {
     // glusterd is glusterfsd under another name: its pid file says which process it is
     long pid = Long.parseLong(run("cat", "/run/glusterd.pid").strip());
-    ProcessHandle glusterd = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no glusterd " + pid));
+    ProcessHandle glusterd =
+        ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no glusterd " + pid));
     glusterd.destroy();
     glusterd.onExit().get();
     run("glusterd", "-p", "/run/glusterd.pid", "--log-level", "INFO");

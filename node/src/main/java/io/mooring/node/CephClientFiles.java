@@ -20,11 +20,11 @@ import java.util.stream.Stream;
 
 /**
  * What the node keeps on disk about its ceph-fuse clients, under {@code <stateDir>/cephfs/}: per
- * client {@code <name>/mnt} (the mount point), {@code client} (what a remount needs: monitors,
- * file system, path, user, options; no key), {@code instance} (the running ceph-fuse's session ID)
- * and {@code ceph-fuse.log}; per volume on a shared client {@code <backend>/<volume dir>/shared}
- * (the client and the volume's directory on it). Records are properties files of validated
- * values (no '=', newline or backslash), written whole (rename).
+ * client {@code <name>/mnt} (the mount point), {@code client} (what a remount needs: monitors, file
+ * system, path, user, options; no key), {@code instance} (the running ceph-fuse's session ID) and
+ * {@code ceph-fuse.log}; per volume on a shared client {@code <backend>/<volume dir>/shared} (the
+ * client and the volume's directory on it). Records are properties files of validated values (no
+ * '=', newline or backslash), written whole (rename).
  */
 final class CephClientFiles {
 
@@ -39,7 +39,9 @@ final class CephClientFiles {
 
   private final Path root;
 
-  /** @param stateDir canonical (symbolic links resolved), as mountinfo shows paths */
+  /**
+   * @param stateDir canonical (symbolic links resolved), as mountinfo shows paths
+   */
   CephClientFiles(Path stateDir) {
     this.root = stateDir.resolve("cephfs");
   }
@@ -63,9 +65,13 @@ final class CephClientFiles {
 
   /** The client whose mount point this is, if it is one: {@code <root>/<backend>/<name>/mnt}. */
   Optional<String> clientAt(Path mountPoint) {
-    if (mountPoint.getNameCount() == root.getNameCount() + 3 && mountPoint.startsWith(root)
+    if (mountPoint.getNameCount() == root.getNameCount() + 3
+        && mountPoint.startsWith(root)
         && mountPoint.getFileName().toString().equals(MOUNT_POINT)) {
-      return Optional.of(mountPoint.getName(root.getNameCount()) + "/" + mountPoint.getName(root.getNameCount() + 1));
+      return Optional.of(
+          mountPoint.getName(root.getNameCount())
+              + "/"
+              + mountPoint.getName(root.getNameCount() + 1));
     }
     return Optional.empty();
   }
@@ -97,20 +103,37 @@ final class CephClientFiles {
     if (monitors == null || fsName == null || path == null || user == null) {
       throw StorageException.internal("%s is damaged; unstage and stage the volume again", file);
     }
-    return Optional.of(new CephFuse.Mount(Arrays.asList(monitors.split(",")), fsName, path, user,
-        p.getProperty("options", "")));
+    return Optional.of(
+        new CephFuse.Mount(
+            Arrays.asList(monitors.split(",")), fsName, path, user, p.getProperty("options", "")));
   }
 
-  /** @param keyring where the key is, for whoever reads the record */
+  /**
+   * @param keyring where the key is, for whoever reads the record
+   */
   void writeMount(String client, CephFuse.Mount mount, Path keyring) {
     createDirectories(dir(client));
-    writeAtomically(dir(client).resolve(RECORD), "# what Mooring needs to mount this ceph-fuse client again; the key"
-        + " is in " + keyring + "\n"
-        + "monitors=" + String.join(",", mount.monitors()) + "\n"
-        + "fsName=" + mount.fsName() + "\n"
-        + "path=" + mount.path() + "\n"
-        + "user=" + mount.userId() + "\n"
-        + "options=" + mount.options() + "\n");
+    writeAtomically(
+        dir(client).resolve(RECORD),
+        "# what Mooring needs to mount this ceph-fuse client again; the key"
+            + " is in "
+            + keyring
+            + "\n"
+            + "monitors="
+            + String.join(",", mount.monitors())
+            + "\n"
+            + "fsName="
+            + mount.fsName()
+            + "\n"
+            + "path="
+            + mount.path()
+            + "\n"
+            + "user="
+            + mount.userId()
+            + "\n"
+            + "options="
+            + mount.options()
+            + "\n");
   }
 
   /** The ID of the client's last ceph-fuse instance, if one was started. */
@@ -140,8 +163,9 @@ final class CephClientFiles {
       Files.deleteIfExists(dir.resolve(INSTANCE));
       Files.deleteIfExists(dir.resolve(LOG_FILE));
     } catch (IOException e) {
-      throw StorageException.internal("cannot remove the records of ceph-fuse client %s in %s: %s", client, dir,
-          e.getMessage());
+      throw StorageException.internal(
+          "cannot remove the records of ceph-fuse client %s in %s: %s",
+          client, dir, e.getMessage());
     }
     deleteEmpty(List.of(dir.resolve(MOUNT_POINT), dir, dir.getParent()));
   }
@@ -163,8 +187,14 @@ final class CephClientFiles {
 
   void writeShared(VolumeId id, SharedVolume volume) {
     createDirectories(sharedRecord(id).getParent());
-    writeAtomically(sharedRecord(id), "# the ceph-fuse client this volume is staged on, and its directory there\n"
-        + "client=" + volume.client() + "\nroot=" + volume.root() + "\n");
+    writeAtomically(
+        sharedRecord(id),
+        "# the ceph-fuse client this volume is staged on, and its directory there\n"
+            + "client="
+            + volume.client()
+            + "\nroot="
+            + volume.root()
+            + "\n");
   }
 
   /** Deletes the volume's shared-client record and the directories it leaves empty. */

@@ -26,26 +26,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ceph-fuse clients. A volume is served by one of two kinds of client:
+ *
  * <ul>
  *   <li><b>shared</b>: one per backend, file system, subvolume group and cephx key on the node,
  *       mounting the group ({@code -r /volumes/<group>}); each volume is a bind of its subvolume's
  *       directory on it, as Gluster volumes are. Used when the key's MDS caps cover the whole group
  *       (an admin key, or {@code ceph fs authorize <fs> client.x /volumes/<group> rw}).
  *   <li><b>own</b>: one per volume, mounting just the volume's subvolume ({@code -r <path>}). Used
- *       when the key reaches only that subvolume (least privilege: a key per volume), which ceph-fuse
- *       says by failing the group mount with EPERM; that answer is remembered for the key until the
- *       plugin restarts, so later volumes go straight to their own clients.
+ *       when the key reaches only that subvolume (least privilege: a key per volume), which
+ *       ceph-fuse says by failing the group mount with EPERM; that answer is remembered for the key
+ *       until the plugin restarts, so later volumes go straight to their own clients.
  * </ul>
+ *
  * Measured on Ceph 16.2 with a local cluster (2 cores): a ceph-fuse mount takes 30-45 ms; an idle
- * client has ~18 MB RSS and ~25 threads, so 50 volumes with their own clients cost ~0.9 GB of RSS and
- * 50 MDS sessions per node, against ~20 MB and one session shared. What sharing gives up:
+ * client has ~18 MB RSS and ~25 threads, so 50 volumes with their own clients cost ~0.9 GB of RSS
+ * and 50 MDS sessions per node, against ~20 MB and one session shared. What sharing gives up:
+ *
  * <ul>
- *   <li>statfs on a ceph-fuse mount reports the quota of the <em>mount root</em>, so {@code df} in a
- *       pod shows the whole file system on a shared client (the quota is still enforced: writes past
- *       it fail with EDQUOT). NodeGetVolumeStats reads the subvolume's quota and usage from its
- *       {@code ceph.quota} attribute and its recursive size instead ({@link VolumeStats#cephUsage}).
- *   <li>one client's crash, hang or eviction takes down every volume it serves on the node (all
- *       are healed together, as a Gluster client's are).
+ *   <li>statfs on a ceph-fuse mount reports the quota of the <em>mount root</em>, so {@code df} in
+ *       a pod shows the whole file system on a shared client (the quota is still enforced: writes
+ *       past it fail with EDQUOT). NodeGetVolumeStats reads the subvolume's quota and usage from
+ *       its {@code ceph.quota} attribute and its recursive size instead ({@link
+ *       VolumeStats#cephUsage}).
+ *   <li>one client's crash, hang or eviction takes down every volume it serves on the node (all are
+ *       healed together, as a Gluster client's are).
  * </ul>
  *
  * <p>A client is named {@code <backend>/<volume dir>} (own) or {@code <backend>/_group-<hash>}
@@ -61,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * a killed client's caps until its session times out (60 s by default), and until then creating or
  * changing anything the dead client had cached waits — on every node. So a remount evicts the
  * session of the instance it replaces ({@link CephFuse#evict}); that takes an admin key, and with a
- * per-volume key writes wait out the timeout ({@code ceph fs set <fs> session_timeout} shortens it).
+ * per-volume key writes wait out the timeout ({@code ceph fs set <fs> session_timeout} shortens
+ * it).
  *
  * <p>In mountinfo a ceph-fuse client shows fsType {@code fuse.ceph-fuse}, root {@code /} (its
  * {@code -r} path is not shown anywhere) and, as source, the {@code fsname} it was given: here
@@ -69,14 +74,17 @@ import org.slf4j.LoggerFactory;
  * and device, with their directory below the {@code -r} path as root; so the binds of a client are
  * the entries with its source, and those on another device are stale ones, left on a dead client.
  *
- * <p>Only ceph-fuse is used: the volume context's {@code mounter: kernel} is refused until a
- * kernel mounter exists, and an empty one means ceph-fuse.
+ * <p>Only ceph-fuse is used: the volume context's {@code mounter: kernel} is refused until a kernel
+ * mounter exists, and an empty one means ceph-fuse.
  */
 final class CephClients implements ClientKind {
 
   private static final String SHARED_PREFIX = "_group-";
+
   /** A subvolume's path as the mgr makes it: the group's directory, then the subvolume's. */
-  private static final Pattern SUBVOLUME = Pattern.compile("(/volumes/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)");
+  private static final Pattern SUBVOLUME =
+      Pattern.compile("(/volumes/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)");
+
   private static final Logger LOG = LoggerFactory.getLogger(CephClients.class);
   private static final Path FILESYSTEMS = Path.of("/proc/filesystems");
 
@@ -84,6 +92,7 @@ final class CephClients implements ClientKind {
   private final CephKeyrings keyrings;
   private final CephFuse fuse;
   private final Supplier<MountTable> table;
+
   /** Shared clients whose key turned out not to reach their group. */
   private final Set<String> notAllowed = ConcurrentHashMap.newKeySet();
 
@@ -106,7 +115,8 @@ final class CephClients implements ClientKind {
   @Override
   public String describe(String client) {
     String[] parts = client.split("/", 2);
-    return isShared(client) ? "the shared ceph-fuse client " + parts[1] + " of backend " + parts[0]
+    return isShared(client)
+        ? "the shared ceph-fuse client " + parts[1] + " of backend " + parts[0]
         : "the ceph-fuse client of volume " + parts[1] + " (backend " + parts[0] + ")";
   }
 
@@ -115,7 +125,10 @@ final class CephClients implements ClientKind {
     return client.substring(0, client.indexOf('/'));
   }
 
-  /** An evicted ceph-fuse runs on but fails every lookup; reading one entry of a volume's root is cheap. */
+  /**
+   * An evicted ceph-fuse runs on but fails every lookup; reading one entry of a volume's root is
+   * cheap.
+   */
   @Override
   public boolean listOnProbe() {
     return true;
@@ -149,7 +162,8 @@ final class CephClients implements ClientKind {
   @Override
   public Set<String> clients(MountTable table) {
     Set<String> out = new TreeSet<>(files.recorded());
-    table.entries().stream().filter(e -> e.isFuse(CephFuse.SUBTYPE))
+    table.entries().stream()
+        .filter(e -> e.isFuse(CephFuse.SUBTYPE))
         .forEach(e -> files.clientAt(e.mountPoint()).ifPresent(out::add));
     return out;
   }
@@ -158,10 +172,16 @@ final class CephClients implements ClientKind {
   public SharedMounts.View view(MountTable table, String client) {
     Path path = path(client);
     String source = source(client);
-    Optional<MountEntry> mount = table.at(path).filter(e -> e.isFuse(CephFuse.SUBTYPE) && e.source().equals(source));
-    List<MountEntry> binds = table.entries().stream()
-        .filter(e -> !e.mountPoint().equals(path) && e.isFuse(CephFuse.SUBTYPE) && e.source().equals(source))
-        .toList();
+    Optional<MountEntry> mount =
+        table.at(path).filter(e -> e.isFuse(CephFuse.SUBTYPE) && e.source().equals(source));
+    List<MountEntry> binds =
+        table.entries().stream()
+            .filter(
+                e ->
+                    !e.mountPoint().equals(path)
+                        && e.isFuse(CephFuse.SUBTYPE)
+                        && e.source().equals(source))
+            .toList();
     return new SharedMounts.View(mount, binds);
   }
 
@@ -170,13 +190,17 @@ final class CephClients implements ClientKind {
    * place and the user's keyring, both needed again when a dead client is remounted.
    *
    * @return the client's name
-   * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for, or the volume's
-   *     client mounts another path
+   * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for, or the
+   *     volume's client mounts another path
    */
   String prepareOwn(CephVolume volume, CephUser user) {
     String client = name(new VolumeId(volume.backend(), volume.dir()));
-    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), volume.path(), user.id(),
-        volume.fuseOptions()), user);
+    prepare(
+        client,
+        volume,
+        new CephFuse.Mount(
+            volume.monitors(), volume.fsName(), volume.path(), user.id(), volume.fuseOptions()),
+        user);
     return client;
   }
 
@@ -190,8 +214,11 @@ final class CephClients implements ClientKind {
     if (!m.matches()) {
       return Optional.empty();
     }
-    String client = volume.backend() + "/" + SHARED_PREFIX
-        + fingerprint(volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key());
+    String client =
+        volume.backend()
+            + "/"
+            + SHARED_PREFIX
+            + fingerprint(volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key());
     return notAllowed.contains(client) ? Optional.empty() : Optional.of(client);
   }
 
@@ -215,29 +242,52 @@ final class CephClients implements ClientKind {
     if (!m.matches()) {
       throw StorageException.internal("%s is no subvolume path", volume.path());
     }
-    prepare(client, volume, new CephFuse.Mount(volume.monitors(), volume.fsName(), m.group(1), user.id(),
-        volume.fuseOptions()), user);
+    prepare(
+        client,
+        volume,
+        new CephFuse.Mount(
+            volume.monitors(), volume.fsName(), m.group(1), user.id(), volume.fuseOptions()),
+        user);
     return m.group(2);
   }
 
   private void prepare(String client, CephVolume volume, CephFuse.Mount wanted, CephUser user) {
     if (volume.mounter().equals(CephVolume.KERNEL)) {
-      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "backend " + volume.backend()
-          + " asks for the kernel CephFS client (mounter: kernel), which the Mooring node plugin does not support"
-          + " yet (this node's kernel " + (kernelHasCeph() ? "has" : "has no") + " ceph module); set mounter to"
-          + " fuse or leave it empty");
+      throw new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          "backend "
+              + volume.backend()
+              + " asks for the kernel CephFS client (mounter: kernel), which the Mooring node plugin does not support"
+              + " yet (this node's kernel "
+              + (kernelHasCeph() ? "has" : "has no")
+              + " ceph module); set mounter to"
+              + " fuse or leave it empty");
     }
     if (files.root().toString().contains(",")) {
-      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "the state dir " + files.root().getParent()
-          + " contains a ',', which cannot go into ceph-fuse's mount options; use another --state-dir");
+      throw new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          "the state dir "
+              + files.root().getParent()
+              + " contains a ',', which cannot go into ceph-fuse's mount options; use another --state-dir");
     }
     Optional<CephFuse.Mount> recorded = files.mount(client);
     if (view(table.get(), client).client().isPresent() && recorded.isPresent()) {
-      if (!recorded.get().path().equals(wanted.path()) || !recorded.get().fsName().equals(wanted.fsName())) {
-        throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume " + volume.dir()
-            + " is mounted from " + recorded.get().path() + " of CephFS " + recorded.get().fsName() + " on this"
-            + " node, but the volume_context names " + wanted.path() + " of " + wanted.fsName()
-            + "; unstage it first");
+      if (!recorded.get().path().equals(wanted.path())
+          || !recorded.get().fsName().equals(wanted.fsName())) {
+        throw new StorageException(
+            StorageException.Kind.FAILED_PRECONDITION,
+            "volume "
+                + volume.dir()
+                + " is mounted from "
+                + recorded.get().path()
+                + " of CephFS "
+                + recorded.get().fsName()
+                + " on this"
+                + " node, but the volume_context names "
+                + wanted.path()
+                + " of "
+                + wanted.fsName()
+                + "; unstage it first");
       }
       return; // the running client keeps its user and key
     }
@@ -248,8 +298,10 @@ final class CephClients implements ClientKind {
   Optional<CephClientFiles.SharedVolume> sharedOf(VolumeId id) {
     Optional<CephClientFiles.SharedVolume> shared = files.shared(id);
     if (shared.isPresent() && !isShared(shared.get().client())) {
-      throw StorageException.internal("the shared-client record of volume %s names %s, no shared client; unmount"
-          + " the volume's mounts by hand", id, shared.get().client());
+      throw StorageException.internal(
+          "the shared-client record of volume %s names %s, no shared client; unmount"
+              + " the volume's mounts by hand",
+          id, shared.get().client());
     }
     return shared;
   }
@@ -280,25 +332,40 @@ final class CephClients implements ClientKind {
 
   @Override
   public void mount(String client, Optional<Path> cgroup) {
-    CephFuse.Mount mount = files.mount(client).orElseThrow(() -> StorageException.internal(
-        "nothing recorded about %s; stage the volume again", describe(client)));
-    CephUser user = keyrings.read(keyName(client)).orElseThrow(() -> StorageException.internal(
-        "the keyring of %s is gone; stage the volume again", describe(client)));
+    CephFuse.Mount mount =
+        files
+            .mount(client)
+            .orElseThrow(
+                () ->
+                    StorageException.internal(
+                        "nothing recorded about %s; stage the volume again", describe(client)));
+    CephUser user =
+        keyrings
+            .read(keyName(client))
+            .orElseThrow(
+                () ->
+                    StorageException.internal(
+                        "the keyring of %s is gone; stage the volume again", describe(client)));
     Path path = path(client);
     Path keyring = keyrings.file(keyName(client));
     Optional<String> previous = files.instance(client);
     String instance = UUID.randomUUID().toString();
     files.startInstance(client, instance);
-    fuse.mount(mount, user.key(), keyring, path, source(client), files.log(client), instance, cgroup);
+    fuse.mount(
+        mount, user.key(), keyring, path, source(client), files.log(client), instance, cgroup);
     if (previous.isPresent()) {
-      // the client this one replaces is gone (SharedMounts mounts only where none runs): release its caps
+      // the client this one replaces is gone (SharedMounts mounts only where none runs): release
+      // its caps
       try {
         fuse.evict(mount, user.key(), keyring, previous.get());
         LOG.info("evicted the MDS session of the previous instance of {}", describe(client));
       } catch (StorageException e) {
-        LOG.warn("could not evict the MDS session of the previous instance of {} ({}): until CephFS {} times it"
-            + " out (session_timeout, 60 s by default), creating or changing files it had cached waits",
-            describe(client), e.getMessage(), mount.fsName());
+        LOG.warn(
+            "could not evict the MDS session of the previous instance of {} ({}): until CephFS {} times it"
+                + " out (session_timeout, 60 s by default), creating or changing files it had cached waits",
+            describe(client),
+            e.getMessage(),
+            mount.fsName());
       }
     }
   }

@@ -1,10 +1,10 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
-import io.mooring.exec.HostPorts;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandRunner;
+import io.mooring.exec.HostPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,21 +29,21 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code --conf=/dev/null}: nothing from the node's /etc/ceph (which may belong to anything
  *       else on the host); the monitors come from the volume context.
- *   <li>{@code --no-mon-config}: without it, a rejected key and unreachable monitors both end in the
- *       same "failed to fetch mon config" line; with it, ceph-fuse says which ((13) vs (110)). The
- *       price: {@code ceph config set client ...} on the cluster does not reach these clients.
+ *   <li>{@code --no-mon-config}: without it, a rejected key and unreachable monitors both end in
+ *       the same "failed to fetch mon config" line; with it, ceph-fuse says which ((13) vs (110)).
+ *       The price: {@code ceph config set client ...} on the cluster does not reach these clients.
  *   <li>{@code --keyring}: the key only ever in a 0600 file ({@link CephKeyrings}); it is also
  *       registered with the runner for redaction, since ceph-fuse echoes a key it cannot parse.
  *   <li>{@code --admin_socket=} (empty) turns the admin socket off. Every client needs its own or
- *       none; the default lands in /var/run/ceph, which a container may not have. Never
- *       {@code /dev/null}: ceph-fuse unlinks whatever file sits at the socket path and binds a
- *       socket there.
+ *       none; the default lands in /var/run/ceph, which a container may not have. Never {@code
+ *       /dev/null}: ceph-fuse unlinks whatever file sits at the socket path and binds a socket
+ *       there.
  *   <li>{@code --client_mount_timeout}: well below the command timeout (the default is 300 s), so
  *       that unreachable monitors give ceph-fuse's own error rather than a killed command.
- *   <li>{@code fsname}: the mount source in mountinfo, otherwise the uninformative
- *       {@code ceph-fuse} for every client; a unique one per client is how its binds are told from
- *       other clients' ({@link CephClients}). {@code subtype} keeps the fsType
- *       {@code fuse.ceph-fuse} (ceph-fuse drops its default when fsname is given).
+ *   <li>{@code fsname}: the mount source in mountinfo, otherwise the uninformative {@code
+ *       ceph-fuse} for every client; a unique one per client is how its binds are told from other
+ *       clients' ({@link CephClients}). {@code subtype} keeps the fsType {@code fuse.ceph-fuse}
+ *       (ceph-fuse drops its default when fsname is given).
  *   <li>{@code --client_metadata}: a random ID of this client instance in its MDS session, by which
  *       {@link #evict} finds the session once the process is gone.
  *   <li>the caches from {@link ClientLimits}: {@code client_cache_size} (inodes) and the object
@@ -59,12 +59,16 @@ final class CephFuse {
 
   /** The FUSE subtype: mountinfo shows {@code fuse.ceph-fuse}. */
   static final String SUBTYPE = "ceph-fuse";
+
   static final int MOUNT_TIMEOUT_SECONDS = 15;
+
   /** The session metadata key of {@link #evict}. */
   static final String INSTANCE_KEY = "mooring_client";
+
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final Duration EVICT_TIMEOUT = Duration.ofSeconds(20);
-  private static final Pattern FAILED = Pattern.compile("ceph mount failed with \\((\\d+)\\) ([^\\n]*)");
+  private static final Pattern FAILED =
+      Pattern.compile("ceph mount failed with \\((\\d+)\\) ([^\\n]*)");
 
   /**
    * What a mount needs besides the key; none of it secret.
@@ -99,22 +103,46 @@ final class CephFuse {
     return limits;
   }
 
-  private List<String> argv(Mount mount, Path keyring, Path mountPoint, String source, Path logFile,
-      String instance) {
-    List<String> argv = new ArrayList<>(List.of("setsid", "ceph-fuse", "--conf=/dev/null", "--no-mon-config",
-        "-m", String.join(",", mount.monitors()), "--client_fs=" + mount.fsName(), "-r", mount.path(),
-        "-n", "client." + mount.userId(), "--keyring=" + keyring,
-        "--client_mount_timeout=" + MOUNT_TIMEOUT_SECONDS, "--admin_socket=", "--log_file=" + logFile,
-        "--client_metadata=" + INSTANCE_KEY + "=" + instance));
+  private List<String> argv(
+      Mount mount, Path keyring, Path mountPoint, String source, Path logFile, String instance) {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "ceph-fuse",
+                "--conf=/dev/null",
+                "--no-mon-config",
+                "-m",
+                String.join(",", mount.monitors()),
+                "--client_fs=" + mount.fsName(),
+                "-r",
+                mount.path(),
+                "-n",
+                "client." + mount.userId(),
+                "--keyring=" + keyring,
+                "--client_mount_timeout=" + MOUNT_TIMEOUT_SECONDS,
+                "--admin_socket=",
+                "--log_file=" + logFile,
+                "--client_metadata=" + INSTANCE_KEY + "=" + instance));
     if (limits.inodes() > 0) {
       argv.add("--client_cache_size=" + limits.inodes());
     }
     if (limits.cacheBytes() > 0) {
-      argv.addAll(List.of("--client_oc_size=" + limits.cacheBytes(), "--client_oc_max_dirty=" + limits.cacheBytes() / 2,
-          "--client_oc_target_dirty=" + limits.cacheBytes() / 8));
+      argv.addAll(
+          List.of(
+              "--client_oc_size=" + limits.cacheBytes(),
+              "--client_oc_max_dirty=" + limits.cacheBytes() / 2,
+              "--client_oc_target_dirty=" + limits.cacheBytes() / 8));
     }
-    argv.addAll(List.of("-o", "fsname=" + source + ",subtype=" + SUBTYPE
-        + (mount.options().isEmpty() ? "" : "," + mount.options()), mountPoint.toString()));
+    argv.addAll(
+        List.of(
+            "-o",
+            "fsname="
+                + source
+                + ",subtype="
+                + SUBTYPE
+                + (mount.options().isEmpty() ? "" : "," + mount.options()),
+            mountPoint.toString()));
     return argv;
   }
 
@@ -134,11 +162,23 @@ final class CephFuse {
    * @throws StorageException when the command fails
    */
   void evict(Mount mount, String key, Path keyring, String instance) {
-    runner.run(Command.of("ceph", "--conf=/dev/null", "-m", String.join(",", mount.monitors()),
-            "-n", "client." + mount.userId(), "--keyring=" + keyring, "--connect-timeout=10",
-            "tell", "mds." + mount.fsName() + ":0", "client", "evict",
-            "client_metadata." + INSTANCE_KEY + "=" + instance)
-        .withTimeout(EVICT_TIMEOUT).withSecrets(Set.of(key)));
+    runner.run(
+        Command.of(
+                "ceph",
+                "--conf=/dev/null",
+                "-m",
+                String.join(",", mount.monitors()),
+                "-n",
+                "client." + mount.userId(),
+                "--keyring=" + keyring,
+                "--connect-timeout=10",
+                "tell",
+                "mds." + mount.fsName() + ":0",
+                "client",
+                "evict",
+                "client_metadata." + INSTANCE_KEY + "=" + instance)
+            .withTimeout(EVICT_TIMEOUT)
+            .withSecrets(Set.of(key)));
   }
 
   /**
@@ -149,10 +189,20 @@ final class CephFuse {
    *     cover the path, NOT_FOUND when the path or file system does not exist, UNAVAILABLE when no
    *     monitor answers
    */
-  void mount(Mount mount, String key, Path keyring, Path mountPoint, String source, Path logFile,
-      String instance, Optional<Path> cgroup) {
-    Command command = Command.of(argv(mount, keyring, mountPoint, source, logFile, instance))
-        .withTimeout(TIMEOUT).withSecrets(Set.of(key)).inCgroup(cgroup);
+  void mount(
+      Mount mount,
+      String key,
+      Path keyring,
+      Path mountPoint,
+      String source,
+      Path logFile,
+      String instance,
+      Optional<Path> cgroup) {
+    Command command =
+        Command.of(argv(mount, keyring, mountPoint, source, logFile, instance))
+            .withTimeout(TIMEOUT)
+            .withSecrets(Set.of(key))
+            .inCgroup(cgroup);
     try {
       runner.run(command);
     } catch (CommandFailedException e) {
@@ -165,37 +215,98 @@ final class CephFuse {
     String user = "client." + mount.userId();
     String where = "CephFS " + mount.fsName() + " at " + String.join(",", mount.monitors());
     if (e.result().exitCode() == 127) { // setsid could not execute it
-      return new StorageException(StorageException.Kind.FAILED_PRECONDITION, "ceph-fuse is not installed on this"
-          + " node; the node plugin's image needs the ceph-fuse package (" + e.getMessage() + ")", e);
+      return new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          "ceph-fuse is not installed on this"
+              + " node; the node plugin's image needs the ceph-fuse package ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     Matcher m = FAILED.matcher(e.output());
     if (!m.find()) {
-      return new StorageException(StorageException.Kind.INTERNAL, "ceph-fuse could not mount " + mount.path()
-          + " of " + where + ": " + e.getMessage(), e);
+      return new StorageException(
+          StorageException.Kind.INTERNAL,
+          "ceph-fuse could not mount " + mount.path() + " of " + where + ": " + e.getMessage(),
+          e);
     }
     String errno = "(" + m.group(1) + ") " + m.group(2).strip();
     return switch (Integer.parseInt(m.group(1))) {
-      case 13 -> new StorageException(StorageException.Kind.PERMISSION_DENIED, "the Ceph cluster rejected the key"
-          + " of " + user + " (" + errno + "): check the userID/userKey (or adminID/adminKey) of the node-stage"
-          + " secret against 'ceph auth get " + user + "'", e);
-      case 1 -> new PathNotAllowed(user + " may not mount " + mount.path() + " of " + where + " (" + errno
-          + "): its MDS caps do not cover that path; authorise it with 'ceph fs authorize " + mount.fsName()
-          + " " + user + " " + mount.path() + " rw'", e);
-      case 2 -> StorageException.notFound("%s has no %s, or there is no such file system (%s); was the volume"
-          + " deleted?", where, mount.path(), errno);
+      case 13 ->
+          new StorageException(
+              StorageException.Kind.PERMISSION_DENIED,
+              "the Ceph cluster rejected the key"
+                  + " of "
+                  + user
+                  + " ("
+                  + errno
+                  + "): check the userID/userKey (or adminID/adminKey) of the node-stage"
+                  + " secret against 'ceph auth get "
+                  + user
+                  + "'",
+              e);
+      case 1 ->
+          new PathNotAllowed(
+              user
+                  + " may not mount "
+                  + mount.path()
+                  + " of "
+                  + where
+                  + " ("
+                  + errno
+                  + "): its MDS caps do not cover that path; authorise it with 'ceph fs authorize "
+                  + mount.fsName()
+                  + " "
+                  + user
+                  + " "
+                  + mount.path()
+                  + " rw'",
+              e);
+      case 2 ->
+          StorageException.notFound(
+              "%s has no %s, or there is no such file system (%s); was the volume" + " deleted?",
+              where, mount.path(), errno);
       // Monitors drop a client whose key does not match instead of refusing it: a timeout from
       // monitors that do take connections means a rejected key.
-      case 110 -> HostPorts.anyAccepts(mount.monitors())
-          ? new StorageException(StorageException.Kind.PERMISSION_DENIED, "the Ceph cluster rejected the key of "
-              + user + " (the monitors of " + where + " are reachable but did not authenticate it within "
-              + MOUNT_TIMEOUT_SECONDS + " s): check the userID/userKey (or adminID/adminKey) of the node-stage"
-              + " secret", e)
-          : new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
-              + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
-      case 111, 113 -> new StorageException(StorageException.Kind.UNAVAILABLE, "no Ceph monitor of "
-          + where + " answered within " + MOUNT_TIMEOUT_SECONDS + " s (" + errno + ")", e);
-      default -> new StorageException(StorageException.Kind.INTERNAL, "ceph-fuse could not mount " + mount.path()
-          + " of " + where + ": " + errno, e);
+      case 110 ->
+          HostPorts.anyAccepts(mount.monitors())
+              ? new StorageException(
+                  StorageException.Kind.PERMISSION_DENIED,
+                  "the Ceph cluster rejected the key of "
+                      + user
+                      + " (the monitors of "
+                      + where
+                      + " are reachable but did not authenticate it within "
+                      + MOUNT_TIMEOUT_SECONDS
+                      + " s): check the userID/userKey (or adminID/adminKey) of the node-stage"
+                      + " secret",
+                  e)
+              : new StorageException(
+                  StorageException.Kind.UNAVAILABLE,
+                  "no Ceph monitor of "
+                      + where
+                      + " answered within "
+                      + MOUNT_TIMEOUT_SECONDS
+                      + " s ("
+                      + errno
+                      + ")",
+                  e);
+      case 111, 113 ->
+          new StorageException(
+              StorageException.Kind.UNAVAILABLE,
+              "no Ceph monitor of "
+                  + where
+                  + " answered within "
+                  + MOUNT_TIMEOUT_SECONDS
+                  + " s ("
+                  + errno
+                  + ")",
+              e);
+      default ->
+          new StorageException(
+              StorageException.Kind.INTERNAL,
+              "ceph-fuse could not mount " + mount.path() + " of " + where + ": " + errno,
+              e);
     };
   }
 }

@@ -16,19 +16,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Keyring files for ceph-fuse, which takes keys only from files: one per client,
- * {@code <dir>/<name>.keyring}, mode 0600, in a directory only root may enter (0700).
+ * Keyring files for ceph-fuse, which takes keys only from files: one per client, {@code
+ * <dir>/<name>.keyring}, mode 0600, in a directory only root may enter (0700).
  *
  * <p>A keyring stays while its client is mounted: healing a dead client means mounting it again,
  * and no RPC brings the key then. So a node keeps the keys of the volumes staged on it on disk, as
- * root-only files in the plugin's state dir. That exposes nothing new to root on the node (ceph-fuse
- * holds the key in memory, the kubelet can read the Secret), but it does put the key on the node's
- * disk for as long as the volume is staged. The file goes when the client is released.
+ * root-only files in the plugin's state dir. That exposes nothing new to root on the node
+ * (ceph-fuse holds the key in memory, the kubelet can read the Secret), but it does put the key on
+ * the node's disk for as long as the volume is staged. The file goes when the client is released.
  */
 final class CephKeyrings {
 
-  private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
-  private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> DIR_MODE =
+      PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> FILE_MODE =
+      PosixFilePermissions.fromString("rw-------");
   private static final Pattern ENTITY = Pattern.compile("(?m)^\\[client\\.([^\\]\\s]+)\\]\\s*$");
   private static final Pattern KEY = Pattern.compile("(?m)^\\s*key\\s*=\\s*(\\S+)\\s*$");
 
@@ -48,8 +50,11 @@ final class CephKeyrings {
     Path tmp = null;
     try {
       privateDir();
-      tmp = Files.createTempFile(dir, ".keyring-", "", PosixFilePermissions.asFileAttribute(FILE_MODE));
-      Files.writeString(tmp, "[" + user.entity() + "]\n\tkey = " + user.key() + "\n", StandardCharsets.UTF_8);
+      tmp =
+          Files.createTempFile(
+              dir, ".keyring-", "", PosixFilePermissions.asFileAttribute(FILE_MODE));
+      Files.writeString(
+          tmp, "[" + user.entity() + "]\n\tkey = " + user.key() + "\n", StandardCharsets.UTF_8);
       try {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
@@ -76,7 +81,8 @@ final class CephKeyrings {
     Matcher entity = ENTITY.matcher(text);
     Matcher key = KEY.matcher(text);
     if (!entity.find() || !key.find() || !CephUser.wellFormed(key.group(1))) {
-      throw StorageException.internal("keyring %s is damaged; unstage and stage the volume again", file);
+      throw StorageException.internal(
+          "keyring %s is damaged; unstage and stage the volume again", file);
     }
     return Optional.of(new CephUser(entity.group(1), key.group(1)));
   }
@@ -99,7 +105,8 @@ final class CephKeyrings {
         // made meanwhile
       }
     }
-    Files.setPosixFilePermissions(dir, DIR_MODE); // the umask may have narrowed it, or someone widened it
+    Files.setPosixFilePermissions(
+        dir, DIR_MODE); // the umask may have narrowed it, or someone widened it
   }
 
   private static void deleteQuietly(Path file) {

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * The cephx user a node mounts a CephFS volume as, from NodeStageVolume's secrets as ceph-csi names
- * them: {@code userID}/{@code userKey} (a user made by {@code ceph fs authorize}), else
- * {@code adminID}/{@code adminKey}. The ID is without the {@code client.} prefix, the key base64.
+ * them: {@code userID}/{@code userKey} (a user made by {@code ceph fs authorize}), else {@code
+ * adminID}/{@code adminKey}. The ID is without the {@code client.} prefix, the key base64.
  *
  * <p>The key is checked to be a well-formed cephx key before it goes anywhere: ceph-fuse quotes a
  * key it cannot parse in its error output and its log file. {@link #toString()} never shows it, and
@@ -22,6 +22,7 @@ record CephUser(String id, String key) {
   static final String ADMIN_KEY = "adminKey";
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
   private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{16,1024}={0,2}");
+
   /** CryptoKey encoding: u16 type, u32 seconds, u32 nanoseconds, u16 length, secret. */
   private static final int HEADER = 12;
 
@@ -46,16 +47,19 @@ record CephUser(String id, String key) {
     if (secrets.containsKey(ADMIN_ID) || secrets.containsKey(ADMIN_KEY)) {
       return of(secrets, ADMIN_ID, ADMIN_KEY);
     }
-    throw StorageException.invalid("NodeStageVolume of a CephFS volume needs the cephx user to mount it as:"
-        + " secrets %s and %s (or %s and %s); set csi.storage.k8s.io/node-stage-secret-name and"
-        + " -namespace in the StorageClass", USER_ID, USER_KEY, ADMIN_ID, ADMIN_KEY);
+    throw StorageException.invalid(
+        "NodeStageVolume of a CephFS volume needs the cephx user to mount it as:"
+            + " secrets %s and %s (or %s and %s); set csi.storage.k8s.io/node-stage-secret-name and"
+            + " -namespace in the StorageClass",
+        USER_ID, USER_KEY, ADMIN_ID, ADMIN_KEY);
   }
 
   private static CephUser of(Map<String, String> secrets, String idKey, String keyKey) {
     String rawId = secrets.get(idKey);
     String rawKey = secrets.get(keyKey);
     if (rawId == null || rawKey == null) {
-      throw StorageException.invalid("the node-stage secrets have %s but not %s: both are needed",
+      throw StorageException.invalid(
+          "the node-stage secrets have %s but not %s: both are needed",
           rawId == null ? keyKey : idKey, rawId == null ? idKey : keyKey);
     }
     String id = rawId.strip();
@@ -64,13 +68,16 @@ record CephUser(String id, String key) {
     }
     if (!ID.matcher(id).matches()) {
       // an ID is not secret, but it may be a key pasted into the wrong field: do not quote it
-      throw StorageException.invalid("secret %s must be a cephx user name such as admin or csi-node (letters,"
-          + " digits, '.', '_', '-'; at most 64)", idKey);
+      throw StorageException.invalid(
+          "secret %s must be a cephx user name such as admin or csi-node (letters,"
+              + " digits, '.', '_', '-'; at most 64)",
+          idKey);
     }
     String key = rawKey.strip();
     if (!wellFormed(key)) {
-      throw StorageException.invalid("secret %s is not a cephx key (base64, as 'ceph auth get-key client.%s'"
-          + " prints it)", keyKey, id);
+      throw StorageException.invalid(
+          "secret %s is not a cephx key (base64, as 'ceph auth get-key client.%s'" + " prints it)",
+          keyKey, id);
     }
     return new CephUser(id, key);
   }

@@ -12,18 +12,19 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The memory cgroups the FUSE clients run in: one per client, {@code <own>/mooring-clients/<client>}
- * below the plugin's own cgroup, each with the client's memory limit. An OOM then kills that one
- * client, which the health check remounts, rather than the plugin container and every mount on the
- * node. Above the clients' limits, the container's limit still bounds them all (limits nest).
+ * The memory cgroups the FUSE clients run in: one per client, {@code
+ * <own>/mooring-clients/<client>} below the plugin's own cgroup, each with the client's memory
+ * limit. An OOM then kills that one client, which the health check remounts, rather than the plugin
+ * container and every mount on the node. Above the clients' limits, the container's limit still
+ * bounds them all (limits nest).
  *
  * <ul>
  *   <li>cgroup v2 (one hierarchy, {@code memory.max}): a cgroup that enables controllers for its
  *       children may hold no processes, so the plugin (and whatever else runs in its cgroup) first
  *       moves into the leaf {@code <own>/mooring-plugin}; then the memory controller is enabled on
  *       {@code <own>} and on {@code mooring-clients}.
- *   <li>cgroup v1 (a memory hierarchy of its own, {@code memory.limit_in_bytes}): the client cgroups
- *       are children of the plugin's, which stays where it is.
+ *   <li>cgroup v1 (a memory hierarchy of its own, {@code memory.limit_in_bytes}): the client
+ *       cgroups are children of the plugin's, which stays where it is.
  * </ul>
  *
  * <p>The own cgroup is the hierarchy's mount point plus the process's path from /proc/self/cgroup,
@@ -48,13 +49,19 @@ final class Cgroups {
    * the parent of the client cgroups in it.
    *
    * @param selfCgroup the text of /proc/self/cgroup
-   * @throws StorageException FAILED_PRECONDITION when there is no memory cgroup this process may change
+   * @throws StorageException FAILED_PRECONDITION when there is no memory cgroup this process may
+   *     change
    */
   static Cgroups setUp(String selfCgroup, MountTable table) {
-    List<String[]> lines = selfCgroup.lines().map(l -> l.split(":", 3)).filter(f -> f.length == 3).toList();
-    Optional<String> v1Path = lines.stream().filter(f -> List.of(f[1].split(",")).contains("memory"))
-        .map(f -> f[2]).findFirst();
-    Optional<String> v2Path = lines.stream().filter(f -> f[0].equals("0") && f[1].isEmpty()).map(f -> f[2]).findFirst();
+    List<String[]> lines =
+        selfCgroup.lines().map(l -> l.split(":", 3)).filter(f -> f.length == 3).toList();
+    Optional<String> v1Path =
+        lines.stream()
+            .filter(f -> List.of(f[1].split(",")).contains("memory"))
+            .map(f -> f[2])
+            .findFirst();
+    Optional<String> v2Path =
+        lines.stream().filter(f -> f[0].equals("0") && f[1].isEmpty()).map(f -> f[2]).findFirst();
     try {
       if (v1Path.isPresent()) {
         Path own = own(table, "cgroup", true, v1Path.get());
@@ -66,17 +73,20 @@ final class Cgroups {
     } catch (IOException e) {
       throw unavailable("cannot set up its cgroups (" + e + ")");
     }
-    throw unavailable("this process is in no memory cgroup (" + selfCgroup.strip().replace('\n', ' ') + ")");
+    throw unavailable(
+        "this process is in no memory cgroup (" + selfCgroup.strip().replace('\n', ' ') + ")");
   }
 
   private static Path setUpV2(Path own) throws IOException {
     if (own.getFileName() != null && own.getFileName().toString().equals(PLUGIN)) {
       own = own.getParent(); // a plugin restarted in the leaf a previous one made
     }
-    if (!List.of(Files.readString(own.resolve("cgroup.controllers")).strip().split(" ")).contains("memory")) {
+    if (!List.of(Files.readString(own.resolve("cgroup.controllers")).strip().split(" "))
+        .contains("memory")) {
       throw unavailable("the memory controller is not available in cgroup " + own);
     }
-    if (Files.exists(own.resolve("cgroup.type"))) { // not the root cgroup, which may keep its processes
+    if (Files.exists(
+        own.resolve("cgroup.type"))) { // not the root cgroup, which may keep its processes
       Path plugin = Files.createDirectories(own.resolve(PLUGIN));
       for (String pid : Files.readAllLines(own.resolve("cgroup.procs"))) {
         try {
@@ -94,16 +104,26 @@ final class Cgroups {
     return clients;
   }
 
-  /** The process's cgroup in the first hierarchy of that type (with the memory controller, for v1) it is under. */
+  /**
+   * The process's cgroup in the first hierarchy of that type (with the memory controller, for v1)
+   * it is under.
+   */
   private static Path own(MountTable table, String fsType, boolean memory, String path) {
     for (MountEntry e : table.entries()) {
-      if (e.fsType().equals(fsType) && (!memory || e.superOptions().contains("memory"))
+      if (e.fsType().equals(fsType)
+          && (!memory || e.superOptions().contains("memory"))
           && (path + "/").startsWith(e.root().equals("/") ? "/" : e.root() + "/")) {
         return e.mountPoint().resolve(Path.of("/", e.root()).relativize(Path.of(path)).toString());
       }
     }
-    throw unavailable("no " + fsType + " hierarchy" + (memory ? " with the memory controller" : "")
-        + " holding cgroup " + path + " is mounted");
+    throw unavailable(
+        "no "
+            + fsType
+            + " hierarchy"
+            + (memory ? " with the memory controller" : "")
+            + " holding cgroup "
+            + path
+            + " is mounted");
   }
 
   /**
@@ -120,22 +140,31 @@ final class Cgroups {
     try {
       Files.createDirectories(dir);
       if (v2) {
-        Files.writeString(dir.resolve("memory.max"), limitBytes == 0 ? "max" : Long.toString(limitBytes));
+        Files.writeString(
+            dir.resolve("memory.max"), limitBytes == 0 ? "max" : Long.toString(limitBytes));
       } else {
-        Files.writeString(dir.resolve("memory.limit_in_bytes"), limitBytes == 0 ? "-1" : Long.toString(limitBytes));
+        Files.writeString(
+            dir.resolve("memory.limit_in_bytes"),
+            limitBytes == 0 ? "-1" : Long.toString(limitBytes));
       }
       return dir;
     } catch (IOException e) {
-      throw StorageException.internal("cannot make cgroup %s with a memory limit of %d bytes: %s", dir, limitBytes, e);
+      throw StorageException.internal(
+          "cannot make cgroup %s with a memory limit of %d bytes: %s", dir, limitBytes, e);
     }
   }
 
-  /** How many processes of the client's cgroup the kernel killed for want of memory since {@link #create}. */
+  /**
+   * How many processes of the client's cgroup the kernel killed for want of memory since {@link
+   * #create}.
+   */
   long oomKills(String client) {
     Path events = dir(client).resolve(v2 ? "memory.events" : "memory.oom_control");
     try {
-      return Files.readAllLines(events).stream().filter(l -> l.startsWith("oom_kill "))
-          .mapToLong(l -> Long.parseLong(l.substring("oom_kill ".length()).strip())).sum();
+      return Files.readAllLines(events).stream()
+          .filter(l -> l.startsWith("oom_kill "))
+          .mapToLong(l -> Long.parseLong(l.substring("oom_kill ".length()).strip()))
+          .sum();
     } catch (IOException | NumberFormatException e) {
       return 0;
     }
@@ -143,7 +172,8 @@ final class Cgroups {
 
   /**
    * Removes the client's cgroup once its processes are gone: a FUSE daemon exits shortly after its
-   * unmount, so this waits up to a second. One still busy stays, and goes at the next {@link #create}.
+   * unmount, so this waits up to a second. One still busy stays, and goes at the next {@link
+   * #create}.
    */
   void release(String client) {
     Path dir = dir(client);
@@ -157,7 +187,9 @@ final class Cgroups {
     }
   }
 
-  /** Removes the cgroups no client process is in: those of clients unmounted while no plugin ran. */
+  /**
+   * Removes the cgroups no client process is in: those of clients unmounted while no plugin ran.
+   */
   void removeUnused() {
     try (Stream<Path> dirs = Files.list(clients)) {
       dirs.filter(Files::isDirectory).forEach(Cgroups::remove);
@@ -166,7 +198,10 @@ final class Cgroups {
     }
   }
 
-  /** Removes the unused cgroups, and their parent if none is left: running clients outlive the plugin. */
+  /**
+   * Removes the unused cgroups, and their parent if none is left: running clients outlive the
+   * plugin.
+   */
   void close() {
     removeUnused();
     remove(clients);

@@ -7,9 +7,10 @@ import java.util.Set;
 
 /**
  * One kind of FUSE client the node runs — {@link GlusterClients} (one per Gluster backend) or
- * {@link CephClients} (one per group and key, or per CephFS volume) — as {@link SharedMounts} drives it: where a client
- * lives, how it and the binds made from it show in mountinfo, how it is mounted again from what
- * was recorded when it was first mounted, and how those records are forgotten.
+ * {@link CephClients} (one per group and key, or per CephFS volume) — as {@link SharedMounts}
+ * drives it: where a client lives, how it and the binds made from it show in mountinfo, how it is
+ * mounted again from what was recorded when it was first mounted, and how those records are
+ * forgotten.
  */
 interface ClientKind {
 
@@ -39,8 +40,8 @@ interface ClientKind {
   SharedMounts.View view(MountTable table, String client);
 
   /**
-   * Mounts the client at {@link #path} from its records, with its caches bounded by {@link #limits}.
-   * Expects nothing to be mounted there.
+   * Mounts the client at {@link #path} from its records, with its caches bounded by {@link
+   * #limits}. Expects nothing to be mounted there.
    *
    * @param cgroup the cgroup the client's process is to run in, if any
    * @throws io.mooring.errors.StorageException when there are no records or the mount fails

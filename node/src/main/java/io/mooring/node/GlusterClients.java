@@ -15,14 +15,15 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * The glusterfs FUSE clients: one per Gluster backend, mounted at {@code <stateDir>/mounts/<backend>}
- * and named by the backend; each volume of the backend is a bind of its directory on that client.
+ * The glusterfs FUSE clients: one per Gluster backend, mounted at {@code
+ * <stateDir>/mounts/<backend>} and named by the backend; each volume of the backend is a bind of
+ * its directory on that client.
  *
- * <p>In mountinfo a bind of a subdirectory shows the same device (major:minor) as its client, fsType
- * {@code fuse.glusterfs}, source {@code server:/volume} and, as {@code root}, the directory inside
- * the Gluster volume. So the binds of a backend are the entries on its client's device, and a bind
- * whose client mount is gone is one of the same Gluster volume on a device that no longer has a root
- * mount. The only record kept is the full mount source ({@link MountSources}).
+ * <p>In mountinfo a bind of a subdirectory shows the same device (major:minor) as its client,
+ * fsType {@code fuse.glusterfs}, source {@code server:/volume} and, as {@code root}, the directory
+ * inside the Gluster volume. So the binds of a backend are the entries on its client's device, and
+ * a bind whose client mount is gone is one of the same Gluster volume on a device that no longer
+ * has a root mount. The only record kept is the full mount source ({@link MountSources}).
  */
 final class GlusterClients implements ClientKind {
 
@@ -33,7 +34,9 @@ final class GlusterClients implements ClientKind {
   private final Mounter mounter;
   private final ClientLimits limits;
 
-  /** @param stateDir canonical (symbolic links resolved), as mountinfo shows paths */
+  /**
+   * @param stateDir canonical (symbolic links resolved), as mountinfo shows paths
+   */
   GlusterClients(Path stateDir, Mounter mounter, ClientLimits limits) {
     this.mountsDir = stateDir.resolve("mounts");
     this.sources = new MountSources(stateDir.resolve("sources"));
@@ -68,10 +71,11 @@ final class GlusterClients implements ClientKind {
 
   @Override
   public Set<String> clients(MountTable table) {
-    Set<String> out = table.entries().stream()
-        .filter(e -> e.isFuse(FUSE_TYPE) && mountsDir.equals(e.mountPoint().getParent()))
-        .map(e -> e.mountPoint().getFileName().toString())
-        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> out =
+        table.entries().stream()
+            .filter(e -> e.isFuse(FUSE_TYPE) && mountsDir.equals(e.mountPoint().getParent()))
+            .map(e -> e.mountPoint().getFileName().toString())
+            .collect(Collectors.toCollection(TreeSet::new));
     out.addAll(sources.backends());
     return out;
   }
@@ -80,18 +84,25 @@ final class GlusterClients implements ClientKind {
   public SharedMounts.View view(MountTable table, String backend) {
     Path path = path(backend);
     Optional<MountEntry> client = table.at(path).filter(e -> e.isFuse(FUSE_TYPE));
-    Optional<String> volume = client.map(MountEntry::source).or(() -> sources.get(backend))
-        .map(GlusterClients::volumeOf);
+    Optional<String> volume =
+        client.map(MountEntry::source).or(() -> sources.get(backend)).map(GlusterClients::volumeOf);
     if (volume.isEmpty()) {
       return new SharedMounts.View(client, List.of());
     }
-    Set<String> rootedDevices = table.entries().stream().filter(e -> e.root().equals("/"))
-        .map(MountEntry::device).collect(Collectors.toSet());
-    List<MountEntry> binds = table.entries().stream()
-        .filter(e -> !e.mountPoint().equals(path) && e.isFuse(FUSE_TYPE))
-        .filter(e -> volumeOf(e.source()).equals(volume.get()))
-        .filter(e -> client.map(c -> c.device().equals(e.device())).orElse(false) || !rootedDevices.contains(e.device()))
-        .toList();
+    Set<String> rootedDevices =
+        table.entries().stream()
+            .filter(e -> e.root().equals("/"))
+            .map(MountEntry::device)
+            .collect(Collectors.toSet());
+    List<MountEntry> binds =
+        table.entries().stream()
+            .filter(e -> !e.mountPoint().equals(path) && e.isFuse(FUSE_TYPE))
+            .filter(e -> volumeOf(e.source()).equals(volume.get()))
+            .filter(
+                e ->
+                    client.map(c -> c.device().equals(e.device())).orElse(false)
+                        || !rootedDevices.contains(e.device()))
+            .toList();
     return new SharedMounts.View(client, binds);
   }
 
@@ -99,15 +110,23 @@ final class GlusterClients implements ClientKind {
    * Records where the volume's backend is mounted from, unless its client is up already.
    *
    * @return the client's name
-   * @throws StorageException FAILED_PRECONDITION when the backend's client serves another Gluster volume
+   * @throws StorageException FAILED_PRECONDITION when the backend's client serves another Gluster
+   *     volume
    */
   String prepare(GlusterVolume volume) {
     String backend = volume.backend();
     Optional<MountEntry> client = view(mounter.table(), backend).client();
     if (client.isPresent() && !volumeOf(client.get().source()).equals(volume.volume())) {
-      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "backend " + backend
-          + " is mounted from Gluster volume " + volumeOf(client.get().source()) + " on this node, but the"
-          + " volume_context names " + volume.volume() + "; unstage that backend's volumes first");
+      throw new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          "backend "
+              + backend
+              + " is mounted from Gluster volume "
+              + volumeOf(client.get().source())
+              + " on this node, but the"
+              + " volume_context names "
+              + volume.volume()
+              + "; unstage that backend's volumes first");
     }
     if (client.isEmpty() || sources.get(backend).isEmpty()) {
       sources.put(backend, volume.source());
@@ -121,14 +140,21 @@ final class GlusterClients implements ClientKind {
    * @throws StorageException NOT_FOUND when the directory does not exist
    */
   Path directory(GlusterVolume volume) {
-    return NodePaths.existingDirectory(path(volume.backend()), volume.path(), "Gluster volume " + volume.volume());
+    return NodePaths.existingDirectory(
+        path(volume.backend()), volume.path(), "Gluster volume " + volume.volume());
   }
 
   @Override
   public void mount(String backend, Optional<Path> cgroup) {
     Path path = path(backend);
-    String source = sources.get(backend).orElseThrow(() -> StorageException.internal(
-        "no mount source recorded for backend %s; stage one of its volumes again", backend));
+    String source =
+        sources
+            .get(backend)
+            .orElseThrow(
+                () ->
+                    StorageException.internal(
+                        "no mount source recorded for backend %s; stage one of its volumes again",
+                        backend));
     try {
       Files.createDirectories(path);
     } catch (IOException e) {
@@ -139,9 +165,10 @@ final class GlusterClients implements ClientKind {
 
   /**
    * mount.glusterfs options that bound the client's caches: {@code lru-limit}, the inodes the FUSE
-   * bridge keeps, and {@code cache-size} of quick-read and io-cache, the xlators that cache file data
-   * (quick-read, on by default, keeps up to 128 MB otherwise). mount.glusterfs passes a single
-   * {@code xlator-option}, so it names the option for every xlator ({@code *}); the others ignore it.
+   * bridge keeps, and {@code cache-size} of quick-read and io-cache, the xlators that cache file
+   * data (quick-read, on by default, keeps up to 128 MB otherwise). mount.glusterfs passes a single
+   * {@code xlator-option}, so it names the option for every xlator ({@code *}); the others ignore
+   * it.
    */
   static List<String> options(ClientLimits limits) {
     List<String> out = new ArrayList<>();

@@ -18,6 +18,7 @@ record GlusterVolume(String backend, List<String> servers, String volume, String
   static final String TYPE = "glusterfs";
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
   private static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   /** One or more path elements of safe characters: no empty, control or whitespace elements. */
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.-]+)+");
 
@@ -25,32 +26,41 @@ record GlusterVolume(String backend, List<String> servers, String volume, String
     servers = List.copyOf(servers);
   }
 
-  /** @throws StorageException INVALID_ARGUMENT when the context is incomplete or unsafe */
+  /**
+   * @throws StorageException INVALID_ARGUMENT when the context is incomplete or unsafe
+   */
   static GlusterVolume of(VolumeId id, Map<String, String> context) {
     String type = context.getOrDefault("type", TYPE);
     if (!type.equals(TYPE)) {
-      throw StorageException.invalid("volume_context type %s is not served by this node plugin (want %s)",
+      throw StorageException.invalid(
+          "volume_context type %s is not served by this node plugin (want %s)",
           Untrusted.quote(type), TYPE);
     }
     String backend = context.getOrDefault("backend", id.backend());
     if (!backend.equals(id.backend())) {
-      throw StorageException.invalid("volume_context backend %s does not match volume_id %s",
-          Untrusted.quote(backend), id);
+      throw StorageException.invalid(
+          "volume_context backend %s does not match volume_id %s", Untrusted.quote(backend), id);
     }
-    List<String> servers = Arrays.stream(required(context, "servers").split(",")).map(String::strip).toList();
+    List<String> servers =
+        Arrays.stream(required(context, "servers").split(",")).map(String::strip).toList();
     if (!servers.stream().allMatch(s -> HOST.matcher(s).matches())) {
-      throw StorageException.invalid("volume_context servers must be a comma-separated list of host names or"
-          + " addresses, got %s", Untrusted.quote(context.get("servers")));
+      throw StorageException.invalid(
+          "volume_context servers must be a comma-separated list of host names or"
+              + " addresses, got %s",
+          Untrusted.quote(context.get("servers")));
     }
     String volume = required(context, "volume");
     if (!VOLUME.matcher(volume).matches()) {
-      throw StorageException.invalid("volume_context volume %s is not a Gluster volume name", Untrusted.quote(volume));
+      throw StorageException.invalid(
+          "volume_context volume %s is not a Gluster volume name", Untrusted.quote(volume));
     }
     String path = required(context, "path");
     if (!PATH.matcher(path).matches()
         || Arrays.stream(path.split("/")).anyMatch(e -> e.equals(".") || e.equals(".."))) {
-      throw StorageException.invalid("volume_context path %s must be an absolute directory path below the"
-          + " Gluster volume root, without '.' or '..' elements", Untrusted.quote(path));
+      throw StorageException.invalid(
+          "volume_context path %s must be an absolute directory path below the"
+              + " Gluster volume root, without '.' or '..' elements",
+          Untrusted.quote(path));
     }
     return new GlusterVolume(id.backend(), servers, volume, path);
   }
@@ -63,7 +73,8 @@ record GlusterVolume(String backend, List<String> servers, String volume, String
   private static String required(Map<String, String> context, String key) {
     String value = context.get(key);
     if (value == null || value.isBlank()) {
-      throw StorageException.invalid("volume_context has no %s; was this volume created by Mooring?", key);
+      throw StorageException.invalid(
+          "volume_context has no %s; was this volume created by Mooring?", key);
     }
     return value;
   }

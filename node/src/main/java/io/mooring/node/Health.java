@@ -5,7 +5,10 @@ record Health(State state, String detail) {
 
   enum State {
     HEALTHY,
-    /** The client runs but the path fails (e.g. no server reachable); the client reconnects by itself. */
+    /**
+     * The client runs but the path fails (e.g. no server reachable); the client reconnects by
+     * itself.
+     */
     DISCONNECTED,
     /** The client process is gone: every access fails with ENOTCONN until the mount is replaced. */
     DEAD,
@@ -32,12 +35,21 @@ record Health(State state, String detail) {
   String message(String client) {
     return switch (state) {
       case HEALTHY -> client + " is connected";
-      case DISCONNECTED -> client + " is running but cannot reach its servers (" + detail
-          + "); it reconnects by itself once they answer";
-      case DEAD -> client + " has exited (" + detail + "); Mooring remounts it and re-binds its volumes";
-      case EVICTED -> client + " is running but the cluster shut it out (" + detail + "); Mooring stops it,"
-          + " mounts a new one and re-binds its volumes";
-      case UNRESPONSIVE -> client + " does not answer (" + detail + "); its servers may be unreachable";
+      case DISCONNECTED ->
+          client
+              + " is running but cannot reach its servers ("
+              + detail
+              + "); it reconnects by itself once they answer";
+      case DEAD ->
+          client + " has exited (" + detail + "); Mooring remounts it and re-binds its volumes";
+      case EVICTED ->
+          client
+              + " is running but the cluster shut it out ("
+              + detail
+              + "); Mooring stops it,"
+              + " mounts a new one and re-binds its volumes";
+      case UNRESPONSIVE ->
+          client + " does not answer (" + detail + "); its servers may be unreachable";
     };
   }
 }

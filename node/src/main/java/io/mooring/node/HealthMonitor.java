@@ -32,12 +32,15 @@ final class HealthMonitor implements AutoCloseable {
   private final List<SharedMounts<?>> kinds;
   private final Metrics metrics;
   private final Duration interval;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "mooring-mount-health");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "mooring-mount-health");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final AtomicBoolean wakePending = new AtomicBoolean();
+
   /** Backends reported last time, so that a backend whose clients are all gone goes back to 0. */
   private final Set<String> reported = new HashSet<>();
 
@@ -54,9 +57,15 @@ final class HealthMonitor implements AutoCloseable {
       for (String client : mounts.clients()) {
         count++;
         SharedMounts.View view = mounts.view(table, client);
-        LOG.info("adopting {}: {} at {}, {} bind mounts ({} not on the client)", mounts.kind().describe(client),
-            view.client().map(c -> c.source() + " (device " + c.device() + ")").orElse("not mounted"),
-            mounts.path(client), view.binds().size(), view.stale().size());
+        LOG.info(
+            "adopting {}: {} at {}, {} bind mounts ({} not on the client)",
+            mounts.kind().describe(client),
+            view.client()
+                .map(c -> c.source() + " (device " + c.device() + ")")
+                .orElse("not mounted"),
+            mounts.path(client),
+            view.binds().size(),
+            view.stale().size());
       }
     }
     if (count == 0) {
@@ -65,16 +74,18 @@ final class HealthMonitor implements AutoCloseable {
   }
 
   void start() {
-    timer.scheduleWithFixedDelay(this::checkQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::checkQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Runs a check soon on the monitor thread; calls while one is pending add nothing. */
   void wake() {
     if (wakePending.compareAndSet(false, true)) {
-      timer.execute(() -> {
-        wakePending.set(false);
-        checkQuietly();
-      });
+      timer.execute(
+          () -> {
+            wakePending.set(false);
+            checkQuietly();
+          });
     }
   }
 
@@ -85,7 +96,8 @@ final class HealthMonitor implements AutoCloseable {
     for (SharedMounts<?> mounts : kinds) {
       for (String client : mounts.clients()) {
         String backend = mounts.kind().backend(client);
-        Map<Health.State, Integer> counts = states.computeIfAbsent(backend, b -> new EnumMap<>(Health.State.class));
+        Map<Health.State, Integer> counts =
+            states.computeIfAbsent(backend, b -> new EnumMap<>(Health.State.class));
         try (KeyedLocks.Held held = mounts.lock(client)) {
           if (mounts.releaseIfUnused(client)) {
             LOG.info("released {}: no volume uses it", mounts.kind().describe(client));
@@ -125,7 +137,8 @@ final class HealthMonitor implements AutoCloseable {
    */
   private void report(String backend, Map<Health.State, Integer> counts) {
     for (Health.State state : Health.State.values()) {
-      metrics.mountState(backend, state.name().toLowerCase(Locale.ROOT), counts.getOrDefault(state, 0));
+      metrics.mountState(
+          backend, state.name().toLowerCase(Locale.ROOT), counts.getOrDefault(state, 0));
     }
   }
 

@@ -39,7 +39,8 @@ final class MountSources {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve(backend), source + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw StorageException.internal("cannot record the mount source of backend %s: %s", backend, e.getMessage());
+      throw StorageException.internal(
+          "cannot record the mount source of backend %s: %s", backend, e.getMessage());
     }
   }
 

@@ -15,7 +15,11 @@ import java.time.Duration;
  * @param gluster what each glusterfs client may use
  * @param ceph what each ceph-fuse client may use
  */
-public record NodeConfig(String nodeId, Path stateDir, Duration healthInterval, ClientLimits gluster,
+public record NodeConfig(
+    String nodeId,
+    Path stateDir,
+    Duration healthInterval,
+    ClientLimits gluster,
     ClientLimits ceph) {
 
   /** With the default limits of both kinds of client. */

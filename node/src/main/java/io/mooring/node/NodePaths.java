@@ -26,12 +26,13 @@ final class NodePaths {
       throw StorageException.invalid("%s must not contain control characters", field);
     }
     if (!value.startsWith("/")) {
-      throw StorageException.invalid("%s must be an absolute path, got %s", field, Untrusted.quote(value));
+      throw StorageException.invalid(
+          "%s must be an absolute path, got %s", field, Untrusted.quote(value));
     }
     for (String element : value.split("/")) {
       if (element.equals("..") || element.equals(".")) {
-        throw StorageException.invalid("%s must not contain '.' or '..' elements, got %s", field,
-            Untrusted.quote(value));
+        throw StorageException.invalid(
+            "%s must not contain '.' or '..' elements, got %s", field, Untrusted.quote(value));
       }
     }
     Path path = Path.of(value).normalize();
@@ -56,14 +57,14 @@ final class NodePaths {
     try {
       return parent.toRealPath().resolve(missing);
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.INTERNAL,
-          "cannot resolve " + parent + ": " + e.getMessage(), e);
+      throw new StorageException(
+          StorageException.Kind.INTERNAL, "cannot resolve " + parent + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * The existing directory {@code root} inside a client's {@code mount}, refusing symbolic links that
-   * could lead outside it.
+   * The existing directory {@code root} inside a client's {@code mount}, refusing symbolic links
+   * that could lead outside it.
    *
    * @param where the file system, for messages, e.g. "Gluster volume vol1"
    * @throws StorageException NOT_FOUND when it does not exist, FAILED_PRECONDITION when it is no
@@ -73,14 +74,22 @@ final class NodePaths {
     Path dir = inside(mount, root);
     try {
       if (!dir.toRealPath().equals(dir) || !Files.isDirectory(dir)) {
-        throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "volume_context path " + root
-            + " is not a directory on " + where + " (links are not followed)");
+        throw new StorageException(
+            StorageException.Kind.FAILED_PRECONDITION,
+            "volume_context path "
+                + root
+                + " is not a directory on "
+                + where
+                + " (links are not followed)");
       }
     } catch (NoSuchFileException e) {
-      throw StorageException.notFound("directory %s does not exist on %s; was the volume deleted?", root, where);
+      throw StorageException.notFound(
+          "directory %s does not exist on %s; was the volume deleted?", root, where);
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE,
-          "cannot look up " + root + " on " + where + ": " + e.getMessage(), e);
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
+          "cannot look up " + root + " on " + where + ": " + e.getMessage(),
+          e);
     }
     return dir;
   }

@@ -17,18 +17,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node plugin: the CSI Node service and the monitor that keeps its FUSE clients (glusterfs and
- * ceph-fuse) alive.
- * Closing it stops the monitor but leaves every mount in place: the FUSE clients serve running
- * pods and must survive a plugin restart, after which {@link #start} adopts them.
+ * ceph-fuse) alive. Closing it stops the monitor but leaves every mount in place: the FUSE clients
+ * serve running pods and must survive a plugin restart, after which {@link #start} adopts them.
  */
 public final class NodePlugin implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(NodePlugin.class);
   private static final Path SELF_CGROUP = Path.of("/proc/self/cgroup");
+
   /** A stat of a healthy mount takes microseconds; one of a hung mount may take minutes. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
   /** RPCs on one volume: the kubelet retries an ABORTED call with backoff. */
   private static final Duration VOLUME_LOCK_WAIT = Duration.ofSeconds(10);
+
   /** Covers a heal of every mount of a client, which includes a mount with a 30 s timeout. */
   private static final Duration CLIENT_LOCK_WAIT = Duration.ofSeconds(60);
 
@@ -43,13 +45,30 @@ public final class NodePlugin implements AutoCloseable {
     this.probe = new MountProbe(PROBE_TIMEOUT);
     Path stateDir = canonical(config.stateDir());
     this.cgroups = clientCgroups(mounter);
-    SharedMounts<GlusterClients> gluster = new SharedMounts<>(new GlusterClients(stateDir, mounter, config.gluster()),
-        mounter, probe, CLIENT_LOCK_WAIT, cgroups);
-    SharedMounts<CephClients> ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(config.ceph(), runner),
-        mounter::table), mounter, probe, CLIENT_LOCK_WAIT, cgroups);
+    SharedMounts<GlusterClients> gluster =
+        new SharedMounts<>(
+            new GlusterClients(stateDir, mounter, config.gluster()),
+            mounter,
+            probe,
+            CLIENT_LOCK_WAIT,
+            cgroups);
+    SharedMounts<CephClients> ceph =
+        new SharedMounts<>(
+            new CephClients(stateDir, new CephFuse(config.ceph(), runner), mounter::table),
+            mounter,
+            probe,
+            CLIENT_LOCK_WAIT,
+            cgroups);
     this.monitor = new HealthMonitor(List.of(gluster, ceph), metrics, config.healthInterval());
-    this.service = new NodeService(config.nodeId(), mounter, gluster, ceph, new VolumeStats(runner), monitor::wake,
-        VOLUME_LOCK_WAIT);
+    this.service =
+        new NodeService(
+            config.nodeId(),
+            mounter,
+            gluster,
+            ceph,
+            new VolumeStats(runner),
+            monitor::wake,
+            VOLUME_LOCK_WAIT);
   }
 
   public List<BindableService> services() {
@@ -77,8 +96,10 @@ public final class NodePlugin implements AutoCloseable {
       LOG.info("FUSE clients run in {}", cgroups);
       return Optional.of(cgroups);
     } catch (IOException | StorageException e) {
-      LOG.warn("FUSE clients run without memory limits of their own, and an OOM in this container kills them"
-          + " all: {}", e.getMessage());
+      LOG.warn(
+          "FUSE clients run without memory limits of their own, and an OOM in this container kills them"
+              + " all: {}",
+          e.getMessage());
       return Optional.empty();
     }
   }

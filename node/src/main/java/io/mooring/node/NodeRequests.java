@@ -11,25 +11,36 @@ import java.util.Set;
 /** Checks of request fields shared by the Node RPCs; each failure is INVALID_ARGUMENT. */
 final class NodeRequests {
 
-  /** What a StorageClass may give as fsType: Gluster's and CephFS's names (the controller's too). */
-  static final Set<String> FS_TYPES = Set.of("glusterfs", "fuse.glusterfs", "ceph", "cephfs", "fuse.ceph-fuse");
+  /**
+   * What a StorageClass may give as fsType: Gluster's and CephFS's names (the controller's too).
+   */
+  static final Set<String> FS_TYPES =
+      Set.of("glusterfs", "fuse.glusterfs", "ceph", "cephfs", "fuse.ceph-fuse");
 
   private NodeRequests() {}
 
   /** A Mooring volume ID; the node needs its backend, so anything else is invalid. */
   static VolumeId volumeId(String text) {
-    return VolumeId.lookup(text).orElseThrow(() -> StorageException.invalid(
-        "volume_id %s is not a Mooring volume ID (want v1:<backend>:<dir>)", Untrusted.quote(text)));
+    return VolumeId.lookup(text)
+        .orElseThrow(
+            () ->
+                StorageException.invalid(
+                    "volume_id %s is not a Mooring volume ID (want v1:<backend>:<dir>)",
+                    Untrusted.quote(text)));
   }
 
-  /** @return the capability's validated mount flags */
+  /**
+   * @return the capability's validated mount flags
+   */
   static List<String> mountFlags(boolean present, VolumeCapability capability) {
     if (!present) {
       throw StorageException.invalid("volume_capability is required");
     }
-    Capabilities.unsupported(capability, FS_TYPES).ifPresent(reason -> {
-      throw StorageException.invalid("%s", reason);
-    });
+    Capabilities.unsupported(capability, FS_TYPES)
+        .ifPresent(
+            reason -> {
+              throw StorageException.invalid("%s", reason);
+            });
     return MountFlags.validate(capability.getMount().getMountFlagsList());
   }
 }

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
 final class SharedMounts<K extends ClientKind> {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedMounts.class);
-  /** Stacked mounts at one path are peeled one by one; more than this means something is looping. */
+
+  /**
+   * Stacked mounts at one path are peeled one by one; more than this means something is looping.
+   */
   private static final int MAX_STACKED = 8;
 
   /** What the mount table shows for one client. */
@@ -47,12 +50,16 @@ final class SharedMounts<K extends ClientKind> {
 
     /** The bind at {@code mountPoint}, if it is one of this client's. */
     Optional<MountEntry> bindAt(Path mountPoint) {
-      return binds.stream().filter(b -> b.mountPoint().equals(mountPoint)).reduce((first, top) -> top);
+      return binds.stream()
+          .filter(b -> b.mountPoint().equals(mountPoint))
+          .reduce((first, top) -> top);
     }
 
     /** Binds that are not on the current client: left on a dead or detached one. */
     List<MountEntry> stale() {
-      return binds.stream().filter(b -> client.isEmpty() || !b.device().equals(client.get().device())).toList();
+      return binds.stream()
+          .filter(b -> client.isEmpty() || !b.device().equals(client.get().device()))
+          .toList();
     }
   }
 
@@ -62,8 +69,11 @@ final class SharedMounts<K extends ClientKind> {
   private final KeyedLocks locks;
   private final Optional<Cgroups> cgroups;
 
-  /** @param cgroups where clients get their memory cgroups; none when this node has none to give */
-  SharedMounts(K kind, Mounter mounter, MountProbe probe, Duration lockWait, Optional<Cgroups> cgroups) {
+  /**
+   * @param cgroups where clients get their memory cgroups; none when this node has none to give
+   */
+  SharedMounts(
+      K kind, Mounter mounter, MountProbe probe, Duration lockWait, Optional<Cgroups> cgroups) {
     this.kind = kind;
     this.mounter = mounter;
     this.probe = probe;
@@ -118,7 +128,8 @@ final class SharedMounts<K extends ClientKind> {
     }
     Health health = heal(client);
     if (!health.healthy()) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, health.message(kind.describe(client)));
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE, health.message(kind.describe(client)));
     }
   }
 
@@ -134,11 +145,11 @@ final class SharedMounts<K extends ClientKind> {
   }
 
   /**
-   * {@link #heal(String)}, checking the client through {@code probe}, one of its binds, when that is
-   * on the live client and the kind's check lists: listing a volume's directory costs what it
+   * {@link #heal(String)}, checking the client through {@code probe}, one of its binds, when that
+   * is on the live client and the kind's check lists: listing a volume's directory costs what it
    * holds, listing the root of a client that serves many volumes costs them all (a ceph-fuse group
-   * of 50 subvolumes: 10 ms). Kinds that only statfs keep checking the root, which is cheap, and
-   * a volume's directory not yet touched can be slow to answer (a new Gluster directory once took
+   * of 50 subvolumes: 10 ms). Kinds that only statfs keep checking the root, which is cheap, and a
+   * volume's directory not yet touched can be slow to answer (a new Gluster directory once took
    * over 5 s, beyond the probe's timeout).
    *
    * @param probe a bind of the client, or null for its mount point
@@ -149,10 +160,16 @@ final class SharedMounts<K extends ClientKind> {
     if (before.client().isEmpty() && before.binds().isEmpty()) {
       return Health.HEALTHY;
     }
-    Path through = kind.listOnProbe() && probe != null
-        && before.bindAt(probe).filter(b -> !before.stale().contains(b)).isPresent() ? probe : path;
-    Health health = before.client().isPresent() ? health(client, through)
-        : new Health(Health.State.DEAD, path + " is not mounted");
+    Path through =
+        kind.listOnProbe()
+                && probe != null
+                && before.bindAt(probe).filter(b -> !before.stale().contains(b)).isPresent()
+            ? probe
+            : path;
+    Health health =
+        before.client().isPresent()
+            ? health(client, through)
+            : new Health(Health.State.DEAD, path + " is not mounted");
     boolean replace = health.state() == Health.State.DEAD || health.state() == Health.State.EVICTED;
     if (!replace && before.stale().isEmpty()) {
       return health;
@@ -160,26 +177,42 @@ final class SharedMounts<K extends ClientKind> {
     long start = System.nanoTime();
     if (replace) {
       long oomKills = cgroups.map(c -> c.oomKills(client)).orElse(0L);
-      LOG.warn("{} ({} mounts to re-bind){}", health.message(kind.describe(client)), before.binds().size(),
-          oomKills == 0 ? "" : "; the kernel killed it at its memory limit of " + (kind.limits().memoryBytes() >> 20)
-              + " MiB: raise the limit or bound its caches further");
+      LOG.warn(
+          "{} ({} mounts to re-bind){}",
+          health.message(kind.describe(client)),
+          before.binds().size(),
+          oomKills == 0
+              ? ""
+              : "; the kernel killed it at its memory limit of "
+                  + (kind.limits().memoryBytes() >> 20)
+                  + " MiB: raise the limit or bound its caches further");
       if (health.state() == Health.State.EVICTED) {
         FuseClients.stop(path);
       }
       unmountAll(path, true);
       mountClient(client);
     } else {
-      LOG.warn("{} mounts are not on {}; re-binding them", before.stale().size(), kind.describe(client));
+      LOG.warn(
+          "{} mounts are not on {}; re-binding them", before.stale().size(), kind.describe(client));
     }
-    MountEntry live = view(mounter.table(), client).client()
-        .orElseThrow(() -> StorageException.internal("%s is not in the mount table after mounting it", path));
+    MountEntry live =
+        view(mounter.table(), client)
+            .client()
+            .orElseThrow(
+                () ->
+                    StorageException.internal(
+                        "%s is not in the mount table after mounting it", path));
     List<String> failures = new ArrayList<>();
     int rebound = 0;
     for (MountEntry bind : before.binds()) {
       if (!bind.device().equals(live.device())) {
         try {
           unmountAll(bind.mountPoint(), true);
-          mounter.bind(NodePaths.inside(path, bind.root()), bind.mountPoint(), bind.readOnly(), MountFlags.of(bind));
+          mounter.bind(
+              NodePaths.inside(path, bind.root()),
+              bind.mountPoint(),
+              bind.readOnly(),
+              MountFlags.of(bind));
           rebound++;
         } catch (RuntimeException e) {
           failures.add(bind.mountPoint() + " (" + e.getMessage() + ")");
@@ -187,9 +220,14 @@ final class SharedMounts<K extends ClientKind> {
       }
     }
     if (!failures.isEmpty()) {
-      throw StorageException.internal("could not re-bind mounts onto %s: %s", kind.describe(client), failures);
+      throw StorageException.internal(
+          "could not re-bind mounts onto %s: %s", kind.describe(client), failures);
     }
-    LOG.info("healed {}: {} mounts re-bound onto {} in {} ms", kind.describe(client), rebound, path,
+    LOG.info(
+        "healed {}: {} mounts re-bound onto {} in {} ms",
+        kind.describe(client),
+        rebound,
+        path,
         (System.nanoTime() - start) / 1_000_000);
     return health(client, path);
   }
@@ -237,7 +275,8 @@ final class SharedMounts<K extends ClientKind> {
     try {
       return cgroups.map(c -> c.create(client, kind.limits().memoryBytes()));
     } catch (StorageException e) {
-      LOG.warn("{} runs without a memory limit of its own: {}", kind.describe(client), e.getMessage());
+      LOG.warn(
+          "{} runs without a memory limit of its own: {}", kind.describe(client), e.getMessage());
       return Optional.empty();
     }
   }

@@ -15,11 +15,10 @@ import java.util.regex.Pattern;
 
 /**
  * Usage of a mounted volume from statfs(2), read with df(1) through the command runner: one call
- * gives bytes and inodes, and the runner's timeout bounds it on a hung mount. With Gluster's
- * {@code features.quota-deem-statfs}, the figures of a volume's directory are its quota's; a
- * ceph-fuse client reports the quota of the subvolume it mounts. ceph-fuse has no free-inode count
- * (df shows "-"): then only bytes are reported, rather than an inode figure that would read as
- * "none left".
+ * gives bytes and inodes, and the runner's timeout bounds it on a hung mount. With Gluster's {@code
+ * features.quota-deem-statfs}, the figures of a volume's directory are its quota's; a ceph-fuse
+ * client reports the quota of the subvolume it mounts. ceph-fuse has no free-inode count (df shows
+ * "-"): then only bytes are reported, rather than an inode figure that would read as "none left".
  */
 final class VolumeStats {
 
@@ -33,8 +32,17 @@ final class VolumeStats {
   }
 
   List<VolumeUsage> usage(Path path) {
-    String out = runner.run(Command.of("df", "-B1", "--output=size,used,avail,itotal,iused,iavail", path.toString())
-        .withTimeout(TIMEOUT)).stdout().strip();
+    String out =
+        runner
+            .run(
+                Command.of(
+                        "df",
+                        "-B1",
+                        "--output=size,used,avail,itotal,iused,iavail",
+                        path.toString())
+                    .withTimeout(TIMEOUT))
+            .stdout()
+            .strip();
     String[] fields = out.substring(out.lastIndexOf('\n') + 1).strip().split("\\s+");
     if (fields.length != 6) {
       throw StorageException.internal("unexpected df output for %s: %s", path, out);
@@ -53,7 +61,9 @@ final class VolumeStats {
       throw StorageException.internal("unexpected df output for %s: %s", path, out);
     }
     VolumeUsage bytes = usage(VolumeUsage.Unit.BYTES, n[0], n[1], n[2]);
-    return inodes ? List.of(bytes, usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5])) : List.of(bytes);
+    return inodes
+        ? List.of(bytes, usage(VolumeUsage.Unit.INODES, n[3], n[4], n[5]))
+        : List.of(bytes);
   }
 
   /**
@@ -64,11 +74,22 @@ final class VolumeStats {
    * seconds). Without a quota the statfs figures are all there is.
    */
   List<VolumeUsage> cephUsage(Path path) {
-    String quota = runner.run(Command.of("getfattr", "--absolute-names", "--only-values", "-n", "ceph.quota",
-        path.toString()).withTimeout(TIMEOUT)).stdout();
+    String quota =
+        runner
+            .run(
+                Command.of(
+                        "getfattr",
+                        "--absolute-names",
+                        "--only-values",
+                        "-n",
+                        "ceph.quota",
+                        path.toString())
+                    .withTimeout(TIMEOUT))
+            .stdout();
     Matcher m = MAX_BYTES.matcher(quota);
     if (!m.find()) {
-      throw StorageException.internal("unexpected ceph.quota attribute of %s: %s", path, quota.strip());
+      throw StorageException.internal(
+          "unexpected ceph.quota attribute of %s: %s", path, quota.strip());
     }
     long total = Long.parseLong(m.group(1));
     if (total == 0) {
@@ -78,7 +99,8 @@ final class VolumeStats {
     try {
       used = Files.readAttributes(path, BasicFileAttributes.class).size();
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "cannot stat " + path + ": " + e.getMessage(), e);
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE, "cannot stat " + path + ": " + e.getMessage(), e);
     }
     return List.of(usage(VolumeUsage.Unit.BYTES, total, used, Math.max(0, total - used)));
   }
@@ -92,6 +114,11 @@ final class VolumeStats {
   }
 
   private static VolumeUsage usage(VolumeUsage.Unit unit, long total, long used, long available) {
-    return VolumeUsage.newBuilder().setUnit(unit).setTotal(total).setUsed(used).setAvailable(available).build();
+    return VolumeUsage.newBuilder()
+        .setUnit(unit)
+        .setTotal(total)
+        .setUsed(used)
+        .setAvailable(available)
+        .build();
   }
 }

@@ -14,9 +14,9 @@ import java.util.UUID;
 
 /**
  * The real Ceph cluster the CephFS node ITs run against, as {@code scripts/ceph-up} describes it in
- * CEPH_MONITORS, CEPH_FS, CEPH_ADMIN_ID and CEPH_ADMIN_KEY_FILE (defaults: its default cluster). All
- * subvolumes go into a subvolume group of this fixture's own, removed with them on {@link #close};
- * cephx users made here are removed too.
+ * CEPH_MONITORS, CEPH_FS, CEPH_ADMIN_ID and CEPH_ADMIN_KEY_FILE (defaults: its default cluster).
+ * All subvolumes go into a subvolume group of this fixture's own, removed with them on {@link
+ * #close}; cephx users made here are removed too.
  */
 final class CephFixture implements AutoCloseable {
 
@@ -25,7 +25,8 @@ final class CephFixture implements AutoCloseable {
   final String adminId = env("CEPH_ADMIN_ID", "admin");
   final String adminKey;
   final String group = "node-it-" + UUID.randomUUID().toString().substring(0, 8);
-  private final Path adminKeyFile = Path.of(env("CEPH_ADMIN_KEY_FILE", "/tmp/mooring-ceph/admin.key"));
+  private final Path adminKeyFile =
+      Path.of(env("CEPH_ADMIN_KEY_FILE", "/tmp/mooring-ceph/admin.key"));
   private final List<String> subvolumes = new ArrayList<>();
   private final List<String> users = new ArrayList<>();
 
@@ -33,19 +34,32 @@ final class CephFixture implements AutoCloseable {
     try {
       adminKey = Files.readString(adminKeyFile).strip();
     } catch (IOException e) {
-      throw new UncheckedIOException("no admin key; run scripts/ceph-up and export its CEPH_* lines", e);
+      throw new UncheckedIOException(
+          "no admin key; run scripts/ceph-up and export its CEPH_* lines", e);
     }
     ceph("fs", "subvolumegroup", "create", fsName, group);
   }
 
   /** Creates a subvolume of {@code bytes} and returns its path, as the controller would. */
   String subvolume(String name, long bytes) {
-    ceph("fs", "subvolume", "create", fsName, name, "--group_name", group, "--size", Long.toString(bytes));
+    ceph(
+        "fs",
+        "subvolume",
+        "create",
+        fsName,
+        name,
+        "--group_name",
+        group,
+        "--size",
+        Long.toString(bytes));
     subvolumes.add(name);
     return ceph("fs", "subvolume", "getpath", fsName, name, "--group_name", group).strip();
   }
 
-  /** A cephx user that may use only {@code path} of the file system, as ceph-csi's static volumes; its key. */
+  /**
+   * A cephx user that may use only {@code path} of the file system, as ceph-csi's static volumes;
+   * its key.
+   */
   String authorize(String user, String path) {
     users.add(user);
     ceph("fs", "authorize", fsName, "client." + user, path, "rw");
@@ -53,11 +67,21 @@ final class CephFixture implements AutoCloseable {
   }
 
   String ceph(String... args) {
-    List<String> argv = new ArrayList<>(List.of("ceph", "--conf=/dev/null", "-m", monitors, "--id", adminId,
-        "--keyfile=" + adminKeyFile, "--connect-timeout=20"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ceph",
+                "--conf=/dev/null",
+                "-m",
+                monitors,
+                "--id",
+                adminId,
+                "--keyfile=" + adminKeyFile,
+                "--connect-timeout=20"));
     argv.addAll(List.of(args));
-    return new ProcessCommandRunner().run(Command.of(argv).withTimeout(Duration.ofSeconds(60))
-        .withSecrets(Set.of(adminKey))).stdout();
+    return new ProcessCommandRunner()
+        .run(Command.of(argv).withTimeout(Duration.ofSeconds(60)).withSecrets(Set.of(adminKey)))
+        .stdout();
   }
 
   @Override

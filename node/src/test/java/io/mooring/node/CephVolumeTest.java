@@ -18,27 +18,53 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The CephFS volume_context and node-stage secrets: what is accepted, and clear refusals without the key. */
+/**
+ * The CephFS volume_context and node-stage secrets: what is accepted, and clear refusals without
+ * the key.
+ */
 class CephVolumeTest {
 
   static final String KEY = "AQAKrCVpqsAAMhAApF+k8g1BjIgNCi1pnw5Uiw==";
   private static final VolumeId ID = VolumeId.parse("v1:ceph-a:pvc-1");
 
   static Map<String, String> context() {
-    return Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "127.0.0.1:9, mon2.example:3300",
-        "fsName", "cephfs", "subvolumeGroup", "csi", "subvolume", "pvc-1",
-        "path", "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", "mounter", "");
+    return Map.of(
+        "backend",
+        "ceph-a",
+        "type",
+        "cephfs",
+        "monitors",
+        "127.0.0.1:9, mon2.example:3300",
+        "fsName",
+        "cephfs",
+        "subvolumeGroup",
+        "csi",
+        "subvolume",
+        "pvc-1",
+        "path",
+        "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d",
+        "mounter",
+        "");
   }
 
   @Test
   void readsTheControllersVolumeContext() {
     CephVolume volume = CephVolume.of(ID, context());
 
-    assertEquals(new CephVolume("ceph-a", "pvc-1", List.of("127.0.0.1:9", "mon2.example:3300"), "cephfs",
-        "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d", "", ""), volume);
+    assertEquals(
+        new CephVolume(
+            "ceph-a",
+            "pvc-1",
+            List.of("127.0.0.1:9", "mon2.example:3300"),
+            "cephfs",
+            "/volumes/csi/pvc-1/8da71602-45de-440e-9dfd-afca3e685c6d",
+            "",
+            ""),
+        volume);
     Map<String, String> withOptions = new HashMap<>(context());
     withOptions.put("fuseMountOptions", "default_permissions,max_read=131072");
-    assertEquals("default_permissions,max_read=131072", CephVolume.of(ID, withOptions).fuseOptions());
+    assertEquals(
+        "default_permissions,max_read=131072", CephVolume.of(ID, withOptions).fuseOptions());
   }
 
   @ParameterizedTest
@@ -91,10 +117,13 @@ class CephVolumeTest {
 
   @Test
   void userSecretsComeBeforeAdminSecrets() {
-    assertEquals(new CephUser("vol1", KEY), CephUser.fromSecrets(Map.of("userID", "vol1", "userKey", KEY,
-        "adminID", "admin", "adminKey", KEY)));
-    assertEquals(new CephUser("admin", KEY), CephUser.fromSecrets(Map.of("adminID", "client.admin",
-        "adminKey", " " + KEY + "\n")));
+    assertEquals(
+        new CephUser("vol1", KEY),
+        CephUser.fromSecrets(
+            Map.of("userID", "vol1", "userKey", KEY, "adminID", "admin", "adminKey", KEY)));
+    assertEquals(
+        new CephUser("admin", KEY),
+        CephUser.fromSecrets(Map.of("adminID", "client.admin", "adminKey", " " + KEY + "\n")));
     assertFalse(new CephUser("admin", KEY).toString().contains(KEY));
   }
 
@@ -108,13 +137,16 @@ class CephVolumeTest {
         Arguments.of(Map.of("userKey", KEY), "have userKey but not userID"),
         Arguments.of(Map.of("adminKey", KEY), "have adminKey but not adminID"),
         Arguments.of(Map.of("userID", "vol 1", "userKey", KEY), "must be a cephx user name"),
-        Arguments.of(Map.of("userID", KEY + "/" + KEY, "userKey", KEY), "must be a cephx user name"),
+        Arguments.of(
+            Map.of("userID", KEY + "/" + KEY, "userKey", KEY), "must be a cephx user name"),
         Arguments.of(Map.of("userID", "vol1", "userKey", "secret"), "is not a cephx key"),
         Arguments.of(Map.of("userID", "vol1", "userKey", KEY.substring(1)), "is not a cephx key"),
         Arguments.of(Map.of("userID", "vol1", "userKey", notCephx), "is not a cephx key"),
-        Arguments.of(Map.of("userID", "vol1", "userKey", Base64.getEncoder().encodeToString(shortSecret)),
+        Arguments.of(
+            Map.of("userID", "vol1", "userKey", Base64.getEncoder().encodeToString(shortSecret)),
             "is not a cephx key"),
-        Arguments.of(Map.of("userID", "vol1", "userKey", KEY + "\n[client.x]"), "is not a cephx key"));
+        Arguments.of(
+            Map.of("userID", "vol1", "userKey", KEY + "\n[client.x]"), "is not a cephx key"));
   }
 
   @ParameterizedTest

@@ -18,8 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A {@link CommandRunner} that plays ceph-fuse on a {@link FakeMounter}: it checks the keyring it is
- * given against the users it knows, and the path against what each user may mount, the way the
+ * A {@link CommandRunner} that plays ceph-fuse on a {@link FakeMounter}: it checks the keyring it
+ * is given against the users it knows, and the path against what each user may mount, the way the
  * cluster would, and fails with ceph-fuse's own messages; a mount shows the directories of the
  * subvolumes below its path. df answers with {@link InProcessNode#DF}, getfattr with a quota of
  * {@link #QUOTA}.
@@ -27,23 +27,32 @@ import java.util.regex.Pattern;
 final class FakeCephFuse implements CommandRunner {
 
   private static final Pattern KEY = Pattern.compile("key = (\\S+)");
+
   /** Every subvolume's quota, as getfattr shows it. */
   static final long QUOTA = 20971520;
 
   private final FakeMounter mounter;
+
   /** key by user id */
   private final Map<String, String> keys = new HashMap<>();
+
   /** path prefix each user may mount; absent: anything */
   private final Map<String, String> caps = new HashMap<>();
+
   private final List<Command> commands = new ArrayList<>();
+
   /** Subvolume paths: a mount of a directory above one shows its directories. */
   private final List<String> subvolumes = new ArrayList<>();
+
   /** Users whose keys may evict sessions (MDS caps allow *). */
   private final java.util.Set<String> admins = new java.util.HashSet<>();
+
   /** The client_metadata.mooring_client values of sessions evicted. */
   final List<String> evicted = new ArrayList<>();
+
   /** Modes of the keyring file and its directory, as ceph-fuse found them. */
   final List<String> keyringModes = new ArrayList<>();
+
   volatile boolean monitorsDown;
 
   FakeCephFuse(FakeMounter mounter) {
@@ -57,7 +66,11 @@ final class FakeCephFuse implements CommandRunner {
       return; // a bind: the directories are the client's
     }
     try (var files = Files.walk(mountPoint)) {
-      for (Path file : files.sorted(java.util.Comparator.reverseOrder()).filter(f -> !f.equals(mountPoint)).toList()) {
+      for (Path file :
+          files
+              .sorted(java.util.Comparator.reverseOrder())
+              .filter(f -> !f.equals(mountPoint))
+              .toList()) {
         Files.delete(file);
       }
     } catch (java.nio.file.NoSuchFileException e) {
@@ -105,11 +118,13 @@ final class FakeCephFuse implements CommandRunner {
     }
     if (argv.get(0).equals("ceph")) {
       String user = value(argv, "-n").substring("client.".length());
-      if (!argv.subList(argv.size() - 5, argv.size() - 1).equals(List.of("tell", "mds.cephfs:0", "client", "evict"))) {
+      if (!argv.subList(argv.size() - 5, argv.size() - 1)
+          .equals(List.of("tell", "mds.cephfs:0", "client", "evict"))) {
         throw new AssertionError("unexpected command " + argv);
       }
       if (!admins.contains(user)) {
-        return fail(command, "Error EACCES: problem getting command descriptions from mds.cephfs:0");
+        return fail(
+            command, "Error EACCES: problem getting command descriptions from mds.cephfs:0");
       }
       String filter = argv.get(argv.size() - 1);
       evicted.add(filter.substring(filter.indexOf('=') + 1));
@@ -125,8 +140,10 @@ final class FakeCephFuse implements CommandRunner {
     Path mountPoint = Path.of(argv.get(argv.size() - 1));
     String key;
     try {
-      keyringModes.add(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring)) + " "
-          + PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring.getParent())));
+      keyringModes.add(
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring))
+              + " "
+              + PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring.getParent())));
       Matcher m = KEY.matcher(Files.readString(keyring));
       key = m.find() ? m.group(1) : "";
     } catch (IOException e) {
@@ -136,12 +153,18 @@ final class FakeCephFuse implements CommandRunner {
       return fail(command, "ceph mount failed with (110) Connection timed out");
     }
     if (!key.equals(keys.get(user))) {
-      return fail(command, "client.0 authentication failed: (13) Permission denied\n"
-          + "ceph-fuse[1]: ceph mount failed with (13) Permission denied");
+      return fail(
+          command,
+          "client.0 authentication failed: (13) Permission denied\n"
+              + "ceph-fuse[1]: ceph mount failed with (13) Permission denied");
     }
     if (caps.containsKey(user) && !path.startsWith(caps.get(user))) {
-      return fail(command, "mds.0 rejected us (non-allowable root '" + path + "')\n"
-          + "ceph-fuse[1]: ceph mount failed with (1) Operation not permitted");
+      return fail(
+          command,
+          "mds.0 rejected us (non-allowable root '"
+              + path
+              + "')\n"
+              + "ceph-fuse[1]: ceph mount failed with (1) Operation not permitted");
     }
     if (!Files.isDirectory(mountPoint)) {
       return fail(command, "fuse: bad mount point " + mountPoint);
@@ -156,8 +179,10 @@ final class FakeCephFuse implements CommandRunner {
       }
     }
     String source = options.substring("fsname=".length(), options.indexOf(",subtype="));
-    mounter.addMount(source, mountPoint, "fuse." + options.substring(options.indexOf(",subtype=") + 9));
-    return new CommandResult(0, "", "ceph-fuse[1]: starting ceph client\nceph-fuse[1]: starting fuse\n", 30);
+    mounter.addMount(
+        source, mountPoint, "fuse." + options.substring(options.indexOf(",subtype=") + 9));
+    return new CommandResult(
+        0, "", "ceph-fuse[1]: starting ceph client\nceph-fuse[1]: starting fuse\n", 30);
   }
 
   private static CommandResult fail(Command command, String stderr) {

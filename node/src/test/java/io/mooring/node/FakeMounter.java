@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A {@link Mounter} that only keeps a mount table, in mountinfo format, the way the kernel would:
- * a mount gets a new device, a bind shares its source's device and records the subdirectory as
- * root. Directories are not touched.
+ * A {@link Mounter} that only keeps a mount table, in mountinfo format, the way the kernel would: a
+ * mount gets a new device, a bind shares its source's device and records the subdirectory as root.
+ * Directories are not touched.
  */
 final class FakeMounter implements Mounter {
 
@@ -23,14 +23,23 @@ final class FakeMounter implements Mounter {
   private final List<String> calls = new ArrayList<>();
   private int nextId = 100;
   private int nextMinor = 50;
+
   /** When set, bind() waits for it: lets a test hold an RPC in the middle. */
   volatile CountDownLatch bindGate;
+
   final AtomicInteger waitingAtGate = new AtomicInteger();
-  /** Runs after each unmount with its mount point: what a fake client filled in is emptied again. */
-  volatile java.util.function.Consumer<Path> afterUnmount = target -> { };
+
+  /**
+   * Runs after each unmount with its mount point: what a fake client filled in is emptied again.
+   */
+  volatile java.util.function.Consumer<Path> afterUnmount = target -> {};
 
   @Override
-  public synchronized void mount(String source, Path target, String fsType, List<String> options,
+  public synchronized void mount(
+      String source,
+      Path target,
+      String fsType,
+      List<String> options,
       java.util.Optional<Path> cgroup) {
     calls.add("mount " + source + " " + target);
     add("0:" + nextMinor++, "/", target, "rw,relatime", "fuse." + fsType, firstServer(source));
@@ -50,11 +59,20 @@ final class FakeMounter implements Mounter {
       }
     }
     synchronized (this) {
-      calls.add("bind " + source + " " + target + (readOnly ? " ro" : "") + (flags.isEmpty() ? "" : " " + flags));
-      MountEntry from = table().entries().stream().filter(e -> source.startsWith(e.mountPoint()))
-          .max(Comparator.comparingInt(e -> e.mountPoint().getNameCount()))
-          .orElseThrow(() -> StorageException.internal("fake: %s is on no mount", source));
-      String root = Path.of(from.root()).resolve(from.mountPoint().relativize(source)).normalize().toString();
+      calls.add(
+          "bind "
+              + source
+              + " "
+              + target
+              + (readOnly ? " ro" : "")
+              + (flags.isEmpty() ? "" : " " + flags));
+      MountEntry from =
+          table().entries().stream()
+              .filter(e -> source.startsWith(e.mountPoint()))
+              .max(Comparator.comparingInt(e -> e.mountPoint().getNameCount()))
+              .orElseThrow(() -> StorageException.internal("fake: %s is on no mount", source));
+      String root =
+          Path.of(from.root()).resolve(from.mountPoint().relativize(source)).normalize().toString();
       List<String> options = new ArrayList<>(List.of(readOnly ? "ro" : "rw"));
       options.addAll(flags);
       options.add("relatime");
@@ -80,15 +98,31 @@ final class FakeMounter implements Mounter {
     return MountTable.parse(String.join("\n", lines));
   }
 
-  /** A FUSE client started directly (ceph-fuse), with its own device and the source it was given. */
+  /**
+   * A FUSE client started directly (ceph-fuse), with its own device and the source it was given.
+   */
   synchronized void addMount(String source, Path mountPoint, String fsType) {
     add("0:" + nextMinor++, "/", mountPoint, "rw,nosuid,nodev,relatime", fsType, source);
   }
 
   /** Adds a mount made by someone else, e.g. the root filesystem of a test directory. */
-  synchronized void add(String device, String root, Path mountPoint, String options, String fsType, String source) {
-    lines.add(nextId++ + " 1 " + device + " " + root + " " + mountPoint + " " + options + " - " + fsType + " "
-        + source + " rw");
+  synchronized void add(
+      String device, String root, Path mountPoint, String options, String fsType, String source) {
+    lines.add(
+        nextId++
+            + " 1 "
+            + device
+            + " "
+            + root
+            + " "
+            + mountPoint
+            + " "
+            + options
+            + " - "
+            + fsType
+            + " "
+            + source
+            + " rw");
   }
 
   synchronized List<String> calls() {

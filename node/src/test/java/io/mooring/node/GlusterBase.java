@@ -8,14 +8,16 @@ import java.nio.file.Path;
 
 /**
  * A test class's own base path on the fixture's Gluster volume, next to a {@link KubeletDir}: the
- * whole volume mounted beside the kubelet dir (an admin's view, to make volume directories and
- * look at what the plugins wrote), and the base path removed again on close.
+ * whole volume mounted beside the kubelet dir (an admin's view, to make volume directories and look
+ * at what the plugins wrote), and the base path removed again on close.
  */
 final class GlusterBase implements AutoCloseable {
 
   final KubeletDir kubelet;
+
   /** The whole Gluster volume. */
   final Path admin;
+
   /** The base path, as volume_context names it ({@code /it-3f2a1b2c}). */
   final String path = GlusterFixture.uniqueBasePath();
 

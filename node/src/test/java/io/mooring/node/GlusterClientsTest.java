@@ -13,8 +13,11 @@ class GlusterClientsTest {
 
   static Stream<Arguments> limits() {
     return Stream.of(
-        Arguments.of(ClientLimits.GLUSTER, List.of("lru-limit=16384", "xlator-option=*.cache-size=33554432")),
-        Arguments.of(new ClientLimits(0, 8L << 20, 0), List.of("xlator-option=*.cache-size=8388608")),
+        Arguments.of(
+            ClientLimits.GLUSTER,
+            List.of("lru-limit=16384", "xlator-option=*.cache-size=33554432")),
+        Arguments.of(
+            new ClientLimits(0, 8L << 20, 0), List.of("xlator-option=*.cache-size=8388608")),
         Arguments.of(new ClientLimits(64L << 20, 0, 4096), List.of("lru-limit=4096")),
         Arguments.of(new ClientLimits(0, 0, 0), List.of()));
   }

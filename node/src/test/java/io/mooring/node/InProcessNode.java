@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class InProcessNode implements AutoCloseable {
 
   static final String BACKEND = "gluster-a";
-  static final String DF = "1B-blocks Used Avail Inodes IUsed IFree\n10485760 4096 10481664 1000 10 990\n";
+  static final String DF =
+      "1B-blocks Used Avail Inodes IUsed IFree\n10485760 4096 10481664 1000 10 990\n";
 
   final Path stateDir;
   final Path kubelet;
@@ -41,7 +42,9 @@ final class InProcessNode implements AutoCloseable {
     this(root, mounter, command -> new CommandResult(0, DF, "", 1), lockWait);
   }
 
-  /** @param runner runs df and ceph-fuse */
+  /**
+   * @param runner runs df and ceph-fuse
+   */
   InProcessNode(Path root, Mounter mounter, CommandRunner runner, Duration lockWait) {
     try {
       this.stateDir = Files.createDirectories(root.resolve("state")).toRealPath();
@@ -50,15 +53,27 @@ final class InProcessNode implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.mounter = mounter;
-    this.mounts = new SharedMounts<>(new GlusterClients(stateDir, mounter, ClientLimits.GLUSTER), mounter, probe,
-        lockWait, Optional.empty());
-    this.ceph = new SharedMounts<>(new CephClients(stateDir, new CephFuse(ClientLimits.CEPH, runner), mounter::table),
-        mounter, probe, lockWait, Optional.empty());
+    this.mounts =
+        new SharedMounts<>(
+            new GlusterClients(stateDir, mounter, ClientLimits.GLUSTER),
+            mounter,
+            probe,
+            lockWait,
+            Optional.empty());
+    this.ceph =
+        new SharedMounts<>(
+            new CephClients(stateDir, new CephFuse(ClientLimits.CEPH, runner), mounter::table),
+            mounter,
+            probe,
+            lockWait,
+            Optional.empty());
     VolumeStats stats = new VolumeStats(runner);
-    NodeService service = new NodeService("node-1", mounter, mounts, ceph, stats, wakes::incrementAndGet, lockWait);
+    NodeService service =
+        new NodeService("node-1", mounter, mounts, ceph, stats, wakes::incrementAndGet, lockWait);
     String name = InProcessServerBuilder.generateName();
     try {
-      this.server = InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+      this.server =
+          InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -68,7 +83,8 @@ final class InProcessNode implements AutoCloseable {
 
   static VolumeCapability capability(VolumeCapability.AccessMode.Mode mode, String... flags) {
     return VolumeCapability.newBuilder()
-        .setMount(VolumeCapability.MountVolume.newBuilder().addAllMountFlags(java.util.List.of(flags)))
+        .setMount(
+            VolumeCapability.MountVolume.newBuilder().addAllMountFlags(java.util.List.of(flags)))
         .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(mode))
         .build();
   }
@@ -82,7 +98,17 @@ final class InProcessNode implements AutoCloseable {
   }
 
   static Map<String, String> context(String dir) {
-    return Map.of("backend", BACKEND, "type", "glusterfs", "servers", "g1,g2", "volume", "vol", "path", "/base/" + dir);
+    return Map.of(
+        "backend",
+        BACKEND,
+        "type",
+        "glusterfs",
+        "servers",
+        "g1,g2",
+        "volume",
+        "vol",
+        "path",
+        "/base/" + dir);
   }
 
   Path staging(String dir) {
@@ -93,20 +119,30 @@ final class InProcessNode implements AutoCloseable {
     return kubelet.resolve("pods/" + pod + "/volumes/" + dir + "/mount");
   }
 
-  /** The volume's directory as the fake client would show it (fake mounts leave directories alone). */
+  /**
+   * The volume's directory as the fake client would show it (fake mounts leave directories alone).
+   */
   void createVolumeDir(String dir) throws IOException {
     Files.createDirectories(mounts.path(BACKEND).resolve("base").resolve(dir));
   }
 
   NodeStageVolumeRequest stage(String dir) {
-    return NodeStageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
-        .setVolumeCapability(rwx()).putAllVolumeContext(context(dir)).build();
+    return NodeStageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setVolumeCapability(rwx())
+        .putAllVolumeContext(context(dir))
+        .build();
   }
 
   NodePublishVolumeRequest publish(String dir, String pod) {
-    return NodePublishVolumeRequest.newBuilder().setVolumeId(id(dir))
-        .setStagingTargetPath(staging(dir).toString()).setTargetPath(target(dir, pod).toString())
-        .setVolumeCapability(rwx()).putAllVolumeContext(context(dir)).build();
+    return NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setTargetPath(target(dir, pod).toString())
+        .setVolumeCapability(rwx())
+        .putAllVolumeContext(context(dir))
+        .build();
   }
 
   @Override

@@ -20,8 +20,10 @@ final class KubeletDir implements AutoCloseable {
   final Path root;
 
   KubeletDir() throws IOException {
-    root = Files.createDirectories(Path.of("/tmp/mooring-node-it-" + UUID.randomUUID().toString().substring(0, 8)))
-        .toRealPath();
+    root =
+        Files.createDirectories(
+                Path.of("/tmp/mooring-node-it-" + UUID.randomUUID().toString().substring(0, 8)))
+            .toRealPath();
     GlusterFixture.run("mount", "--bind", root.toString(), root.toString());
     GlusterFixture.run("mount", "--make-rshared", root.toString());
   }
@@ -38,13 +40,16 @@ final class KubeletDir implements AutoCloseable {
     }
   }
 
-  /** Deletes {@code dir} unless something is still mounted in it (that would delete Gluster data). */
+  /**
+   * Deletes {@code dir} unless something is still mounted in it (that would delete Gluster data).
+   */
   static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
     if (!MountTable.read().under(dir).isEmpty()) {
-      throw new IllegalStateException("not deleting " + dir + ": still mounted " + MountTable.read().under(dir));
+      throw new IllegalStateException(
+          "not deleting " + dir + ": still mounted " + MountTable.read().under(dir));
     }
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

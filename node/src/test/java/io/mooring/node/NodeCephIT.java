@@ -18,8 +18,8 @@ import csi.v1.Csi.NodePublishVolumeRequest;
 import csi.v1.Csi.NodeStageVolumeRequest;
 import csi.v1.Csi.NodeUnpublishVolumeRequest;
 import csi.v1.Csi.NodeUnstageVolumeRequest;
-import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.Csi.VolumeCapability;
+import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -78,7 +78,6 @@ class NodeCephIT {
   private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-
   @BeforeAll
   static void setUpCluster() throws IOException {
     kubelet = new KubeletDir();
@@ -98,7 +97,8 @@ class NodeCephIT {
 
   @BeforeEach
   void setUp(TestInfo test) throws IOException {
-    testDir = Files.createDirectories(kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
+    testDir =
+        Files.createDirectories(kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
   }
 
   @AfterEach
@@ -110,7 +110,8 @@ class NodeCephIT {
     nodes.forEach(ServedNode::close);
     List<ProcessHandle> clients = cephFuseUnder(testDir);
     KubeletDir.unmountAllUnder(testDir);
-    for (ProcessHandle client : clients) { // unmounted clients exit by themselves, after their MDS session
+    for (ProcessHandle client :
+        clients) { // unmounted clients exit by themselves, after their MDS session
       client.onExit().get(10, TimeUnit.SECONDS);
     }
     TestCgroups.removeAll();
@@ -128,28 +129,39 @@ class NodeCephIT {
       a.stub().nodePublishVolume(publish(a, dir, "writer", false));
       a.stub().nodePublishVolume(publish(a, dir, "viewer", true));
     }
-    assertEquals(4, MountTable.read().under(testDir.resolve("node-a")).size(), "client, staging, two targets");
+    assertEquals(
+        4,
+        MountTable.read().under(testDir.resolve("node-a")).size(),
+        "client, staging, two targets");
     // node b mounts the same subvolume with a key authorised for it alone
     String user = "it-share-" + ceph.group;
     b.stub().nodeStageVolume(stage(b, dir, path, user(user, ceph.authorize(user, path))));
     b.stub().nodePublishVolume(publish(b, dir, "reader", false));
 
     for (ProcessHandle client : cephFuseUnder(testDir)) {
-      System.out.printf("ceph-fuse pid %d: %s%n", client.pid(), Files.readAllLines(Path.of("/proc",
-          Long.toString(client.pid()), "status")).stream().filter(l -> l.matches("(VmRSS|Threads):.*"))
-          .map(l -> l.replaceAll("\\s+", " ")).toList());
+      System.out.printf(
+          "ceph-fuse pid %d: %s%n",
+          client.pid(),
+          Files.readAllLines(Path.of("/proc", Long.toString(client.pid()), "status")).stream()
+              .filter(l -> l.matches("(VmRSS|Threads):.*"))
+              .map(l -> l.replaceAll("\\s+", " "))
+              .toList());
     }
     Files.writeString(target(a, dir, "writer").resolve("f"), "from a", StandardCharsets.UTF_8);
     assertEquals("from a", Files.readString(target(b, dir, "reader").resolve("f")));
     Files.writeString(target(b, dir, "reader").resolve("g"), "from b", StandardCharsets.UTF_8);
     assertEquals("from b", Files.readString(target(a, dir, "viewer").resolve("g")));
-    FileSystemException readOnly = assertThrows(FileSystemException.class,
-        () -> Files.writeString(target(a, dir, "viewer").resolve("h"), "no"));
+    FileSystemException readOnly =
+        assertThrows(
+            FileSystemException.class,
+            () -> Files.writeString(target(a, dir, "viewer").resolve("h"), "no"));
     assertEquals("Read-only file system", readOnly.getReason());
 
-    NodeGetVolumeStatsResponse stats = a.stub().nodeGetVolumeStats(stats(dir, target(a, dir, "writer")));
+    NodeGetVolumeStatsResponse stats =
+        a.stub().nodeGetVolumeStats(stats(dir, target(a, dir, "writer")));
     assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
-    assertEquals(8 * MIB, stats.getUsage(0).getTotal(), "df of the target shows the subvolume's quota");
+    assertEquals(
+        8 * MIB, stats.getUsage(0).getTotal(), "df of the target shows the subvolume's quota");
 
     assertWritingPastTheQuotaFails(target(b, dir, "reader"));
 
@@ -159,13 +171,20 @@ class NodeCephIT {
       }
       a.stub().nodeUnstageVolume(unstage(a, dir));
     }
-    assertEquals(List.of(), MountTable.read().under(testDir.resolve("node-a")), "node a has nothing mounted");
-    assertEquals("from a", Files.readString(target(b, dir, "reader").resolve("f")), "node b is unaffected");
+    assertEquals(
+        List.of(),
+        MountTable.read().under(testDir.resolve("node-a")),
+        "node a has nothing mounted");
+    assertEquals(
+        "from a", Files.readString(target(b, dir, "reader").resolve("f")), "node b is unaffected");
     assertEquals(List.of(), keyrings(a), "the keyring goes with the last unstage");
     b.stub().nodeUnpublishVolume(unpublish(dir, target(b, dir, "reader")));
     b.stub().nodeUnstageVolume(unstage(b, dir));
     assertEquals(List.of(), MountTable.read().under(testDir));
-    waitFor(Duration.ofSeconds(10), () -> cephFuseUnder(testDir).isEmpty(), "the ceph-fuse processes exit");
+    waitFor(
+        Duration.ofSeconds(10),
+        () -> cephFuseUnder(testDir).isEmpty(),
+        "the ceph-fuse processes exit");
   }
 
   @Test
@@ -181,27 +200,41 @@ class NodeCephIT {
 
     for (int i = 0; i < dirs.size(); i++) {
       // the backend's fuseMountOptions reach ceph-fuse's -o
-      node.stub().nodeStageVolume(stage(node, dirs.get(i), paths.get(i), secrets).toBuilder()
-          .putVolumeContext("fuseMountOptions", "default_permissions").build());
+      node.stub()
+          .nodeStageVolume(
+              stage(node, dirs.get(i), paths.get(i), secrets).toBuilder()
+                  .putVolumeContext("fuseMountOptions", "default_permissions")
+                  .build());
       node.stub().nodePublishVolume(publish(node, dirs.get(i), "app", false));
       Files.writeString(target(node, dirs.get(i), "app").resolve("name"), dirs.get(i));
     }
     List<ProcessHandle> clients = cephFuseUnder(testDir);
     assertEquals(1, clients.size(), "one ceph-fuse for the three volumes");
-    assertTrue(String.join(" ", clients.get(0).info().arguments().orElseThrow()).contains(",subtype=ceph-fuse,"
-        + "default_permissions "));
-    System.out.printf("group key, 3 volumes: 1 ceph-fuse, %s%n", Files.readAllLines(Path.of("/proc",
-        Long.toString(clients.get(0).pid()), "status")).stream().filter(l -> l.startsWith("VmRSS"))
-        .map(l -> l.replaceAll("\\s+", " ")).toList());
+    assertTrue(
+        String.join(" ", clients.get(0).info().arguments().orElseThrow())
+            .contains(",subtype=ceph-fuse," + "default_permissions "));
+    System.out.printf(
+        "group key, 3 volumes: 1 ceph-fuse, %s%n",
+        Files.readAllLines(Path.of("/proc", Long.toString(clients.get(0).pid()), "status")).stream()
+            .filter(l -> l.startsWith("VmRSS"))
+            .map(l -> l.replaceAll("\\s+", " "))
+            .toList());
     for (int i = 0; i < dirs.size(); i++) {
       Path target = target(node, dirs.get(i), "app");
       try (Stream<Path> files = Files.list(target)) {
-        assertEquals(List.of("name"), files.map(f -> f.getFileName().toString()).toList(), "only its own data");
+        assertEquals(
+            List.of("name"),
+            files.map(f -> f.getFileName().toString()).toList(),
+            "only its own data");
       }
       assertEquals(dirs.get(i), Files.readString(target.resolve("name")));
       NodeGetVolumeStatsResponse stats = node.stub().nodeGetVolumeStats(stats(dirs.get(i), target));
-      assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
-      assertEquals((i + 4) * MIB, stats.getUsage(0).getTotal(), "the subvolume's quota, not the file system's");
+      assertFalse(
+          stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
+      assertEquals(
+          (i + 4) * MIB,
+          stats.getUsage(0).getTotal(),
+          "the subvolume's quota, not the file system's");
       assertTrue(stats.getUsage(0).getUsed() < stats.getUsage(0).getTotal());
     }
     assertWritingPastTheQuotaFails(target(node, "pvc-g1", "app"));
@@ -209,12 +242,15 @@ class NodeCephIT {
     for (String dir : dirs) {
       node.stub().nodeUnpublishVolume(unpublish(dir, target(node, dir, "app")));
       node.stub().nodeUnstageVolume(unstage(node, dir));
-      assertEquals(dir.equals("pvc-g3") ? 0 : 1, MountTable.read().under(node.stateDir()).size(),
+      assertEquals(
+          dir.equals("pvc-g3") ? 0 : 1,
+          MountTable.read().under(node.stateDir()).size(),
           "the client stays while a volume uses it");
     }
     assertEquals(List.of(), MountTable.read().under(testDir));
     assertEquals(List.of(), keyrings(node));
-    assertFalse(Files.exists(node.stateDir().resolve("cephfs").resolve(BACKEND)), "no records left");
+    assertFalse(
+        Files.exists(node.stateDir().resolve("cephfs").resolve(BACKEND)), "no records left");
   }
 
   @Test
@@ -228,27 +264,49 @@ class NodeCephIT {
     node.stub().nodeStageVolume(stage(node, "pvc-own", own, secrets));
     Files.writeString(staging(node, "pvc-own").resolve("f"), "mine");
 
-    StatusRuntimeException denied = assertThrows(StatusRuntimeException.class,
-        () -> node.stub().nodeStageVolume(stage(node, "pvc-other", other, secrets)));
-    assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode(), denied.getStatus().getDescription());
-    assertTrue(denied.getStatus().getDescription().contains("may not mount " + other), denied.getStatus().getDescription());
+    StatusRuntimeException denied =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> node.stub().nodeStageVolume(stage(node, "pvc-other", other, secrets)));
+    assertEquals(
+        Status.Code.PERMISSION_DENIED,
+        denied.getStatus().getCode(),
+        denied.getStatus().getDescription());
+    assertTrue(
+        denied.getStatus().getDescription().contains("may not mount " + other),
+        denied.getStatus().getDescription());
 
     byte[] bytes = Base64.getDecoder().decode(key);
     bytes[20] ^= 1; // a well-formed key, but not the user's
     String wrongKey = Base64.getEncoder().encodeToString(bytes);
-    StatusRuntimeException rejected = assertThrows(StatusRuntimeException.class,
-        () -> node.stub().nodeStageVolume(stage(node, "pvc-other", other, admin(wrongKey))));
-    assertEquals(Status.Code.PERMISSION_DENIED, rejected.getStatus().getCode(), rejected.getStatus().getDescription());
-    assertTrue(rejected.getStatus().getDescription().contains("rejected the key"), rejected.getStatus().getDescription());
+    StatusRuntimeException rejected =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> node.stub().nodeStageVolume(stage(node, "pvc-other", other, admin(wrongKey))));
+    assertEquals(
+        Status.Code.PERMISSION_DENIED,
+        rejected.getStatus().getCode(),
+        rejected.getStatus().getDescription());
+    assertTrue(
+        rejected.getStatus().getDescription().contains("rejected the key"),
+        rejected.getStatus().getDescription());
 
     for (StatusRuntimeException e : List.of(denied, rejected)) {
-      assertFalse(e.getStatus().getDescription().contains(key) || e.getStatus().getDescription().contains(wrongKey)
-          || e.getStatus().getDescription().contains(ceph.adminKey));
+      assertFalse(
+          e.getStatus().getDescription().contains(key)
+              || e.getStatus().getDescription().contains(wrongKey)
+              || e.getStatus().getDescription().contains(ceph.adminKey));
     }
-    assertFalse(MountTable.read().isMountPoint(staging(node, "pvc-other")), "nothing mounted for pvc-other");
-    assertEquals(List.of(BACKEND + ".pvc-own.keyring"), keyrings(node), "no keyring left by the failed stages");
+    assertFalse(
+        MountTable.read().isMountPoint(staging(node, "pvc-other")),
+        "nothing mounted for pvc-other");
+    assertEquals(
+        List.of(BACKEND + ".pvc-own.keyring"),
+        keyrings(node),
+        "no keyring left by the failed stages");
     assertEquals(2, MountTable.read().under(testDir).size(), "pvc-own's client and staging only");
-    assertFalse(Files.exists(node.stateDir().resolve("cephfs").resolve(BACKEND).resolve("pvc-other")));
+    assertFalse(
+        Files.exists(node.stateDir().resolve("cephfs").resolve(BACKEND).resolve("pvc-other")));
 
     node.stub().nodeUnstageVolume(unstage(node, "pvc-own"));
     node.stub().nodeUnstageVolume(unstage(node, "pvc-other"));
@@ -268,9 +326,20 @@ class NodeCephIT {
     Files.writeString(target.resolve("f"), "data");
     Path log = testDir.resolve("reader.log");
     // A pod with mountPropagation HostToContainer: a slave copy of the kubelet dir's mounts.
-    reader = new ProcessBuilder("unshare", "-m", "--propagation", "slave", "sh", "-c",
-        "while true; do cat '" + target + "/f' > /dev/null 2>&1 && echo ok || echo fail; sleep 0.1; done")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    reader =
+        new ProcessBuilder(
+                "unshare",
+                "-m",
+                "--propagation",
+                "slave",
+                "sh",
+                "-c",
+                "while true; do cat '"
+                    + target
+                    + "/f' > /dev/null 2>&1 && echo ok || echo fail; sleep 0.1; done")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     waitFor(Duration.ofSeconds(5), () -> read(log).contains("ok"), "the reader reads");
     Path clientPath = clientPath(node, dir);
     ProcessHandle client = cephFuse(clientPath).orElseThrow();
@@ -281,14 +350,22 @@ class NodeCephIT {
     client.destroyForcibly();
     NodeGetVolumeStatsResponse dead = node.stub().nodeGetVolumeStats(stats(dir, target));
     while (!dead.getVolumeCondition().getMessage().contains("has exited")
-        && deadDevice.equals(device(clientPath)) && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(3)) {
+        && deadDevice.equals(device(clientPath))
+        && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(3)) {
       Thread.sleep(5); // until SIGKILL has taken the client process down
       dead = node.stub().nodeGetVolumeStats(stats(dir, target));
     }
     if (dead.getVolumeCondition().getAbnormal()) {
-      assertTrue(dead.getVolumeCondition().getMessage().matches("the shared ceph-fuse client _group-[0-9a-f]+ of"
-          + " backend " + BACKEND + " has exited \\(" + target
-          + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
+      assertTrue(
+          dead.getVolumeCondition()
+              .getMessage()
+              .matches(
+                  "the shared ceph-fuse client _group-[0-9a-f]+ of"
+                      + " backend "
+                      + BACKEND
+                      + " has exited \\("
+                      + target
+                      + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
           dead.getVolumeCondition().getMessage());
       assertEquals(0, dead.getUsage(0).getTotal());
     } else {
@@ -296,14 +373,23 @@ class NodeCephIT {
       System.out.println("the health timer healed the client before NodeGetVolumeStats looked");
     }
 
-    waitFor(HEALTH_INTERVAL.multipliedBy(5), () -> !node.stub().nodeGetVolumeStats(stats(dir, target))
-        .getVolumeCondition().getAbnormal(), "stats report the volume healthy again");
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(5),
+        () ->
+            !node.stub().nodeGetVolumeStats(stats(dir, target)).getVolumeCondition().getAbnormal(),
+        "stats report the volume healthy again");
     long statsHealed = System.nanoTime();
     int atHeal = read(log).length();
-    waitFor(Duration.ofSeconds(5), () -> read(log).substring(atHeal).contains("ok"), "the reader reads again");
+    waitFor(
+        Duration.ofSeconds(5),
+        () -> read(log).substring(atHeal).contains("ok"),
+        "the reader reads again");
     long readerHealed = System.nanoTime();
-    System.out.printf("ceph-fuse kill -> healed: %d ms (stats), %d ms (reader in a slave namespace; %d failed"
-        + " reads)%n", (statsHealed - killed) / 1_000_000, (readerHealed - killed) / 1_000_000,
+    System.out.printf(
+        "ceph-fuse kill -> healed: %d ms (stats), %d ms (reader in a slave namespace; %d failed"
+            + " reads)%n",
+        (statsHealed - killed) / 1_000_000,
+        (readerHealed - killed) / 1_000_000,
         read(log).substring(atKill).lines().filter("fail"::equals).count());
 
     assertTrue(reader.isAlive(), "the reader was not restarted");
@@ -311,23 +397,30 @@ class NodeCephIT {
     long writeStart = System.nanoTime();
     CompletableFuture.runAsync(() -> write(target.resolve("after-heal"), "new"))
         .get(10, TimeUnit.SECONDS);
-    System.out.printf("ceph-fuse kill -> first write after the heal took %d ms%n",
+    System.out.printf(
+        "ceph-fuse kill -> first write after the heal took %d ms%n",
         (System.nanoTime() - writeStart) / 1_000_000);
     assertEquals("data", Files.readString(target.resolve("f")));
     assertEquals("data", Files.readString(target(node, dir, "viewer").resolve("f")));
-    assertTrue(MountTable.read().at(target(node, dir, "viewer")).orElseThrow().readOnly(), "the heal keeps ro");
+    assertTrue(
+        MountTable.read().at(target(node, dir, "viewer")).orElseThrow().readOnly(),
+        "the heal keeps ro");
     assertEquals(1, cephFuseUnder(testDir).size());
     assertEquals(4, MountTable.read().under(testDir).size(), "the dead mounts are gone");
-    assertEquals(8 * MIB, node.stub().nodeGetVolumeStats(stats(dir, target)).getUsage(0).getTotal());
+    assertEquals(
+        8 * MIB, node.stub().nodeGetVolumeStats(stats(dir, target)).getUsage(0).getTotal());
 
     // Without any RPC, the timer alone heals within an interval or so.
     String healedDevice = device(clientPath);
     long killedAgain = System.nanoTime();
     cephFuse(clientPath).orElseThrow().destroyForcibly();
-    waitFor(HEALTH_INTERVAL.multipliedBy(4), () -> !healedDevice.equals(device(clientPath))
-        && "data".equals(read(target.resolve("f"))), "the timer heals the client");
-    System.out.printf("ceph-fuse kill -> healed by the %d ms timer alone: %d ms%n", HEALTH_INTERVAL.toMillis(),
-        (System.nanoTime() - killedAgain) / 1_000_000);
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(4),
+        () -> !healedDevice.equals(device(clientPath)) && "data".equals(read(target.resolve("f"))),
+        "the timer heals the client");
+    System.out.printf(
+        "ceph-fuse kill -> healed by the %d ms timer alone: %d ms%n",
+        HEALTH_INTERVAL.toMillis(), (System.nanoTime() - killedAgain) / 1_000_000);
 
     node.stub().nodeUnpublishVolume(unpublish(dir, target));
     node.stub().nodeUnpublishVolume(unpublish(dir, target(node, dir, "viewer")));
@@ -350,12 +443,24 @@ class NodeCephIT {
 
     // what an admin, or the MDS after a network partition longer than session_autoclose, does
     long start = System.nanoTime();
-    ceph.ceph("tell", "mds." + ceph.fsName + ":0", "client", "evict", "client_metadata.mooring_client=" + instance);
-    waitFor(HEALTH_INTERVAL.multipliedBy(5), () -> !evicted.isAlive() && cephFuse(clientPath).isPresent()
-        && "data".equals(read(target.resolve("f"))), "the evicted client is replaced");
-    System.out.printf("ceph-fuse evicted -> replaced: %d ms%n", (System.nanoTime() - start) / 1_000_000);
+    ceph.ceph(
+        "tell",
+        "mds." + ceph.fsName + ":0",
+        "client",
+        "evict",
+        "client_metadata.mooring_client=" + instance);
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(5),
+        () ->
+            !evicted.isAlive()
+                && cephFuse(clientPath).isPresent()
+                && "data".equals(read(target.resolve("f"))),
+        "the evicted client is replaced");
+    System.out.printf(
+        "ceph-fuse evicted -> replaced: %d ms%n", (System.nanoTime() - start) / 1_000_000);
     Files.writeString(target.resolve("g"), "after eviction");
-    assertFalse(node.stub().nodeGetVolumeStats(stats(dir, target)).getVolumeCondition().getAbnormal());
+    assertFalse(
+        node.stub().nodeGetVolumeStats(stats(dir, target)).getVolumeCondition().getAbnormal());
 
     node.stub().nodeUnpublishVolume(unpublish(dir, target));
     node.stub().nodeUnstageVolume(unstage(node, dir));
@@ -376,8 +481,12 @@ class NodeCephIT {
 
     ServedNode second = start("node");
     assertEquals(pid, cephFuse(clientPath).orElseThrow().pid(), "adopted, not remounted");
-    assertFalse(second.stub().nodeGetVolumeStats(stats(dir, target(second, dir, "app"))).getVolumeCondition()
-        .getAbnormal());
+    assertFalse(
+        second
+            .stub()
+            .nodeGetVolumeStats(stats(dir, target(second, dir, "app")))
+            .getVolumeCondition()
+            .getAbnormal());
     second.close();
     nodes.remove(second);
 
@@ -386,7 +495,10 @@ class NodeCephIT {
     client.destroyForcibly();
     client.onExit().get(5, TimeUnit.SECONDS);
     ServedNode third = start("node");
-    assertNotEquals(pid, cephFuse(clientPath).orElseThrow().pid(), "healed at startup, with the stored keyring");
+    assertNotEquals(
+        pid,
+        cephFuse(clientPath).orElseThrow().pid(),
+        "healed at startup, with the stored keyring");
     Files.writeString(target(third, dir, "app").resolve("f"), "after restart");
     third.stub().nodeUnpublishVolume(unpublish(dir, target(third, dir, "app")));
     third.stub().nodeUnstageVolume(unstage(third, dir));
@@ -414,8 +526,10 @@ class NodeCephIT {
       Path keys = node.stateDir().resolve("keys");
       assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)));
       Path keyring = keys.resolve(BACKEND + "." + dir + ".keyring");
-      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring)));
-      assertTrue(Files.readString(keyring).contains(userKey), "the key is in the keyring, and only there");
+      assertEquals(
+          "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring)));
+      assertTrue(
+          Files.readString(keyring).contains(userKey), "the key is in the keyring, and only there");
       int scanned = 0;
       for (Path cmdline : procFiles("cmdline")) {
         String text = readBytes(cmdline);
@@ -425,8 +539,13 @@ class NodeCephIT {
         }
       }
       assertTrue(scanned > 10, "scanned " + scanned + " command lines");
-      String cmdline = readBytes(Path.of("/proc", Long.toString(cephFuse(clientPath(node, dir)).orElseThrow().pid()),
-          "cmdline")).replace('\0', ' ');
+      String cmdline =
+          readBytes(
+                  Path.of(
+                      "/proc",
+                      Long.toString(cephFuse(clientPath(node, dir)).orElseThrow().pid()),
+                      "cmdline"))
+              .replace('\0', ' ');
       assertTrue(cmdline.contains("--keyring=" + keyring), cmdline);
       try (Stream<Path> files = Files.walk(node.stateDir())) {
         for (Path file : files.filter(f -> Files.isRegularFile(f) && !f.equals(keyring)).toList()) {
@@ -442,13 +561,18 @@ class NodeCephIT {
       root.setLevel(level);
     }
     List<String> messages = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
-    assertTrue(messages.stream().anyMatch(m -> m.contains("NodeStageVolume")), "the RPCs were logged: " + messages);
+    assertTrue(
+        messages.stream().anyMatch(m -> m.contains("NodeStageVolume")),
+        "the RPCs were logged: " + messages);
     for (String message : messages) {
-      assertFalse(message.contains(userKey) || message.contains(ceph.adminKey), "a log line holds a key: " + message);
+      assertFalse(
+          message.contains(userKey) || message.contains(ceph.adminKey),
+          "a log line holds a key: " + message);
     }
     try (Stream<Path> files = Files.walk(testDir)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
-        assertFalse(Files.readString(file).contains(userKey), file + " holds the key after unstage");
+        assertFalse(
+            Files.readString(file).contains(userKey), file + " holds the key after unstage");
       }
     }
   }
@@ -457,16 +581,23 @@ class NodeCephIT {
     Path stateDir = testDir.resolve(name).resolve("plugins/mooring");
     ProcessCommandRunner runner = new ProcessCommandRunner();
     PrometheusMetrics metrics = new PrometheusMetrics();
-    NodePlugin plugin = new NodePlugin(new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL),
-        new SystemMounter(runner), runner, metrics);
+    NodePlugin plugin =
+        new NodePlugin(
+            new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL),
+            new SystemMounter(runner),
+            runner,
+            metrics);
     plugin.start();
     String serverName = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(serverName).directExecutor();
     RpcLogInterceptor interceptor = new RpcLogInterceptor(metrics);
-    plugin.services().forEach(s -> builder.addService(ServerInterceptors.intercept(s, interceptor)));
+    plugin
+        .services()
+        .forEach(s -> builder.addService(ServerInterceptors.intercept(s, interceptor)));
     Server server = builder.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(serverName).directExecutor().build();
-    ServedNode node = new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
+    ServedNode node =
+        new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
@@ -476,22 +607,28 @@ class NodeCephIT {
   }
 
   /**
-   * Writes into {@code dir}, 1 MiB and an fsync at a time, until EDQUOT (enforced by Ceph) or 64 MiB,
-   * eight times any quota here. ceph-fuse checks a write against the quota root's recursive size as
-   * the MDS last reported it, which lags behind unsynced writes: without the fsyncs a fast writer
-   * can pass the quota by the whole amount it writes before the MDS catches up.
+   * Writes into {@code dir}, 1 MiB and an fsync at a time, until EDQUOT (enforced by Ceph) or 64
+   * MiB, eight times any quota here. ceph-fuse checks a write against the quota root's recursive
+   * size as the MDS last reported it, which lags behind unsynced writes: without the fsyncs a fast
+   * writer can pass the quota by the whole amount it writes before the MDS catches up.
    */
   private static void assertWritingPastTheQuotaFails(Path dir) {
-    IOException overQuota = assertThrows(IOException.class, () -> {
-      try (FileChannel out = FileChannel.open(dir.resolve("big"), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE)) {
-        for (int i = 0; i < 64; i++) {
-          out.write(ByteBuffer.allocate((int) MIB));
-          out.force(true);
-        }
-      }
-    });
-    assertTrue(String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"), overQuota.toString());
+    IOException overQuota =
+        assertThrows(
+            IOException.class,
+            () -> {
+              try (FileChannel out =
+                  FileChannel.open(
+                      dir.resolve("big"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                for (int i = 0; i < 64; i++) {
+                  out.write(ByteBuffer.allocate((int) MIB));
+                  out.force(true);
+                }
+              }
+            });
+    assertTrue(
+        String.valueOf(overQuota.getMessage()).contains("Disk quota exceeded"),
+        overQuota.toString());
   }
 
   private static Map<String, String> admin(String key) {
@@ -503,14 +640,31 @@ class NodeCephIT {
   }
 
   private static Map<String, String> context(String dir, String path) {
-    return Map.of("backend", BACKEND, "type", "cephfs", "monitors", ceph.monitors, "fsName", ceph.fsName,
-        "subvolumeGroup", ceph.group, "subvolume", dir, "path", path, "mounter", "");
+    return Map.of(
+        "backend",
+        BACKEND,
+        "type",
+        "cephfs",
+        "monitors",
+        ceph.monitors,
+        "fsName",
+        ceph.fsName,
+        "subvolumeGroup",
+        ceph.group,
+        "subvolume",
+        dir,
+        "path",
+        path,
+        "mounter",
+        "");
   }
 
   private static VolumeCapability capability(boolean readOnly) {
-    return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
-        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-            .setMode(readOnly ? Mode.MULTI_NODE_READER_ONLY : Mode.MULTI_NODE_MULTI_WRITER))
+    return VolumeCapability.newBuilder()
+        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+        .setAccessMode(
+            VolumeCapability.AccessMode.newBuilder()
+                .setMode(readOnly ? Mode.MULTI_NODE_READER_ONLY : Mode.MULTI_NODE_MULTI_WRITER))
         .build();
   }
 
@@ -524,8 +678,10 @@ class NodeCephIT {
   }
 
   private static Path target(ServedNode node, String dir, String pod) {
-    return node.stateDir().getParent().getParent().resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + dir
-        + "/mount");
+    return node.stateDir()
+        .getParent()
+        .getParent()
+        .resolve("pods/" + pod + "/volumes/kubernetes.io~csi/" + dir + "/mount");
   }
 
   /** The mount point of the volume's client: the shared one it is staged on, else its own. */
@@ -535,34 +691,55 @@ class NodeCephIT {
     if (!Files.exists(shared)) {
       return volume.resolve("mnt");
     }
-    String client = Files.readAllLines(shared).stream().filter(l -> l.startsWith("client=")).findFirst()
-        .orElseThrow().substring("client=".length());
+    String client =
+        Files.readAllLines(shared).stream()
+            .filter(l -> l.startsWith("client="))
+            .findFirst()
+            .orElseThrow()
+            .substring("client=".length());
     return node.stateDir().resolve("cephfs").resolve(client).resolve("mnt");
   }
 
-  private static NodeStageVolumeRequest stage(ServedNode node, String dir, String path, Map<String, String> secrets) {
-    return NodeStageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(node, dir).toString())
-        .setVolumeCapability(capability(false)).putAllVolumeContext(context(dir, path)).putAllSecrets(secrets)
+  private static NodeStageVolumeRequest stage(
+      ServedNode node, String dir, String path, Map<String, String> secrets) {
+    return NodeStageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(node, dir).toString())
+        .setVolumeCapability(capability(false))
+        .putAllVolumeContext(context(dir, path))
+        .putAllSecrets(secrets)
         .build();
   }
 
-  private static NodePublishVolumeRequest publish(ServedNode node, String dir, String pod, boolean readOnly) {
-    return NodePublishVolumeRequest.newBuilder().setVolumeId(id(dir))
-        .setStagingTargetPath(staging(node, dir).toString()).setTargetPath(target(node, dir, pod).toString())
-        .setVolumeCapability(capability(readOnly)).build();
+  private static NodePublishVolumeRequest publish(
+      ServedNode node, String dir, String pod, boolean readOnly) {
+    return NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(node, dir).toString())
+        .setTargetPath(target(node, dir, pod).toString())
+        .setVolumeCapability(capability(readOnly))
+        .build();
   }
 
   private static NodeUnpublishVolumeRequest unpublish(String dir, Path target) {
-    return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(dir)).setTargetPath(target.toString()).build();
+    return NodeUnpublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setTargetPath(target.toString())
+        .build();
   }
 
   private static NodeUnstageVolumeRequest unstage(ServedNode node, String dir) {
-    return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(dir))
-        .setStagingTargetPath(staging(node, dir).toString()).build();
+    return NodeUnstageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(node, dir).toString())
+        .build();
   }
 
   private static NodeGetVolumeStatsRequest stats(String dir, Path path) {
-    return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id(dir)).setVolumePath(path.toString()).build();
+    return NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setVolumePath(path.toString())
+        .build();
   }
 
   private static List<String> keyrings(ServedNode node) throws IOException {
@@ -582,11 +759,14 @@ class NodeCephIT {
 
   /** ceph-fuse processes whose mount point is under {@code dir}. */
   private static List<ProcessHandle> cephFuseUnder(Path dir) {
-    return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("/ceph-fuse"))
-        .filter(p -> {
-          String[] args = p.info().arguments().orElse(new String[0]);
-          return args.length > 0 && args[args.length - 1].startsWith(dir + "/");
-        }).toList();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("/ceph-fuse"))
+        .filter(
+            p -> {
+              String[] args = p.info().arguments().orElse(new String[0]);
+              return args.length > 0 && args[args.length - 1].startsWith(dir + "/");
+            })
+        .toList();
   }
 
   private static String device(Path mountPoint) {
@@ -595,7 +775,10 @@ class NodeCephIT {
 
   private static List<Path> procFiles(String name) throws IOException {
     try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-      return entries.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> p.resolve(name)).toList();
+      return entries
+          .filter(p -> p.getFileName().toString().matches("\\d+"))
+          .map(p -> p.resolve(name))
+          .toList();
     }
   }
 
@@ -614,5 +797,4 @@ class NodeCephIT {
       throw new java.io.UncheckedIOException(e);
     }
   }
-
 }

@@ -45,8 +45,7 @@ class NodeCephTest {
   private static final String USER_KEY = "AQBbI9FmAAAAABAAr0GvPOQ+LMZsoRsLFXKiZQ==";
   private static final String USER_KEY_B = "AQCyaQdrD9rgDBAAaNiJQZWMkxXauMKHEjriMg==";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private FakeMounter mounter;
   private FakeCephFuse cluster;
   private InProcessNode node;
@@ -73,11 +72,15 @@ class NodeCephTest {
     node.stub.nodeStageVolume(stage(B, user("vol-b", USER_KEY_B)));
 
     List<List<String>> mounts = cluster.commands().stream().map(Command::argv).toList();
-    assertEquals(List.of("/volumes/csi", path(A), "/volumes/csi", path(B)),
-        mounts.stream().map(a -> a.get(a.indexOf("-r") + 1)).toList(), "the group first, refused (EPERM)");
+    assertEquals(
+        List.of("/volumes/csi", path(A), "/volumes/csi", path(B)),
+        mounts.stream().map(a -> a.get(a.indexOf("-r") + 1)).toList(),
+        "the group first, refused (EPERM)");
     List<String> argv = mounts.get(1);
     assertEquals(client(A).toString(), argv.get(argv.size() - 1));
-    assertFalse(mounts.stream().anyMatch(a -> String.join(" ", a).contains(USER_KEY)), "no key on a command line");
+    assertFalse(
+        mounts.stream().anyMatch(a -> String.join(" ", a).contains(USER_KEY)),
+        "no key on a command line");
     MountEntry clientA = mounter.table().at(client(A)).orElseThrow();
     MountEntry staged = mounter.table().at(staging(A)).orElseThrow();
     assertEquals("fuse.ceph-fuse", staged.fsType());
@@ -85,14 +88,19 @@ class NodeCephTest {
     assertEquals("/", staged.root());
     assertEquals("ceph-fuse:" + client(A), staged.source());
     assertNotEquals(clientA.device(), mounter.table().at(client(B)).orElseThrow().device());
-    assertEquals(Set.of("rw------- rwx------"), Set.copyOf(cluster.keyringModes),
+    assertEquals(
+        Set.of("rw------- rwx------"),
+        Set.copyOf(cluster.keyringModes),
         "ceph-fuse read a root-only keyring in a root-only directory");
     assertEquals(List.of(), cluster.evicted, "a first mount replaces nothing");
-    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(A).resolve("shared")));
+    assertFalse(
+        Files.exists(
+            node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(A).resolve("shared")));
 
     node.stub.nodeUnstageVolume(unstage(A));
     node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
-    assertEquals(5, cluster.mounts(), "the refusal is remembered: no second try of the group with that key");
+    assertEquals(
+        5, cluster.mounts(), "the refusal is remembered: no second try of the group with that key");
   }
 
   @Test
@@ -112,16 +120,22 @@ class NodeCephTest {
       assertEquals(client.device(), entry.device());
       assertEquals(path(A).substring("/volumes/csi".length()), entry.root());
     }
-    assertEquals(path(B).substring("/volumes/csi".length()), mounter.table().at(staging(B)).orElseThrow().root());
-    assertEquals(FakeCephFuse.QUOTA, node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1"))).getUsage(0)
-        .getTotal(), "the subvolume's quota, not the file system's statfs");
+    assertEquals(
+        path(B).substring("/volumes/csi".length()),
+        mounter.table().at(staging(B)).orElseThrow().root());
+    assertEquals(
+        FakeCephFuse.QUOTA,
+        node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1"))).getUsage(0).getTotal(),
+        "the subvolume's quota, not the file system's statfs");
 
     node.stub.nodeUnpublishVolume(unpublish(A, "p1"));
     node.stub.nodeUnstageVolume(unstage(A));
     assertTrue(mounter.table().isMountPoint(shared), "B still uses it");
     node.stub.nodeUnstageVolume(unstage(B));
     assertEquals(List.of(), mounter.table().entries());
-    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND)), "no client, key or record left");
+    assertFalse(
+        Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND)),
+        "no client, key or record left");
     try (Stream<Path> keys = Files.list(node.stateDir.resolve("keys"))) {
       assertEquals(List.of(), keys.toList());
     }
@@ -146,7 +160,8 @@ class NodeCephTest {
     }
     assertEquals(List.of(), mounter.table().entries());
     assertFalse(Files.exists(keyring(A)), "the key goes with the client");
-    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND)), "and so do its records");
+    assertFalse(
+        Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND)), "and so do its records");
     assertTrue(Files.isDirectory(node.stateDir.resolve("keys")));
   }
 
@@ -154,21 +169,30 @@ class NodeCephTest {
   void aPerVolumeKeyMountsItsOwnSubvolumeButNotAnother() throws IOException {
     node.stub.nodeStageVolume(stage(A, user("vol-a", USER_KEY)));
 
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodeStageVolume(stage(B, user("vol-a", USER_KEY))));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> node.stub.nodeStageVolume(stage(B, user("vol-a", USER_KEY))));
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("may not mount " + path(B)), e.getStatus().getDescription());
+    assertTrue(
+        e.getStatus().getDescription().contains("may not mount " + path(B)),
+        e.getStatus().getDescription());
     assertNothingLeftOf(B);
   }
 
   @Test
   void aKeyTheClusterRejectsIsPermissionDeniedAndLeavesNothing() throws IOException {
     String wrong = "AQCyaQdrD9rgDBAAaNiJQZWMkxXauMKHEjriMg==";
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodeStageVolume(stage(A, Map.of("adminID", "admin", "adminKey", wrong))));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                node.stub.nodeStageVolume(stage(A, Map.of("adminID", "admin", "adminKey", wrong))));
 
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("rejected the key"), e.getStatus().getDescription());
+    assertTrue(
+        e.getStatus().getDescription().contains("rejected the key"),
+        e.getStatus().getDescription());
     assertFalse(e.getStatus().getDescription().contains(wrong));
     assertNothingLeftOf(A);
   }
@@ -176,8 +200,9 @@ class NodeCephTest {
   @Test
   void unreachableMonitorsAreUnavailable() throws IOException {
     cluster.monitorsDown = true;
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodeStageVolume(stage(A, admin())));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> node.stub.nodeStageVolume(stage(A, admin())));
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
     assertNothingLeftOf(A);
   }
@@ -186,16 +211,26 @@ class NodeCephTest {
   void theKernelClientIsRefusedUntilThereIsAMounterForIt() throws IOException {
     Map<String, String> context = new HashMap<>(context(A));
     context.put("mounter", "kernel");
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node.stub.nodeStageVolume(
-        stage(A, admin()).toBuilder().clearVolumeContext().putAllVolumeContext(context).build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                node.stub.nodeStageVolume(
+                    stage(A, admin()).toBuilder()
+                        .clearVolumeContext()
+                        .putAllVolumeContext(context)
+                        .build()));
 
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("set mounter to fuse"), e.getStatus().getDescription());
+    assertTrue(
+        e.getStatus().getDescription().contains("set mounter to fuse"),
+        e.getStatus().getDescription());
     assertNothingLeftOf(A);
   }
 
   @Test
-  void aDeadSharedClientIsReportedThenRemountedWithTheStoredKeyAndItsSessionEvicted() throws IOException {
+  void aDeadSharedClientIsReportedThenRemountedWithTheStoredKeyAndItsSessionEvicted()
+      throws IOException {
     node.stub.nodeStageVolume(stage(A, admin()));
     node.stub.nodeStageVolume(stage(B, admin()));
     node.stub.nodePublishVolume(publish(A, "p1", true));
@@ -208,8 +243,15 @@ class NodeCephTest {
 
     NodeGetVolumeStatsResponse stats = node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1")));
     assertTrue(stats.getVolumeCondition().getAbnormal());
-    assertTrue(stats.getVolumeCondition().getMessage().startsWith("the shared ceph-fuse client "
-        + shared.getParent().getFileName() + " of backend ceph-a has exited"), stats.getVolumeCondition().getMessage());
+    assertTrue(
+        stats
+            .getVolumeCondition()
+            .getMessage()
+            .startsWith(
+                "the shared ceph-fuse client "
+                    + shared.getParent().getFileName()
+                    + " of backend ceph-a has exited"),
+        stats.getVolumeCondition().getMessage());
     assertEquals(1, node.wakes.get());
 
     try (var held = node.ceph.lock(name)) { // what the monitor does; no RPC brings a key
@@ -223,10 +265,14 @@ class NodeCephTest {
     for (String dir : List.of(A, B)) {
       MountEntry staged = mounter.table().at(staging(dir)).orElseThrow();
       assertEquals(client.device(), staged.device());
-      assertEquals(path(dir).substring("/volumes/csi".length()), staged.root(), "each volume its own directory");
+      assertEquals(
+          path(dir).substring("/volumes/csi".length()),
+          staged.root(),
+          "each volume its own directory");
     }
     assertEquals(2, cluster.mounts(), "one remount heals both volumes");
-    assertEquals(List.of(firstInstance), cluster.evicted, "the dead instance's MDS session is evicted");
+    assertEquals(
+        List.of(firstInstance), cluster.evicted, "the dead instance's MDS session is evicted");
     assertNotEquals(firstInstance, Files.readString(shared.resolveSibling("instance")).strip());
   }
 
@@ -240,7 +286,9 @@ class NodeCephTest {
     }
     assertEquals(3, cluster.mounts(), "the refused group, the subvolume, its remount");
     assertEquals(List.of(), cluster.evicted);
-    assertTrue(cluster.commands().stream().map(Command::argv).anyMatch(a -> a.contains("evict")), "it was tried");
+    assertTrue(
+        cluster.commands().stream().map(Command::argv).anyMatch(a -> a.contains("evict")),
+        "it was tried");
   }
 
   @Test
@@ -262,7 +310,8 @@ class NodeCephTest {
     mounter.unmount(staging(B), false); // B's staging went away behind the plugin's back
 
     PrometheusMetrics metrics = new PrometheusMetrics();
-    HealthMonitor monitor = new HealthMonitor(List.of(node.mounts, node.ceph), metrics, Duration.ofHours(1));
+    HealthMonitor monitor =
+        new HealthMonitor(List.of(node.mounts, node.ceph), metrics, Duration.ofHours(1));
     monitor.check();
 
     assertNothingLeftOf(B);
@@ -277,14 +326,24 @@ class NodeCephTest {
   }
 
   private static double gauge(PrometheusMetrics metrics, String state) {
-    return metrics.registry().scrape().stream().filter(s -> s.getMetadata().getName().equals("mooring_mounts"))
+    return metrics.registry().scrape().stream()
+        .filter(s -> s.getMetadata().getName().equals("mooring_mounts"))
         .flatMap(s -> s.getDataPoints().stream())
-        .filter(p -> p.getLabels().get("backend").equals(BACKEND) && p.getLabels().get("state").equals(state))
-        .mapToDouble(p -> ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) p).getValue())
-        .findFirst().orElse(-1);
+        .filter(
+            p ->
+                p.getLabels().get("backend").equals(BACKEND)
+                    && p.getLabels().get("state").equals(state))
+        .mapToDouble(
+            p ->
+                ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) p)
+                    .getValue())
+        .findFirst()
+        .orElse(-1);
   }
 
-  /** Changes to a good stage request of A: volume_context entries (null removes) and the secrets. */
+  /**
+   * Changes to a good stage request of A: volume_context entries (null removes) and the secrets.
+   */
   static Stream<Arguments> badStages() {
     Map<String, String> admin = Map.of("adminID", "admin", "adminKey", ADMIN_KEY);
     return Stream.of(
@@ -304,18 +363,29 @@ class NodeCephTest {
 
   @ParameterizedTest(name = "{0}={1} secrets={2}")
   @MethodSource("badStages")
-  void everyMalformedStageIsInvalidArgumentAndRunsNothing(String key, String value, Map<String, String> secrets) {
+  void everyMalformedStageIsInvalidArgumentAndRunsNothing(
+      String key, String value, Map<String, String> secrets) {
     Map<String, String> context = new HashMap<>(context(A));
     if (value == null) {
       context.remove(key);
     } else {
       context.put(key, value);
     }
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node.stub.nodeStageVolume(
-        stage(A, Map.of()).toBuilder().clearVolumeContext().putAllVolumeContext(context).putAllSecrets(secrets)
-            .build()));
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
-    assertFalse(e.getStatus().getDescription().contains(ADMIN_KEY) || e.getStatus().getDescription().contains(USER_KEY));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                node.stub.nodeStageVolume(
+                    stage(A, Map.of()).toBuilder()
+                        .clearVolumeContext()
+                        .putAllVolumeContext(context)
+                        .putAllSecrets(secrets)
+                        .build()));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+    assertFalse(
+        e.getStatus().getDescription().contains(ADMIN_KEY)
+            || e.getStatus().getDescription().contains(USER_KEY));
     assertEquals(List.of(), cluster.commands());
     assertEquals(List.of(), mounter.calls());
     assertFalse(Files.exists(node.stateDir.resolve("keys")), "no keyring written");
@@ -325,10 +395,14 @@ class NodeCephTest {
     assertFalse(mounter.table().isMountPoint(staging(dir)), "nothing mounted at the staging path");
     assertFalse(mounter.table().isMountPoint(client(dir)), "no client");
     assertFalse(Files.exists(keyring(dir)), "no keyring");
-    assertFalse(Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(dir)), "no records");
+    assertFalse(
+        Files.exists(node.stateDir.resolve("cephfs").resolve(BACKEND).resolve(dir)), "no records");
     try (Stream<Path> files = Files.walk(node.stateDir)) {
-      for (Path file : files.filter(Files::isRegularFile).sorted(Comparator.reverseOrder()).toList()) {
-        assertFalse(Files.readString(file).contains(ADMIN_KEY) && file.toString().contains(dir), file.toString());
+      for (Path file :
+          files.filter(Files::isRegularFile).sorted(Comparator.reverseOrder()).toList()) {
+        assertFalse(
+            Files.readString(file).contains(ADMIN_KEY) && file.toString().contains(dir),
+            file.toString());
       }
     }
   }
@@ -336,7 +410,8 @@ class NodeCephTest {
   /** The mount point of the backend's only shared client. */
   private Path sharedClient() throws IOException {
     try (Stream<Path> dirs = Files.list(node.stateDir.resolve("cephfs").resolve(BACKEND))) {
-      List<Path> shared = dirs.filter(d -> d.getFileName().toString().startsWith("_group-")).toList();
+      List<Path> shared =
+          dirs.filter(d -> d.getFileName().toString().startsWith("_group-")).toList();
       assertEquals(1, shared.size(), shared.toString());
       return shared.get(0).resolve("mnt");
     }
@@ -367,8 +442,23 @@ class NodeCephTest {
   }
 
   private static Map<String, String> context(String dir) {
-    return Map.of("backend", BACKEND, "type", "cephfs", "monitors", "127.0.0.1:9", "fsName", "cephfs",
-        "subvolumeGroup", "csi", "subvolume", dir, "path", path(dir), "mounter", "");
+    return Map.of(
+        "backend",
+        BACKEND,
+        "type",
+        "cephfs",
+        "monitors",
+        "127.0.0.1:9",
+        "fsName",
+        "cephfs",
+        "subvolumeGroup",
+        "csi",
+        "subvolume",
+        dir,
+        "path",
+        path(dir),
+        "mounter",
+        "");
   }
 
   private static Map<String, String> admin() {
@@ -384,27 +474,44 @@ class NodeCephTest {
   }
 
   private NodeStageVolumeRequest stage(String dir, Map<String, String> secrets) {
-    return NodeStageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
-        .setVolumeCapability(InProcessNode.rwx()).putAllVolumeContext(context(dir)).putAllSecrets(secrets).build();
+    return NodeStageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setVolumeCapability(InProcessNode.rwx())
+        .putAllVolumeContext(context(dir))
+        .putAllSecrets(secrets)
+        .build();
   }
 
   private NodePublishVolumeRequest publish(String dir, String pod, boolean readOnly) {
-    return NodePublishVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
-        .setTargetPath(node.target(dir, pod).toString()).setVolumeCapability(InProcessNode.rwx())
-        .setReadonly(readOnly).putAllVolumeContext(context(dir)).build();
+    return NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setTargetPath(node.target(dir, pod).toString())
+        .setVolumeCapability(InProcessNode.rwx())
+        .setReadonly(readOnly)
+        .putAllVolumeContext(context(dir))
+        .build();
   }
 
   private NodeUnpublishVolumeRequest unpublish(String dir, String pod) {
-    return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(dir))
-        .setTargetPath(node.target(dir, pod).toString()).build();
+    return NodeUnpublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setTargetPath(node.target(dir, pod).toString())
+        .build();
   }
 
   private NodeUnstageVolumeRequest unstage(String dir) {
-    return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(dir))
-        .setStagingTargetPath(staging(dir).toString()).build();
+    return NodeUnstageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .build();
   }
 
   private static NodeGetVolumeStatsRequest stats(String dir, Path path) {
-    return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id(dir)).setVolumePath(path.toString()).build();
+    return NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setVolumePath(path.toString())
+        .build();
   }
 }

@@ -14,8 +14,8 @@ import csi.v1.Csi.NodePublishVolumeRequest;
 import csi.v1.Csi.NodeStageVolumeRequest;
 import csi.v1.Csi.NodeUnpublishVolumeRequest;
 import csi.v1.Csi.NodeUnstageVolumeRequest;
-import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.Csi.VolumeCapability;
+import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -62,7 +62,6 @@ class NodeGlusterIT {
   private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-
   @BeforeAll
   static void setUpVolume() throws IOException {
     gluster = new GlusterBase();
@@ -82,10 +81,11 @@ class NodeGlusterIT {
     }
   }
 
-
   @BeforeEach
   void setUp(TestInfo test) throws IOException {
-    testDir = Files.createDirectories(gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
+    testDir =
+        Files.createDirectories(
+            gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
     stateDir = testDir.resolve("plugins/mooring");
   }
 
@@ -104,8 +104,8 @@ class NodeGlusterIT {
   void stagedVolumeIsSharedBetweenTargetsIdempotentlyAndWithItsQuota() throws Exception {
     String dir = volumeDir("pvc-rw");
     String quotaPath = gluster.path + "/" + dir;
-    GlusterFixture.gluster("volume", "quota", GlusterFixture.volume(), "limit-usage",
-        quotaPath, "10MB");
+    GlusterFixture.gluster(
+        "volume", "quota", GlusterFixture.volume(), "limit-usage", quotaPath, "10MB");
     quotas.add(quotaPath);
     ServedNode node = start();
 
@@ -115,17 +115,22 @@ class NodeGlusterIT {
       node.stub().nodePublishVolume(publish(dir, "reader", false));
       node.stub().nodePublishVolume(publish(dir, "viewer", true));
     }
-    assertEquals(5, MountTable.read().under(testDir).size(), "client, staging and three targets, once each");
+    assertEquals(
+        5, MountTable.read().under(testDir).size(), "client, staging and three targets, once each");
 
     Files.writeString(target(dir, "writer").resolve("f"), "hello", StandardCharsets.UTF_8);
     assertEquals("hello", Files.readString(target(dir, "reader").resolve("f")));
     assertEquals("hello", Files.readString(target(dir, "viewer").resolve("f")));
-    assertEquals("hello", Files.readString(gluster.admin.resolve(quotaPath.substring(1)).resolve("f")));
-    FileSystemException readOnly = assertThrows(FileSystemException.class,
-        () -> Files.writeString(target(dir, "viewer").resolve("g"), "no"));
+    assertEquals(
+        "hello", Files.readString(gluster.admin.resolve(quotaPath.substring(1)).resolve("f")));
+    FileSystemException readOnly =
+        assertThrows(
+            FileSystemException.class,
+            () -> Files.writeString(target(dir, "viewer").resolve("g"), "no"));
     assertEquals("Read-only file system", readOnly.getReason());
 
-    NodeGetVolumeStatsResponse stats = node.stub().nodeGetVolumeStats(stats(dir, target(dir, "reader")));
+    NodeGetVolumeStatsResponse stats =
+        node.stub().nodeGetVolumeStats(stats(dir, target(dir, "reader")));
     assertFalse(stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
     assertEquals(10L * 1024 * 1024, stats.getUsage(0).getTotal(), "df of the bind shows the quota");
     assertTrue(stats.getUsage(1).getTotal() > 0, "inodes");
@@ -153,8 +158,10 @@ class NodeGlusterIT {
       Files.writeString(target(dir, "pod-" + i).resolve("id"), dir);
     }
 
-    List<MountEntry> clients = MountTable.read().under(testDir).stream()
-        .filter(e -> e.isFuse("glusterfs") && e.root().equals("/")).toList();
+    List<MountEntry> clients =
+        MountTable.read().under(testDir).stream()
+            .filter(e -> e.isFuse("glusterfs") && e.root().equals("/"))
+            .toList();
     assertEquals(1, clients.size(), clients.toString());
     assertEquals(stateDir.resolve("mounts").resolve(BACKEND), clients.get(0).mountPoint());
     assertEquals(1, glusterClients().size(), "one glusterfs process");
@@ -164,11 +171,14 @@ class NodeGlusterIT {
     }
 
     for (int i = 0; i < 20; i++) {
-      assertTrue(MountTable.read().isMountPoint(clients.get(0).mountPoint()), "still in use before the last unstage");
+      assertTrue(
+          MountTable.read().isMountPoint(clients.get(0).mountPoint()),
+          "still in use before the last unstage");
       node.stub().nodeUnpublishVolume(unpublish(dirs.get(i), "pod-" + i));
       node.stub().nodeUnstageVolume(unstage(dirs.get(i)));
     }
-    assertEquals(List.of(), MountTable.read().under(testDir), "the last unstage unmounts the client");
+    assertEquals(
+        List.of(), MountTable.read().under(testDir), "the last unstage unmounts the client");
     waitFor(Duration.ofSeconds(10), () -> glusterClients().isEmpty(), "the client process exits");
   }
 
@@ -183,9 +193,20 @@ class NodeGlusterIT {
     Files.writeString(target.resolve("f"), "data");
     Path log = testDir.resolve("reader.log");
     // A pod with mountPropagation HostToContainer: a slave copy of the kubelet dir's mounts.
-    reader = new ProcessBuilder("unshare", "-m", "--propagation", "slave", "sh", "-c",
-        "while true; do cat '" + target + "/f' > /dev/null 2>&1 && echo ok || echo fail; sleep 0.1; done")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    reader =
+        new ProcessBuilder(
+                "unshare",
+                "-m",
+                "--propagation",
+                "slave",
+                "sh",
+                "-c",
+                "while true; do cat '"
+                    + target
+                    + "/f' > /dev/null 2>&1 && echo ok || echo fail; sleep 0.1; done")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     waitFor(Duration.ofSeconds(5), () -> read(log).contains("ok"), "the reader reads");
     ProcessHandle client = glusterClients().get(0);
     Path clientPath = stateDir.resolve("mounts").resolve(BACKEND);
@@ -196,14 +217,20 @@ class NodeGlusterIT {
     client.destroyForcibly();
     NodeGetVolumeStatsResponse dead = node.stub().nodeGetVolumeStats(stats(dir, target));
     while (!dead.getVolumeCondition().getMessage().contains("has exited")
-        && deadDevice.equals(clientDevice(clientPath)) && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(3)) {
+        && deadDevice.equals(clientDevice(clientPath))
+        && System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(3)) {
       Thread.sleep(5); // until SIGKILL has taken the client process down
       dead = node.stub().nodeGetVolumeStats(stats(dir, target));
     }
     if (dead.getVolumeCondition().getAbnormal()) {
       // ENOTCONN, or ECONNABORTED for calls caught in the abort
-      assertTrue(dead.getVolumeCondition().getMessage().matches(".*has exited \\(" + target
-          + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
+      assertTrue(
+          dead.getVolumeCondition()
+              .getMessage()
+              .matches(
+                  ".*has exited \\("
+                      + target
+                      + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
           dead.getVolumeCondition().getMessage());
     } else {
       // The 1 s timer can win the race against the first stats call; then it has healed already.
@@ -211,20 +238,30 @@ class NodeGlusterIT {
       System.out.println("the health timer healed the client before NodeGetVolumeStats looked");
     }
 
-    waitFor(HEALTH_INTERVAL.multipliedBy(5), () -> !node.stub().nodeGetVolumeStats(stats(dir, target))
-        .getVolumeCondition().getAbnormal(), "stats report the volume healthy again");
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(5),
+        () ->
+            !node.stub().nodeGetVolumeStats(stats(dir, target)).getVolumeCondition().getAbnormal(),
+        "stats report the volume healthy again");
     long statsHealed = System.nanoTime();
     int atHeal = read(log).length();
-    waitFor(Duration.ofSeconds(5), () -> read(log).substring(atHeal).contains("ok"), "the reader reads again");
+    waitFor(
+        Duration.ofSeconds(5),
+        () -> read(log).substring(atHeal).contains("ok"),
+        "the reader reads again");
     long readerHealed = System.nanoTime();
-    System.out.printf("kill -> healed: %d ms (stats), %d ms (reader in a slave namespace; %d failed reads)%n",
-        (statsHealed - killed) / 1_000_000, (readerHealed - killed) / 1_000_000,
+    System.out.printf(
+        "kill -> healed: %d ms (stats), %d ms (reader in a slave namespace; %d failed reads)%n",
+        (statsHealed - killed) / 1_000_000,
+        (readerHealed - killed) / 1_000_000,
         read(log).substring(atKill).lines().filter("fail"::equals).count());
 
     assertTrue(reader.isAlive(), "the reader was not restarted");
     assertEquals("data", Files.readString(target.resolve("f")));
     assertEquals("data", Files.readString(target(dir, "viewer").resolve("f")));
-    assertTrue(MountTable.read().at(target(dir, "viewer")).orElseThrow().readOnly(), "the heal keeps read-only");
+    assertTrue(
+        MountTable.read().at(target(dir, "viewer")).orElseThrow().readOnly(),
+        "the heal keeps read-only");
     assertEquals(1, glusterClients().size());
     assertEquals(4, MountTable.read().under(testDir).size(), "the dead mounts are gone");
 
@@ -232,10 +269,15 @@ class NodeGlusterIT {
     String healedDevice = clientDevice(clientPath);
     long killedAgain = System.nanoTime();
     glusterClients().get(0).destroyForcibly();
-    waitFor(HEALTH_INTERVAL.multipliedBy(3), () -> !healedDevice.equals(clientDevice(clientPath))
-        && "data".equals(read(target.resolve("f"))), "the timer heals the client");
-    System.out.printf("kill -> healed by the %d ms timer alone: %d ms%n", HEALTH_INTERVAL.toMillis(),
-        (System.nanoTime() - killedAgain) / 1_000_000);
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(3),
+        () ->
+            !healedDevice.equals(clientDevice(clientPath))
+                && "data".equals(read(target.resolve("f"))),
+        "the timer heals the client");
+    System.out.printf(
+        "kill -> healed by the %d ms timer alone: %d ms%n",
+        HEALTH_INTERVAL.toMillis(), (System.nanoTime() - killedAgain) / 1_000_000);
   }
 
   @Test
@@ -250,8 +292,14 @@ class NodeGlusterIT {
     String device = MountTable.read().at(clientPath).orElseThrow().device();
 
     ServedNode second = start();
-    assertEquals(device, MountTable.read().at(clientPath).orElseThrow().device(), "adopted, not remounted");
-    assertFalse(second.stub().nodeGetVolumeStats(stats(dir, target(dir, "app"))).getVolumeCondition().getAbnormal());
+    assertEquals(
+        device, MountTable.read().at(clientPath).orElseThrow().device(), "adopted, not remounted");
+    assertFalse(
+        second
+            .stub()
+            .nodeGetVolumeStats(stats(dir, target(dir, "app")))
+            .getVolumeCondition()
+            .getAbnormal());
     second.close();
     nodes.remove(second);
 
@@ -260,7 +308,8 @@ class NodeGlusterIT {
     client.destroyForcibly();
     client.onExit().get(5, TimeUnit.SECONDS);
     ServedNode third = start();
-    assertNotEquals(device, MountTable.read().at(clientPath).orElseThrow().device(), "healed at startup");
+    assertNotEquals(
+        device, MountTable.read().at(clientPath).orElseThrow().device(), "healed at startup");
     Files.writeString(target(dir, "app").resolve("f"), "after restart");
     third.stub().nodeUnpublishVolume(unpublish(dir, "app"));
     third.stub().nodeUnstageVolume(unstage(dir));
@@ -269,15 +318,20 @@ class NodeGlusterIT {
 
   private ServedNode start() throws IOException {
     ProcessCommandRunner runner = new ProcessCommandRunner();
-    NodePlugin plugin = new NodePlugin(new NodeConfig("it-node", stateDir, HEALTH_INTERVAL),
-        new SystemMounter(runner), runner, Metrics.OFF);
+    NodePlugin plugin =
+        new NodePlugin(
+            new NodeConfig("it-node", stateDir, HEALTH_INTERVAL),
+            new SystemMounter(runner),
+            runner,
+            Metrics.OFF);
     plugin.start();
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
     plugin.services().forEach(builder::addService);
     Server server = builder.build().start();
     ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    ServedNode node = new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
+    ServedNode node =
+        new ServedNode(stateDir, plugin, server, channel, NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
@@ -295,15 +349,26 @@ class NodeGlusterIT {
   }
 
   private static VolumeCapability capability(boolean readOnly) {
-    return VolumeCapability.newBuilder().setMount(VolumeCapability.MountVolume.getDefaultInstance())
-        .setAccessMode(VolumeCapability.AccessMode.newBuilder()
-            .setMode(readOnly ? Mode.MULTI_NODE_READER_ONLY : Mode.MULTI_NODE_MULTI_WRITER))
+    return VolumeCapability.newBuilder()
+        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+        .setAccessMode(
+            VolumeCapability.AccessMode.newBuilder()
+                .setMode(readOnly ? Mode.MULTI_NODE_READER_ONLY : Mode.MULTI_NODE_MULTI_WRITER))
         .build();
   }
 
   private static Map<String, String> context(String dir) {
-    return Map.of("backend", BACKEND, "type", "glusterfs", "servers", GlusterFixture.server(),
-        "volume", GlusterFixture.volume(), "path", gluster.path + "/" + dir);
+    return Map.of(
+        "backend",
+        BACKEND,
+        "type",
+        "glusterfs",
+        "servers",
+        GlusterFixture.server(),
+        "volume",
+        GlusterFixture.volume(),
+        "path",
+        gluster.path + "/" + dir);
   }
 
   private static String id(String dir) {
@@ -319,32 +384,46 @@ class NodeGlusterIT {
   }
 
   private NodeStageVolumeRequest stage(String dir) {
-    return NodeStageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
-        .setVolumeCapability(capability(false)).putAllVolumeContext(context(dir)).build();
+    return NodeStageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setVolumeCapability(capability(false))
+        .putAllVolumeContext(context(dir))
+        .build();
   }
 
   private NodePublishVolumeRequest publish(String dir, String pod, boolean readOnly) {
-    return NodePublishVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
-        .setTargetPath(target(dir, pod).toString()).setVolumeCapability(capability(readOnly))
-        .putAllVolumeContext(context(dir)).build();
+    return NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
+        .setTargetPath(target(dir, pod).toString())
+        .setVolumeCapability(capability(readOnly))
+        .putAllVolumeContext(context(dir))
+        .build();
   }
 
   private NodeUnpublishVolumeRequest unpublish(String dir, String pod) {
-    return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(dir)).setTargetPath(target(dir, pod).toString())
+    return NodeUnpublishVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setTargetPath(target(dir, pod).toString())
         .build();
   }
 
   private NodeUnstageVolumeRequest unstage(String dir) {
-    return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(dir)).setStagingTargetPath(staging(dir).toString())
+    return NodeUnstageVolumeRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setStagingTargetPath(staging(dir).toString())
         .build();
   }
 
   private static NodeGetVolumeStatsRequest stats(String dir, Path path) {
-    return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(id(dir)).setVolumePath(path.toString()).build();
+    return NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId(id(dir))
+        .setVolumePath(path.toString())
+        .build();
   }
 
   private static String clientDevice(Path clientPath) {
     return MountTable.read().at(clientPath).map(MountEntry::device).orElse("");
   }
-
 }

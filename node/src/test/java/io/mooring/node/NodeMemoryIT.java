@@ -4,7 +4,6 @@ import static io.mooring.node.Waits.read;
 import static io.mooring.node.Waits.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.Csi.NodePublishVolumeRequest;
@@ -15,7 +14,6 @@ import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.ProcessCommandRunner;
@@ -65,7 +63,6 @@ class NodeMemoryIT {
   private final List<ServedNode> nodes = new ArrayList<>();
   private Process reader;
 
-
   @BeforeAll
   static void setUpVolume() throws IOException {
     gluster = new GlusterBase();
@@ -78,13 +75,16 @@ class NodeMemoryIT {
     }
   }
 
-
   @BeforeEach
   void setUp(TestInfo test) throws IOException {
-    testDir = Files.createDirectories(gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
+    testDir =
+        Files.createDirectories(
+            gluster.kubelet.root.resolve(test.getTestMethod().orElseThrow().getName()));
   }
 
-  /** Unmounts what a failed test left and removes the client cgroups once their clients have exited. */
+  /**
+   * Unmounts what a failed test left and removes the client cgroups once their clients have exited.
+   */
   @AfterEach
   void tearDown() throws Exception {
     if (reader != null) {
@@ -97,7 +97,8 @@ class NodeMemoryIT {
 
   @Test
   void aClientOverItsLimitIsKilledAloneAndHealed() throws Exception {
-    ServedNode node = start("node", new ClientLimits(32 * MIB, 0, 0)); // caches at glusterfs's defaults
+    ServedNode node =
+        start("node", new ClientLimits(32 * MIB, 0, 0)); // caches at glusterfs's defaults
     String small = "mem-small";
     String calm = "mem-calm";
     String dir = volumeDir("pvc-small");
@@ -111,14 +112,25 @@ class NodeMemoryIT {
     ProcessHandle calmClient = client(node, calm);
     assertInItsCgroup(cgroups, small, client, 32 * MIB);
     assertInItsCgroup(cgroups, calm, calmClient, 32 * MIB);
-    assertFalse(Files.readString(Path.of("/proc/self/cgroup")).contains(Cgroups.CLIENTS), "the plugin stays out");
+    assertFalse(
+        Files.readString(Path.of("/proc/self/cgroup")).contains(Cgroups.CLIENTS),
+        "the plugin stays out");
     String device = device(node, small);
 
     Files.writeString(target.resolve("marker"), "written before");
     System.out.printf("client RSS under a 32 MiB limit, before reading: %d MiB%n", rssMib(client));
-    reader = new ProcessBuilder("sh", "-c", "while :; do i=0; while [ $i -lt $2 ]; do cat \"$1/f$i\" > /dev/null"
-        + " || exit 1; i=$((i+1)); done; done", "sh", target.toString(), Integer.toString(FILES))
-        .redirectErrorStream(true).redirectOutput(testDir.resolve("reader.log").toFile()).start();
+    reader =
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                "while :; do i=0; while [ $i -lt $2 ]; do cat \"$1/f$i\" > /dev/null"
+                    + " || exit 1; i=$((i+1)); done; done",
+                "sh",
+                target.toString(),
+                Integer.toString(FILES))
+            .redirectErrorStream(true)
+            .redirectOutput(testDir.resolve("reader.log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (running(client) && System.nanoTime() < deadline) {
       Thread.sleep(2);
@@ -127,8 +139,10 @@ class NodeMemoryIT {
     assertFalse(running(client), "the client outgrew its limit and was killed");
     assertTrue(reader.waitFor(30, TimeUnit.SECONDS), "the reader gives up once its client is gone");
     // ENOTCONN, or ECONNABORTED for the read caught in the abort
-    assertTrue(read(testDir.resolve("reader.log"))
-        .matches("(?s).*(Transport endpoint is not connected|Software caused connection abort).*"),
+    assertTrue(
+        read(testDir.resolve("reader.log"))
+            .matches(
+                "(?s).*(Transport endpoint is not connected|Software caused connection abort).*"),
         read(testDir.resolve("reader.log")));
     assertOomKilled(client);
 
@@ -136,10 +150,15 @@ class NodeMemoryIT {
     Files.writeString(calmTarget.resolve("still"), "here");
     assertEquals("here", Files.readString(calmTarget.resolve("still")));
 
-    waitFor(HEALTH_INTERVAL.multipliedBy(10), () -> !device.equals(device(node, small))
-        && read(target.resolve("marker")).equals("written before"), "the health check remounts the client");
-    System.out.printf("OOM kill -> healed (%d ms health interval): %d ms%n", HEALTH_INTERVAL.toMillis(),
-        (System.nanoTime() - killed) / 1_000_000);
+    waitFor(
+        HEALTH_INTERVAL.multipliedBy(10),
+        () ->
+            !device.equals(device(node, small))
+                && read(target.resolve("marker")).equals("written before"),
+        "the health check remounts the client");
+    System.out.printf(
+        "OOM kill -> healed (%d ms health interval): %d ms%n",
+        HEALTH_INTERVAL.toMillis(), (System.nanoTime() - killed) / 1_000_000);
     Files.writeString(target.resolve("after"), "healed");
     assertEquals("healed", Files.readString(target.resolve("after")));
     assertInItsCgroup(cgroups, small, client(node, small), 32 * MIB);
@@ -158,10 +177,19 @@ class NodeMemoryIT {
     long unbounded = rssAfterReading(start("unbounded", new ClientLimits(0, 0, 0)), dir);
     long bounded = rssAfterReading(start("bounded", new ClientLimits(0, 8 * MIB, 4096)), dir);
     long defaults = rssAfterReading(start("defaults", ClientLimits.GLUSTER), dir);
-    System.out.printf("client RSS after reading %d files of %d bytes: %d MiB unbounded, %d MiB with an 8 MiB"
-        + " cache, %d MiB with the defaults (%d MiB cache, %d inodes)%n", FILES, FILE_SIZE, unbounded, bounded,
-        defaults, ClientLimits.GLUSTER.cacheBytes() / MIB, ClientLimits.GLUSTER.inodes());
-    assertTrue(bounded + 15 < unbounded, "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
+    System.out.printf(
+        "client RSS after reading %d files of %d bytes: %d MiB unbounded, %d MiB with an 8 MiB"
+            + " cache, %d MiB with the defaults (%d MiB cache, %d inodes)%n",
+        FILES,
+        FILE_SIZE,
+        unbounded,
+        bounded,
+        defaults,
+        ClientLimits.GLUSTER.cacheBytes() / MIB,
+        ClientLimits.GLUSTER.inodes());
+    assertTrue(
+        bounded + 15 < unbounded,
+        "the cache bound shows: " + bounded + " vs " + unbounded + " MiB");
   }
 
   /**
@@ -185,25 +213,32 @@ class NodeMemoryIT {
   private ServedNode start(String name, ClientLimits gluster) throws IOException {
     Path stateDir = testDir.resolve(name).resolve("state");
     ProcessCommandRunner runner = new ProcessCommandRunner();
-    NodePlugin plugin = new NodePlugin(new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL, gluster,
-        ClientLimits.CEPH), new SystemMounter(runner), runner, Metrics.OFF);
+    NodePlugin plugin =
+        new NodePlugin(
+            new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL, gluster, ClientLimits.CEPH),
+            new SystemMounter(runner),
+            runner,
+            Metrics.OFF);
     plugin.start();
     String server = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(server).directExecutor();
     plugin.services().forEach(builder::addService);
     ManagedChannel channel = InProcessChannelBuilder.forName(server).directExecutor().build();
-    ServedNode node = new ServedNode(stateDir, plugin, builder.build().start(), channel,
-        NodeGrpc.newBlockingStub(channel));
+    ServedNode node =
+        new ServedNode(
+            stateDir, plugin, builder.build().start(), channel, NodeGrpc.newBlockingStub(channel));
     nodes.add(node);
     return node;
   }
 
-  private static void assertInItsCgroup(Cgroups cgroups, String client, ProcessHandle process, long limit)
-      throws IOException {
+  private static void assertInItsCgroup(
+      Cgroups cgroups, String client, ProcessHandle process, long limit) throws IOException {
     Path dir = cgroups.dir(client);
-    assertTrue(Files.readAllLines(dir.resolve("cgroup.procs")).contains(Long.toString(process.pid())),
+    assertTrue(
+        Files.readAllLines(dir.resolve("cgroup.procs")).contains(Long.toString(process.pid())),
         client + "'s process " + process.pid() + " is in " + dir);
-    String limitFile = Files.exists(dir.resolve("memory.max")) ? "memory.max" : "memory.limit_in_bytes";
+    String limitFile =
+        Files.exists(dir.resolve("memory.max")) ? "memory.max" : "memory.limit_in_bytes";
     assertEquals(Long.toString(limit), Files.readString(dir.resolve(limitFile)).strip());
   }
 
@@ -212,13 +247,19 @@ class NodeMemoryIT {
     Process dmesg = new ProcessBuilder("dmesg").redirectErrorStream(true).start();
     String log = new String(dmesg.getInputStream().readAllBytes());
     if (dmesg.waitFor() != 0) {
-      System.out.println("dmesg unreadable here; not checking the kernel's OOM report: " + log.strip());
+      System.out.println(
+          "dmesg unreadable here; not checking the kernel's OOM report: " + log.strip());
       return;
     }
-    assertTrue(log.contains("Killed process " + client.pid() + " (glusterfs)"), "the kernel's OOM killer did it");
+    assertTrue(
+        log.contains("Killed process " + client.pid() + " (glusterfs)"),
+        "the kernel's OOM killer did it");
   }
 
-  /** Neither gone nor a zombie: a killed daemon waits for whoever adopted it to reap it, which can take a while. */
+  /**
+   * Neither gone nor a zombie: a killed daemon waits for whoever adopted it to reap it, which can
+   * take a while.
+   */
   private static boolean running(ProcessHandle process) {
     String stat = read(Path.of("/proc", Long.toString(process.pid()), "stat"));
     return !stat.isEmpty() && !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
@@ -235,19 +276,25 @@ class NodeMemoryIT {
 
   private static long rssMib(ProcessHandle process) throws IOException {
     return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")).stream()
-        .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024)
-        .findFirst().orElseThrow();
+        .filter(l -> l.startsWith("VmRSS:"))
+        .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static ProcessHandle client(ServedNode node, String backend) {
     Path mountPoint = node.stateDir().resolve("mounts").resolve(backend);
-    return ProcessHandle.allProcesses().filter(p -> FuseClients.serves(p, mountPoint)).findFirst()
+    return ProcessHandle.allProcesses()
+        .filter(p -> FuseClients.serves(p, mountPoint))
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no glusterfs client at " + mountPoint));
   }
 
   private static String device(ServedNode node, String backend) {
-    return MountTable.read().at(node.stateDir().resolve("mounts").resolve(backend))
-        .map(io.mooring.mount.MountEntry::device).orElse("");
+    return MountTable.read()
+        .at(node.stateDir().resolve("mounts").resolve(backend))
+        .map(io.mooring.mount.MountEntry::device)
+        .orElse("");
   }
 
   private static String volumeDir(String dir) throws IOException {
@@ -256,24 +303,56 @@ class NodeMemoryIT {
   }
 
   private void stageAndPublish(ServedNode node, String backend, String dir) {
-    VolumeCapability capability = VolumeCapability.newBuilder()
-        .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-        .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER)).build();
-    Map<String, String> context = Map.of("backend", backend, "type", "glusterfs", "servers", GlusterFixture.server(),
-        "volume", GlusterFixture.volume(), "path", gluster.path + "/" + dir);
-    node.stub().nodeStageVolume(NodeStageVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
-        .setStagingTargetPath(staging(dir).toString()).setVolumeCapability(capability).putAllVolumeContext(context)
-        .build());
-    node.stub().nodePublishVolume(NodePublishVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
-        .setStagingTargetPath(staging(dir).toString()).setTargetPath(target(dir).toString())
-        .setVolumeCapability(capability).putAllVolumeContext(context).build());
+    VolumeCapability capability =
+        VolumeCapability.newBuilder()
+            .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+            .setAccessMode(
+                VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER))
+            .build();
+    Map<String, String> context =
+        Map.of(
+            "backend",
+            backend,
+            "type",
+            "glusterfs",
+            "servers",
+            GlusterFixture.server(),
+            "volume",
+            GlusterFixture.volume(),
+            "path",
+            gluster.path + "/" + dir);
+    node.stub()
+        .nodeStageVolume(
+            NodeStageVolumeRequest.newBuilder()
+                .setVolumeId(id(backend, dir))
+                .setStagingTargetPath(staging(dir).toString())
+                .setVolumeCapability(capability)
+                .putAllVolumeContext(context)
+                .build());
+    node.stub()
+        .nodePublishVolume(
+            NodePublishVolumeRequest.newBuilder()
+                .setVolumeId(id(backend, dir))
+                .setStagingTargetPath(staging(dir).toString())
+                .setTargetPath(target(dir).toString())
+                .setVolumeCapability(capability)
+                .putAllVolumeContext(context)
+                .build());
   }
 
   private void unpublishAndUnstage(ServedNode node, String backend, String dir) {
-    node.stub().nodeUnpublishVolume(NodeUnpublishVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
-        .setTargetPath(target(dir).toString()).build());
-    node.stub().nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId(id(backend, dir))
-        .setStagingTargetPath(staging(dir).toString()).build());
+    node.stub()
+        .nodeUnpublishVolume(
+            NodeUnpublishVolumeRequest.newBuilder()
+                .setVolumeId(id(backend, dir))
+                .setTargetPath(target(dir).toString())
+                .build());
+    node.stub()
+        .nodeUnstageVolume(
+            NodeUnstageVolumeRequest.newBuilder()
+                .setVolumeId(id(backend, dir))
+                .setStagingTargetPath(staging(dir).toString())
+                .build());
   }
 
   private static String id(String backend, String dir) {

@@ -12,8 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class NodePathsTest {
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void requireNormalizesAndResolvesLinksOfTheExistingPart() throws IOException {
@@ -30,14 +29,12 @@ class NodePathsTest {
     Path dir = Files.createDirectories(tmp.resolve("d"));
     Path link = Files.createSymbolicLink(dir.resolve("mount"), tmp);
 
-    assertEquals(dir.toRealPath().resolve("mount"), NodePaths.require("target_path", link.toString()));
+    assertEquals(
+        dir.toRealPath().resolve("mount"), NodePaths.require("target_path", link.toString()));
   }
 
   @ParameterizedTest
-  @CsvSource({
-      "/base/dir, /mnt/c/base/dir",
-      "/, /mnt/c",
-      "//base, /mnt/c/base"})
+  @CsvSource({"/base/dir, /mnt/c/base/dir", "/, /mnt/c", "//base, /mnt/c/base"})
   void insideResolvesAMountinfoRootUnderTheMount(String root, String expected) {
     assertEquals(Path.of(expected), NodePaths.inside(Path.of("/mnt/c"), root));
   }

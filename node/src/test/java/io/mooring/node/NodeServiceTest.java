@@ -38,8 +38,7 @@ class NodeServiceTest {
   private static final String A = "pvc-a-0123456789abcdef";
   private static final String B = "pvc-b-0123456789abcdef";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private FakeMounter mounter;
   private InProcessNode node;
 
@@ -61,11 +60,14 @@ class NodeServiceTest {
     node.stub.nodeStageVolume(node.stage(A));
     node.stub.nodeStageVolume(node.stage(B));
 
-    assertEquals(List.of("mount g1,g2:/vol " + node.mounts.path(InProcessNode.BACKEND)),
+    assertEquals(
+        List.of("mount g1,g2:/vol " + node.mounts.path(InProcessNode.BACKEND)),
         mounter.calls().stream().filter(c -> c.startsWith("mount")).toList());
     MountEntry staged = mounter.table().at(node.staging(A)).orElseThrow();
     assertEquals("/base/" + A, staged.root());
-    assertEquals(mounter.table().at(node.mounts.path(InProcessNode.BACKEND)).orElseThrow().device(), staged.device());
+    assertEquals(
+        mounter.table().at(node.mounts.path(InProcessNode.BACKEND)).orElseThrow().device(),
+        staged.device());
   }
 
   @Test
@@ -84,10 +86,15 @@ class NodeServiceTest {
   void readOnlyComesFromTheFlagTheAccessModeOrAMountFlag() {
     node.stub.nodeStageVolume(node.stage(A));
     node.stub.nodePublishVolume(node.publish(A, "p1").toBuilder().setReadonly(true).build());
-    node.stub.nodePublishVolume(node.publish(A, "p2").toBuilder()
-        .setVolumeCapability(InProcessNode.capability(Mode.MULTI_NODE_READER_ONLY)).build());
-    node.stub.nodePublishVolume(node.publish(A, "p3").toBuilder()
-        .setVolumeCapability(InProcessNode.capability(Mode.MULTI_NODE_MULTI_WRITER, "ro", "noexec")).build());
+    node.stub.nodePublishVolume(
+        node.publish(A, "p2").toBuilder()
+            .setVolumeCapability(InProcessNode.capability(Mode.MULTI_NODE_READER_ONLY))
+            .build());
+    node.stub.nodePublishVolume(
+        node.publish(A, "p3").toBuilder()
+            .setVolumeCapability(
+                InProcessNode.capability(Mode.MULTI_NODE_MULTI_WRITER, "ro", "noexec"))
+            .build());
     node.stub.nodePublishVolume(node.publish(A, "p4"));
 
     assertTrue(mounter.table().at(node.target(A, "p1")).orElseThrow().readOnly());
@@ -103,8 +110,12 @@ class NodeServiceTest {
     node.stub.nodeStageVolume(node.stage(A));
     node.stub.nodePublishVolume(node.publish(A, "p1"));
 
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodePublishVolume(node.publish(A, "p1").toBuilder().setReadonly(true).build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                node.stub.nodePublishVolume(
+                    node.publish(A, "p1").toBuilder().setReadonly(true).build()));
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
   }
 
@@ -112,33 +123,44 @@ class NodeServiceTest {
   void stagingAnotherVolumeOnAStagedPathIsAlreadyExists() {
     node.stub.nodeStageVolume(node.stage(A));
 
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node.stub.nodeStageVolume(
-        node.stage(B).toBuilder().setStagingTargetPath(node.staging(A).toString()).build()));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                node.stub.nodeStageVolume(
+                    node.stage(B).toBuilder()
+                        .setStagingTargetPath(node.staging(A).toString())
+                        .build()));
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
   }
 
   @Test
   void publishWithoutStageIsFailedPrecondition() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodePublishVolume(node.publish(A, "p1")));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> node.stub.nodePublishVolume(node.publish(A, "p1")));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
     assertTrue(mounter.calls().isEmpty());
   }
 
   @Test
   void stageOfAMissingDirectoryIsNotFound() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodeStageVolume(node.stage("pvc-gone-0123456789abcdef")));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> node.stub.nodeStageVolume(node.stage("pvc-gone-0123456789abcdef")));
     assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
   }
 
   @Test
   void stageRefusesASymbolicLinkOutOfTheVolume() throws IOException {
     String dir = "pvc-link-0123456789abcdef";
-    Files.createSymbolicLink(node.mounts.path(InProcessNode.BACKEND).resolve("base").resolve(dir), tmp);
+    Files.createSymbolicLink(
+        node.mounts.path(InProcessNode.BACKEND).resolve("base").resolve(dir), tmp);
 
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> node.stub.nodeStageVolume(node.stage(dir)));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> node.stub.nodeStageVolume(node.stage(dir)));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
   }
 
@@ -153,7 +175,9 @@ class NodeServiceTest {
       node.stub.nodeUnstageVolume(unstage(A));
     }
     assertFalse(Files.exists(node.target(A, "p1")), "unpublish removes the target");
-    assertTrue(mounter.table().isMountPoint(node.mounts.path(InProcessNode.BACKEND)), "B still uses the client");
+    assertTrue(
+        mounter.table().isMountPoint(node.mounts.path(InProcessNode.BACKEND)),
+        "B still uses the client");
 
     node.stub.nodeUnstageVolume(unstage(B));
     assertEquals(List.of(), mounter.table().entries());
@@ -181,15 +205,18 @@ class NodeServiceTest {
     assertEquals(10481664, bytes.getAvailable());
     VolumeUsage inodes = stats.getUsage(1);
     assertEquals(VolumeUsage.Unit.INODES, inodes.getUnit());
-    assertEquals(List.of(1000L, 10L, 990L), List.of(inodes.getTotal(), inodes.getUsed(), inodes.getAvailable()));
+    assertEquals(
+        List.of(1000L, 10L, 990L),
+        List.of(inodes.getTotal(), inodes.getUsed(), inodes.getAvailable()));
   }
 
   @Test
   void statsOfAnUnknownPathAreNotFound() throws IOException {
     Path plain = Files.createDirectories(tmp.resolve("plain"));
     for (Path path : List.of(plain, tmp.resolve("missing"))) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> node.stub.nodeGetVolumeStats(stats(A, path)));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class, () -> node.stub.nodeGetVolumeStats(stats(A, path)));
       assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
     }
   }
@@ -206,7 +233,9 @@ class NodeServiceTest {
 
     NodeGetVolumeStatsResponse stats = node.stub.nodeGetVolumeStats(stats(A, node.target(A, "p1")));
     assertTrue(stats.getVolumeCondition().getAbnormal());
-    assertTrue(stats.getVolumeCondition().getMessage().contains("has exited"), stats.getVolumeCondition().getMessage());
+    assertTrue(
+        stats.getVolumeCondition().getMessage().contains("has exited"),
+        stats.getVolumeCondition().getMessage());
     assertEquals(2, stats.getUsageCount(), "the kubelet needs usage entries even then");
     assertEquals(1, node.wakes.get());
 
@@ -234,7 +263,8 @@ class NodeServiceTest {
       assertEquals(1, view.stale().size());
       node.mounts.heal(InProcessNode.BACKEND);
     }
-    assertEquals(mounter.table().at(client).orElseThrow().device(),
+    assertEquals(
+        mounter.table().at(client).orElseThrow().device(),
         mounter.table().at(node.staging(A)).orElseThrow().device());
   }
 
@@ -243,11 +273,14 @@ class NodeServiceTest {
     node.stub.nodeStageVolume(node.stage(A));
     CountDownLatch gate = new CountDownLatch(1);
     mounter.bindGate = gate;
-    CompletableFuture<?> first = CompletableFuture.runAsync(() -> node.stub.nodePublishVolume(node.publish(A, "p1")));
+    CompletableFuture<?> first =
+        CompletableFuture.runAsync(() -> node.stub.nodePublishVolume(node.publish(A, "p1")));
     try {
       waitUntilLocked();
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> node.stub.nodeUnpublishVolume(unpublish(A, "p1")));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> node.stub.nodeUnpublishVolume(unpublish(A, "p1")));
       assertEquals(Status.Code.ABORTED, e.getStatus().getCode());
     } finally {
       gate.countDown();
@@ -264,18 +297,29 @@ class NodeServiceTest {
     assertEquals(0, info.getMaxVolumesPerNode());
     assertFalse(info.hasAccessibleTopology());
 
-    List<NodeServiceCapability.RPC.Type> types = node.stub.nodeGetCapabilities(
-        NodeGetCapabilitiesRequest.getDefaultInstance()).getCapabilitiesList().stream()
-        .map(c -> c.getRpc().getType()).toList();
-    assertEquals(List.of(NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
-        NodeServiceCapability.RPC.Type.GET_VOLUME_STATS, NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
-        NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER), types);
+    List<NodeServiceCapability.RPC.Type> types =
+        node
+            .stub
+            .nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance())
+            .getCapabilitiesList()
+            .stream()
+            .map(c -> c.getRpc().getType())
+            .toList();
+    assertEquals(
+        List.of(
+            NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+            NodeServiceCapability.RPC.Type.VOLUME_CONDITION,
+            NodeServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER),
+        types);
   }
 
   @Test
   void expandIsUnimplemented() {
-    NodeExpandVolumeRequest request = NodeExpandVolumeRequest.newBuilder().setVolumeId(InProcessNode.id(A)).build();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> node.stub.nodeExpandVolume(request));
+    NodeExpandVolumeRequest request =
+        NodeExpandVolumeRequest.newBuilder().setVolumeId(InProcessNode.id(A)).build();
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> node.stub.nodeExpandVolume(request));
     assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
   }
 
@@ -287,17 +331,23 @@ class NodeServiceTest {
   }
 
   private NodeUnpublishVolumeRequest unpublish(String dir, String pod) {
-    return NodeUnpublishVolumeRequest.newBuilder().setVolumeId(InProcessNode.id(dir))
-        .setTargetPath(node.target(dir, pod).toString()).build();
+    return NodeUnpublishVolumeRequest.newBuilder()
+        .setVolumeId(InProcessNode.id(dir))
+        .setTargetPath(node.target(dir, pod).toString())
+        .build();
   }
 
   private NodeUnstageVolumeRequest unstage(String dir) {
-    return NodeUnstageVolumeRequest.newBuilder().setVolumeId(InProcessNode.id(dir))
-        .setStagingTargetPath(node.staging(dir).toString()).build();
+    return NodeUnstageVolumeRequest.newBuilder()
+        .setVolumeId(InProcessNode.id(dir))
+        .setStagingTargetPath(node.staging(dir).toString())
+        .build();
   }
 
   private static NodeGetVolumeStatsRequest stats(String dir, Path path) {
-    return NodeGetVolumeStatsRequest.newBuilder().setVolumeId(InProcessNode.id(dir)).setVolumePath(path.toString())
+    return NodeGetVolumeStatsRequest.newBuilder()
+        .setVolumeId(InProcessNode.id(dir))
+        .setVolumePath(path.toString())
         .build();
   }
 

@@ -35,8 +35,7 @@ class NodeValidationTest {
   private static final String STAGING = "/var/lib/kubelet/plugins/mooring/x/globalmount";
   private static final String TARGET = "/var/lib/kubelet/pods/p/volumes/x/mount";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private FakeMounter mounter;
   private InProcessNode node;
 
@@ -75,12 +74,23 @@ class NodeValidationTest {
   static Stream<Arguments> badCapabilities() {
     return Stream.of(
         Arguments.of("missing", null),
-        Arguments.of("block", VolumeCapability.newBuilder().setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
-            .setAccessMode(VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER)).build()),
-        Arguments.of("no access mode", VolumeCapability.newBuilder()
-            .setMount(VolumeCapability.MountVolume.getDefaultInstance()).build()),
-        Arguments.of("foreign fs_type", InProcessNode.rwx().toBuilder()
-            .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4")).build()),
+        Arguments.of(
+            "block",
+            VolumeCapability.newBuilder()
+                .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                .setAccessMode(
+                    VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER))
+                .build()),
+        Arguments.of(
+            "no access mode",
+            VolumeCapability.newBuilder()
+                .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+                .build()),
+        Arguments.of(
+            "foreign fs_type",
+            InProcessNode.rwx().toBuilder()
+                .setMount(VolumeCapability.MountVolume.newBuilder().setFsType("ext4"))
+                .build()),
         Arguments.of("flags with a comma", flags("ro,nosuid")),
         Arguments.of("flag with a space", flags("noexec ")),
         Arguments.of("flag with NUL", flags("noexec\0")),
@@ -157,30 +167,43 @@ class NodeValidationTest {
     } else {
       context.put(key, value);
     }
-    assertInvalid(() -> node.stub.nodeStageVolume(stage(ID, STAGING).clearVolumeContext()
-        .putAllVolumeContext(context).build()));
+    assertInvalid(
+        () ->
+            node.stub.nodeStageVolume(
+                stage(ID, STAGING).clearVolumeContext().putAllVolumeContext(context).build()));
   }
-
 
   private void assertInvalid(Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
-    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
     assertFalse(e.getStatus().getDescription() == null || e.getStatus().getDescription().isBlank());
     assertEquals(List.of(), mounter.calls(), "nothing may be mounted");
   }
 
   private static NodeStageVolumeRequest.Builder stage(String id, String staging) {
-    return NodeStageVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(staging)
-        .setVolumeCapability(InProcessNode.rwx()).putAllVolumeContext(InProcessNode.context(DIR));
+    return NodeStageVolumeRequest.newBuilder()
+        .setVolumeId(id)
+        .setStagingTargetPath(staging)
+        .setVolumeCapability(InProcessNode.rwx())
+        .putAllVolumeContext(InProcessNode.context(DIR));
   }
 
-  private static NodePublishVolumeRequest.Builder publish(String id, String staging, String target) {
-    return NodePublishVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(staging).setTargetPath(target)
-        .setVolumeCapability(InProcessNode.rwx()).putAllVolumeContext(InProcessNode.context(DIR));
+  private static NodePublishVolumeRequest.Builder publish(
+      String id, String staging, String target) {
+    return NodePublishVolumeRequest.newBuilder()
+        .setVolumeId(id)
+        .setStagingTargetPath(staging)
+        .setTargetPath(target)
+        .setVolumeCapability(InProcessNode.rwx())
+        .putAllVolumeContext(InProcessNode.context(DIR));
   }
 
   private static NodeUnstageVolumeRequest unstage(String id, String staging) {
-    return NodeUnstageVolumeRequest.newBuilder().setVolumeId(id).setStagingTargetPath(staging).build();
+    return NodeUnstageVolumeRequest.newBuilder()
+        .setVolumeId(id)
+        .setStagingTargetPath(staging)
+        .build();
   }
 
   private static NodeUnpublishVolumeRequest unpublish(String id, String target) {

@@ -6,7 +6,11 @@ import io.grpc.Server;
 import java.nio.file.Path;
 
 /** A NodePlugin served in-process, as the launcher would serve it over its socket: one "node". */
-record ServedNode(Path stateDir, NodePlugin plugin, Server server, ManagedChannel channel,
+record ServedNode(
+    Path stateDir,
+    NodePlugin plugin,
+    Server server,
+    ManagedChannel channel,
     NodeGrpc.NodeBlockingStub stub) {
 
   void close() {

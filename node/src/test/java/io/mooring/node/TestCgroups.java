@@ -26,9 +26,12 @@ final class TestCgroups {
   static void removeAll() throws InterruptedException {
     Cgroups cgroups = find();
     Path parent = cgroups.dir("any").getParent();
-    waitFor(Duration.ofSeconds(5), () -> {
-      cgroups.close();
-      return !Files.exists(parent);
-    }, "the client cgroups are gone");
+    waitFor(
+        Duration.ofSeconds(5),
+        () -> {
+          cgroups.close();
+          return !Files.exists(parent);
+        },
+        "the client cgroups are gone");
   }
 }

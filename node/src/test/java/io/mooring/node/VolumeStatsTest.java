@@ -19,17 +19,21 @@ class VolumeStatsTest {
   @Test
   void bytesAndInodes() {
     List<VolumeUsage> usage = usage(InProcessNode.DF);
-    assertEquals(List.of(VolumeUsage.Unit.BYTES, VolumeUsage.Unit.INODES), usage.stream().map(VolumeUsage::getUnit)
-        .toList());
+    assertEquals(
+        List.of(VolumeUsage.Unit.BYTES, VolumeUsage.Unit.INODES),
+        usage.stream().map(VolumeUsage::getUnit).toList());
     assertEquals(990, usage.get(1).getAvailable());
   }
 
   /** ceph-fuse reports files but no free-inode count; df shows "-". */
   @Test
   void onlyBytesWhenTheInodeFiguresAreUnknown() {
-    List<VolumeUsage> usage = usage("1B-blocks  Used   Avail Inodes IUsed IFree\n  8388608  4096 8384512      2     -     -\n");
+    List<VolumeUsage> usage =
+        usage(
+            "1B-blocks  Used   Avail Inodes IUsed IFree\n  8388608  4096 8384512      2     -     -\n");
     assertEquals(1, usage.size());
-    assertEquals(List.of(8388608L, 4096L, 8384512L),
+    assertEquals(
+        List.of(8388608L, 4096L, 8384512L),
         List.of(usage.get(0).getTotal(), usage.get(0).getUsed(), usage.get(0).getAvailable()));
   }
 

@@ -12,19 +12,28 @@ interface BenchBackend {
   /** The backend type, e.g. glusterfs; also its name in the backends file. */
   String type();
 
-  /** Its entry in the controller's backends file (a YAML list item, indented for {@code backends:}). */
+  /**
+   * Its entry in the controller's backends file (a YAML list item, indented for {@code backends:}).
+   */
   String yaml();
 
-  /** The program label of the driver's own CLI calls to this backend in its metrics, e.g. gluster. */
+  /**
+   * The program label of the driver's own CLI calls to this backend in its metrics, e.g. gluster.
+   */
   String program();
 
   /** The baseline the driver's CreateVolume latency at the lowest concurrency is judged against. */
   String latencyBaseline();
 
-  /** The baseline the driver's CreateVolume throughput at the highest concurrency is judged against. */
+  /**
+   * The baseline the driver's CreateVolume throughput at the highest concurrency is judged against.
+   */
   String throughputBaseline();
 
-  /** CreateVolume and DeleteVolume requests for it, with the StorageClass parameters and secrets it needs. */
+  /**
+   * CreateVolume and DeleteVolume requests for it, with the StorageClass parameters and secrets it
+   * needs.
+   */
   Csi.Requests requests();
 
   /**
@@ -37,7 +46,9 @@ interface BenchBackend {
   /**
    * Opens its baselines (mounts, connections) for the provisioning section.
    *
-   * @param work scratch dir of the run; @param bytes requested volume size; @param runId part of every name
+   * @param work scratch dir of the run; @param bytes requested volume size; @param runId part of
+   *     every name
    */
-  Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick) throws Exception;
+  Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick)
+      throws Exception;
 }

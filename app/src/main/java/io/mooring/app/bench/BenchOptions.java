@@ -20,8 +20,20 @@ import java.util.Map;
  * @param nodeVolumes volumes staged and published in the node run
  * @param starts node plugin starts per measurement (median reported)
  */
-record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, long storageHolder, int n,
-    int nodeVolumes, List<Integer> concurrency, int starts, boolean quick, boolean jvm, boolean provisioning,
+record BenchOptions(
+    Path root,
+    Path work,
+    Path out,
+    Gluster gluster,
+    Ceph ceph,
+    long storageHolder,
+    int n,
+    int nodeVolumes,
+    List<Integer> concurrency,
+    int starts,
+    boolean quick,
+    boolean jvm,
+    boolean provisioning,
     boolean strict) {
 
   /**
@@ -38,7 +50,8 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
    */
   record Ceph(Path conf, String monitors, String fs, String id, Path keyFile) {}
 
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: Bench --root DIR --work DIR --out DIR
                    [--gluster-server HOST --gluster-volume NAME [--gluster-ssh-user USER]
                     --gluster-ssh-key FILE --gluster-ssh-known-hosts FILE]
@@ -80,8 +93,12 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
         case "--root" -> root = Path.of(value(args, ++i, a));
         case "--work" -> work = Path.of(value(args, ++i, a));
         case "--out" -> out = Path.of(value(args, ++i, a));
-        case "--gluster-server", "--gluster-volume", "--gluster-ssh-user", "--gluster-ssh-key",
-            "--gluster-ssh-known-hosts" -> gluster.put(a, value(args, ++i, a));
+        case "--gluster-server",
+            "--gluster-volume",
+            "--gluster-ssh-user",
+            "--gluster-ssh-key",
+            "--gluster-ssh-known-hosts" ->
+            gluster.put(a, value(args, ++i, a));
         case "--storage-holder-pid" -> holder = positive(value(args, ++i, a), a);
         case "--ceph-conf", "--ceph-monitors", "--ceph-fs", "--ceph-id", "--ceph-key-file" ->
             ceph.put(a, value(args, ++i, a));
@@ -108,30 +125,59 @@ record BenchOptions(Path root, Path work, Path out, Gluster gluster, Ceph ceph, 
     boolean glusterGiven = !gluster.isEmpty();
     gluster.putIfAbsent("--gluster-ssh-user", GLUSTER_SSH_USER);
     if (glusterGiven && gluster.size() != GLUSTER_FLAGS) {
-      throw new IllegalArgumentException("GlusterFS needs all of --gluster-server, --gluster-volume, --gluster-ssh-key"
-          + " and --gluster-ssh-known-hosts (the controller manages it over SSH)\n" + USAGE);
+      throw new IllegalArgumentException(
+          "GlusterFS needs all of --gluster-server, --gluster-volume, --gluster-ssh-key"
+              + " and --gluster-ssh-known-hosts (the controller manages it over SSH)\n"
+              + USAGE);
     }
     if (!ceph.isEmpty() && ceph.size() != CEPH_FLAGS) {
-      throw new IllegalArgumentException("CephFS needs all of --ceph-conf, --ceph-monitors, --ceph-fs, --ceph-id and"
-          + " --ceph-key-file\n" + USAGE);
+      throw new IllegalArgumentException(
+          "CephFS needs all of --ceph-conf, --ceph-monitors, --ceph-fs, --ceph-id and"
+              + " --ceph-key-file\n"
+              + USAGE);
     }
     if (!glusterGiven && ceph.isEmpty()) {
-      throw new IllegalArgumentException("no backend to bench: give the GlusterFS or the Ceph flags (or both)\n"
-          + USAGE);
+      throw new IllegalArgumentException(
+          "no backend to bench: give the GlusterFS or the Ceph flags (or both)\n" + USAGE);
     }
-    Gluster glusterFs = glusterGiven ? new Gluster(gluster.get("--gluster-server"), gluster.get("--gluster-volume"),
-        gluster.get("--gluster-ssh-user"), Path.of(gluster.get("--gluster-ssh-key")),
-        Path.of(gluster.get("--gluster-ssh-known-hosts"))) : null;
-    Ceph cephFs = ceph.isEmpty() ? null : new Ceph(Path.of(ceph.get("--ceph-conf")), ceph.get("--ceph-monitors"),
-        ceph.get("--ceph-fs"), ceph.get("--ceph-id"), Path.of(ceph.get("--ceph-key-file")));
-    return new BenchOptions(root, work, out, glusterFs, cephFs, holder, n != null ? n : quick ? 20 : 200,
+    Gluster glusterFs =
+        glusterGiven
+            ? new Gluster(
+                gluster.get("--gluster-server"),
+                gluster.get("--gluster-volume"),
+                gluster.get("--gluster-ssh-user"),
+                Path.of(gluster.get("--gluster-ssh-key")),
+                Path.of(gluster.get("--gluster-ssh-known-hosts")))
+            : null;
+    Ceph cephFs =
+        ceph.isEmpty()
+            ? null
+            : new Ceph(
+                Path.of(ceph.get("--ceph-conf")),
+                ceph.get("--ceph-monitors"),
+                ceph.get("--ceph-fs"),
+                ceph.get("--ceph-id"),
+                Path.of(ceph.get("--ceph-key-file")));
+    return new BenchOptions(
+        root,
+        work,
+        out,
+        glusterFs,
+        cephFs,
+        holder,
+        n != null ? n : quick ? 20 : 200,
         nodeVolumes != null ? nodeVolumes : quick ? 10 : 50,
-        concurrency != null ? concurrency : quick ? List.of(1, 100) : List.of(1, 10, 100), starts, quick, jvm,
-        provisioning, strict);
+        concurrency != null ? concurrency : quick ? List.of(1, 100) : List.of(1, 10, 100),
+        starts,
+        quick,
+        jvm,
+        provisioning,
+        strict);
   }
 
   private static final int GLUSTER_FLAGS = 5;
   private static final int CEPH_FLAGS = 5;
+
   /** The backends file's default (GlusterConfig.Ssh.DEFAULT_USER). */
   static final String GLUSTER_SSH_USER = "root";
 

@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Makes an AppCDS archive (JDK 17: -XX:ArchiveClassesAtExit) for the jar this class runs from: a
- * node plugin is started from that jar with the given JVM flags, answers the calls the kubelet
- * and the sidecars make first, and is stopped with SIGTERM, at which the JVM writes the archive.
- * The archive is written to a temporary file and renamed into place, so concurrent trainings do
- * not clash. Use it with {@code java -XX:SharedArchiveFile=ARCHIVE ... -jar JAR}; a JVM given an
+ * node plugin is started from that jar with the given JVM flags, answers the calls the kubelet and
+ * the sidecars make first, and is stopped with SIGTERM, at which the JVM writes the archive. The
+ * archive is written to a temporary file and renamed into place, so concurrent trainings do not
+ * clash. Use it with {@code java -XX:SharedArchiveFile=ARCHIVE ... -jar JAR}; a JVM given an
  * archive of another jar (path, size or mtime) says so in one warning line and runs without it.
  *
  * <p>Usage: {@code java -cp JAR io.mooring.app.bench.CdsTraining ARCHIVE [JVM FLAGS...]}
@@ -37,7 +37,8 @@ public final class CdsTraining {
       System.exit(2);
     }
     Path archive = Path.of(args[0]).toAbsolutePath();
-    Path jar = Path.of(CdsTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path jar =
+        Path.of(CdsTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     Path tmp = Files.createTempDirectory("mooring-cds");
     long t0 = System.nanoTime();
     int rc = 1;
@@ -45,14 +46,30 @@ public final class CdsTraining {
       Path trained = tmp.resolve("archive.jsa");
       Path socket = tmp.resolve("node.sock");
       Path log = tmp.resolve("plugin.log");
-      List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      List<String> argv =
+          new ArrayList<>(
+              List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       argv.addAll(List.of(args).subList(1, args.length));
       // The dump warns about every class it cannot archive (picocli is Java 5 bytecode).
-      argv.addAll(List.of("-XX:ArchiveClassesAtExit=" + trained, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
-          "-jar", jar.toString(), "node", "--endpoint", "unix://" + socket, "--state-dir",
-          tmp.resolve("state").toString(), "--node-id", "cds-training"));
-      Process plugin = new ProcessBuilder(argv).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+      argv.addAll(
+          List.of(
+              "-XX:ArchiveClassesAtExit=" + trained,
+              "-Xlog:cds=off",
+              "-Xlog:cds+dynamic=off",
+              "-jar",
+              jar.toString(),
+              "node",
+              "--endpoint",
+              "unix://" + socket,
+              "--state-dir",
+              tmp.resolve("state").toString(),
+              "--node-id",
+              "cds-training"));
+      Process plugin =
+          new ProcessBuilder(argv)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+              .start();
       try (Csi csi = new Csi()) {
         train(csi, socket, plugin);
       } finally {
@@ -62,14 +79,18 @@ public final class CdsTraining {
         }
       }
       if (!Files.isRegularFile(trained) || Files.size(trained) == 0) {
-        System.err.println("CdsTraining: the plugin wrote no archive; its output:\n" + Plugin.tail(log, 20));
+        System.err.println(
+            "CdsTraining: the plugin wrote no archive; its output:\n" + Plugin.tail(log, 20));
         return;
       }
-      Path next = archive.resolveSibling(archive.getFileName() + ".tmp" + ProcessHandle.current().pid());
+      Path next =
+          archive.resolveSibling(archive.getFileName() + ".tmp" + ProcessHandle.current().pid());
       Files.move(trained, next, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(next, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      System.err.printf("CdsTraining: wrote %s (%.1f MiB) in %.1f s%n", archive, Files.size(archive) / 1048576.0,
-          (System.nanoTime() - t0) / 1e9);
+      Files.move(
+          next, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      System.err.printf(
+          "CdsTraining: wrote %s (%.1f MiB) in %.1f s%n",
+          archive, Files.size(archive) / 1048576.0, (System.nanoTime() - t0) / 1e9);
       rc = 0;
     } finally {
       deleteTree(tmp);
@@ -90,7 +111,8 @@ public final class CdsTraining {
     try {
       for (int i = 0; ; i++) {
         try {
-          IdentityGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          IdentityGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
               .probe(ProbeRequest.getDefaultInstance());
           break;
         } catch (StatusRuntimeException e) {
@@ -109,8 +131,11 @@ public final class CdsTraining {
         node.nodeGetCapabilities(NodeGetCapabilitiesRequest.getDefaultInstance());
         identity.probe(ProbeRequest.getDefaultInstance());
         try {
-          node.nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder().setVolumeId("not-a-volume")
-              .setStagingTargetPath("/nonexistent/cds-training").build());
+          node.nodeUnstageVolume(
+              NodeUnstageVolumeRequest.newBuilder()
+                  .setVolumeId("not-a-volume")
+                  .setStagingTargetPath("/nonexistent/cds-training")
+                  .build());
         } catch (StatusRuntimeException expected) {
           // the error path: validation, error mapping, a non-OK status
         }

@@ -21,16 +21,25 @@ final class CephCli {
 
   /**
    * @return its output (stdout and stderr)
-   * @throws IOException with the output when it fails: callers whose successful output holds a
-   *     key get an error message here, never the key
+   * @throws IOException with the output when it fails: callers whose successful output holds a key
+   *     get an error message here, never the key
    */
   String run(String... args) throws IOException, InterruptedException {
-    List<String> argv = new ArrayList<>(List.of("ceph", "--conf", ceph.conf().toString(), "--id", ceph.id(),
-        "--keyfile", ceph.keyFile().toString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ceph",
+                "--conf",
+                ceph.conf().toString(),
+                "--id",
+                ceph.id(),
+                "--keyfile",
+                ceph.keyFile().toString()));
     argv.addAll(List.of(args));
     Exec.Outcome out = Exec.run(argv, TIMEOUT_S);
     if (out.exit() != 0) {
-      throw new IOException("ceph " + String.join(" ", args) + ": exit " + out.exit() + ": " + out.output().strip());
+      throw new IOException(
+          "ceph " + String.join(" ", args) + ": exit " + out.exit() + ": " + out.output().strip());
     }
     return out.output();
   }

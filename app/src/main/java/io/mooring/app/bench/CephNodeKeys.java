@@ -1,6 +1,5 @@
 package io.mooring.app.bench;
 
-import csi.v1.Csi.Volume;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,16 +11,18 @@ import java.util.regex.Pattern;
 /**
  * The cephx users the CephFS node section stages its volumes as. The node plugin chooses its kind
  * of ceph-fuse client by the key (node CephClients), so there are two node modes:
+ *
  * <ul>
- *   <li>group key: one user authorised for the whole subvolume group
- *       ({@code ceph fs authorize FS client.X /volumes/GROUP rw}) stages every volume: one shared
- *       client, each volume a bind of its subvolume;
+ *   <li>group key: one user authorised for the whole subvolume group ({@code ceph fs authorize FS
+ *       client.X /volumes/GROUP rw}) stages every volume: one shared client, each volume a bind of
+ *       its subvolume;
  *   <li>per-volume keys: a user per volume, authorised for its subvolume only: a client per volume,
  *       each after a failed (EPERM) try of the group, as the key is new to the node.
  * </ul>
- * The users are made with the ceph CLI before a mode's run (not measured, a few at a time: each call
- * is a CPU-bound process) and removed with {@code ceph auth rm} after it. Keys go from
- * {@code ceph fs authorize}'s output into the secrets and nowhere else.
+ *
+ * The users are made with the ceph CLI before a mode's run (not measured, a few at a time: each
+ * call is a CPU-bound process) and removed with {@code ceph auth rm} after it. Keys go from {@code
+ * ceph fs authorize}'s output into the secrets and nowhere else.
  */
 final class CephNodeKeys {
 
@@ -36,22 +37,40 @@ final class CephNodeKeys {
     this.fs = fs;
   }
 
-  /** @param prefix of the users' names, unique to the run */
+  /**
+   * @param prefix of the users' names, unique to the run
+   */
   static List<NodeMode> modes(CephCli cli, String fs, String group, String prefix) {
     CephNodeKeys keys = new CephNodeKeys(cli, fs);
     return List.of(
-        new NodeMode("cephfs-group", "cephfs, group key", "ceph-fuse", true, "Every volume staged as one cephx user"
-            + " authorised for the subvolume group (ceph fs authorize <fs> client.X /volumes/" + group + " rw): the"
-            + " first NodeStageVolume mounts the group's shared ceph-fuse client, each volume is a bind of its"
-            + " subvolume on it; the last NodeUnstageVolume unmounts it.",
-            volumes -> keys.make(List.of(prefix + "-group"), i -> "/volumes/" + group, volumes.size())),
-        new NodeMode("cephfs-volume", "cephfs, per-volume keys", "ceph-fuse", false, "Each volume staged as a cephx"
-            + " user of its own, authorised for its subvolume only (ceph fs authorize <fs> client.Y <subvolume path>"
-            + " rw; made before the run, removed after it, not measured): each NodeStageVolume first tries the"
-            + " group's shared client with the new key (ceph-fuse fails with EPERM), then mounts the volume's own"
-            + " ceph-fuse client; each NodeUnstageVolume unmounts it.",
-            volumes -> keys.make(perVolume(prefix, volumes.size()), i -> volumes.get(i).getVolumeContextOrThrow("path"),
-                volumes.size())));
+        new NodeMode(
+            "cephfs-group",
+            "cephfs, group key",
+            "ceph-fuse",
+            true,
+            "Every volume staged as one cephx user"
+                + " authorised for the subvolume group (ceph fs authorize <fs> client.X /volumes/"
+                + group
+                + " rw): the"
+                + " first NodeStageVolume mounts the group's shared ceph-fuse client, each volume is a bind of its"
+                + " subvolume on it; the last NodeUnstageVolume unmounts it.",
+            volumes ->
+                keys.make(List.of(prefix + "-group"), i -> "/volumes/" + group, volumes.size())),
+        new NodeMode(
+            "cephfs-volume",
+            "cephfs, per-volume keys",
+            "ceph-fuse",
+            false,
+            "Each volume staged as a cephx"
+                + " user of its own, authorised for its subvolume only (ceph fs authorize <fs> client.Y <subvolume path>"
+                + " rw; made before the run, removed after it, not measured): each NodeStageVolume first tries the"
+                + " group's shared client with the new key (ceph-fuse fails with EPERM), then mounts the volume's own"
+                + " ceph-fuse client; each NodeUnstageVolume unmounts it.",
+            volumes ->
+                keys.make(
+                    perVolume(prefix, volumes.size()),
+                    i -> volumes.get(i).getVolumeContextOrThrow("path"),
+                    volumes.size())));
   }
 
   private static List<String> perVolume(String prefix, int volumes) {
@@ -73,11 +92,13 @@ final class CephNodeKeys {
    */
   private NodeMode.Secrets make(List<String> users, PathOf path, int volumes) throws Exception {
     String[] keys = new String[users.size()];
-    Load.Result made = Load.run(CONCURRENCY, users.size(), i -> keys[i] = authorize(users.get(i), path.of(i)));
+    Load.Result made =
+        Load.run(CONCURRENCY, users.size(), i -> keys[i] = authorize(users.get(i), path.of(i)));
     AutoCloseable remove = () -> remove(users);
     if (made.summary().errors() > 0) {
       remove.close();
-      throw new IllegalStateException("could not make the node run's cephx users: " + made.errorText());
+      throw new IllegalStateException(
+          "could not make the node run's cephx users: " + made.errorText());
     }
     Progress.say("cephfs: made %d cephx user(s) for the node run (not measured)", users.size());
     List<Map<String, String>> secrets = new ArrayList<>();
@@ -88,7 +109,9 @@ final class CephNodeKeys {
     return new NodeMode.Secrets(Collections.unmodifiableList(secrets), remove);
   }
 
-  /** @return the user's key, from the keyring ceph fs authorize prints */
+  /**
+   * @return the user's key, from the keyring ceph fs authorize prints
+   */
   private String authorize(String user, String path) throws IOException, InterruptedException {
     Matcher m = KEY.matcher(cli.run("fs", "authorize", fs, "client." + user, path, "rw"));
     if (!m.find()) {
@@ -99,9 +122,11 @@ final class CephNodeKeys {
 
   /** Removes the users; users that were never made count as removed. */
   private void remove(List<String> users) throws InterruptedException {
-    Load.Result r = Load.run(CONCURRENCY, users.size(), i -> cli.run("auth", "rm", "client." + users.get(i)));
+    Load.Result r =
+        Load.run(CONCURRENCY, users.size(), i -> cli.run("auth", "rm", "client." + users.get(i)));
     if (r.summary().errors() > 0) {
-      throw new IllegalStateException("could not remove the node run's cephx users: " + r.errorText());
+      throw new IllegalStateException(
+          "could not remove the node run's cephx users: " + r.errorText());
     }
   }
 }

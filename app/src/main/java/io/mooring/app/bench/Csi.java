@@ -19,17 +19,21 @@ import java.util.concurrent.TimeUnit;
 /** CSI over a unix socket, as the kubelet and the external-provisioner sidecar speak it. */
 final class Csi implements AutoCloseable {
 
-  static final VolumeCapability RWX = VolumeCapability.newBuilder()
-      .setMount(VolumeCapability.MountVolume.getDefaultInstance())
-      .setAccessMode(AccessMode.newBuilder().setMode(AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
-      .build();
+  static final VolumeCapability RWX =
+      VolumeCapability.newBuilder()
+          .setMount(VolumeCapability.MountVolume.getDefaultInstance())
+          .setAccessMode(AccessMode.newBuilder().setMode(AccessMode.Mode.MULTI_NODE_MULTI_WRITER))
+          .build();
 
   /** Two loops: the client side of 100 concurrent calls must not be the bottleneck. */
   private final EpollEventLoopGroup group = new EpollEventLoopGroup(2);
 
   ManagedChannel channel(Path socket) {
     return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        .eventLoopGroup(group)
+        .channelType(EpollDomainSocketChannel.class)
+        .usePlaintext()
+        .build();
   }
 
   /**
@@ -44,9 +48,13 @@ final class Csi implements AutoCloseable {
     }
 
     CreateVolumeRequest create(String name, long bytes) {
-      return CreateVolumeRequest.newBuilder().setName(name).addVolumeCapabilities(RWX)
+      return CreateVolumeRequest.newBuilder()
+          .setName(name)
+          .addVolumeCapabilities(RWX)
           .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(bytes))
-          .putParameters("backend", backend).putAllSecrets(secrets).build();
+          .putParameters("backend", backend)
+          .putAllSecrets(secrets)
+          .build();
     }
 
     DeleteVolumeRequest delete(String volumeId) {

@@ -14,9 +14,13 @@ final class Exec {
 
   record Outcome(int exit, String output) {}
 
-  static Outcome run(List<String> argv, long timeoutSeconds) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+  static Outcome run(List<String> argv, long timeoutSeconds)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     String output;
     try (InputStream in = p.getInputStream()) {
       output = new String(in.readAllBytes(), StandardCharsets.UTF_8);

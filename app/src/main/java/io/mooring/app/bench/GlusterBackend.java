@@ -12,11 +12,11 @@ import java.util.TreeMap;
 /**
  * GlusterFS under test: a replica volume on the storage host (scripts/storage-host-up), which the
  * controller manages over SSH. Its provisioning baselines do what CreateVolume and DeleteVolume do
- * with the plain tools from this side ({@link RawClient}): mkdir and setfattr on the benchmark's own
- * FUSE mount, the gluster CLI over an SSH connection like the driver's ({@link SshLink}). "raw"
+ * with the plain tools from this side ({@link RawClient}): mkdir and setfattr on the benchmark's
+ * own FUSE mount, the gluster CLI over an SSH connection like the driver's ({@link SshLink}). "raw"
  * without retry, "raw+retry" retrying glusterd's lock errors with the driver's backoff, and, to
- * explain what SSH costs, "raw-on-storage-host": the CLI run on the storage host itself (as it would
- * run there, never as the driver runs it), at the lowest concurrency only.
+ * explain what SSH costs, "raw-on-storage-host": the CLI run on the storage host itself (as it
+ * would run there, never as the driver runs it), at the lowest concurrency only.
  */
 final class GlusterBackend implements BenchBackend {
 
@@ -24,20 +24,28 @@ final class GlusterBackend implements BenchBackend {
   static final String RAW = "raw";
   static final String RAW_RETRY = "raw+retry";
   static final String RAW_ON_HOST = "raw-on-storage-host";
+
   /** The raw baseline's ssh control socket lives in WORK/raw-ssh. */
   static final String RAW_SSH_DIR = "raw-ssh";
+
   private static final String RAW_BASE = "/bench-raw";
   private static final int WARM_UP = 3;
   private static final int OVERHEAD_CALLS = 10;
 
   /** Where distributions put gsyncd, which the gluster CLI runs at every start. */
-  private static final List<String> GSYNCD = List.of("/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd",
-      "/usr/lib/aarch64-linux-gnu/glusterfs/gsyncd", "/usr/libexec/glusterfs/gsyncd", "/usr/lib/glusterfs/gsyncd");
+  private static final List<String> GSYNCD =
+      List.of(
+          "/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd",
+          "/usr/lib/aarch64-linux-gnu/glusterfs/gsyncd",
+          "/usr/libexec/glusterfs/gsyncd",
+          "/usr/lib/glusterfs/gsyncd");
 
   private final BenchOptions.Gluster gluster;
   private final long storageHolder;
 
-  /** @param storageHolder a process in the storage host's namespaces, or 0: no raw-on-storage-host */
+  /**
+   * @param storageHolder a process in the storage host's namespaces, or 0: no raw-on-storage-host
+   */
   GlusterBackend(BenchOptions.Gluster gluster, long storageHolder) {
     this.gluster = gluster;
     this.storageHolder = storageHolder;
@@ -58,8 +66,14 @@ final class GlusterBackend implements BenchBackend {
             basePath: /mooring
             management: ssh
             ssh: {user: %s, keyFile: %s, knownHostsFile: %s}
-        """.formatted(TYPE, gluster.server(), gluster.volume(), gluster.sshUser(), gluster.sshKey(),
-        gluster.knownHosts());
+        """
+        .formatted(
+            TYPE,
+            gluster.server(),
+            gluster.volume(),
+            gluster.sshUser(),
+            gluster.sshKey(),
+            gluster.knownHosts());
   }
 
   /** management: ssh runs the gluster CLI on the storage host through ssh. */
@@ -86,30 +100,53 @@ final class GlusterBackend implements BenchBackend {
   /** No node-stage secrets: every volume is a bind on the backend's one glusterfs client. */
   @Override
   public List<NodeMode> nodeModes(String runId) {
-    return List.of(new NodeMode(TYPE, TYPE, "glusterfs", true, "The first NodeStageVolume mounts the backend's"
-        + " glusterfs FUSE client; the last NodeUnstageVolume unmounts it.", volumes -> NodeMode.Secrets.none(
-        volumes.size())));
+    return List.of(
+        new NodeMode(
+            TYPE,
+            TYPE,
+            "glusterfs",
+            true,
+            "The first NodeStageVolume mounts the backend's"
+                + " glusterfs FUSE client; the last NodeUnstageVolume unmounts it.",
+            volumes -> NodeMode.Secrets.none(volumes.size())));
   }
 
   @Override
-  public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick) throws Exception {
+  public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick)
+      throws Exception {
     Path mount = work.resolve("raw-mount");
     Files.createDirectories(mount);
-    Progress.say("glusterfs: mounting %s:/%s at %s for the raw baseline", gluster.server(), gluster.volume(), mount);
-    if (exec(List.of("mount", "-t", "glusterfs", gluster.server() + ":/" + gluster.volume(), mount.toString())) != 0) {
+    Progress.say(
+        "glusterfs: mounting %s:/%s at %s for the raw baseline",
+        gluster.server(), gluster.volume(), mount);
+    if (exec(
+            List.of(
+                "mount",
+                "-t",
+                "glusterfs",
+                gluster.server() + ":/" + gluster.volume(),
+                mount.toString()))
+        != 0) {
       throw new IllegalStateException("cannot mount the Gluster volume for the raw baseline");
     }
     SshLink ssh = new SshLink(gluster, work.resolve(RAW_SSH_DIR));
     try {
       Files.createDirectories(mount.resolve(RAW_BASE.substring(1)));
-      Progress.say("glusterfs: ssh %s@%s for the raw baseline's gluster CLI", gluster.sshUser(), gluster.server());
+      Progress.say(
+          "glusterfs: ssh %s@%s for the raw baseline's gluster CLI",
+          gluster.sshUser(), gluster.server());
       ssh.open();
     } catch (Exception e) {
       unmount(mount);
       throw e;
     }
-    return new Baselines(mount, ssh, storageHolder > 0 ? RawClient.onStorageHost(storageHolder) : null, bytes,
-        runId, quick);
+    return new Baselines(
+        mount,
+        ssh,
+        storageHolder > 0 ? RawClient.onStorageHost(storageHolder) : null,
+        bytes,
+        runId,
+        quick);
   }
 
   private final class Baselines implements Provisioning.Baselines {
@@ -120,8 +157,11 @@ final class GlusterBackend implements BenchBackend {
     private final String runId;
     private final boolean quick;
 
-    /** @param onHost the CLI on the storage host, or null to leave raw-on-storage-host out */
-    Baselines(Path mount, SshLink ssh, RawClient.Reach onHost, long bytes, String runId, boolean quick) {
+    /**
+     * @param onHost the CLI on the storage host, or null to leave raw-on-storage-host out
+     */
+    Baselines(
+        Path mount, SshLink ssh, RawClient.Reach onHost, long bytes, String runId, boolean quick) {
       this.mount = mount;
       this.ssh = ssh;
       this.onHost = onHost;
@@ -169,29 +209,41 @@ final class GlusterBackend implements BenchBackend {
       return modes;
     }
 
-    /** A read-only gluster call each way, and gsyncd's start, on the storage host where the CLI runs. */
+    /**
+     * A read-only gluster call each way, and gsyncd's start, on the storage host where the CLI
+     * runs.
+     */
     @Override
     public Map<String, Stats.Summary> overheads() throws Exception {
       Map<String, Stats.Summary> out = new LinkedHashMap<>();
       RawClient overSsh = client(ssh);
-      out.put("gluster volume info over ssh (a session on the open connection)", Load.run(1, OVERHEAD_CALLS,
-          i -> overSsh.info()).summary());
+      out.put(
+          "gluster volume info over ssh (a session on the open connection)",
+          Load.run(1, OVERHEAD_CALLS, i -> overSsh.info()).summary());
       if (onHost == null) {
         return out;
       }
       RawClient there = client(onHost);
-      out.put("gluster volume info on the storage host (nsenter)", Load.run(1, OVERHEAD_CALLS, i -> there.info())
-          .summary());
-      Path gsyncd = GSYNCD.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+      out.put(
+          "gluster volume info on the storage host (nsenter)",
+          Load.run(1, OVERHEAD_CALLS, i -> there.info()).summary());
+      Path gsyncd =
+          GSYNCD.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
       if (gsyncd != null) {
         List<String> version = List.of(gsyncd.toString(), "--version");
-        out.put("gsyncd --version on the storage host (every gluster CLI call runs it first)", Load.run(1,
-            OVERHEAD_CALLS, i -> {
-              Exec.Outcome o = onHost.run(version, 30);
-              if (o.exit() != 0) {
-                throw new IllegalStateException("gsyncd --version failed: " + o.output().strip());
-              }
-            }).summary());
+        out.put(
+            "gsyncd --version on the storage host (every gluster CLI call runs it first)",
+            Load.run(
+                    1,
+                    OVERHEAD_CALLS,
+                    i -> {
+                      Exec.Outcome o = onHost.run(version, 30);
+                      if (o.exit() != 0) {
+                        throw new IllegalStateException(
+                            "gsyncd --version failed: " + o.output().strip());
+                      }
+                    })
+                .summary());
       }
       return out;
     }
@@ -201,8 +253,12 @@ final class GlusterBackend implements BenchBackend {
       return "glusterfs: raw = mkdir + setfattr on a FUSE mount + gluster quota limit-usage (delete: quota remove +"
           + " rmdir) as processes, the gluster CLI run over ssh (one multiplexed connection, through the storage"
           + " host's gate, as the driver's), no retry; raw+retry = the same, lock errors retried with the driver's"
-          + " backoff" + (onHost == null ? "" : "; raw-on-storage-host = raw+retry with the CLI run on the storage"
-          + " host itself (nsenter), only at concurrency 1: what ssh adds") + ".";
+          + " backoff"
+          + (onHost == null
+              ? ""
+              : "; raw-on-storage-host = raw+retry with the CLI run on the storage"
+                  + " host itself (nsenter), only at concurrency 1: what ssh adds")
+          + ".";
     }
 
     @Override
@@ -246,7 +302,9 @@ final class GlusterBackend implements BenchBackend {
         creates.add(Load.run(c, to - from, i -> raw.create(dir(from + i), bytes, retry)));
         deletes.add(Load.run(c, to - from, i -> raw.delete(dir(from + i), retry)));
         RawClient tidy = client(reach); // not timed with the others
-        for (int i = from; i < to; i++) { // whatever failed: tidy up for the next round; not measured
+        for (int i = from;
+            i < to;
+            i++) { // whatever failed: tidy up for the next round; not measured
           if (Files.exists(mount.resolve(RAW_BASE.substring(1)).resolve(dir(i)))) {
             try {
               tidy.delete(dir(i), true);
@@ -261,15 +319,26 @@ final class GlusterBackend implements BenchBackend {
       Provisioning.Level level(int size) {
         Map<String, RawClient.Step> steps = raw.steps();
         double[] cli = {stepMs(steps, "gluster limit-usage"), stepMs(steps, "gluster remove")};
-        double[] calls = {stepCount(steps, "gluster limit-usage") / size, stepCount(steps, "gluster remove") / size};
+        double[] calls = {
+          stepCount(steps, "gluster limit-usage") / size, stepCount(steps, "gluster remove") / size
+        };
         Map<String, Double> other = new TreeMap<>();
         other.put("mkdir", stepMs(steps, "mkdir"));
         other.put("setfattr", stepMs(steps, "setfattr"));
         other.put("rmdir", stepMs(steps, "rmdir"));
         other.put("backoff per create", stepTotalMs(steps, "backoff gluster limit-usage") / size);
         other.put("backoff per delete", stepTotalMs(steps, "backoff gluster remove") / size);
-        return new Provisioning.Level(TYPE, name(), c, size, Load.Result.merge(creates), Load.Result.merge(deletes),
-            new double[] {Double.NaN, Double.NaN}, cli, calls, other);
+        return new Provisioning.Level(
+            TYPE,
+            name(),
+            c,
+            size,
+            Load.Result.merge(creates),
+            Load.Result.merge(deletes),
+            new double[] {Double.NaN, Double.NaN},
+            cli,
+            calls,
+            other);
       }
     }
   }

@@ -24,7 +24,10 @@ final class Load {
     void run(int i) throws Exception;
   }
 
-  /** Every operation's time, the batch's wall time, and the distinct error messages with their counts. */
+  /**
+   * Every operation's time, the batch's wall time, and the distinct error messages with their
+   * counts.
+   */
   record Result(List<Stats.Sample> samples, double wallMillis, Map<String, Integer> errors) {
 
     Stats.Summary summary() {
@@ -52,11 +55,14 @@ final class Load {
   }
 
   static Result run(int concurrency, int n, Op op) throws InterruptedException {
-    ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
-      Thread t = new Thread(r, "bench-load");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            concurrency,
+            r -> {
+              Thread t = new Thread(r, "bench-load");
+              t.setDaemon(true);
+              return t;
+            });
     ((ThreadPoolExecutor) pool).prestartAllCoreThreads();
     CountDownLatch go = new CountDownLatch(1);
     List<Stats.Sample> samples = Collections.synchronizedList(new ArrayList<>());
@@ -65,21 +71,23 @@ final class Load {
     List<Future<?>> futures = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int item = i;
-      futures.add(pool.submit(() -> {
-        go.await();
-        long start = System.nanoTime();
-        boolean ok = true;
-        try {
-          op.run(item);
-        } catch (Exception e) {
-          ok = false;
-          errors.merge(describe(e), 1, Integer::sum);
-        }
-        long end = System.nanoTime();
-        lastEnd.accumulateAndGet(end, Math::max);
-        samples.add(new Stats.Sample((end - start) / 1e6, ok));
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                long start = System.nanoTime();
+                boolean ok = true;
+                try {
+                  op.run(item);
+                } catch (Exception e) {
+                  ok = false;
+                  errors.merge(describe(e), 1, Integer::sum);
+                }
+                long end = System.nanoTime();
+                lastEnd.accumulateAndGet(end, Math::max);
+                samples.add(new Stats.Sample((end - start) / 1e6, ok));
+                return null;
+              }));
     }
     long start = System.nanoTime();
     go.countDown();
@@ -94,9 +102,10 @@ final class Load {
 
   /** An error message fit for grouping: gRPC code and description, volume names elided. */
   static String describe(Exception e) {
-    String text = e instanceof StatusRuntimeException s
-        ? s.getStatus().getCode() + ": " + s.getStatus().getDescription()
-        : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String text =
+        e instanceof StatusRuntimeException s
+            ? s.getStatus().getCode() + ": " + s.getStatus().getDescription()
+            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return tidy(text);
   }
 

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One scrape of a plugin's Prometheus endpoint (text format), for splitting an RPC's time into
- * what the server spent in backend commands and the rest. The parser is pure; see MetricsScrapeTest.
+ * One scrape of a plugin's Prometheus endpoint (text format), for splitting an RPC's time into what
+ * the server spent in backend commands and the rest. The parser is pure; see MetricsScrapeTest.
  */
 final class MetricsScrape {
 
@@ -33,9 +33,13 @@ final class MetricsScrape {
   static MetricsScrape fetch(String hostPort) {
     try {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://" + hostPort + "/metrics"))
-          .header("Accept", "text/plain; version=0.0.4").timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(URI.create("http://" + hostPort + "/metrics"))
+                  .header("Accept", "text/plain; version=0.0.4")
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return parse(response.body());
     } catch (IOException e) {
       return empty();
@@ -108,11 +112,13 @@ final class MetricsScrape {
   double sum(String name, Map<String, String> match) {
     return series.stream()
         .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(match.entrySet()))
-        .mapToDouble(Series::value).sum();
+        .mapToDouble(Series::value)
+        .sum();
   }
 
   /** {@code after - before} of {@link #sum}. */
-  static double delta(MetricsScrape before, MetricsScrape after, String name, Map<String, String> match) {
+  static double delta(
+      MetricsScrape before, MetricsScrape after, String name, Map<String, String> match) {
     return after.sum(name, match) - before.sum(name, match);
   }
 }

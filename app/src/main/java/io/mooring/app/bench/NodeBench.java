@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Section 2: on one node plugin, NodeStage + NodePublish each volume in turn (as pods start), then
- * NodeUnpublish + NodeUnstage each; every call timed. Counts the plugin's FUSE clients (processes of
- * the workload's FUSE program whose arguments contain the plugin's state dir) and their RSS with 0, 1
- * and all volumes published, and again when all are unstaged.
+ * NodeUnpublish + NodeUnstage each; every call timed. Counts the plugin's FUSE clients (processes
+ * of the workload's FUSE program whose arguments contain the plugin's state dir) and their RSS with
+ * 0, 1 and all volumes published, and again when all are unstaged.
  */
 final class NodeBench {
 
@@ -36,7 +36,8 @@ final class NodeBench {
 
     Workload {
       if (secrets.size() != volumes.size()) {
-        throw new IllegalArgumentException(volumes.size() + " volumes but " + secrets.size() + " secrets");
+        throw new IllegalArgumentException(
+            volumes.size() + " volumes but " + secrets.size() + " secrets");
       }
     }
   }
@@ -44,8 +45,14 @@ final class NodeBench {
   /** FUSE clients and their summed memory at one point of the run. */
   record Fuse(String when, int published, int clients, Procs.Memory memory) {}
 
-  record Result(Stats.Summary stage, Stats.Summary publish, Stats.Summary unpublish, Stats.Summary unstage,
-      List<Fuse> fuse, Procs.Memory pluginAllPublished, Map<String, Integer> errors) {
+  record Result(
+      Stats.Summary stage,
+      Stats.Summary publish,
+      Stats.Summary unpublish,
+      Stats.Summary unstage,
+      List<Fuse> fuse,
+      Procs.Memory pluginAllPublished,
+      Map<String, Integer> errors) {
 
     Fuse fuseAt(String when) {
       return fuse.stream().filter(f -> f.when().equals(when)).findFirst().orElse(null);
@@ -55,7 +62,8 @@ final class NodeBench {
   private NodeBench() {}
 
   /**
-   * @param kubelet a kubelet root: staging paths go to plugins/kubernetes.io/csi/..., targets to pods/...
+   * @param kubelet a kubelet root: staging paths go to plugins/kubernetes.io/csi/..., targets to
+   *     pods/...
    * @param stateDir the node plugin's --state-dir (its FUSE clients have it in their arguments)
    */
   static Result run(Plugin node, Workload workload, Path kubelet, Path stateDir)
@@ -80,13 +88,36 @@ final class NodeBench {
       Path target = target(kubelet, i);
       Files.createDirectories(staging.getParent()); // the kubelet makes these
       Files.createDirectories(target.getParent());
-      boolean staged = time(stage, errors, "stage", () -> stub(stub).nodeStageVolume(NodeStageVolumeRequest.newBuilder()
-          .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).setVolumeCapability(Csi.RWX)
-          .putAllVolumeContext(v.getVolumeContextMap()).putAllSecrets(secrets).build()));
+      boolean staged =
+          time(
+              stage,
+              errors,
+              "stage",
+              () ->
+                  stub(stub)
+                      .nodeStageVolume(
+                          NodeStageVolumeRequest.newBuilder()
+                              .setVolumeId(v.getVolumeId())
+                              .setStagingTargetPath(staging.toString())
+                              .setVolumeCapability(Csi.RWX)
+                              .putAllVolumeContext(v.getVolumeContextMap())
+                              .putAllSecrets(secrets)
+                              .build()));
       if (staged) {
-        time(publish, errors, "publish", () -> stub(stub).nodePublishVolume(NodePublishVolumeRequest.newBuilder()
-            .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).setTargetPath(target.toString())
-            .setVolumeCapability(Csi.RWX).putAllVolumeContext(v.getVolumeContextMap()).build()));
+        time(
+            publish,
+            errors,
+            "publish",
+            () ->
+                stub(stub)
+                    .nodePublishVolume(
+                        NodePublishVolumeRequest.newBuilder()
+                            .setVolumeId(v.getVolumeId())
+                            .setStagingTargetPath(staging.toString())
+                            .setTargetPath(target.toString())
+                            .setVolumeCapability(Csi.RWX)
+                            .putAllVolumeContext(v.getVolumeContextMap())
+                            .build()));
       }
       if (i == 0) {
         fuse.add(fuse("1 published", 1, program, needle));
@@ -101,15 +132,39 @@ final class NodeBench {
       Volume v = volumes.get(i);
       Path target = target(kubelet, i);
       Path staging = staging(kubelet, i);
-      time(unpublish, errors, "unpublish", () -> stub(stub).nodeUnpublishVolume(NodeUnpublishVolumeRequest
-          .newBuilder().setVolumeId(v.getVolumeId()).setTargetPath(target.toString()).build()));
-      time(unstage, errors, "unstage", () -> stub(stub).nodeUnstageVolume(NodeUnstageVolumeRequest.newBuilder()
-          .setVolumeId(v.getVolumeId()).setStagingTargetPath(staging.toString()).build()));
+      time(
+          unpublish,
+          errors,
+          "unpublish",
+          () ->
+              stub(stub)
+                  .nodeUnpublishVolume(
+                      NodeUnpublishVolumeRequest.newBuilder()
+                          .setVolumeId(v.getVolumeId())
+                          .setTargetPath(target.toString())
+                          .build()));
+      time(
+          unstage,
+          errors,
+          "unstage",
+          () ->
+              stub(stub)
+                  .nodeUnstageVolume(
+                      NodeUnstageVolumeRequest.newBuilder()
+                          .setVolumeId(v.getVolumeId())
+                          .setStagingTargetPath(staging.toString())
+                          .build()));
     }
     double downMs = (System.nanoTime() - start) / 1e6;
     fuse.add(exited("all unstaged", program, needle));
-    return new Result(Stats.summarize(stage, upMs), Stats.summarize(publish, upMs),
-        Stats.summarize(unpublish, downMs), Stats.summarize(unstage, downMs), fuse, plugin, errors);
+    return new Result(
+        Stats.summarize(stage, upMs),
+        Stats.summarize(publish, upMs),
+        Stats.summarize(unpublish, downMs),
+        Stats.summarize(unstage, downMs),
+        fuse,
+        plugin,
+        errors);
   }
 
   private static NodeGrpc.NodeBlockingStub stub(NodeGrpc.NodeBlockingStub stub) {
@@ -117,15 +172,23 @@ final class NodeBench {
   }
 
   static Path staging(Path kubelet, int i) {
-    return kubelet.resolve("plugins/kubernetes.io/csi/mooring.csi.io").resolve("pv-" + i).resolve("globalmount");
+    return kubelet
+        .resolve("plugins/kubernetes.io/csi/mooring.csi.io")
+        .resolve("pv-" + i)
+        .resolve("globalmount");
   }
 
   static Path target(Path kubelet, int i) {
-    return kubelet.resolve("pods").resolve("pod-" + i).resolve("volumes/kubernetes.io~csi").resolve("pv-" + i)
+    return kubelet
+        .resolve("pods")
+        .resolve("pod-" + i)
+        .resolve("volumes/kubernetes.io~csi")
+        .resolve("pv-" + i)
         .resolve("mount");
   }
 
-  private static boolean time(List<Stats.Sample> samples, Map<String, Integer> errors, String op, Runnable call) {
+  private static boolean time(
+      List<Stats.Sample> samples, Map<String, Integer> errors, String op, Runnable call) {
     long t0 = System.nanoTime();
     boolean ok = true;
     try {
@@ -143,7 +206,8 @@ final class NodeBench {
    * (ceph-fuse closes its MDS session first): only one still there after {@value #EXIT_WAIT_MS} ms
    * counts.
    */
-  private static Fuse exited(String when, String program, String needle) throws InterruptedException {
+  private static Fuse exited(String when, String program, String needle)
+      throws InterruptedException {
     long deadline = System.nanoTime() + EXIT_WAIT_MS * 1_000_000;
     Fuse f = fuse(when, 0, program, needle);
     while (f.clients() > 0 && System.nanoTime() < deadline) {
@@ -168,8 +232,16 @@ final class NodeBench {
   // ---- tables -------------------------------------------------------------------------------
 
   static Table latencyTable(NodeMode mode, Result r, int volumes) {
-    Table t = new Table("node-" + mode.id(), "Node, " + mode.title() + ": " + volumes + " volumes, one call at a time",
-        "rpc", "calls", "errors", "p50 ms", "p99 ms", "max ms");
+    Table t =
+        new Table(
+            "node-" + mode.id(),
+            "Node, " + mode.title() + ": " + volumes + " volumes, one call at a time",
+            "rpc",
+            "calls",
+            "errors",
+            "p50 ms",
+            "p99 ms",
+            "max ms");
     row(t, "NodeStageVolume", r.stage());
     row(t, "NodePublishVolume", r.publish());
     row(t, "NodeUnpublishVolume", r.unpublish());
@@ -180,20 +252,42 @@ final class NodeBench {
   }
 
   private static void row(Table t, String rpc, Stats.Summary s) {
-    t.row(rpc, s.count(), s.errors(), Table.Num.of(s.p50(), 1), Table.Num.of(s.p99(), 1), Table.Num.of(s.max(), 1));
+    t.row(
+        rpc,
+        s.count(),
+        s.errors(),
+        Table.Num.of(s.p50(), 1),
+        Table.Num.of(s.p99(), 1),
+        Table.Num.of(s.max(), 1));
   }
 
-  /** @param after the node plugin's memory once every volume is unstaged again */
+  /**
+   * @param after the node plugin's memory once every volume is unstaged again
+   */
   static Table fuseTable(NodeMode mode, Result r, Procs.Memory after) {
-    Table t = new Table("node-fuse-" + mode.id(), "Node, " + mode.title() + ": " + mode.program()
-        + " FUSE clients of the node plugin",
-        "when", "published", "FUSE clients", "RSS MiB (sum)");
+    Table t =
+        new Table(
+            "node-fuse-" + mode.id(),
+            "Node, " + mode.title() + ": " + mode.program() + " FUSE clients of the node plugin",
+            "when",
+            "published",
+            "FUSE clients",
+            "RSS MiB (sum)");
     for (Fuse f : r.fuse()) {
-      t.row(f.when(), f.published(), f.clients(), Table.Num.of(f.clients() == 0 ? 0 : f.memory().rssMiB(), 1));
+      t.row(
+          f.when(),
+          f.published(),
+          f.clients(),
+          Table.Num.of(f.clients() == 0 ? 0 : f.memory().rssMiB(), 1));
     }
-    t.note(String.format(Locale.ROOT, "all unstaged: once the clients have exited (up to %d ms after the last"
-        + " NodeUnstageVolume). Node plugin RSS: %.1f MiB with all volumes published, %.1f MiB after.", EXIT_WAIT_MS,
-        r.pluginAllPublished().rssMiB(), after.rssMiB()));
+    t.note(
+        String.format(
+            Locale.ROOT,
+            "all unstaged: once the clients have exited (up to %d ms after the last"
+                + " NodeUnstageVolume). Node plugin RSS: %.1f MiB with all volumes published, %.1f MiB after.",
+            EXIT_WAIT_MS,
+            r.pluginAllPublished().rssMiB(),
+            after.rssMiB()));
     return t;
   }
 }

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One way the node section stages a backend's volumes, each run on a node plugin of its own: GlusterFS
- * has one, CephFS two, since its node plugin shares a ceph-fuse client only where the key reaches the
- * whole subvolume group.
+ * One way the node section stages a backend's volumes, each run on a node plugin of its own:
+ * GlusterFS has one, CephFS two, since its node plugin shares a ceph-fuse client only where the key
+ * reaches the whole subvolume group.
  *
  * @param id names its tables (node-ID.csv, node-fuse-ID.csv)
  * @param title names it in tables and targets, e.g. "cephfs, group key"
@@ -28,10 +28,11 @@ record NodeMode(String id, String title, String program, boolean shared, String 
    * The node-stage secrets of each volume, in order. Closing removes what was made for them on the
    * cluster. {@link #toString()} never shows them.
    */
-  record Secrets(List<Map<String, String>> perVolume, AutoCloseable cleanUp) implements AutoCloseable {
+  record Secrets(List<Map<String, String>> perVolume, AutoCloseable cleanUp)
+      implements AutoCloseable {
 
     static Secrets none(int volumes) {
-      return new Secrets(Collections.nCopies(volumes, Map.of()), () -> { });
+      return new Secrets(Collections.nCopies(volumes, Map.of()), () -> {});
     }
 
     @Override

@@ -18,9 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Noise implements AutoCloseable {
 
   private static final long SAMPLE_MS = 2000;
-  private static final String OURS = "benchmark (bench JVM, plugins, its CLI calls, FUSE clients, bricks, Ceph)";
+  private static final String OURS =
+      "benchmark (bench JVM, plugins, its CLI calls, FUSE clients, bricks, Ceph)";
   private static final String KERNEL = "kernel threads";
-  private static final String GLUSTER = "gluster: glusterd, daemons of other volumes, gsyncd --version of CLI calls";
+  private static final String GLUSTER =
+      "gluster: glusterd, daemons of other volumes, gsyncd --version of CLI calls";
   private static final String OTHER = "other processes";
 
   /** One process as sampled: CPU ticks when first and last seen. */
@@ -44,22 +46,27 @@ final class Noise implements AutoCloseable {
   private final Set<String> ours;
   private volatile boolean running = true;
 
-  /** @param ours command-line fragments that mark the benchmark's own processes (work dir, volume) */
+  /**
+   * @param ours command-line fragments that mark the benchmark's own processes (work dir, volume)
+   */
   Noise(Set<String> ours) {
     this.ours = ours;
     machineBefore = Procs.machineTicks();
     loadBefore = Procs.loadavg();
     sample(true);
-    sampler = new Thread(() -> {
-      while (running) {
-        try {
-          Thread.sleep(SAMPLE_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-        sample(false);
-      }
-    }, "bench-noise");
+    sampler =
+        new Thread(
+            () -> {
+              while (running) {
+                try {
+                  Thread.sleep(SAMPLE_MS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                sample(false);
+              }
+            },
+            "bench-noise");
     sampler.setDaemon(true);
     sampler.start();
   }
@@ -67,13 +74,15 @@ final class Noise implements AutoCloseable {
   private void sample(boolean initial) {
     for (Procs.Proc p : Procs.all()) {
       // Seen first at the start: count from here. Seen first later: it started during the run.
-      seen.compute(p.key(), (k, s) -> {
-        if (s == null) {
-          return new Seen(p, initial ? p.cpuTicks() : 0);
-        }
-        s.last = p;
-        return s;
-      });
+      seen.compute(
+          p.key(),
+          (k, s) -> {
+            if (s == null) {
+              return new Seen(p, initial ? p.cpuTicks() : 0);
+            }
+            s.last = p;
+            return s;
+          });
     }
   }
 
@@ -108,8 +117,17 @@ final class Noise implements AutoCloseable {
     }
     double attributed = byClass.values().stream().mapToDouble(Double::doubleValue).sum();
     double capacity = seconds * cores;
-    Table t = new Table("noise", String.format(Locale.ROOT, "Machine load during the benchmark (%d cores, %.0f s)",
-        cores, seconds), "what", "CPU s", "share of machine");
+    Table t =
+        new Table(
+            "noise",
+            String.format(
+                Locale.ROOT,
+                "Machine load during the benchmark (%d cores, %.0f s)",
+                cores,
+                seconds),
+            "what",
+            "CPU s",
+            "share of machine");
     t.row("whole machine (busy)", Table.Num.of(busy, 1), Table.Num.of(busy / capacity, 2));
     for (String cls : List.of(OURS, GLUSTER, OTHER, KERNEL)) {
       double cpu = byClass.getOrDefault(cls, 0.0);
@@ -118,12 +136,17 @@ final class Noise implements AutoCloseable {
         List<Map.Entry<String, Double>> top = new ArrayList<>(others.entrySet());
         top.sort(Map.Entry.<String, Double>comparingByValue(Comparator.reverseOrder()));
         for (Map.Entry<String, Double> e : top.subList(0, Math.min(5, top.size()))) {
-          t.row("  " + e.getKey(), Table.Num.of(e.getValue(), 1), Table.Num.of(e.getValue() / capacity, 2));
+          t.row(
+              "  " + e.getKey(),
+              Table.Num.of(e.getValue(), 1),
+              Table.Num.of(e.getValue() / capacity, 2));
         }
       }
     }
     double rest = Math.max(0, busy - attributed);
-    t.row("processes shorter than " + SAMPLE_MS / 1000 + " s (mostly the benchmark's CLI calls)", Table.Num.of(rest, 1),
+    t.row(
+        "processes shorter than " + SAMPLE_MS / 1000 + " s (mostly the benchmark's CLI calls)",
+        Table.Num.of(rest, 1),
         Table.Num.of(rest / capacity, 2));
     t.note("load average before: " + loadBefore + ", after: " + Procs.loadavg() + ".");
     return t;

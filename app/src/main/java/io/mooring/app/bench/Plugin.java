@@ -17,15 +17,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A plugin process the benchmark started: {@code scripts/mooring MODE ...} (or, to measure the
- * launcher's own cost, {@code java ... -jar} directly), timed from just before it is spawned to
- * its first successful Probe, polled every 10 ms over its socket. The launcher execs java, so the
+ * launcher's own cost, {@code java ... -jar} directly), timed from just before it is spawned to its
+ * first successful Probe, polled every 10 ms over its socket. The launcher execs java, so the
  * spawned PID is the JVM's.
  */
 final class Plugin implements AutoCloseable {
 
   static final Duration POLL = Duration.ofMillis(10);
+
   /** Covers a launcher that rebuilds the jar first because someone edited a source. */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+
   private static final Duration PROBE_DEADLINE = Duration.ofSeconds(5);
   private static final String REBUILD_MARK = "mooring: building";
 
@@ -36,7 +38,12 @@ final class Plugin implements AutoCloseable {
    * @param env extra environment
    * @param direct run {@code java OPTS -jar JAR} without the launcher (javaOpts required)
    */
-  record Spec(String name, String mode, List<String> args, String javaOpts, Map<String, String> env,
+  record Spec(
+      String name,
+      String mode,
+      List<String> args,
+      String javaOpts,
+      Map<String, String> env,
       boolean direct) {
 
     Spec withJava(String opts, Map<String, String> extraEnv, boolean noLauncher) {
@@ -60,8 +67,17 @@ final class Plugin implements AutoCloseable {
   private final long cpuMsAtProbe;
   private final boolean ready;
 
-  private Plugin(Spec spec, Process process, Path socket, Path log, long logOffset, Path pidFile,
-      ManagedChannel channel, double startToProbeMs, long cpuMsAtProbe, boolean ready) {
+  private Plugin(
+      Spec spec,
+      Process process,
+      Path socket,
+      Path log,
+      long logOffset,
+      Path pidFile,
+      ManagedChannel channel,
+      double startToProbeMs,
+      long cpuMsAtProbe,
+      boolean ready) {
     this.spec = spec;
     this.process = process;
     this.socket = socket;
@@ -77,10 +93,11 @@ final class Plugin implements AutoCloseable {
   /**
    * Starts the plugin and returns after its first successful Probe.
    *
-   * @param work holds the socket ({@code NAME.sock}), log ({@code NAME.log}, appended) and pid
-   *     file ({@code pids/NAME.pid}, which scripts/bench uses to stop it if the benchmark dies)
+   * @param work holds the socket ({@code NAME.sock}), log ({@code NAME.log}, appended) and pid file
+   *     ({@code pids/NAME.pid}, which scripts/bench uses to stop it if the benchmark dies)
    */
-  static Plugin start(Path root, Path work, Spec spec, Csi csi) throws IOException, InterruptedException {
+  static Plugin start(Path root, Path work, Spec spec, Csi csi)
+      throws IOException, InterruptedException {
     Path socket = work.resolve(spec.name() + ".sock");
     Path log = work.resolve(spec.name() + ".log");
     Path pidFile = work.resolve("pids").resolve(spec.name() + ".pid");
@@ -97,17 +114,25 @@ final class Plugin implements AutoCloseable {
     argv.add(spec.mode());
     argv.addAll(spec.args());
     argv.addAll(List.of("--endpoint", "unix://" + socket));
-    ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().remove("MOORING_JAVA_OPTS");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     if (spec.javaOpts() != null && !spec.direct()) {
       builder.environment().put("MOORING_JAVA_OPTS", spec.javaOpts());
     }
     builder.environment().putAll(spec.env());
-    Files.writeString(log, "---- " + String.join(" ", argv) + (spec.javaOpts() == null ? ""
-        : "  [java opts: " + spec.javaOpts() + "]") + "\n", StandardCharsets.UTF_8,
-        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(
+        log,
+        "---- "
+            + String.join(" ", argv)
+            + (spec.javaOpts() == null ? "" : "  [java opts: " + spec.javaOpts() + "]")
+            + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
     long logOffset = Files.size(log);
 
     long t0 = System.nanoTime();
@@ -117,18 +142,35 @@ final class Plugin implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         Files.deleteIfExists(pidFile);
-        throw new IllegalStateException(spec.name() + " exited with " + process.exitValue() + " before answering"
-            + " Probe; last lines of " + log + ":\n" + tail(log, 15));
+        throw new IllegalStateException(
+            spec.name()
+                + " exited with "
+                + process.exitValue()
+                + " before answering"
+                + " Probe; last lines of "
+                + log
+                + ":\n"
+                + tail(log, 15));
       }
       if (Files.exists(socket)) {
         ManagedChannel channel = csi.channel(socket);
         try {
-          ProbeResponse r = IdentityGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(PROBE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-              .probe(ProbeRequest.getDefaultInstance());
+          ProbeResponse r =
+              IdentityGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(PROBE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                  .probe(ProbeRequest.getDefaultInstance());
           double ms = (System.nanoTime() - t0) / 1e6;
           long cpu = Procs.cpuMillis(process.pid());
-          return new Plugin(spec, process, socket, log, logOffset, pidFile, channel, ms, cpu,
+          return new Plugin(
+              spec,
+              process,
+              socket,
+              log,
+              logOffset,
+              pidFile,
+              channel,
+              ms,
+              cpu,
               !r.hasReady() || r.getReady().getValue());
         } catch (StatusRuntimeException e) {
           channel.shutdownNow();
@@ -138,8 +180,14 @@ final class Plugin implements AutoCloseable {
     }
     process.destroyForcibly();
     Files.deleteIfExists(pidFile);
-    throw new IllegalStateException(spec.name() + " did not answer Probe within " + START_TIMEOUT.toSeconds()
-        + " s; last lines of " + log + ":\n" + tail(log, 15));
+    throw new IllegalStateException(
+        spec.name()
+            + " did not answer Probe within "
+            + START_TIMEOUT.toSeconds()
+            + " s; last lines of "
+            + log
+            + ":\n"
+            + tail(log, 15));
   }
 
   Spec spec() {
@@ -167,7 +215,9 @@ final class Plugin implements AutoCloseable {
     return ready;
   }
 
-  /** Whether the launcher rebuilt the jar during this start (the start time is then meaningless). */
+  /**
+   * Whether the launcher rebuilt the jar during this start (the start time is then meaningless).
+   */
   boolean rebuilt() {
     try {
       String all = Files.readString(log, StandardCharsets.ISO_8859_1);

@@ -15,6 +15,7 @@ import java.util.Optional;
 final class Procs {
 
   private static final Path PROC = Path.of("/proc");
+
   /** USER_HZ; 100 on every Linux architecture that matters here. */
   static final int CLOCK_TICKS_PER_SECOND = 100;
 
@@ -42,7 +43,10 @@ final class Procs {
     }
 
     Memory plus(Memory other) {
-      return new Memory(rssKib + other.rssKib, hwmKib + other.hwmKib, anonKib + other.anonKib,
+      return new Memory(
+          rssKib + other.rssKib,
+          hwmKib + other.hwmKib,
+          anonKib + other.anonKib,
           fileKib + other.fileKib);
     }
 
@@ -53,10 +57,14 @@ final class Procs {
 
   /** The memory of a live process; {@link Memory#NONE} when it is gone. */
   static Memory memory(long pid) {
-    return read(PROC.resolve(Long.toString(pid)).resolve("status")).map(Procs::parseStatus).orElse(Memory.NONE);
+    return read(PROC.resolve(Long.toString(pid)).resolve("status"))
+        .map(Procs::parseStatus)
+        .orElse(Memory.NONE);
   }
 
-  /** Parses the VmRSS, VmHWM, RssAnon and RssFile lines of /proc/PID/status (KiB; -1 when absent). */
+  /**
+   * Parses the VmRSS, VmHWM, RssAnon and RssFile lines of /proc/PID/status (KiB; -1 when absent).
+   */
   static Memory parseStatus(String status) {
     Map<String, Long> kib = new HashMap<>();
     for (String line : status.split("\n")) {
@@ -70,17 +78,24 @@ final class Procs {
         }
       }
     }
-    return new Memory(kib.getOrDefault("VmRSS", -1L), kib.getOrDefault("VmHWM", -1L),
-        kib.getOrDefault("RssAnon", -1L), kib.getOrDefault("RssFile", -1L));
+    return new Memory(
+        kib.getOrDefault("VmRSS", -1L),
+        kib.getOrDefault("VmHWM", -1L),
+        kib.getOrDefault("RssAnon", -1L),
+        kib.getOrDefault("RssFile", -1L));
   }
 
   /** User plus system CPU time of a process, ms; -1 when it is gone. */
   static long cpuMillis(long pid) {
-    return read(PROC.resolve(Long.toString(pid)).resolve("stat")).map(Procs::parseCpuTicks)
-        .map(t -> t * 1000 / CLOCK_TICKS_PER_SECOND).orElse(-1L);
+    return read(PROC.resolve(Long.toString(pid)).resolve("stat"))
+        .map(Procs::parseCpuTicks)
+        .map(t -> t * 1000 / CLOCK_TICKS_PER_SECOND)
+        .orElse(-1L);
   }
 
-  /** utime + stime (fields 14 and 15) of a /proc/PID/stat line, whose comm may hold spaces and ')'. */
+  /**
+   * utime + stime (fields 14 and 15) of a /proc/PID/stat line, whose comm may hold spaces and ')'.
+   */
   static long parseCpuTicks(String stat) {
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
     // f[0] is field 3 (state), so field n is f[n - 3].
@@ -112,7 +127,8 @@ final class Procs {
   /** All live processes, kernel threads (no command line) included. */
   static List<Proc> all() {
     List<Proc> out = new ArrayList<>();
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
+    try (DirectoryStream<Path> dirs =
+        Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
       for (Path dir : dirs) {
         Optional<String> stat = read(dir.resolve("stat"));
         if (stat.isEmpty() || parseState(stat.get()) == 'Z') {
@@ -121,8 +137,13 @@ final class Procs {
         String s = stat.get();
         String comm = s.substring(s.indexOf('(') + 1, s.lastIndexOf(')'));
         String cmdline = read(dir.resolve("cmdline")).orElse("").replace('\0', ' ').strip();
-        out.add(new Proc(Long.parseLong(dir.getFileName().toString()), comm, cmdline, parseCpuTicks(s),
-            parseStartTicks(s)));
+        out.add(
+            new Proc(
+                Long.parseLong(dir.getFileName().toString()),
+                comm,
+                cmdline,
+                parseCpuTicks(s),
+                parseStartTicks(s)));
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot list /proc: " + e.getMessage(), e);
@@ -132,7 +153,9 @@ final class Procs {
 
   /** Live processes named {@code comm} whose command line contains {@code needle}. */
   static List<Proc> named(String comm, String needle) {
-    return all().stream().filter(p -> p.comm().equals(comm) && p.cmdline().contains(needle)).toList();
+    return all().stream()
+        .filter(p -> p.comm().equals(comm) && p.cmdline().contains(needle))
+        .toList();
   }
 
   /** {busy, total} CPU ticks of the whole machine, all cores, from /proc/stat. */
@@ -145,7 +168,9 @@ final class Procs {
     String first = stat.lines().filter(l -> l.startsWith("cpu ")).findFirst().orElse("cpu 0 0 0 0");
     String[] f = first.substring(4).trim().split(" +");
     long total = 0;
-    for (int i = 0; i < Math.min(f.length, 8); i++) { // user nice system idle iowait irq softirq steal
+    for (int i = 0;
+        i < Math.min(f.length, 8);
+        i++) { // user nice system idle iowait irq softirq steal
       total += Long.parseLong(f[i]);
     }
     long idle = Long.parseLong(f[3]) + (f.length > 4 ? Long.parseLong(f[4]) : 0);
@@ -153,7 +178,8 @@ final class Procs {
   }
 
   static String loadavg() {
-    return read(PROC.resolve("loadavg")).map(s -> String.join(" ", List.of(s.strip().split(" ")).subList(0, 3)))
+    return read(PROC.resolve("loadavg"))
+        .map(s -> String.join(" ", List.of(s.strip().split(" ")).subList(0, 3)))
         .orElse("?");
   }
 

@@ -10,7 +10,10 @@ final class Progress {
   private Progress() {}
 
   static void say(String format, Object... args) {
-    System.err.printf(Locale.ROOT, "bench [%6.1f s] %s%n", (System.nanoTime() - START) / 1e9,
+    System.err.printf(
+        Locale.ROOT,
+        "bench [%6.1f s] %s%n",
+        (System.nanoTime() - START) / 1e9,
         String.format(Locale.ROOT, format, args));
     System.err.flush();
   }

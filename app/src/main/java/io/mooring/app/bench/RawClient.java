@@ -16,12 +16,12 @@ import java.util.regex.Pattern;
 /**
  * The raw backend baseline: what CreateVolume and DeleteVolume do, done with the plain tools, one
  * process per step: {@code mkdir} and {@code setfattr -n user.mooring} on this side's FUSE mount of
- * the Gluster volume, {@code gluster --mode=script --xml volume quota VOL limit-usage} on the storage
- * host ({@link Reach}: over SSH as the driver's management goes, or there directly). Delete:
- * {@code gluster ... remove}, {@code rmdir}. Without retry, a gluster call that meets glusterd's
- * per-volume transaction lock fails the operation; with retry it is retried with the driver's
- * backoff (io.mooring.controller.backend.gluster.GlusterCli: 8 attempts, 100 ms doubling to at most
- * 2 s, lock errors and glusterd's quota mount not being up yet; keep in step with it).
+ * the Gluster volume, {@code gluster --mode=script --xml volume quota VOL limit-usage} on the
+ * storage host ({@link Reach}: over SSH as the driver's management goes, or there directly).
+ * Delete: {@code gluster ... remove}, {@code rmdir}. Without retry, a gluster call that meets
+ * glusterd's per-volume transaction lock fails the operation; with retry it is retried with the
+ * driver's backoff (io.mooring.controller.backend.gluster.GlusterCli: 8 attempts, 100 ms doubling
+ * to at most 2 s, lock errors and glusterd's quota mount not being up yet; keep in step with it).
  */
 final class RawClient {
 
@@ -30,7 +30,8 @@ final class RawClient {
   static final long MAX_BACKOFF_MS = 2_000;
   private static final long TIMEOUT_S = 60;
   private static final Pattern OP_RET = Pattern.compile("<opRet>\\s*(-?\\d+)\\s*</opRet>");
-  private static final Pattern OP_ERRSTR = Pattern.compile("<opErrstr>(.*?)</opErrstr>", Pattern.DOTALL);
+  private static final Pattern OP_ERRSTR =
+      Pattern.compile("<opErrstr>(.*?)</opErrstr>", Pattern.DOTALL);
 
   /** Where a gluster command runs: on the storage host. */
   interface Reach {
@@ -39,17 +40,22 @@ final class RawClient {
     List<String> argv(List<String> command);
 
     /** Runs it there; a reach with a limited resource (ssh sessions) waits for it first. */
-    default Exec.Outcome run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+    default Exec.Outcome run(List<String> command, long timeoutSeconds)
+        throws IOException, InterruptedException {
       return Exec.run(argv(command), timeoutSeconds);
     }
   }
 
   /** The gluster CLI as the storage host itself runs it: in its mount and network namespaces. */
   static Reach onStorageHost(long holderPid) {
-    String gluster = GLUSTER_BINARIES.stream().filter(p -> Files.isExecutable(Path.of(p))).findFirst()
-        .orElse("/usr/sbin/gluster");
+    String gluster =
+        GLUSTER_BINARIES.stream()
+            .filter(p -> Files.isExecutable(Path.of(p)))
+            .findFirst()
+            .orElse("/usr/sbin/gluster");
     return command -> {
-      List<String> argv = new ArrayList<>(List.of("nsenter", "-t", Long.toString(holderPid), "-m", "-n", "--"));
+      List<String> argv =
+          new ArrayList<>(List.of("nsenter", "-t", Long.toString(holderPid), "-m", "-n", "--"));
       argv.add(command.get(0).equals("gluster") ? gluster : command.get(0));
       argv.addAll(command.subList(1, command.size()));
       return argv;
@@ -57,7 +63,8 @@ final class RawClient {
   }
 
   /** nsenter wants an absolute path: the CLI where distributions put it. */
-  private static final List<String> GLUSTER_BINARIES = List.of("/usr/sbin/gluster", "/usr/bin/gluster");
+  private static final List<String> GLUSTER_BINARIES =
+      List.of("/usr/sbin/gluster", "/usr/bin/gluster");
 
   /** Time and count of one kind of step. */
   static final class Step {
@@ -99,8 +106,17 @@ final class RawClient {
   void create(String dir, long bytes, boolean retry) throws IOException, InterruptedException {
     String path = base + "/" + dir;
     check(run("mkdir", List.of("mkdir", mount + path)), "mkdir");
-    check(run("setfattr", List.of("setfattr", "-n", "user.mooring", "-v", "name=" + dir + " capacity=" + bytes,
-        mount + path)), "setfattr");
+    check(
+        run(
+            "setfattr",
+            List.of(
+                "setfattr",
+                "-n",
+                "user.mooring",
+                "-v",
+                "name=" + dir + " capacity=" + bytes,
+                mount + path)),
+        "setfattr");
     quota("gluster limit-usage", List.of("limit-usage", path, Long.toString(bytes)), retry, false);
   }
 
@@ -130,7 +146,10 @@ final class RawClient {
         return;
       }
       String text = error.toLowerCase(Locale.ROOT);
-      if (removing && (text.contains("no data available") || text.contains("no limit") || text.contains("not set"))) {
+      if (removing
+          && (text.contains("no data available")
+              || text.contains("no limit")
+              || text.contains("not set"))) {
         return; // no limit to remove: as good as removed, as the driver sees it too
       }
       if (!retry || !isTransient(text) || attempt == ATTEMPTS) {
@@ -143,7 +162,10 @@ final class RawClient {
     }
   }
 
-  /** {@code gluster --mode=script --xml volume ARGS}, as the driver sends it (and the gate allows it). */
+  /**
+   * {@code gluster --mode=script --xml volume ARGS}, as the driver sends it (and the gate allows
+   * it).
+   */
   private static List<String> gluster(List<String> volumeArgs) {
     List<String> argv = new ArrayList<>(List.of("gluster", "--mode=script", "--xml", "volume"));
     argv.addAll(volumeArgs);
@@ -170,19 +192,28 @@ final class RawClient {
   }
 
   private static String unescape(String xml) {
-    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'")
+    return xml.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
         .replace("&amp;", "&");
   }
 
-  /** What the driver retries: another transaction holds the volume's lock, or glusterd's quota mount is not up yet. */
+  /**
+   * What the driver retries: another transaction holds the volume's lock, or glusterd's quota mount
+   * is not up yet.
+   */
   static boolean isTransient(String error) {
     String e = error.toLowerCase(Locale.ROOT);
-    return isLockContention(e) || e.contains("_quota_limit/") && e.contains("transport endpoint is not connected");
+    return isLockContention(e)
+        || e.contains("_quota_limit/") && e.contains("transport endpoint is not connected");
   }
 
   private static boolean isLockContention(String output) {
     String e = output.toLowerCase(Locale.ROOT);
-    return e.contains("another transaction") || e.contains("locking failed") || e.contains("lock") && e.contains("held");
+    return e.contains("another transaction")
+        || e.contains("locking failed")
+        || e.contains("lock") && e.contains("held");
   }
 
   private static void check(Exec.Outcome out, String step) throws IOException {
@@ -191,7 +222,8 @@ final class RawClient {
     }
   }
 
-  private Exec.Outcome run(String step, List<String> argv) throws IOException, InterruptedException {
+  private Exec.Outcome run(String step, List<String> argv)
+      throws IOException, InterruptedException {
     return timed(step, () -> Exec.run(argv, TIMEOUT_S));
   }
 

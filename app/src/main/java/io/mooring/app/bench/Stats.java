@@ -18,11 +18,18 @@ final class Stats {
    *
    * @param wallMillis from the start of the first operation to the end of the last
    */
-  record Summary(int count, int errors, double wallMillis, double mean, double p50, double p95, double p99,
+  record Summary(
+      int count,
+      int errors,
+      double wallMillis,
+      double mean,
+      double p50,
+      double p95,
+      double p99,
       double max) {
 
-    static final Summary NONE = new Summary(0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-        Double.NaN);
+    static final Summary NONE =
+        new Summary(0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
     int ok() {
       return count - errors;
@@ -39,11 +46,19 @@ final class Stats {
   }
 
   static Summary summarize(Collection<Sample> samples, double wallMillis) {
-    double[] ok = samples.stream().filter(Sample::ok).mapToDouble(Sample::millis).sorted().toArray();
+    double[] ok =
+        samples.stream().filter(Sample::ok).mapToDouble(Sample::millis).sorted().toArray();
     int errors = (int) samples.stream().filter(s -> !s.ok()).count();
     double mean = ok.length == 0 ? Double.NaN : Arrays.stream(ok).sum() / ok.length;
-    return new Summary(samples.size(), errors, wallMillis, mean, percentile(ok, 50), percentile(ok, 95),
-        percentile(ok, 99), ok.length == 0 ? Double.NaN : ok[ok.length - 1]);
+    return new Summary(
+        samples.size(),
+        errors,
+        wallMillis,
+        mean,
+        percentile(ok, 50),
+        percentile(ok, 95),
+        percentile(ok, 99),
+        ok.length == 0 ? Double.NaN : ok[ok.length - 1]);
   }
 
   /**
@@ -63,7 +78,8 @@ final class Stats {
 
   /** The median (nearest rank, so one of the values); NaN for none. */
   static double median(List<Double> values) {
-    double[] sorted = values.stream().filter(v -> !v.isNaN()).mapToDouble(Double::doubleValue).toArray();
+    double[] sorted =
+        values.stream().filter(v -> !v.isNaN()).mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);
     return percentile(sorted, 50);
   }

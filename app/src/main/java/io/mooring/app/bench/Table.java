@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One table of results, rendered three ways from the same cells so that the printed table, the
- * CSV file and the JSON file always show the same numbers. Cells are strings, integers, or
- * {@link Num} (a double with its number of decimals); a missing value prints as "-", an empty CSV
- * field and JSON null. Pure; see TableTest.
+ * One table of results, rendered three ways from the same cells so that the printed table, the CSV
+ * file and the JSON file always show the same numbers. Cells are strings, integers, or {@link Num}
+ * (a double with its number of decimals); a missing value prints as "-", an empty CSV field and
+ * JSON null. Pure; see TableTest.
  */
 final class Table {
 
@@ -29,7 +29,9 @@ final class Table {
 
     /** Plain decimal text, or null when missing. */
     String text() {
-      return missing() ? null : BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+      return missing()
+          ? null
+          : BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
     }
   }
 
@@ -39,7 +41,9 @@ final class Table {
   private final List<List<Object>> rows = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
 
-  /** @param id file name stem of the CSV and key in the JSON: lower case, digits, '-' */
+  /**
+   * @param id file name stem of the CSV and key in the JSON: lower case, digits, '-'
+   */
   Table(String id, String title, String... columns) {
     if (!id.matches("[a-z0-9-]+")) {
       throw new IllegalArgumentException("bad table id " + id);
@@ -67,10 +71,15 @@ final class Table {
 
   Table row(Object... cells) {
     if (cells.length != columns.size()) {
-      throw new IllegalArgumentException(id + ": " + cells.length + " cells for " + columns.size() + " columns");
+      throw new IllegalArgumentException(
+          id + ": " + cells.length + " cells for " + columns.size() + " columns");
     }
     for (Object c : cells) {
-      if (c != null && !(c instanceof String || c instanceof Num || c instanceof Integer || c instanceof Long)) {
+      if (c != null
+          && !(c instanceof String
+              || c instanceof Num
+              || c instanceof Integer
+              || c instanceof Long)) {
         throw new IllegalArgumentException(id + ": unsupported cell " + c.getClass());
       }
     }
@@ -174,7 +183,10 @@ final class Table {
   }
 
   static String csvField(String value) {
-    if (value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r")) {
+    if (value.contains(",")
+        || value.contains("\"")
+        || value.contains("\n")
+        || value.contains("\r")) {
       return '"' + value.replace("\"", "\"\"") + '"';
     }
     return value;

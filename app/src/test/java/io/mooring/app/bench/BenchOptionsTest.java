@@ -47,7 +47,15 @@ class BenchOptionsTest {
 
   @Test
   void flags() {
-    BenchOptions o = parse("--jvm-flags", "--strict", "--no-provisioning", "--concurrency", "2, 4", "--starts", "5");
+    BenchOptions o =
+        parse(
+            "--jvm-flags",
+            "--strict",
+            "--no-provisioning",
+            "--concurrency",
+            "2, 4",
+            "--starts",
+            "5");
     assertTrue(o.jvm());
     assertTrue(o.strict());
     assertFalse(o.provisioning());
@@ -56,28 +64,50 @@ class BenchOptionsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-n 0", "-n x", "--concurrency 1,,2", "--bogus", "-n", "--storage-holder-pid 0"})
+  @ValueSource(
+      strings = {"-n 0", "-n x", "--concurrency 1,,2", "--bogus", "-n", "--storage-holder-pid 0"})
   void rejectsBadArguments(String args) {
     assertThrows(IllegalArgumentException.class, () -> parse(args.split(" ")));
   }
 
-  private static final List<String> GLUSTER = List.of("--gluster-server", "198.18.0.10", "--gluster-volume", "v",
-      "--gluster-ssh-key", "/s/ssh/client", "--gluster-ssh-known-hosts", "/s/ssh/known_hosts");
-  private static final List<String> CEPH = List.of("--ceph-conf", "/c/ceph.conf", "--ceph-monitors",
-      "198.18.0.10:6789", "--ceph-fs", "cephfs", "--ceph-id", "admin", "--ceph-key-file", "/c/admin.key");
+  private static final List<String> GLUSTER =
+      List.of(
+          "--gluster-server",
+          "198.18.0.10",
+          "--gluster-volume",
+          "v",
+          "--gluster-ssh-key",
+          "/s/ssh/client",
+          "--gluster-ssh-known-hosts",
+          "/s/ssh/known_hosts");
+  private static final List<String> CEPH =
+      List.of(
+          "--ceph-conf",
+          "/c/ceph.conf",
+          "--ceph-monitors",
+          "198.18.0.10:6789",
+          "--ceph-fs",
+          "cephfs",
+          "--ceph-id",
+          "admin",
+          "--ceph-key-file",
+          "/c/admin.key");
 
   @Test
   void requiresTheFixture() {
     assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r"));
-    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
-        "/o"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out", "/o"));
   }
 
   @Test
   void eachBackendIsBenchedWhenItsFixtureIsGiven() {
     BenchOptions gluster = parse();
-    assertEquals(new BenchOptions.Gluster("198.18.0.10", "v", "root", Path.of("/s/ssh/client"),
-        Path.of("/s/ssh/known_hosts")), gluster.gluster());
+    assertEquals(
+        new BenchOptions.Gluster(
+            "198.18.0.10", "v", "root", Path.of("/s/ssh/client"), Path.of("/s/ssh/known_hosts")),
+        gluster.gluster());
     assertEquals(null, gluster.ceph());
     assertEquals(0, gluster.storageHolder());
 
@@ -85,8 +115,14 @@ class BenchOptionsTest {
     args.addAll(CEPH);
     BenchOptions ceph = BenchOptions.parse(args.toArray(String[]::new));
     assertEquals(null, ceph.gluster());
-    assertEquals(new BenchOptions.Ceph(Path.of("/c/ceph.conf"), "198.18.0.10:6789", "cephfs", "admin",
-        Path.of("/c/admin.key")), ceph.ceph());
+    assertEquals(
+        new BenchOptions.Ceph(
+            Path.of("/c/ceph.conf"),
+            "198.18.0.10:6789",
+            "cephfs",
+            "admin",
+            Path.of("/c/admin.key")),
+        ceph.ceph());
 
     BenchOptions both = parse(CEPH.toArray(String[]::new));
     assertEquals("v", both.gluster().volume());
@@ -102,11 +138,18 @@ class BenchOptionsTest {
 
   @Test
   void aHalfGivenFixtureIsAnError() {
-    assertThrows(IllegalArgumentException.class, () -> parse(CEPH.subList(0, 4).toArray(String[]::new)));
-    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
-        "/o", "--gluster-server", "198.18.0.10"));
-    assertThrows(IllegalArgumentException.class, () -> BenchOptions.parse("--root", "/r", "--work", "/w", "--out",
-        "/o", "--gluster-ssh-user", "root"));
+    assertThrows(
+        IllegalArgumentException.class, () -> parse(CEPH.subList(0, 4).toArray(String[]::new)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            BenchOptions.parse(
+                "--root", "/r", "--work", "/w", "--out", "/o", "--gluster-server", "198.18.0.10"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            BenchOptions.parse(
+                "--root", "/r", "--work", "/w", "--out", "/o", "--gluster-ssh-user", "root"));
   }
 
   @ParameterizedTest
@@ -118,8 +161,9 @@ class BenchOptionsTest {
         args.addAll(GLUSTER.subList(i, i + 2));
       }
     }
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> BenchOptions.parse(args.toArray(String[]::new)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> BenchOptions.parse(args.toArray(String[]::new)));
     assertTrue(e.getMessage().startsWith("GlusterFS needs all of"), e.getMessage());
   }
 }

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class MetricsScrapeTest {
 
-  private static final String BEFORE = """
+  private static final String BEFORE =
+      """
       # HELP mooring_rpc_duration_seconds CSI RPC latency
       # TYPE mooring_rpc_duration_seconds histogram
       mooring_rpc_duration_seconds_bucket{code="OK",method="CreateVolume",le="0.005"} 0
@@ -26,7 +27,10 @@ class MetricsScrapeTest {
   void sumsTheSeriesWhoseLabelsMatch() {
     MetricsScrape m = MetricsScrape.parse(BEFORE);
     assertEquals(3, m.sum("mooring_rpc_duration_seconds_count", Map.of("method", "CreateVolume")));
-    assertEquals(2, m.sum("mooring_rpc_duration_seconds_count", Map.of("method", "CreateVolume", "code", "OK")));
+    assertEquals(
+        2,
+        m.sum(
+            "mooring_rpc_duration_seconds_count", Map.of("method", "CreateVolume", "code", "OK")));
     assertEquals(10, m.sum("mooring_rpc_duration_seconds_count", Map.of()));
     assertEquals(1.7e9, m.sum("process_start_time_seconds", Map.of()));
     assertEquals(4, m.sum("odd", Map.of("msg", "a \"quoted\", comma")));
@@ -35,12 +39,22 @@ class MetricsScrapeTest {
 
   @Test
   void deltaBetweenTwoScrapes() {
-    MetricsScrape after = MetricsScrape.parse(BEFORE.replace("program=\"gluster\"} 3", "program=\"gluster\"} 13")
-        .replace("program=\"gluster\"} 0.24", "program=\"gluster\"} 1.04"));
+    MetricsScrape after =
+        MetricsScrape.parse(
+            BEFORE
+                .replace("program=\"gluster\"} 3", "program=\"gluster\"} 13")
+                .replace("program=\"gluster\"} 0.24", "program=\"gluster\"} 1.04"));
     MetricsScrape before = MetricsScrape.parse(BEFORE);
     Map<String, String> gluster = Map.of("program", "gluster");
-    assertEquals(10, MetricsScrape.delta(before, after, "mooring_backend_command_duration_seconds_count", gluster));
-    assertEquals(0.8, MetricsScrape.delta(before, after, "mooring_backend_command_duration_seconds_sum", gluster), 1e-9);
-    assertEquals(0, MetricsScrape.delta(MetricsScrape.empty(), MetricsScrape.empty(), "x", Map.of()));
+    assertEquals(
+        10,
+        MetricsScrape.delta(
+            before, after, "mooring_backend_command_duration_seconds_count", gluster));
+    assertEquals(
+        0.8,
+        MetricsScrape.delta(before, after, "mooring_backend_command_duration_seconds_sum", gluster),
+        1e-9);
+    assertEquals(
+        0, MetricsScrape.delta(MetricsScrape.empty(), MetricsScrape.empty(), "x", Map.of()));
   }
 }

@@ -10,7 +10,9 @@ class ProcsTest {
 
   @Test
   void parsesMemoryLinesOfStatus() {
-    Procs.Memory m = Procs.parseStatus("""
+    Procs.Memory m =
+        Procs.parseStatus(
+            """
         Name:\tjava
         State:\tS (sleeping)
         VmHWM:\t   90112 kB
@@ -35,7 +37,8 @@ class ProcsTest {
 
   @Test
   void statFieldsAfterACommandNameWithSpacesAndParentheses() {
-    String stat = "1234 (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 19 0 987654 0 0";
+    String stat =
+        "1234 (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 19 0 987654 0 0";
     assertEquals(325, Procs.parseCpuTicks(stat));
     assertEquals('S', Procs.parseState(stat));
     assertEquals(987654, Procs.parseStartTicks(stat));
@@ -43,7 +46,8 @@ class ProcsTest {
 
   @Test
   void machineTicksLeaveOutIdleAndIowait() {
-    assertArrayEquals(new long[] {10 + 1 + 5 + 2 + 3 + 4, 10 + 1 + 5 + 100 + 7 + 2 + 3 + 4},
+    assertArrayEquals(
+        new long[] {10 + 1 + 5 + 2 + 3 + 4, 10 + 1 + 5 + 100 + 7 + 2 + 3 + 4},
         Procs.parseMachineTicks("cpu  10 1 5 100 7 2 3 4 0 0\ncpu0 5 0 2 50 3 1 1 2 0 0\n"));
   }
 

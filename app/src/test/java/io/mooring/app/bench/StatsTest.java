@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class StatsTest {
 
@@ -38,8 +38,12 @@ class StatsTest {
 
   @Test
   void summaryCountsErrorsButTimesOnlySuccesses() {
-    List<Stats.Sample> samples = List.of(new Stats.Sample(100, true), new Stats.Sample(200, true),
-        new Stats.Sample(1, false), new Stats.Sample(300, true));
+    List<Stats.Sample> samples =
+        List.of(
+            new Stats.Sample(100, true),
+            new Stats.Sample(200, true),
+            new Stats.Sample(1, false),
+            new Stats.Sample(300, true));
     Stats.Summary s = Stats.summarize(samples, 2000);
     assertEquals(4, s.count());
     assertEquals(1, s.errors());

@@ -21,7 +21,8 @@ class TableTest {
 
   @Test
   void rendersAlignedWithNumbersOnTheRight() {
-    assertEquals("""
+    assertEquals(
+        """
         == Title
         name         count    ms
         -----------  -----  ----
@@ -29,12 +30,14 @@ class TableTest {
         b, "quoted"     20     -
         -                3  0.50
            a note
-        """, sample().render());
+        """,
+        sample().render());
   }
 
   @Test
   void csvQuotesWhatNeedsIt() {
-    assertEquals("name,count,ms\r\na,1,12.3\r\n\"b, \"\"quoted\"\"\",20,\r\n,3,0.50\r\n", sample().csv());
+    assertEquals(
+        "name,count,ms\r\na,1,12.3\r\n\"b, \"\"quoted\"\"\",20,\r\n,3,0.50\r\n", sample().csv());
   }
 
   @Test
@@ -53,7 +56,8 @@ class TableTest {
     m.put("k", "a\nb\t\u0001\\");
     m.put("list", List.of(1, true));
     m.put("empty", List.of());
-    assertEquals("{\n  \"k\": \"a\\nb\\t\\u0001\\\\\",\n  \"list\": [\n    1,\n    true\n  ],\n  \"empty\": []\n}\n",
+    assertEquals(
+        "{\n  \"k\": \"a\\nb\\t\\u0001\\\\\",\n  \"list\": [\n    1,\n    true\n  ],\n  \"empty\": []\n}\n",
         Json.write(m));
   }
 

@@ -45,7 +45,11 @@ public interface Backend {
    *
    * @param secrets the request's secrets (e.g. Ceph credentials); never logged
    */
-  VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
+  VolumeRecord create(
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
       Map<String, String> secrets);
 
   /** Changes the size limit of an existing volume. */

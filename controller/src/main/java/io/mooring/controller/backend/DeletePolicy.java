@@ -21,7 +21,8 @@ public enum DeletePolicy {
     try {
       return valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw StorageException.invalid("parameter %s=%s: expected delete, retain or archive", PARAMETER, value);
+      throw StorageException.invalid(
+          "parameter %s=%s: expected delete, retain or archive", PARAMETER, value);
     }
   }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
  * @param capacityBytes the size the backend enforces
  * @param parameters the StorageClass parameters it was created with (without per-PVC metadata)
  */
-public record VolumeRecord(String dir, String requestName, long capacityBytes, Map<String, String> parameters) {
+public record VolumeRecord(
+    String dir, String requestName, long capacityBytes, Map<String, String> parameters) {
 
   public VolumeRecord {
     parameters = Map.copyOf(parameters);

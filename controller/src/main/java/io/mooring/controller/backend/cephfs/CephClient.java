@@ -12,7 +12,8 @@ interface CephClient extends AutoCloseable {
    *
    * @return what the command printed in JSON format ("" when it prints nothing)
    * @throws CephError when Ceph answers with an error (its errno tells which)
-   * @throws io.mooring.errors.StorageException UNAVAILABLE when the cluster cannot be reached in time
+   * @throws io.mooring.errors.StorageException UNAVAILABLE when the cluster cannot be reached in
+   *     time
    */
   String run(CephCommand command, CephCredentials credentials);
 

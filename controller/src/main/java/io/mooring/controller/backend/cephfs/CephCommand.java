@@ -8,17 +8,22 @@ import java.util.Map;
 
 /**
  * One Ceph management command, as the {@code ceph} CLI sends it: a prefix ({@code fs subvolume
- * create}) and named arguments. The same object becomes the CLI's argument vector
- * ({@code fs subvolume create --vol_name=cephfs --sub_name=x ...}: the {@code --name=value} form
- * is safe for values that start with '-') or the JSON librados takes
- * ({@code {"prefix":"fs subvolume create","vol_name":"cephfs",...,"format":"json"}}).
+ * create}) and named arguments. The same object becomes the CLI's argument vector ({@code fs
+ * subvolume create --vol_name=cephfs --sub_name=x ...}: the {@code --name=value} form is safe for
+ * values that start with '-') or the JSON librados takes ({@code {"prefix":"fs subvolume
+ * create","vol_name":"cephfs",...,"format":"json"}}).
  *
  * @param target which daemon serves it (librados needs to know; the CLI finds out itself)
  */
 record CephCommand(Target target, String prefix, Map<String, Object> args) {
 
-  /** Monitor commands ({@code fs ls}, {@code df}) and mgr module commands ({@code fs subvolume}). */
-  enum Target { MON, MGR }
+  /**
+   * Monitor commands ({@code fs ls}, {@code df}) and mgr module commands ({@code fs subvolume}).
+   */
+  enum Target {
+    MON,
+    MGR
+  }
 
   CephCommand {
     args = Collections.unmodifiableMap(new LinkedHashMap<>(args));
@@ -65,7 +70,10 @@ record CephCommand(Target target, String prefix, Map<String, Object> args) {
    * an empty one): then an empty success is no answer at all.
    */
   boolean printsAnswer() {
-    return prefix.endsWith(" ls") || prefix.endsWith(" getpath") || prefix.endsWith(" info") || prefix.equals("df");
+    return prefix.endsWith(" ls")
+        || prefix.endsWith(" getpath")
+        || prefix.endsWith(" info")
+        || prefix.equals("df");
   }
 
   /** "ceph fs subvolume create cephfs/csi/name": short enough for an error message. */

@@ -47,7 +47,8 @@ record CephCredentials(String id, String key) {
       return Optional.empty();
     }
     if (id == null || key == null) {
-      throw StorageException.invalid("the request's secrets have %s but not %s: both are needed",
+      throw StorageException.invalid(
+          "the request's secrets have %s but not %s: both are needed",
           id == null ? KEY : ID, id == null ? ID : KEY);
     }
     return Optional.of(of(id, key, Kind.INVALID_ARGUMENT, "the request's secrets"));
@@ -67,10 +68,20 @@ record CephCredentials(String id, String key) {
     try {
       return Files.readString(dir.resolve(name), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
-      throw new StorageException(Kind.FAILED_PRECONDITION, "adminSecretDir " + dir + " has no file " + name
-          + ": mount a Secret with keys " + ID + " and " + KEY + " there");
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION,
+          "adminSecretDir "
+              + dir
+              + " has no file "
+              + name
+              + ": mount a Secret with keys "
+              + ID
+              + " and "
+              + KEY
+              + " there");
     } catch (IOException e) {
-      throw new StorageException(Kind.FAILED_PRECONDITION, "cannot read " + dir.resolve(name) + ": " + e.getMessage());
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION, "cannot read " + dir.resolve(name) + ": " + e.getMessage());
     }
   }
 
@@ -80,8 +91,13 @@ record CephCredentials(String id, String key) {
       id = id.substring("client.".length());
     }
     if (!ID_PATTERN.matcher(id).matches()) {
-      throw new StorageException(kind, where + ": " + ID + " must be a cephx user name such as admin"
-          + " (letters, digits, '.', '_', '-'; at most 64)");
+      throw new StorageException(
+          kind,
+          where
+              + ": "
+              + ID
+              + " must be a cephx user name such as admin"
+              + " (letters, digits, '.', '_', '-'; at most 64)");
     }
     String key = rawKey.strip();
     boolean valid = KEY_PATTERN.matcher(key).matches();
@@ -94,8 +110,15 @@ record CephCredentials(String id, String key) {
     }
     if (!valid) {
       // Never quote the value: it is (or is meant to be) a secret.
-      throw new StorageException(kind, where + ": " + KEY + " is not a cephx key (base64, as printed by"
-          + " 'ceph auth get-key client." + id + "')");
+      throw new StorageException(
+          kind,
+          where
+              + ": "
+              + KEY
+              + " is not a cephx key (base64, as printed by"
+              + " 'ceph auth get-key client."
+              + id
+              + "')");
     }
     return new CephCredentials(id, key);
   }

@@ -40,8 +40,15 @@ final class CephError extends StorageException {
       case ENOSPC, EDQUOT -> Kind.EXHAUSTED;
       case EPERM, EACCES -> Kind.PERMISSION_DENIED;
       case ENOTEMPTY, ENOTSUP -> Kind.FAILED_PRECONDITION;
-      case ESHUTDOWN, ETIMEDOUT, ECONNREFUSED, 103 /* ECONNABORTED */, 104 /* ECONNRESET */,
-          107 /* ENOTCONN */, 113 /* EHOSTUNREACH */, 101 /* ENETUNREACH */ -> Kind.UNAVAILABLE;
+      case ESHUTDOWN,
+          ETIMEDOUT,
+          ECONNREFUSED,
+          103 /* ECONNABORTED */,
+          104 /* ECONNRESET */,
+          107 /* ENOTCONN */,
+          113 /* EHOSTUNREACH */,
+          101 /* ENETUNREACH */ ->
+          Kind.UNAVAILABLE;
       default -> Kind.INTERNAL;
     };
   }

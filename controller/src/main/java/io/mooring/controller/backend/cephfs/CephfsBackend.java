@@ -25,29 +25,31 @@ import java.util.regex.Pattern;
 
 /**
  * CephFS backend: one subvolume per volume ({@code fs subvolume create}) in the subvolume group
- * {@code subvolumeGroup} of the file system {@code fsName}, named like the volume's directory;
- * Ceph enforces its size as a quota. What Mooring must remember about a volume is kept with the
- * subvolume as metadata ({@link SubvolumeRecord} under {@value #RECORD_KEY}); its presence marks
- * a creation as complete.
+ * {@code subvolumeGroup} of the file system {@code fsName}, named like the volume's directory; Ceph
+ * enforces its size as a quota. What Mooring must remember about a volume is kept with the
+ * subvolume as metadata ({@link SubvolumeRecord} under {@value #RECORD_KEY}); its presence marks a
+ * creation as complete.
  *
  * <p>Delete policies: DELETE removes the subvolume ({@code fs subvolume rm}, Ceph purges it in the
  * background). RETAIN removes only the record: the subvolume, its data and its quota stay and
  * Mooring no longer lists it. ARCHIVE keeps subvolume and record and adds {@value #ARCHIVED_KEY}
  * (the time): Mooring no longer lists it, an admin sees what it was with {@code ceph fs subvolume
- * metadata ls}, and a new CreateVolume of the same name is refused rather than handed the
- * archived data.
+ * metadata ls}, and a new CreateVolume of the same name is refused rather than handed the archived
+ * data.
  *
- * <p>Credentials: create, resize and delete use the request's secrets ({@code adminID},
- * {@code adminKey}, as ceph-csi's provisioner secrets), else the files in {@code adminSecretDir};
- * the requests that carry no secrets (get, list, capacity, health) use {@code adminSecretDir}.
+ * <p>Credentials: create, resize and delete use the request's secrets ({@code adminID}, {@code
+ * adminKey}, as ceph-csi's provisioner secrets), else the files in {@code adminSecretDir}; the
+ * requests that carry no secrets (get, list, capacity, health) use {@code adminSecretDir}.
  */
 public final class CephfsBackend implements Backend {
 
   static final String RECORD_KEY = "mooring-volume";
   static final String ARCHIVED_KEY = "mooring-archived";
   static final Duration HEALTH_TTL = Duration.ofSeconds(5);
+
   /** The unit statfs reports quotas in (CEPH_BLOCK). */
   static final long QUOTA_BLOCK = 4L << 20;
+
   private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
   private static final long ABSENT_TTL_MS = 2_000;
   private static final String FS_NAME_PARAMETER = "fsName";
@@ -57,10 +59,13 @@ public final class CephfsBackend implements Backend {
   private final CephConfig config;
   private final CephClient client;
   private final Clock clock;
+
   /** Subvolume paths by name, as recorded; a path never changes while its subvolume exists. */
   private final Map<String, String> paths = new ConcurrentHashMap<>();
+
   /** When a lookup last found no subvolume, by name ({@link #lookedUpAbsent}). */
   private final Map<String, Long> absent = new ConcurrentHashMap<>();
+
   private final AtomicBoolean groupReady = new AtomicBoolean();
   private volatile String dataPool;
   private final Object healthLock = new Object();
@@ -80,7 +85,8 @@ public final class CephfsBackend implements Backend {
   public static CephfsBackend create(CephConfig config, CommandRunner runner) {
     Keyrings keyrings = new Keyrings(Path.of(System.getProperty("java.io.tmpdir")));
     CephClient cli = new CliCephClient(runner, config.monitors(), keyrings);
-    return new CephfsBackend(config, RadosCephClient.loadOr(config.monitors(), cli), Clock.systemUTC());
+    return new CephfsBackend(
+        config, RadosCephClient.loadOr(config.monitors(), cli), Clock.systemUTC());
   }
 
   @Override
@@ -95,8 +101,8 @@ public final class CephfsBackend implements Backend {
 
   /**
    * Whole 4 MiB blocks. Ceph quotas take any byte count, but both ceph-fuse and the kernel client
-   * report a quota to statfs (df) in 4 MiB blocks, rounded down: a 10 MiB volume would show as
-   * 8 MiB. ceph-csi rounds the same way.
+   * report a quota to statfs (df) in 4 MiB blocks, rounded down: a 10 MiB volume would show as 8
+   * MiB. ceph-csi rounds the same way.
    */
   @Override
   public long roundUp(long bytes) {
@@ -121,10 +127,9 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
-   * {@code fsName} as in ceph-csi, but only to confirm the backend's file system: a volume ID
-   * names its backend, not its file system, so another file system is another backend.
-   * {@code pool}: the data pool of the subvolume's files ({@code pool_layout}), one of the file
-   * system's data pools.
+   * {@code fsName} as in ceph-csi, but only to confirm the backend's file system: a volume ID names
+   * its backend, not its file system, so another file system is another backend. {@code pool}: the
+   * data pool of the subvolume's files ({@code pool_layout}), one of the file system's data pools.
    */
   @Override
   public Set<String> parameters() {
@@ -135,23 +140,30 @@ public final class CephfsBackend implements Backend {
   public void checkParameters(Map<String, String> parameters) {
     String fsName = parameters.getOrDefault(FS_NAME_PARAMETER, config.fsName());
     if (!fsName.equals(config.fsName())) {
-      throw StorageException.invalid("parameter fsName %s is not the file system of backend %s (%s): declare a"
-          + " backend for that file system in the backends file and name it with the parameter backend",
+      throw StorageException.invalid(
+          "parameter fsName %s is not the file system of backend %s (%s): declare a"
+              + " backend for that file system in the backends file and name it with the parameter backend",
           Untrusted.quote(fsName), config.name(), config.fsName());
     }
     String pool = parameters.get(POOL_PARAMETER);
     if (pool != null && !POOL.matcher(pool).matches()) {
-      throw StorageException.invalid("parameter pool %s is not a Ceph pool name", Untrusted.quote(pool));
+      throw StorageException.invalid(
+          "parameter pool %s is not a Ceph pool name", Untrusted.quote(pool));
     }
   }
 
   @Override
-  public VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
+  public VolumeRecord create(
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
       Map<String, String> secrets) {
     check(dir);
     CephCredentials credentials = credentials(secrets, "CreateVolume");
     ensureGroup(credentials);
-    Optional<Map<String, Object>> metadata = lookedUpAbsent(dir) ? Optional.empty() : metadataIfExists(dir, credentials);
+    Optional<Map<String, Object>> metadata =
+        lookedUpAbsent(dir) ? Optional.empty() : metadataIfExists(dir, credentials);
     boolean fresh = metadata.isEmpty();
     if (metadata.isPresent()) {
       Optional<SubvolumeRecord> completed = ownRecord(dir, requestName, metadata.get());
@@ -179,16 +191,31 @@ public final class CephfsBackend implements Backend {
    * The record of an existing subvolume, if it has one, refusing a subvolume that another request
    * name owns or that holds an archived volume.
    */
-  private Optional<SubvolumeRecord> ownRecord(String dir, String requestName, Map<String, Object> metadata) {
+  private Optional<SubvolumeRecord> ownRecord(
+      String dir, String requestName, Map<String, Object> metadata) {
     if (metadata.containsKey(ARCHIVED_KEY)) {
-      throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " of " + where() + " holds the data"
-          + " of an archived volume of the same name (since " + metadata.get(ARCHIVED_KEY) + "); remove it with"
-          + " 'ceph fs subvolume rm " + config.fsName() + " " + dir + " --group_name " + config.subvolumeGroup()
-          + "' to create the volume again");
+      throw new StorageException(
+          Kind.ALREADY_EXISTS,
+          "subvolume "
+              + dir
+              + " of "
+              + where()
+              + " holds the data"
+              + " of an archived volume of the same name (since "
+              + metadata.get(ARCHIVED_KEY)
+              + "); remove it with"
+              + " 'ceph fs subvolume rm "
+              + config.fsName()
+              + " "
+              + dir
+              + " --group_name "
+              + config.subvolumeGroup()
+              + "' to create the volume again");
     }
     Optional<SubvolumeRecord> existing = decode(dir, metadata);
     if (existing.isPresent() && !existing.get().requestName().equals(requestName)) {
-      throw new StorageException(Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+      throw new StorageException(
+          Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
     }
     return existing;
   }
@@ -203,7 +230,9 @@ public final class CephfsBackend implements Backend {
     paths.remove(dir);
   }
 
-  /** @param pool the data pool, or null for the file system's default */
+  /**
+   * @param pool the data pool, or null for the file system's default
+   */
   private void createSubvolume(String dir, long bytes, String pool, CephCredentials credentials) {
     CephCommand create = subvolume("fs subvolume create", dir).with("size", bytes);
     if (pool != null) {
@@ -222,8 +251,10 @@ public final class CephfsBackend implements Backend {
       }
     } catch (CephError e) {
       if (pool != null && e.errno() == CephError.EINVAL) {
-        throw StorageException.invalid("parameter pool %s is not a data pool of CephFS %s (ceph fs add_data_pool"
-            + " adds one): %s", pool, config.fsName(), e.getMessage());
+        throw StorageException.invalid(
+            "parameter pool %s is not a data pool of CephFS %s (ceph fs add_data_pool"
+                + " adds one): %s",
+            pool, config.fsName(), e.getMessage());
       }
       throw e;
     }
@@ -234,9 +265,11 @@ public final class CephfsBackend implements Backend {
     String dir = check(volume.dir());
     CephCredentials credentials = credentials(secrets, "ControllerExpandVolume");
     try {
-      client.run(subvolume("fs subvolume resize", dir)
-          .with("new_size", Long.toString(capacityBytes))
-          .with("no_shrink", true), credentials);
+      client.run(
+          subvolume("fs subvolume resize", dir)
+              .with("new_size", Long.toString(capacityBytes))
+              .with("no_shrink", true),
+          credentials);
       String path = paths.get(dir);
       if (path == null) {
         path = getpath(dir, credentials);
@@ -259,15 +292,28 @@ public final class CephfsBackend implements Backend {
     try {
       switch (policy) {
         case DELETE -> client.run(subvolume("fs subvolume rm", dir), credentials);
-        case RETAIN -> client.run(subvolume("fs subvolume metadata rm", dir)
-            .with("key_name", RECORD_KEY).with("force", true), credentials);
-        case ARCHIVE -> setMetadata(dir, ARCHIVED_KEY,
-            clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(), credentials);
+        case RETAIN ->
+            client.run(
+                subvolume("fs subvolume metadata rm", dir)
+                    .with("key_name", RECORD_KEY)
+                    .with("force", true),
+                credentials);
+        case ARCHIVE ->
+            setMetadata(
+                dir,
+                ARCHIVED_KEY,
+                clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(),
+                credentials);
       }
     } catch (CephError e) {
       if (e.errno() == CephError.ENOTEMPTY) {
-        throw new StorageException(Kind.FAILED_PRECONDITION, "subvolume " + dir + " of " + where()
-            + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot ls/rm) and retry");
+        throw new StorageException(
+            Kind.FAILED_PRECONDITION,
+            "subvolume "
+                + dir
+                + " of "
+                + where()
+                + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot ls/rm) and retry");
       }
       if (e.errno() != CephError.ENOENT) {
         throw e;
@@ -282,7 +328,10 @@ public final class CephfsBackend implements Backend {
     CephCredentials credentials = adminCredentials("ListVolumes");
     List<Object> entries;
     try {
-      entries = Json.array(parse(client.run(group("fs subvolume ls"), credentials), "subvolume ls"), "subvolume ls");
+      entries =
+          Json.array(
+              parse(client.run(group("fs subvolume ls"), credentials), "subvolume ls"),
+              "subvolume ls");
     } catch (CephError e) {
       if (e.errno() == CephError.ENOENT) {
         return List.of(); // no group yet: no volumes yet
@@ -292,7 +341,8 @@ public final class CephfsBackend implements Backend {
     List<String> names = new ArrayList<>();
     for (Object entry : entries) {
       Object name = Json.object(entry, "subvolume ls entry").get("name");
-      if (name instanceof String dir && VOLUME_NAME.matcher(dir).matches()
+      if (name instanceof String dir
+          && VOLUME_NAME.matcher(dir).matches()
           && read(dir, credentials).isPresent()) {
         names.add(dir);
       }
@@ -305,15 +355,18 @@ public final class CephfsBackend implements Backend {
   public long availableBytes() {
     CephCredentials credentials = adminCredentials("GetCapacity");
     String pool = dataPool(credentials);
-    Map<String, Object> df = Json.object(parse(client.run(CephCommand.mon("df"), credentials), "df"), "df");
+    Map<String, Object> df =
+        Json.object(parse(client.run(CephCommand.mon("df"), credentials), "df"), "df");
     for (Object entry : Json.array(df.get("pools"), "df pools")) {
       Map<String, Object> p = Json.object(entry, "df pool");
       if (pool.equals(p.get("name"))) {
-        return Json.integer(Json.object(p.get("stats"), "df pool stats").get("max_avail"), "max_avail");
+        return Json.integer(
+            Json.object(p.get("stats"), "df pool stats").get("max_avail"), "max_avail");
       }
     }
     dataPool = null; // the fs may have been re-created with other pools
-    throw new StorageException(Kind.UNAVAILABLE, "ceph df does not list data pool " + pool + " of " + where());
+    throw new StorageException(
+        Kind.UNAVAILABLE, "ceph df does not list data pool " + pool + " of " + where());
   }
 
   @Override
@@ -339,8 +392,8 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
-   * Why the cluster cannot serve, checked at most every {@link #HEALTH_TTL}. Without
-   * adminSecretDir there are no credentials to check with: then nothing is reported.
+   * Why the cluster cannot serve, checked at most every {@link #HEALTH_TTL}. Without adminSecretDir
+   * there are no credentials to check with: then nothing is reported.
    */
   @Override
   public Optional<String> unhealthyReason() {
@@ -360,17 +413,23 @@ public final class CephfsBackend implements Backend {
       return Optional.empty();
     }
     try {
-      client.run(CephCommand.mgr("fs subvolumegroup ls").with("vol_name", config.fsName()),
+      client.run(
+          CephCommand.mgr("fs subvolumegroup ls").with("vol_name", config.fsName()),
           CephCredentials.fromDir(Path.of(config.adminSecretDir())));
       return Optional.empty();
     } catch (CephError e) {
       if (e.errno() == CephError.ENOENT) {
-        return Optional.of("CephFS " + config.fsName() + " does not exist (any more): " + e.getMessage());
+        return Optional.of(
+            "CephFS " + config.fsName() + " does not exist (any more): " + e.getMessage());
       }
-      return Optional.of("Ceph cluster at " + String.join(",", config.monitors()) + " fails: " + e.getMessage());
+      return Optional.of(
+          "Ceph cluster at " + String.join(",", config.monitors()) + " fails: " + e.getMessage());
     } catch (StorageException e) {
-      return Optional.of("Ceph cluster at " + String.join(",", config.monitors()) + " is unreachable: "
-          + e.getMessage());
+      return Optional.of(
+          "Ceph cluster at "
+              + String.join(",", config.monitors())
+              + " is unreachable: "
+              + e.getMessage());
     }
   }
 
@@ -423,8 +482,10 @@ public final class CephfsBackend implements Backend {
     try {
       return Optional.of(SubvolumeRecord.decode(Json.string(value, RECORD_KEY)));
     } catch (IllegalArgumentException e) {
-      throw StorageException.internal("subvolume %s of %s has a %s metadata value Mooring cannot read (%s);"
-          + " fix or remove it with 'ceph fs subvolume metadata rm'", dir, where(), RECORD_KEY, e.getMessage());
+      throw StorageException.internal(
+          "subvolume %s of %s has a %s metadata value Mooring cannot read (%s);"
+              + " fix or remove it with 'ceph fs subvolume metadata rm'",
+          dir, where(), RECORD_KEY, e.getMessage());
     }
   }
 
@@ -446,7 +507,9 @@ public final class CephfsBackend implements Backend {
   }
 
   private void setMetadata(String dir, String key, String value, CephCredentials credentials) {
-    client.run(subvolume("fs subvolume metadata set", dir).with("key_name", key).with("value", value), credentials);
+    client.run(
+        subvolume("fs subvolume metadata set", dir).with("key_name", key).with("value", value),
+        credentials);
   }
 
   private String getpath(String dir, CephCredentials credentials) {
@@ -455,7 +518,8 @@ public final class CephfsBackend implements Backend {
       out = Json.string(parse(out, "subvolume getpath"), "subvolume getpath");
     }
     if (!out.startsWith("/")) {
-      throw StorageException.internal("ceph fs subvolume getpath %s answered '%s', not a path", dir, out);
+      throw StorageException.internal(
+          "ceph fs subvolume getpath %s answered '%s', not a path", dir, out);
     }
     return out;
   }
@@ -468,12 +532,23 @@ public final class CephfsBackend implements Backend {
       if (!groupReady.get()) {
         // idempotent in Ceph: an existing group is left as it is
         try {
-          client.run(CephCommand.mgr("fs subvolumegroup create").with("vol_name", config.fsName())
-              .with("group_name", config.subvolumeGroup()), credentials);
+          client.run(
+              CephCommand.mgr("fs subvolumegroup create")
+                  .with("vol_name", config.fsName())
+                  .with("group_name", config.subvolumeGroup()),
+              credentials);
         } catch (CephError e) {
           if (e.errno() == CephError.ENOENT) {
-            throw new StorageException(Kind.FAILED_PRECONDITION, "CephFS " + config.fsName() + " does not exist:"
-                + " check fsName of backend " + config.name() + " (" + e.getMessage() + ")");
+            throw new StorageException(
+                Kind.FAILED_PRECONDITION,
+                "CephFS "
+                    + config.fsName()
+                    + " does not exist:"
+                    + " check fsName of backend "
+                    + config.name()
+                    + " ("
+                    + e.getMessage()
+                    + ")");
           }
           throw e;
         }
@@ -487,7 +562,8 @@ public final class CephfsBackend implements Backend {
     if (pool != null) {
       return pool;
     }
-    for (Object entry : Json.array(parse(client.run(CephCommand.mon("fs ls"), credentials), "fs ls"), "fs ls")) {
+    for (Object entry :
+        Json.array(parse(client.run(CephCommand.mon("fs ls"), credentials), "fs ls"), "fs ls")) {
       Map<String, Object> fs = Json.object(entry, "fs ls entry");
       if (config.fsName().equals(fs.get("name"))) {
         List<Object> pools = Json.array(fs.get("data_pools"), "data_pools");
@@ -499,18 +575,26 @@ public final class CephfsBackend implements Backend {
         return pool;
       }
     }
-    throw new StorageException(Kind.FAILED_PRECONDITION, "CephFS " + config.fsName()
-        + " does not exist (or has no data pool): check fsName of backend " + config.name());
+    throw new StorageException(
+        Kind.FAILED_PRECONDITION,
+        "CephFS "
+            + config.fsName()
+            + " does not exist (or has no data pool): check fsName of backend "
+            + config.name());
   }
 
   // --- commands and credentials ---------------------------------------------------------------
 
   private CephCommand group(String prefix) {
-    return CephCommand.mgr(prefix).with("vol_name", config.fsName()).with("group_name", config.subvolumeGroup());
+    return CephCommand.mgr(prefix)
+        .with("vol_name", config.fsName())
+        .with("group_name", config.subvolumeGroup());
   }
 
   private CephCommand subvolume(String prefix, String dir) {
-    return CephCommand.mgr(prefix).with("vol_name", config.fsName()).with("sub_name", dir)
+    return CephCommand.mgr(prefix)
+        .with("vol_name", config.fsName())
+        .with("sub_name", dir)
         .with("group_name", config.subvolumeGroup());
   }
 
@@ -518,7 +602,8 @@ public final class CephfsBackend implements Backend {
     try {
       return Json.parse(json);
     } catch (IllegalArgumentException e) {
-      throw StorageException.internal("cannot parse the answer of ceph %s: %s", what, e.getMessage());
+      throw StorageException.internal(
+          "cannot parse the answer of ceph %s: %s", what, e.getMessage());
     }
   }
 
@@ -531,18 +616,26 @@ public final class CephfsBackend implements Backend {
     if (!config.adminSecretDir().isEmpty()) {
       return CephCredentials.fromDir(Path.of(config.adminSecretDir()));
     }
-    throw StorageException.invalid("%s on Ceph backend %s needs credentials: secrets %s and %s in the request"
-        + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the controller-expand ones, in the"
-        + " StorageClass) or adminSecretDir in the backends file", what, config.name(), CephCredentials.ID,
-        CephCredentials.KEY);
+    throw StorageException.invalid(
+        "%s on Ceph backend %s needs credentials: secrets %s and %s in the request"
+            + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the controller-expand ones, in the"
+            + " StorageClass) or adminSecretDir in the backends file",
+        what, config.name(), CephCredentials.ID, CephCredentials.KEY);
   }
 
   /** adminSecretDir's credentials, for requests that carry none. */
   private CephCredentials adminCredentials(String what) {
     if (config.adminSecretDir().isEmpty()) {
-      throw new StorageException(Kind.FAILED_PRECONDITION, what + " on Ceph backend " + config.name()
-          + " needs credentials and the request has none: set adminSecretDir in the backends file to a mounted"
-          + " Secret with " + CephCredentials.ID + " and " + CephCredentials.KEY);
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION,
+          what
+              + " on Ceph backend "
+              + config.name()
+              + " needs credentials and the request has none: set adminSecretDir in the backends file to a mounted"
+              + " Secret with "
+              + CephCredentials.ID
+              + " and "
+              + CephCredentials.KEY);
     }
     return CephCredentials.fromDir(Path.of(config.adminSecretDir()));
   }

@@ -20,6 +20,7 @@ final class CliCephClient implements CephClient {
 
   /** The CLI's own limit for reaching the monitors. */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
+
   /** Our limit for the whole call: a subvolume rm can wait seconds for the mgr's purge threads. */
   static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -39,13 +40,16 @@ final class CliCephClient implements CephClient {
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
     try (Keyrings.Keyring keyring = keyrings.write(credentials)) {
-      List<String> argv = new ArrayList<>(List.of("ceph",
-          "--conf=/dev/null", // only what we pass counts, not a stray /etc/ceph/ceph.conf
-          "--mon-host=" + monitors,
-          "--name=" + credentials.entity(),
-          "--keyring=" + keyring.file(),
-          "--connect-timeout=" + CONNECT_TIMEOUT_SECONDS,
-          "--format=json"));
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "ceph",
+                  "--conf=/dev/null", // only what we pass counts, not a stray /etc/ceph/ceph.conf
+                  "--mon-host=" + monitors,
+                  "--name=" + credentials.entity(),
+                  "--keyring=" + keyring.file(),
+                  "--connect-timeout=" + CONNECT_TIMEOUT_SECONDS,
+                  "--format=json"));
       argv.addAll(command.cliWords());
       Command cmd = Command.of(argv).withTimeout(TIMEOUT).withSecrets(Set.of(credentials.key()));
       try {
@@ -82,8 +86,10 @@ final class CliCephClient implements CephClient {
       message = "timed out connecting to the monitors";
     } else {
       errno = result.exitCode() > 0 && result.exitCode() < 256 ? result.exitCode() : CephError.EIO;
-      message = stderr.isEmpty() ? "exit code " + result.exitCode()
-          : stderr.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(stderr);
+      message =
+          stderr.isEmpty()
+              ? "exit code " + result.exitCode()
+              : stderr.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(stderr);
     }
     if (message.length() > 300) {
       message = message.substring(0, 300) + "…";

@@ -20,29 +20,33 @@ import java.util.Map;
 final class Json {
 
   /** Long when the number is a 64-bit integer, else an exact BigDecimal. */
-  private static final ToNumberStrategy NUMBERS = (JsonReader in) -> {
-    String text = in.nextString();
-    try {
-      return Long.parseLong(text);
-    } catch (NumberFormatException notLong) {
-      try {
-        return new BigDecimal(text);
-      } catch (NumberFormatException e) {
-        throw new IOException("not a number: " + text, e);
-      }
-    }
-  };
+  private static final ToNumberStrategy NUMBERS =
+      (JsonReader in) -> {
+        String text = in.nextString();
+        try {
+          return Long.parseLong(text);
+        } catch (NumberFormatException notLong) {
+          try {
+            return new BigDecimal(text);
+          } catch (NumberFormatException e) {
+            throw new IOException("not a number: " + text, e);
+          }
+        }
+      };
 
-  private static final Gson GSON = new GsonBuilder()
-      .setStrictness(Strictness.STRICT)
-      .setObjectToNumberStrategy(NUMBERS)
-      .disableHtmlEscaping()
-      .serializeNulls()
-      .create();
+  private static final Gson GSON =
+      new GsonBuilder()
+          .setStrictness(Strictness.STRICT)
+          .setObjectToNumberStrategy(NUMBERS)
+          .disableHtmlEscaping()
+          .serializeNulls()
+          .create();
 
   private Json() {}
 
-  /** @throws IllegalArgumentException if {@code text} is not one JSON value */
+  /**
+   * @throws IllegalArgumentException if {@code text} is not one JSON value
+   */
   static Object parse(String text) {
     try {
       Object value = GSON.fromJson(text, Object.class);

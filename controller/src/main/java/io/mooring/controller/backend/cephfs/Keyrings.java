@@ -18,7 +18,9 @@ final class Keyrings implements AutoCloseable {
   private final Path parent;
   private Path dir;
 
-  /** @param parent where the private directory goes (e.g. {@code java.io.tmpdir}) */
+  /**
+   * @param parent where the private directory goes (e.g. {@code java.io.tmpdir})
+   */
   Keyrings(Path parent) {
     this.parent = parent;
   }
@@ -28,23 +30,33 @@ final class Keyrings implements AutoCloseable {
     String text = "[" + credentials.entity() + "]\n\tkey = " + credentials.key() + "\n";
     Path file = null;
     try {
-      file = Files.createTempFile(privateDir(), "keyring-", "",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING)) {
+      file =
+          Files.createTempFile(
+              privateDir(),
+              "keyring-",
+              "",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (Writer out =
+          Files.newBufferedWriter(
+              file, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING)) {
         out.write(text);
       }
       return new Keyring(file);
     } catch (IOException e) {
       deleteQuietly(file);
-      throw StorageException.internal("cannot write a keyring file in %s: %s", parent, e.getMessage());
+      throw StorageException.internal(
+          "cannot write a keyring file in %s: %s", parent, e.getMessage());
     }
   }
 
   /** The private directory, made on first use (and again if a tmp cleaner removed it). */
   synchronized Path privateDir() throws IOException {
     if (dir == null || !Files.isDirectory(dir)) {
-      dir = Files.createTempDirectory(parent, "mooring-ceph-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      dir =
+          Files.createTempDirectory(
+              parent,
+              "mooring-ceph-",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     return dir;
   }

@@ -15,17 +15,20 @@ import java.util.function.Supplier;
 
 /**
  * Threads for librados calls, with the 8 MiB stack librados' own threads get. Loading librados and
- * creating a handle build Ceph's table of config options in stack frames of several hundred KiB:
- * on a Java thread (1 MiB by default, less with -Xss; measured: 768 KiB is not enough, 1 MiB just
- * is) such a frame can reach past the thread's guard pages, and the JVM dies of SIGSEGV without an
- * error report.
- * The stack is reserved, not committed: an idle thread costs a few pages.
+ * creating a handle build Ceph's table of config options in stack frames of several hundred KiB: on
+ * a Java thread (1 MiB by default, less with -Xss; measured: 768 KiB is not enough, 1 MiB just is)
+ * such a frame can reach past the thread's guard pages, and the JVM dies of SIGSEGV without an
+ * error report. The stack is reserved, not committed: an idle thread costs a few pages.
  */
 final class LibradosThreads implements AutoCloseable {
 
   static final long STACK_BYTES = 8L << 20;
-  /** How often a bounded call that has not returned asks whether the cluster is reachable at all. */
+
+  /**
+   * How often a bounded call that has not returned asks whether the cluster is reachable at all.
+   */
   static final Duration CHECK_EVERY = Duration.ofSeconds(5);
+
   static final String NAME = "librados-";
 
   private final ThreadPoolExecutor pool;
@@ -37,11 +40,18 @@ final class LibradosThreads implements AutoCloseable {
    */
   LibradosThreads() {
     AtomicInteger count = new AtomicInteger();
-    pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), work -> {
-      Thread thread = new Thread(null, work, NAME + count.incrementAndGet(), STACK_BYTES);
-      thread.setDaemon(true);
-      return thread;
-    });
+    pool =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            30,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            work -> {
+              Thread thread = new Thread(null, work, NAME + count.incrementAndGet(), STACK_BYTES);
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /**
@@ -70,7 +80,8 @@ final class LibradosThreads implements AutoCloseable {
 
   private static StorageException interrupted(InterruptedException e) {
     Thread.currentThread().interrupt();
-    return new StorageException(StorageException.Kind.UNAVAILABLE, "interrupted while waiting for Ceph", e);
+    return new StorageException(
+        StorageException.Kind.UNAVAILABLE, "interrupted while waiting for Ceph", e);
   }
 
   private static RuntimeException unwrap(ExecutionException e) {
@@ -84,11 +95,11 @@ final class LibradosThreads implements AutoCloseable {
   }
 
   /**
-   * The same, waiting at most {@code bound}, and giving up early when {@code reachable} (asked every
-   * {@link #CHECK_EVERY} while the call runs) says the cluster cannot be reached: a busy mgr may take
-   * long, a cut link should cost seconds. A call still running then is left to finish on its thread
-   * (a native call cannot be interrupted, and its buffers are its thread's to free), and the caller
-   * gets UNAVAILABLE with {@code what} in the message.
+   * The same, waiting at most {@code bound}, and giving up early when {@code reachable} (asked
+   * every {@link #CHECK_EVERY} while the call runs) says the cluster cannot be reached: a busy mgr
+   * may take long, a cut link should cost seconds. A call still running then is left to finish on
+   * its thread (a native call cannot be interrupted, and its buffers are its thread's to free), and
+   * the caller gets UNAVAILABLE with {@code what} in the message.
    */
   <T> T call(Supplier<T> call, Duration bound, BooleanSupplier reachable, Supplier<String> what) {
     Future<T> result = submit(call);
@@ -97,14 +108,16 @@ final class LibradosThreads implements AutoCloseable {
       while (true) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new StorageException(StorageException.Kind.UNAVAILABLE,
+          throw new StorageException(
+              StorageException.Kind.UNAVAILABLE,
               what.get() + ": no answer within " + bound.toSeconds() + " s");
         }
         try {
           return result.get(Math.min(left, CHECK_EVERY.toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
           if (!reachable.getAsBoolean()) {
-            throw new StorageException(StorageException.Kind.UNAVAILABLE,
+            throw new StorageException(
+                StorageException.Kind.UNAVAILABLE,
                 what.get() + ": no answer, and no monitor accepts connections");
           }
         }

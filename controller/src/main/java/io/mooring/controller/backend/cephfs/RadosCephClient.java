@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Ceph commands over persistent librados connections (through JNA), one per set of credentials:
- * the same JSON the CLI sends, 1-20 ms a call instead of the CLI's ~200 ms. The key stays in
- * memory (librados' {@code key} option): no keyring file, no command line. A connection that
- * fails with a connection-level error is dropped and made again on the next call. Every librados
- * call runs on a {@link LibradosThreads} thread.
+ * Ceph commands over persistent librados connections (through JNA), one per set of credentials: the
+ * same JSON the CLI sends, 1-20 ms a call instead of the CLI's ~200 ms. The key stays in memory
+ * (librados' {@code key} option): no keyring file, no command line. A connection that fails with a
+ * connection-level error is dropped and made again on the next call. Every librados call runs on a
+ * {@link LibradosThreads} thread.
  */
 final class RadosCephClient implements CephClient {
 
@@ -38,12 +38,26 @@ final class RadosCephClient implements CephClient {
 
     void rados_shutdown(Pointer cluster);
 
-    int rados_mon_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
-        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+    int rados_mon_command(
+        Pointer cluster,
+        String[] cmd,
+        NativeLong cmdlen,
+        Pointer inbuf,
+        NativeLong inbuflen,
+        PointerByReference outbuf,
+        NativeLongByReference outbuflen,
+        PointerByReference outs,
         NativeLongByReference outslen);
 
-    int rados_mgr_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
-        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+    int rados_mgr_command(
+        Pointer cluster,
+        String[] cmd,
+        NativeLong cmdlen,
+        Pointer inbuf,
+        NativeLong inbuflen,
+        PointerByReference outbuf,
+        NativeLongByReference outbuflen,
+        PointerByReference outs,
         NativeLongByReference outslen);
 
     void rados_buffer_free(Pointer buf);
@@ -51,6 +65,7 @@ final class RadosCephClient implements CephClient {
 
   /** Seconds to reach the monitors when connecting. */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
+
   /**
    * A call (connecting included) not answered by then is given up on, its thread waiting on: long
    * enough for a busy mgr (50 concurrent subvolume rm on a loaded 2-core machine: > 45 s for some),
@@ -58,10 +73,13 @@ final class RadosCephClient implements CephClient {
    * within seconds ({@link LibradosThreads#CHECK_EVERY}).
    */
   static final Duration CALL_BOUND = Duration.ofSeconds(110);
+
   static final Duration RETRY_SPACING = Duration.ofSeconds(5);
   static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
+
   /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
   static final CephCommand SETTLE = CephCommand.mgr("fs volume ls");
+
   /** Distinct credentials kept connected at once (normally one or two). */
   static final int MAX_CONNECTIONS = 8;
 
@@ -86,9 +104,7 @@ final class RadosCephClient implements CephClient {
     this.threads = threads;
   }
 
-  /**
-   * The librados client, or {@code fallback} when librados (or JNA) cannot be loaded here.
-   */
+  /** The librados client, or {@code fallback} when librados (or JNA) cannot be loaded here. */
   static CephClient loadOr(List<String> monitors, CephClient fallback) {
     return loadOr("rados", monitors, fallback);
   }
@@ -97,8 +113,13 @@ final class RadosCephClient implements CephClient {
     LibradosThreads threads = new LibradosThreads();
     try {
       // loading runs libceph-common's static initialisers, as stack-hungry as creating a handle
-      Librados lib = threads.call(() -> Native.load(library, Librados.class,
-          Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
+      Librados lib =
+          threads.call(
+              () ->
+                  Native.load(
+                      library,
+                      Librados.class,
+                      Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
       return new RadosCephClient(lib, monitors, threads);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       threads.close();
@@ -116,31 +137,51 @@ final class RadosCephClient implements CephClient {
   public String run(CephCommand command, CephCredentials credentials) {
     Instant since = unansweredSince;
     boolean retry = since != null;
-    if (retry && (Instant.now().isBefore(lastFailure.plus(RETRY_SPACING)) || !retrying.compareAndSet(false, true))) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, command.describe() + ": the Ceph cluster at "
-          + monitors + " has not answered since " + since);
+    if (retry
+        && (Instant.now().isBefore(lastFailure.plus(RETRY_SPACING))
+            || !retrying.compareAndSet(false, true))) {
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
+          command.describe()
+              + ": the Ceph cluster at "
+              + monitors
+              + " has not answered since "
+              + since);
     }
     try {
-      String out = threads.call(() -> {
-        if (retry) {
-          // Measured (Pacific): the first mgr command after the mgr session comes back can get an
-          // empty success, whatever it asked; a throw-away command takes that answer.
-          runHere(SETTLE, credentials);
-        }
-        String answer = runHere(command, credentials);
-        if (answer.isBlank() && command.printsAnswer()) {
-          // seen during an outage, too: never take it for an empty listing
-          throw new CephError(CephError.ETIMEDOUT, command.describe() + ": an empty success where Ceph always"
-              + " prints an answer (the mgr session was reset; Ceph cluster at " + monitors + ")");
-        }
-        return answer;
-      }, CALL_BOUND, this::reachable, () -> command.describe() + " to the Ceph cluster at " + monitors);
+      String out =
+          threads.call(
+              () -> {
+                if (retry) {
+                  // Measured (Pacific): the first mgr command after the mgr session comes back can
+                  // get an
+                  // empty success, whatever it asked; a throw-away command takes that answer.
+                  runHere(SETTLE, credentials);
+                }
+                String answer = runHere(command, credentials);
+                if (answer.isBlank() && command.printsAnswer()) {
+                  // seen during an outage, too: never take it for an empty listing
+                  throw new CephError(
+                      CephError.ETIMEDOUT,
+                      command.describe()
+                          + ": an empty success where Ceph always"
+                          + " prints an answer (the mgr session was reset; Ceph cluster at "
+                          + monitors
+                          + ")");
+                }
+                return answer;
+              },
+              CALL_BOUND,
+              this::reachable,
+              () -> command.describe() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
     } catch (StorageException e) {
       // a reset connection (a monitor election) is retried at once by the next call; silence is not
-      boolean silent = e instanceof CephError c ? c.errno() == CephError.ETIMEDOUT
-          : e.kind() == StorageException.Kind.UNAVAILABLE;
+      boolean silent =
+          e instanceof CephError c
+              ? c.errno() == CephError.ETIMEDOUT
+              : e.kind() == StorageException.Kind.UNAVAILABLE;
       if (silent) {
         lastFailure = Instant.now();
         unansweredSince = since != null ? since : lastFailure;
@@ -179,8 +220,9 @@ final class RadosCephClient implements CephClient {
           if (attempt < 3) {
             continue; // closed by another thread meanwhile: take a fresh one
           }
-          throw new StorageException(StorageException.Kind.UNAVAILABLE, command.describe()
-              + ": the connection to Ceph keeps closing");
+          throw new StorageException(
+              StorageException.Kind.UNAVAILABLE,
+              command.describe() + ": the connection to Ceph keeps closing");
         }
         reply = connection.command(command);
       } finally {
@@ -202,8 +244,11 @@ final class RadosCephClient implements CephClient {
   }
 
   private static boolean isConnectionError(int errno) {
-    return errno == CephError.ETIMEDOUT || errno == CephError.ESHUTDOWN || errno == 107 /* ENOTCONN */
-        || errno == CephError.ECONNREFUSED || errno == 104 /* ECONNRESET */;
+    return errno == CephError.ETIMEDOUT
+        || errno == CephError.ESHUTDOWN
+        || errno == 107 /* ENOTCONN */
+        || errno == CephError.ECONNREFUSED
+        || errno == 104 /* ECONNRESET */;
   }
 
   private Connection connection(CephCredentials credentials) {
@@ -218,7 +263,9 @@ final class RadosCephClient implements CephClient {
       c = connections.get(credentials);
       if (c == null) {
         if (connections.size() >= MAX_CONNECTIONS) {
-          for (Iterator<Map.Entry<CephCredentials, Connection>> it = connections.entrySet().iterator(); it.hasNext(); ) {
+          for (Iterator<Map.Entry<CephCredentials, Connection>> it =
+                  connections.entrySet().iterator();
+              it.hasNext(); ) {
             Connection old = it.next().getValue();
             it.remove();
             old.close();
@@ -251,12 +298,19 @@ final class RadosCephClient implements CephClient {
       // its thread waits on until Ceph answers or the connection closes.
       set(handle, "rados_mon_op_timeout", "0", credentials);
       int connected = lib.rados_connect(handle);
-      if (connected == -CephError.ETIMEDOUT && io.mooring.exec.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
+      if (connected == -CephError.ETIMEDOUT
+          && io.mooring.exec.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
         // Monitors drop a client whose key does not match rather than refuse it: librados only
         // sees a timeout. A monitor that takes connections makes a bad key the likely cause.
-        throw new StorageException(StorageException.Kind.PERMISSION_DENIED, "the monitors " + monitors
-            + " are reachable but did not authenticate " + credentials.entity() + " within "
-            + CONNECT_TIMEOUT_SECONDS + " s: wrong key, or a user Ceph does not know");
+        throw new StorageException(
+            StorageException.Kind.PERMISSION_DENIED,
+            "the monitors "
+                + monitors
+                + " are reachable but did not authenticate "
+                + credentials.entity()
+                + " within "
+                + CONNECT_TIMEOUT_SECONDS
+                + " s: wrong key, or a user Ceph does not know");
       }
       check(connected, "connecting to the monitors " + monitors, credentials);
       return new Connection(handle);
@@ -287,14 +341,18 @@ final class RadosCephClient implements CephClient {
   @Override
   public void close() {
     try {
-      threads.call(() -> {
-        synchronized (this) {
-          closed = true;
-          connections.values().forEach(Connection::close);
-          connections.clear();
-        }
-        return null;
-      }, CLOSE_BOUND, () -> true, () -> "closing the connections to the Ceph cluster at " + monitors);
+      threads.call(
+          () -> {
+            synchronized (this) {
+              closed = true;
+              connections.values().forEach(Connection::close);
+              connections.clear();
+            }
+            return null;
+          },
+          CLOSE_BOUND,
+          () -> true,
+          () -> "closing the connections to the Ceph cluster at " + monitors);
     } catch (StorageException e) {
       // the daemon threads still waiting on Ceph end with the process
     }
@@ -320,9 +378,12 @@ final class RadosCephClient implements CephClient {
       NativeLongByReference outslen = new NativeLongByReference();
       NativeLong one = new NativeLong(1);
       NativeLong zero = new NativeLong(0);
-      int ret = command.target() == CephCommand.Target.MGR
-          ? lib.rados_mgr_command(handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen)
-          : lib.rados_mon_command(handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen);
+      int ret =
+          command.target() == CephCommand.Target.MGR
+              ? lib.rados_mgr_command(
+                  handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen)
+              : lib.rados_mon_command(
+                  handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen);
       return new Reply(ret, take(outbuf, outbuflen), take(outs, outslen));
     }
 

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * which lower-cases keys, strips values and rejects '%', so the value is versioned base64url JSON
  * ({@code v1.eyJuYW1l...}): any request name or parameter survives.
  */
-record SubvolumeRecord(String requestName, long capacityBytes, Map<String, String> parameters, String path) {
+record SubvolumeRecord(
+    String requestName, long capacityBytes, Map<String, String> parameters, String path) {
 
   private static final String VERSION = "v1.";
 
@@ -23,7 +24,8 @@ record SubvolumeRecord(String requestName, long capacityBytes, Map<String, Strin
   }
 
   static SubvolumeRecord of(VolumeRecord volume, String path) {
-    return new SubvolumeRecord(volume.requestName(), volume.capacityBytes(), volume.parameters(), path);
+    return new SubvolumeRecord(
+        volume.requestName(), volume.capacityBytes(), volume.parameters(), path);
   }
 
   VolumeRecord volume(String dir) {
@@ -40,24 +42,35 @@ record SubvolumeRecord(String requestName, long capacityBytes, Map<String, Strin
     json.put("capacity", capacityBytes);
     json.put("parameters", new TreeMap<>(parameters));
     json.put("path", path);
-    return VERSION + Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
+    return VERSION
+        + Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** @throws IllegalArgumentException if {@code value} is not a record this code wrote */
+  /**
+   * @throws IllegalArgumentException if {@code value} is not a record this code wrote
+   */
   static SubvolumeRecord decode(String value) {
     if (!value.startsWith(VERSION)) {
       throw new IllegalArgumentException("unknown record version");
     }
-    String text = new String(Base64.getUrlDecoder().decode(value.substring(VERSION.length())), StandardCharsets.UTF_8);
+    String text =
+        new String(
+            Base64.getUrlDecoder().decode(value.substring(VERSION.length())),
+            StandardCharsets.UTF_8);
     Map<String, Object> json = Json.object(Json.parse(text), "record");
     Map<String, String> params = new TreeMap<>();
-    Json.object(json.get("parameters"), "parameters").forEach((k, v) -> params.put(k, Json.string(v, k)));
+    Json.object(json.get("parameters"), "parameters")
+        .forEach((k, v) -> params.put(k, Json.string(v, k)));
     long capacity = Json.integer(json.get("capacity"), "capacity");
     if (capacity <= 0) {
       throw new IllegalArgumentException("capacity must be positive");
     }
-    return new SubvolumeRecord(Json.string(json.get("name"), "name"), capacity, params,
+    return new SubvolumeRecord(
+        Json.string(json.get("name"), "name"),
+        capacity,
+        params,
         Json.string(json.get("path"), "path"));
   }
 }

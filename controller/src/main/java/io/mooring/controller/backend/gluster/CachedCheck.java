@@ -23,8 +23,15 @@ final class CachedCheck {
   private volatile Optional<String> last;
   private volatile Instant checkedAt = Instant.MIN;
 
-  /** @param pending the answer until the first check has finished */
-  CachedCheck(Supplier<Optional<String>> check, Duration ttl, Clock clock, Executor background, String pending) {
+  /**
+   * @param pending the answer until the first check has finished
+   */
+  CachedCheck(
+      Supplier<Optional<String>> check,
+      Duration ttl,
+      Clock clock,
+      Executor background,
+      String pending) {
     this.check = check;
     this.ttl = ttl;
     this.clock = clock;
@@ -44,13 +51,14 @@ final class CachedCheck {
   /** Why not ready, or empty: the last answer, never waiting for a check. */
   Optional<String> reason() {
     if (!clock.instant().isBefore(checkedAt.plus(ttl)) && scheduled.compareAndSet(false, true)) {
-      background.execute(() -> {
-        try {
-          refresh();
-        } finally {
-          scheduled.set(false);
-        }
-      });
+      background.execute(
+          () -> {
+            try {
+              refresh();
+            } finally {
+              scheduled.set(false);
+            }
+          });
     }
     return last;
   }

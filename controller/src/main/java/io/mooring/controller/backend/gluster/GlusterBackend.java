@@ -44,10 +44,12 @@ public final class GlusterBackend implements Backend {
 
   static final String XATTR = "mooring";
   static final String ARCHIVE_DIR = ".archive";
+
   /** How long Probe reuses an answer about glusterd. */
   static final Duration MANAGEMENT_TTL = Duration.ofSeconds(10);
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-      .withZone(ZoneOffset.UTC);
+
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   private final GlusterConfig config;
   private final GlusterCli cli;
@@ -61,17 +63,28 @@ public final class GlusterBackend implements Backend {
     this.cli = cli;
     this.mount = mount;
     this.clock = clock;
-    this.management = new CachedCheck(this::managementProblem, MANAGEMENT_TTL, clock,
-        CachedCheck.daemonThreads("check-" + config.name()), "management of Gluster volume " + config.volume()
-        + " not checked yet");
+    this.management =
+        new CachedCheck(
+            this::managementProblem,
+            MANAGEMENT_TTL,
+            clock,
+            CachedCheck.daemonThreads("check-" + config.name()),
+            "management of Gluster volume " + config.volume() + " not checked yet");
   }
 
-  /** @param stateDir where the controller keeps its mounts and ssh connections */
-  public static GlusterBackend create(GlusterConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
-    GlusterTransport transport = config.management() instanceof GlusterConfig.Ssh ssh
-        ? SshTransport.create(runner, config.servers(), ssh, stateDir.resolve("ssh"))
-        : new LocalTransport(runner, Path.of(((GlusterConfig.Local) config.management()).glusterdSocket()));
-    return new GlusterBackend(config, new GlusterCli(transport, config.volume()),
+  /**
+   * @param stateDir where the controller keeps its mounts and ssh connections
+   */
+  public static GlusterBackend create(
+      GlusterConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
+    GlusterTransport transport =
+        config.management() instanceof GlusterConfig.Ssh ssh
+            ? SshTransport.create(runner, config.servers(), ssh, stateDir.resolve("ssh"))
+            : new LocalTransport(
+                runner, Path.of(((GlusterConfig.Local) config.management()).glusterdSocket()));
+    return new GlusterBackend(
+        config,
+        new GlusterCli(transport, config.volume()),
         new VolumeMount(config, mounter, stateDir.resolve("mounts").resolve(config.name())),
         Clock.systemUTC());
   }
@@ -101,7 +114,11 @@ public final class GlusterBackend implements Backend {
   }
 
   @Override
-  public VolumeRecord create(String dir, String requestName, long capacityBytes, Map<String, String> parameters,
+  public VolumeRecord create(
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
       Map<String, String> secrets) {
     ensureQuotaEnabled();
     Path path = volumePath(dir);
@@ -123,7 +140,8 @@ public final class GlusterBackend implements Backend {
       if (e instanceof StorageException se) {
         throw se;
       }
-      throw StorageException.internal("cannot create %s on Gluster volume %s: %s", dir, config.volume(), e);
+      throw StorageException.internal(
+          "cannot create %s on Gluster volume %s: %s", dir, config.volume(), e);
     }
   }
 
@@ -144,11 +162,13 @@ public final class GlusterBackend implements Backend {
   @Override
   public VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
     cli.limitUsage(quotaPath(volume.dir()), capacityBytes);
-    VolumeRecord resized = new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
+    VolumeRecord resized =
+        new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
     try {
       writeRecord(volumePath(volume.dir()), resized);
     } catch (IOException e) {
-      throw StorageException.internal("cannot record new size of %s: %s", volume.dir(), e.getMessage());
+      throw StorageException.internal(
+          "cannot record new size of %s: %s", volume.dir(), e.getMessage());
     }
     return resized;
   }
@@ -200,7 +220,8 @@ public final class GlusterBackend implements Backend {
     try {
       return Files.getFileStore(mount.root()).getUsableSpace();
     } catch (IOException e) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE,
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
           "cannot read free space of Gluster volume " + config.volume() + ": " + e.getMessage());
     }
   }
@@ -223,9 +244,9 @@ public final class GlusterBackend implements Backend {
   }
 
   /**
-   * Checks now that glusterd takes our management commands (for the start: a server that is
-   * down then makes the plugin not ready, not fail). Until quotas are on, the check is enabling
-   * them, which glusterd refuses to a CLI it serves read-only; then a read-only call.
+   * Checks now that glusterd takes our management commands (for the start: a server that is down
+   * then makes the plugin not ready, not fail). Until quotas are on, the check is enabling them,
+   * which glusterd refuses to a CLI it serves read-only; then a read-only call.
    *
    * @return why management does not work, or empty
    */
@@ -291,8 +312,9 @@ public final class GlusterBackend implements Backend {
   }
 
   private static Optional<VolumeRecord> readRecord(String dir, Path path) {
-    UserDefinedFileAttributeView view = Files.getFileAttributeView(path, UserDefinedFileAttributeView.class,
-        LinkOption.NOFOLLOW_LINKS);
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(
+            path, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     try {
       if (!view.list().contains(XATTR)) {
         return Optional.empty();
@@ -300,15 +322,20 @@ public final class GlusterBackend implements Backend {
       ByteBuffer buf = ByteBuffer.allocate(view.size(XATTR));
       view.read(XATTR, buf);
       Properties props = new Properties();
-      props.load(new StringReader(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)));
+      props.load(
+          new StringReader(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8)));
       Map<String, String> params = new HashMap<>();
       for (String key : props.stringPropertyNames()) {
         if (key.startsWith("param.")) {
           params.put(key.substring("param.".length()), props.getProperty(key));
         }
       }
-      return Optional.of(new VolumeRecord(dir, props.getProperty("name", ""),
-          Long.parseLong(props.getProperty("capacity", "0")), params));
+      return Optional.of(
+          new VolumeRecord(
+              dir,
+              props.getProperty("name", ""),
+              Long.parseLong(props.getProperty("capacity", "0")),
+              params));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | NumberFormatException e) {
@@ -328,8 +355,9 @@ public final class GlusterBackend implements Backend {
   }
 
   private static void removeRecord(Path path) throws IOException {
-    UserDefinedFileAttributeView view = Files.getFileAttributeView(path, UserDefinedFileAttributeView.class,
-        LinkOption.NOFOLLOW_LINKS);
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(
+            path, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     if (view.list().contains(XATTR)) {
       view.delete(XATTR);
     }
@@ -337,21 +365,25 @@ public final class GlusterBackend implements Backend {
 
   /** Deletes a tree without following symbolic links out of it. */
   private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.delete(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-        if (failure != null) {
-          throw failure;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException failure)
+              throws IOException {
+            if (failure != null) {
+              throw failure;
+            }
+            Files.delete(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

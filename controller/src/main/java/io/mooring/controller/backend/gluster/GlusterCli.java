@@ -14,15 +14,17 @@ import org.w3c.dom.Element;
 
 /**
  * The gluster management CLI ({@code --mode=script --xml}) for one Gluster volume. glusterd runs
- * one transaction per volume at a time and fails the others ("Another transaction is in
- * progress"), so calls from this process are serialized, and lock failures caused by other
- * clients (and other {@link #isTransient} failures) are retried with backoff.
+ * one transaction per volume at a time and fails the others ("Another transaction is in progress"),
+ * so calls from this process are serialized, and lock failures caused by other clients (and other
+ * {@link #isTransient} failures) are retried with backoff.
  */
 final class GlusterCli {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
   /** A check answers Probe: it must not keep the livenessprobe waiting. */
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+
   private static final int ATTEMPTS = 8;
   private static final long FIRST_BACKOFF_MS = 100;
 
@@ -40,8 +42,8 @@ final class GlusterCli {
   }
 
   /**
-   * Enables directory quotas and makes df report a directory's limit as its size. Both change
-   * the volume, so this also proves that glusterd takes management commands from us.
+   * Enables directory quotas and makes df report a directory's limit as its size. Both change the
+   * volume, so this also proves that glusterd takes management commands from us.
    */
   void enableQuota() {
     try {
@@ -65,8 +67,12 @@ final class GlusterCli {
       run(GlusterCommand.removeLimit(volume, path));
     } catch (StorageException e) {
       String msg = e.getMessage().toLowerCase(Locale.ROOT);
-      if (!(msg.contains("no limit") || msg.contains("not set") || msg.contains("no such")
-          || msg.contains("does not exist") || msg.contains("not present") || msg.contains("no data available")
+      if (!(msg.contains("no limit")
+          || msg.contains("not set")
+          || msg.contains("no such")
+          || msg.contains("does not exist")
+          || msg.contains("not present")
+          || msg.contains("no data available")
           || msg.contains("no quota configured"))) {
         throw e;
       }
@@ -74,8 +80,8 @@ final class GlusterCli {
   }
 
   /**
-   * Checks that glusterd answers and the volume is started: one read-only call, bounded, not
-   * queued behind this process's transactions (glusterd takes no volume lock for it).
+   * Checks that glusterd answers and the volume is started: one read-only call, bounded, not queued
+   * behind this process's transactions (glusterd takes no volume lock for it).
    */
   void checkVolume() {
     GlusterCommand command = GlusterCommand.info(volume);
@@ -85,9 +91,14 @@ final class GlusterCli {
     }
     String status = text(outcome.answer(), "statusStr");
     if (!status.equals("Started")) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "Gluster volume " + volume + " is "
-          + (status.isEmpty() ? "not listed by " + transport.where() : status + ": start it (gluster volume start "
-          + volume + ")"));
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
+          "Gluster volume "
+              + volume
+              + " is "
+              + (status.isEmpty()
+                  ? "not listed by " + transport.where()
+                  : status + ": start it (gluster volume start " + volume + ")"));
     }
   }
 
@@ -141,14 +152,16 @@ final class GlusterCli {
   private static String errorText(CommandResult result) {
     Document doc = parse(result.stdout());
     String text = doc == null ? "" : text(doc, "opErrstr");
-    return text.isEmpty() ? (result.stderr().strip() + " " + result.stdout().strip()).strip() : text;
+    return text.isEmpty()
+        ? (result.stderr().strip() + " " + result.stdout().strip()).strip()
+        : text;
   }
 
   /**
    * Failures that a later try does not repeat: another transaction holds the volume's lock, or
    * glusterd's own temporary quota mount was not up yet (seen ~1 in 200 quota calls under load:
-   * "Failed to find the directory /var/run/gluster/VOL_quota_limit/... Reason : Transport
-   * endpoint is not connected"); nothing was changed either way.
+   * "Failed to find the directory /var/run/gluster/VOL_quota_limit/... Reason : Transport endpoint
+   * is not connected"); nothing was changed either way.
    */
   static boolean isTransient(String error) {
     String e = error.toLowerCase(Locale.ROOT);
@@ -158,26 +171,41 @@ final class GlusterCli {
 
   static boolean isLockContention(String error) {
     String e = error.toLowerCase(Locale.ROOT);
-    return e.contains("another transaction") || e.contains("locking failed") || e.contains("lock")
-        && e.contains("held");
+    return e.contains("another transaction")
+        || e.contains("locking failed")
+        || e.contains("lock") && e.contains("held");
   }
 
   private StorageException classify(GlusterCommand command, Outcome outcome) {
     String error = outcome.error();
     if (error.isEmpty() && command.changesTheVolume()) {
-      // What glusterd answers a CLI that came over TCP (logging "svc cli read-only"): exit 1, no text.
-      return new StorageException(StorageException.Kind.FAILED_PRECONDITION, transport.where() + " refused `"
-          + command + "` without a reason: glusterd serves CLI calls that do not come over its unix socket"
-          + " read-only ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a"
-          + " Gluster server with management: local and glusterd's socket mounted");
+      // What glusterd answers a CLI that came over TCP (logging "svc cli read-only"): exit 1, no
+      // text.
+      return new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          transport.where()
+              + " refused `"
+              + command
+              + "` without a reason: glusterd serves CLI calls that do not come over its unix socket"
+              + " read-only ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a"
+              + " Gluster server with management: local and glusterd's socket mounted");
     }
     String e = error.toLowerCase(Locale.ROOT);
-    StorageException.Kind kind = isLockContention(error) ? StorageException.Kind.BUSY
-        : e.contains("connection failed") || e.contains("not operational") || e.contains("not connected")
-            ? StorageException.Kind.UNAVAILABLE
-            : StorageException.Kind.INTERNAL;
-    return new StorageException(kind, command + " at " + transport.where() + ": "
-        + (error.isEmpty() ? "failed without a message" : error));
+    StorageException.Kind kind =
+        isLockContention(error)
+            ? StorageException.Kind.BUSY
+            : e.contains("connection failed")
+                    || e.contains("not operational")
+                    || e.contains("not connected")
+                ? StorageException.Kind.UNAVAILABLE
+                : StorageException.Kind.INTERNAL;
+    return new StorageException(
+        kind,
+        command
+            + " at "
+            + transport.where()
+            + ": "
+            + (error.isEmpty() ? "failed without a message" : error));
   }
 
   static Document parse(String xml) {
@@ -189,7 +217,8 @@ final class GlusterCli {
       DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
       factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
       factory.setExpandEntityReferences(false);
-      return factory.newDocumentBuilder()
+      return factory
+          .newDocumentBuilder()
           .parse(new ByteArrayInputStream(xml.substring(start).getBytes(StandardCharsets.UTF_8)));
     } catch (Exception e) {
       return null;
@@ -207,7 +236,8 @@ final class GlusterCli {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "interrupted while waiting for glusterd");
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE, "interrupted while waiting for glusterd");
     }
   }
 }

@@ -6,10 +6,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * One gluster management command Mooring sends ({@code gluster --mode=script --xml ARGS}),
- * checked against the allow-list before it leaves the process. scripts/mooring-gluster-gate
- * enforces the same list on the servers; GlusterGateTest sends every command made here through
- * the gate, so the two lists cannot drift apart.
+ * One gluster management command Mooring sends ({@code gluster --mode=script --xml ARGS}), checked
+ * against the allow-list before it leaves the process. scripts/mooring-gluster-gate enforces the
+ * same list on the servers; GlusterGateTest sends every command made here through the gate, so the
+ * two lists cannot drift apart.
  */
 record GlusterCommand(List<String> args) {
 
@@ -17,13 +17,15 @@ record GlusterCommand(List<String> args) {
   private static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,254})+");
   private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,18}");
+
   /** The only option Mooring sets: df of a directory shows its quota as the size. */
   static final String DEEM_STATFS = "features.quota-deem-statfs";
 
   GlusterCommand {
     args = List.copyOf(args);
     if (!allowed(args)) {
-      throw StorageException.invalid("gluster %s is not a command Mooring sends", String.join(" ", args));
+      throw StorageException.invalid(
+          "gluster %s is not a command Mooring sends", String.join(" ", args));
     }
   }
 
@@ -40,7 +42,8 @@ record GlusterCommand(List<String> args) {
   }
 
   static GlusterCommand limitUsage(String volume, String path, long bytes) {
-    return new GlusterCommand(List.of("volume", "quota", volume, "limit-usage", path, Long.toString(bytes)));
+    return new GlusterCommand(
+        List.of("volume", "quota", volume, "limit-usage", path, Long.toString(bytes)));
   }
 
   static GlusterCommand removeLimit(String volume, String path) {
@@ -49,20 +52,26 @@ record GlusterCommand(List<String> args) {
 
   /** The allow-list: exactly the commands above, with strict volume, path and size words. */
   static boolean allowed(List<String> args) {
-    if (args.size() < 3 || !args.get(0).equals("volume") || !VOLUME.matcher(args.get(2)).matches()) {
+    if (args.size() < 3
+        || !args.get(0).equals("volume")
+        || !VOLUME.matcher(args.get(2)).matches()) {
       return false;
     }
     List<String> rest = args.subList(3, args.size());
     return switch (args.get(1)) {
       case "info" -> rest.isEmpty();
       case "set" -> rest.equals(List.of(DEEM_STATFS, "on"));
-      case "quota" -> !rest.isEmpty() && switch (rest.get(0)) {
-        case "enable" -> rest.size() == 1;
-        case "remove" -> rest.size() == 2 && PATH.matcher(rest.get(1)).matches();
-        case "limit-usage" -> rest.size() == 3 && PATH.matcher(rest.get(1)).matches()
-            && SIZE.matcher(rest.get(2)).matches();
-        default -> false;
-      };
+      case "quota" ->
+          !rest.isEmpty()
+              && switch (rest.get(0)) {
+                case "enable" -> rest.size() == 1;
+                case "remove" -> rest.size() == 2 && PATH.matcher(rest.get(1)).matches();
+                case "limit-usage" ->
+                    rest.size() == 3
+                        && PATH.matcher(rest.get(1)).matches()
+                        && SIZE.matcher(rest.get(2)).matches();
+                default -> false;
+              };
       default -> false;
     };
   }

@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * The controller runs on a Gluster server ({@code management: local}): the CLI talks to glusterd
- * over its unix socket, the only way glusterd serves management commands (its TCP port serves
- * CLIs read-only, even from 127.0.0.1).
+ * over its unix socket, the only way glusterd serves management commands (its TCP port serves CLIs
+ * read-only, even from 127.0.0.1).
  */
 final class LocalTransport implements GlusterTransport {
 
@@ -28,10 +28,13 @@ final class LocalTransport implements GlusterTransport {
   @Override
   public CommandResult run(GlusterCommand command, Duration timeout) {
     if (!Files.exists(socket)) {
-      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "glusterd's socket " + socket
-          + " does not exist: management: local needs the controller on a Gluster server with the directory of"
-          + " glusterd's socket mounted from the host (hostPath /run, then glusterdSocket: <mount>/glusterd.socket;"
-          + " /var/lib/glusterd is not needed); otherwise set management: ssh");
+      throw new StorageException(
+          StorageException.Kind.FAILED_PRECONDITION,
+          "glusterd's socket "
+              + socket
+              + " does not exist: management: local needs the controller on a Gluster server with the directory of"
+              + " glusterd's socket mounted from the host (hostPath /run, then glusterdSocket: <mount>/glusterd.socket;"
+              + " /var/lib/glusterd is not needed); otherwise set management: ssh");
     }
     List<String> argv = new ArrayList<>(List.of("gluster", "--glusterd-sock=" + socket));
     argv.addAll(command.argv());

@@ -16,8 +16,8 @@ import java.util.Optional;
 /**
  * The controller's own FUSE mount of a whole Gluster volume, through which it makes, measures and
  * removes volume directories. Mounted on first use, remounted when its client has died. A client
- * that runs but cannot reach its servers (a network outage) is left alone: it reconnects by
- * itself, and a remount would only hang on the same network.
+ * that runs but cannot reach its servers (a network outage) is left alone: it reconnects by itself,
+ * and a remount would only hang on the same network.
  */
 final class VolumeMount {
 
@@ -57,7 +57,8 @@ final class VolumeMount {
       try {
         Files.createDirectories(mountPoint);
       } catch (IOException e) {
-        throw StorageException.internal("cannot create mount point %s: %s", mountPoint, e.getMessage());
+        throw StorageException.internal(
+            "cannot create mount point %s: %s", mountPoint, e.getMessage());
       }
       mounter.mount(source(config), mountPoint, "glusterfs", options(config));
       return mountPoint;
@@ -68,7 +69,10 @@ final class VolumeMount {
     return mountPoint;
   }
 
-  /** Why the mount is unusable, if it is mounted and does not answer; bounded by {@link #CHECK_TIMEOUT}. */
+  /**
+   * Why the mount is unusable, if it is mounted and does not answer; bounded by {@link
+   * #CHECK_TIMEOUT}.
+   */
   Optional<String> deadReason() {
     if (!mounted()) {
       return Optional.empty();
@@ -85,8 +89,14 @@ final class VolumeMount {
   }
 
   private StorageException unreachable(Statfs.Failure failure) {
-    return new StorageException(StorageException.Kind.UNAVAILABLE, "Gluster volume " + config.volume() + " on "
-        + String.join(",", config.servers()) + " does not answer the controller's mount: " + failure.reason());
+    return new StorageException(
+        StorageException.Kind.UNAVAILABLE,
+        "Gluster volume "
+            + config.volume()
+            + " on "
+            + String.join(",", config.servers())
+            + " does not answer the controller's mount: "
+            + failure.reason());
   }
 
   void unmount() {
@@ -103,7 +113,9 @@ final class VolumeMount {
   static List<String> options(GlusterConfig config) {
     List<String> opts = new ArrayList<>();
     if (config.servers().size() > 1) {
-      opts.add("backup-volfile-servers=" + String.join(":", config.servers().subList(1, config.servers().size())));
+      opts.add(
+          "backup-volfile-servers="
+              + String.join(":", config.servers().subList(1, config.servers().size())));
     }
     return opts;
   }

@@ -28,16 +28,21 @@ class CephCredentialsTest {
         Arguments.of(Map.of(), null),
         Arguments.of(Map.of("userID", "u", "userKey", KEY), null),
         Arguments.of(Map.of("adminID", "admin", "adminKey", KEY), "admin"),
-        Arguments.of(Map.of("adminID", "client.csi-prov", "adminKey", " " + KEY + "\n"), "csi-prov"),
+        Arguments.of(
+            Map.of("adminID", "client.csi-prov", "adminKey", " " + KEY + "\n"), "csi-prov"),
         Arguments.of(Map.of("adminID", "admin"), "INVALID_ARGUMENT"),
         Arguments.of(Map.of("adminKey", KEY), "INVALID_ARGUMENT"),
         Arguments.of(Map.of("adminID", "admin\n[client.x]", "adminKey", KEY), "INVALID_ARGUMENT"),
         Arguments.of(Map.of("adminID", "", "adminKey", KEY), "INVALID_ARGUMENT"),
         Arguments.of(Map.of("adminID", "a".repeat(65), "adminKey", KEY), "INVALID_ARGUMENT"),
-        Arguments.of(Map.of("adminID", "admin", "adminKey", KEY + "\n\tcaps mon = allow *"), "INVALID_ARGUMENT"),
+        Arguments.of(
+            Map.of("adminID", "admin", "adminKey", KEY + "\n\tcaps mon = allow *"),
+            "INVALID_ARGUMENT"),
         Arguments.of(Map.of("adminID", "admin", "adminKey", "short"), "INVALID_ARGUMENT"),
-        Arguments.of(Map.of("adminID", "admin", "adminKey", "!!!!notbase64!!!!!!!!!"), "INVALID_ARGUMENT"),
-        Arguments.of(Map.of("adminID", "admin", "adminKey", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQ=A="),
+        Arguments.of(
+            Map.of("adminID", "admin", "adminKey", "!!!!notbase64!!!!!!!!!"), "INVALID_ARGUMENT"),
+        Arguments.of(
+            Map.of("adminID", "admin", "adminKey", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQ=A="),
             "INVALID_ARGUMENT"));
   }
 
@@ -47,7 +52,8 @@ class CephCredentialsTest {
     if (expected == null) {
       assertEquals(Optional.empty(), CephCredentials.fromSecrets(secrets));
     } else if (expected.equals("INVALID_ARGUMENT")) {
-      StorageException e = assertThrows(StorageException.class, () -> CephCredentials.fromSecrets(secrets));
+      StorageException e =
+          assertThrows(StorageException.class, () -> CephCredentials.fromSecrets(secrets));
       assertEquals(Kind.INVALID_ARGUMENT, e.kind());
       String key = secrets.get("adminKey");
       if (key != null && key.length() > 8) {
@@ -70,13 +76,16 @@ class CephCredentialsTest {
 
   @Test
   void fromDir(@TempDir Path dir) throws IOException {
-    StorageException missing = assertThrows(StorageException.class, () -> CephCredentials.fromDir(dir));
+    StorageException missing =
+        assertThrows(StorageException.class, () -> CephCredentials.fromDir(dir));
     assertEquals(Kind.FAILED_PRECONDITION, missing.kind());
     assertTrue(missing.getMessage().contains("adminID"), missing.getMessage());
     Files.writeString(dir.resolve("adminID"), "admin\n");
     Files.writeString(dir.resolve("adminKey"), KEY + "\n");
     assertEquals(new CephCredentials("admin", KEY), CephCredentials.fromDir(dir));
     Files.writeString(dir.resolve("adminKey"), "garbage");
-    assertEquals(Kind.FAILED_PRECONDITION, assertThrows(StorageException.class, () -> CephCredentials.fromDir(dir)).kind());
+    assertEquals(
+        Kind.FAILED_PRECONDITION,
+        assertThrows(StorageException.class, () -> CephCredentials.fromDir(dir)).kind());
   }
 }

@@ -38,11 +38,12 @@ class CephfsBackendTest {
   static final String GROUP = "csi";
   static final String DIR = "pvc-1-0011223344556677";
   static final String KEY = Base64.getEncoder().encodeToString(new byte[28]);
-  static final String OTHER_KEY = Base64.getEncoder().encodeToString("0123456789abcdefghijklmnopqr".getBytes());
-  static final Map<String, String> SECRETS = Map.of("adminID", "provisioner", "adminKey", OTHER_KEY);
+  static final String OTHER_KEY =
+      Base64.getEncoder().encodeToString("0123456789abcdefghijklmnopqr".getBytes());
+  static final Map<String, String> SECRETS =
+      Map.of("adminID", "provisioner", "adminKey", OTHER_KEY);
 
-  @TempDir
-  Path secretDir;
+  @TempDir Path secretDir;
   FakeCephClient ceph;
   MutableClock clock;
   CephfsBackend backend;
@@ -76,13 +77,24 @@ class CephfsBackendTest {
   }
 
   CephfsBackend backend(String adminSecretDir) {
-    return new CephfsBackend(new CephConfig("ceph-a", List.of("127.0.0.1:9", "127.0.0.2"), "cephfs", GROUP, "fuse",
-        "", "", adminSecretDir), ceph, clock);
+    return new CephfsBackend(
+        new CephConfig(
+            "ceph-a",
+            List.of("127.0.0.1:9", "127.0.0.2"),
+            "cephfs",
+            GROUP,
+            "fuse",
+            "",
+            "",
+            adminSecretDir),
+        ceph,
+        clock);
   }
 
   @Test
   void createMakesASubvolumeWithQuotaAndRecord() {
-    VolumeRecord v = backend.create(DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain"), SECRETS);
+    VolumeRecord v =
+        backend.create(DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain"), SECRETS);
     assertEquals(new VolumeRecord(DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain")), v);
     FakeCephClient.Subvolume s = ceph.sub(GROUP, DIR);
     assertEquals(10_485_760, s.size);
@@ -93,8 +105,25 @@ class CephfsBackendTest {
     assertEquals("admin", ceph.credentials.get(ceph.credentials.size() - 1).id());
 
     Map<String, String> ctx = backend.volumeContext(DIR);
-    assertEquals(Map.of("backend", "ceph-a", "type", "cephfs", "monitors", "127.0.0.1:9,127.0.0.2",
-        "fsName", "cephfs", "subvolumeGroup", GROUP, "subvolume", DIR, "path", s.path, "mounter", "fuse"), ctx);
+    assertEquals(
+        Map.of(
+            "backend",
+            "ceph-a",
+            "type",
+            "cephfs",
+            "monitors",
+            "127.0.0.1:9,127.0.0.2",
+            "fsName",
+            "cephfs",
+            "subvolumeGroup",
+            GROUP,
+            "subvolume",
+            DIR,
+            "path",
+            s.path,
+            "mounter",
+            "fuse"),
+        ctx);
   }
 
   @Test
@@ -103,14 +132,21 @@ class CephfsBackendTest {
     ceph.calls.clear();
     assertEquals(Optional.empty(), backend.get(DIR, SECRETS));
     backend.create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
-    assertEquals(List.of("fs subvolume metadata ls " + DIR, "fs subvolume create " + DIR, "fs subvolume getpath " + DIR,
-        "fs subvolume metadata set " + DIR), ceph.calls, "the lookup, then no second one before the create");
+    assertEquals(
+        List.of(
+            "fs subvolume metadata ls " + DIR,
+            "fs subvolume create " + DIR,
+            "fs subvolume getpath " + DIR,
+            "fs subvolume metadata set " + DIR),
+        ceph.calls,
+        "the lookup, then no second one before the create");
 
     ceph.calls.clear();
     assertEquals(Optional.empty(), backend.get("pvc-late", SECRETS));
     clock.now = clock.now.plusSeconds(3);
     backend.create("pvc-late", "pvc-late", 4 << 20, Map.of(), SECRETS);
-    assertEquals("fs subvolume metadata ls pvc-late", ceph.calls.get(1), "an old lookup is not trusted");
+    assertEquals(
+        "fs subvolume metadata ls pvc-late", ceph.calls.get(1), "an old lookup is not trusted");
   }
 
   @Test
@@ -140,8 +176,9 @@ class CephfsBackendTest {
   void createOfAnArchivedNameIsRefusedAndTouchesNothing() {
     backend.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS);
     backend.delete(DIR, DeletePolicy.ARCHIVE, SECRETS);
-    StorageException e = assertThrows(StorageException.class,
-        () -> backend.create(DIR, "pvc-1", 2 << 20, Map.of(), SECRETS));
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> backend.create(DIR, "pvc-1", 2 << 20, Map.of(), SECRETS));
     assertEquals(Kind.ALREADY_EXISTS, e.kind());
     assertTrue(e.getMessage().contains("archived"), e.getMessage());
     assertEquals(1 << 20, ceph.sub(GROUP, DIR).size);
@@ -165,7 +202,8 @@ class CephfsBackendTest {
   static Stream<Arguments> awkwardRecords() {
     return Stream.of(
         Arguments.of("pvc-0b3e2a7c-1d4f-4e3a-9c6b-2f1e0d9c8b7a", Map.of()),
-        Arguments.of("100% sure = yes; [section]\t", Map.of("onDelete", "archive", "backend", "ceph-a")),
+        Arguments.of(
+            "100% sure = yes; [section]\t", Map.of("onDelete", "archive", "backend", "ceph-a")),
         Arguments.of("Ünïcødé ✓ name", Map.of("csi.storage.k8s.io/x", "%(interp)s")),
         Arguments.of(" leading and trailing ", Map.of("K", "  v  ")),
         Arguments.of("x".repeat(1024), Map.of("a", "b\nc")));
@@ -183,7 +221,8 @@ class CephfsBackendTest {
   @Test
   void unreadableRecordIsAnInternalError() {
     ceph.add(GROUP, DIR, 5).metadata.put(CephfsBackend.RECORD_KEY, "garbage");
-    assertEquals(Kind.INTERNAL, assertThrows(StorageException.class, () -> backend.get(DIR)).kind());
+    assertEquals(
+        Kind.INTERNAL, assertThrows(StorageException.class, () -> backend.get(DIR)).kind());
   }
 
   @Test
@@ -210,14 +249,17 @@ class CephfsBackendTest {
     VolumeRecord grown = backend.resize(v, 5 << 20, SECRETS);
     assertEquals(new VolumeRecord(DIR, "pvc-1", 5 << 20, Map.of("onDelete", "delete")), grown);
     assertEquals(5 << 20, ceph.sub(GROUP, DIR).size);
-    assertEquals(Optional.of(grown), backend(secretDir.toString()).get(DIR)); // read back by a fresh backend
+    assertEquals(
+        Optional.of(grown), backend(secretDir.toString()).get(DIR)); // read back by a fresh backend
   }
 
   @Test
   void resizeOfAVanishedVolumeIsNotFound() {
     VolumeRecord v = backend.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS);
     ceph.subvolumes.clear();
-    assertEquals(Kind.NOT_FOUND, assertThrows(StorageException.class, () -> backend.resize(v, 2 << 20, SECRETS)).kind());
+    assertEquals(
+        Kind.NOT_FOUND,
+        assertThrows(StorageException.class, () -> backend.resize(v, 2 << 20, SECRETS)).kind());
   }
 
   @Test
@@ -251,7 +293,9 @@ class CephfsBackendTest {
   void deleteOfASubvolumeWithSnapshotsSaysWhatToDo() {
     backend.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS);
     ceph.sub(GROUP, DIR).snapshots = true;
-    StorageException e = assertThrows(StorageException.class, () -> backend.delete(DIR, DeletePolicy.DELETE, SECRETS));
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> backend.delete(DIR, DeletePolicy.DELETE, SECRETS));
     assertEquals(Kind.FAILED_PRECONDITION, e.kind());
     assertTrue(e.getMessage().contains("snapshot"), e.getMessage());
   }
@@ -261,7 +305,8 @@ class CephfsBackendTest {
     ceph.maxAvail = 123_456_789;
     assertEquals(123_456_789, backend.availableBytes());
     assertEquals(123_456_789, backend.availableBytes());
-    assertEquals(1, ceph.calls.stream().filter(c -> c.equals("fs ls")).count(), "data pool looked up once");
+    assertEquals(
+        1, ceph.calls.stream().filter(c -> c.equals("fs ls")).count(), "data pool looked up once");
   }
 
   @Test
@@ -270,11 +315,14 @@ class CephfsBackendTest {
     assertTrue(ceph.credentials.stream().allMatch(c -> c.id().equals("admin")));
 
     CephfsBackend noDir = backend("");
-    StorageException create = assertThrows(StorageException.class,
-        () -> noDir.create("x-0000000000000001", "x", 1 << 20, Map.of(), Map.of()));
+    StorageException create =
+        assertThrows(
+            StorageException.class,
+            () -> noDir.create("x-0000000000000001", "x", 1 << 20, Map.of(), Map.of()));
     assertEquals(Kind.INVALID_ARGUMENT, create.kind());
     assertTrue(create.getMessage().contains("adminID"), create.getMessage());
-    for (Runnable secretless : List.<Runnable>of(noDir::list, noDir::availableBytes, () -> noDir.get(DIR))) {
+    for (Runnable secretless :
+        List.<Runnable>of(noDir::list, noDir::availableBytes, () -> noDir.get(DIR))) {
       StorageException e = assertThrows(StorageException.class, secretless::run);
       assertEquals(Kind.FAILED_PRECONDITION, e.kind());
       assertTrue(e.getMessage().contains("adminSecretDir"), e.getMessage());
@@ -288,8 +336,16 @@ class CephfsBackendTest {
   @Test
   void badSecretsAreRejectedWithoutEchoingThem() {
     String secret = "not-a-key-but-a-secret-all-the-same";
-    StorageException e = assertThrows(StorageException.class, () -> backend.create(DIR, "pvc-1", 1 << 20, Map.of(),
-        Map.of("adminID", "admin", "adminKey", secret)));
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                backend.create(
+                    DIR,
+                    "pvc-1",
+                    1 << 20,
+                    Map.of(),
+                    Map.of("adminID", "admin", "adminKey", secret)));
     assertEquals(Kind.INVALID_ARGUMENT, e.kind());
     assertFalse(e.getMessage().contains(secret), e.getMessage());
     assertTrue(ceph.calls.isEmpty());
@@ -321,14 +377,21 @@ class CephfsBackendTest {
 
   @Test
   void missingFileSystemIsUnhealthyAndAFailedPrecondition() {
-    CephfsBackend other = new CephfsBackend(new CephConfig("ceph-b", List.of("m"), "otherfs", GROUP, "", "", "",
-        secretDir.toString()), ceph, clock);
+    CephfsBackend other =
+        new CephfsBackend(
+            new CephConfig(
+                "ceph-b", List.of("m"), "otherfs", GROUP, "", "", "", secretDir.toString()),
+            ceph,
+            clock);
     assertTrue(other.unhealthyReason().orElseThrow().contains("does not exist"));
-    StorageException e = assertThrows(StorageException.class,
-        () -> other.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS));
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> other.create(DIR, "pvc-1", 1 << 20, Map.of(), SECRETS));
     assertEquals(Kind.FAILED_PRECONDITION, e.kind());
     assertTrue(e.getMessage().contains("fsName"), e.getMessage());
-    assertEquals(Kind.FAILED_PRECONDITION, assertThrows(StorageException.class, other::availableBytes).kind());
+    assertEquals(
+        Kind.FAILED_PRECONDITION,
+        assertThrows(StorageException.class, other::availableBytes).kind());
   }
 
   @Test
@@ -337,31 +400,45 @@ class CephfsBackendTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"1, 4194304", "4194304, 4194304", "4194305, 8388608", "10485760, 12582912",
-      "1073741824, 1073741824", "9223372036850581504, 9223372036850581504"})
+  @CsvSource({
+    "1, 4194304",
+    "4194304, 4194304",
+    "4194305, 8388608",
+    "10485760, 12582912",
+    "1073741824, 1073741824",
+    "9223372036850581504, 9223372036850581504"
+  })
   void sizesRoundUpToWhole4MiBBlocks(long bytes, long rounded) {
     assertEquals(rounded, backend.roundUp(bytes));
   }
 
   @Test
   void absurdSizesAreOutOfRange() {
-    assertEquals(Kind.OUT_OF_RANGE, assertThrows(StorageException.class,
-        () -> backend.roundUp(Long.MAX_VALUE - 5)).kind());
+    assertEquals(
+        Kind.OUT_OF_RANGE,
+        assertThrows(StorageException.class, () -> backend.roundUp(Long.MAX_VALUE - 5)).kind());
   }
 
   @ParameterizedTest
   @MethodSource("hostileDirs")
   void hostileDirsNeverReachCeph(String dir) {
-    assertEquals(Kind.INVALID_ARGUMENT, assertThrows(StorageException.class, () -> backend.get(dir)).kind());
-    assertEquals(Kind.INVALID_ARGUMENT, assertThrows(StorageException.class,
-        () -> backend.create(dir, "x", 1, Map.of(), SECRETS)).kind());
-    assertEquals(Kind.INVALID_ARGUMENT, assertThrows(StorageException.class,
-        () -> backend.delete(dir, DeletePolicy.DELETE, SECRETS)).kind());
+    assertEquals(
+        Kind.INVALID_ARGUMENT, assertThrows(StorageException.class, () -> backend.get(dir)).kind());
+    assertEquals(
+        Kind.INVALID_ARGUMENT,
+        assertThrows(StorageException.class, () -> backend.create(dir, "x", 1, Map.of(), SECRETS))
+            .kind());
+    assertEquals(
+        Kind.INVALID_ARGUMENT,
+        assertThrows(
+                StorageException.class, () -> backend.delete(dir, DeletePolicy.DELETE, SECRETS))
+            .kind());
     assertTrue(ceph.calls.isEmpty(), ceph.calls.toString());
   }
 
   static Stream<String> hostileDirs() {
-    return Stream.of("", "..", "../x", "a/b", "A-upper", "-lead", "x".repeat(81), "a\0b", "a b", "--force");
+    return Stream.of(
+        "", "..", "../x", "a/b", "A-upper", "-lead", "x".repeat(81), "a\0b", "a b", "--force");
   }
 
   @Test

@@ -26,36 +26,60 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CliCephClientTest {
 
-  static final CephCredentials ADMIN = new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
-  static final CephCommand LS = CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
+  static final CephCredentials ADMIN =
+      new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
+  static final CephCommand LS =
+      CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void keyGoesIntoAPrivateKeyringThatIsGoneAfterwards() {
     List<Command> seen = new ArrayList<>();
     List<String> keyringText = new ArrayList<>();
-    CliCephClient client = new CliCephClient(command -> {
-      seen.add(command);
-      String arg = command.argv().stream().filter(a -> a.startsWith("--keyring=")).findFirst().orElseThrow();
-      Path keyring = Path.of(arg.substring("--keyring=".length()));
-      try {
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring)));
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring.getParent())));
-        keyringText.add(Files.readString(keyring));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return new CommandResult(0, "[{\"name\":\"a\"}]\n", "", 1);
-    }, List.of("127.0.0.1:9", "127.0.0.2"), new Keyrings(tmp));
+    CliCephClient client =
+        new CliCephClient(
+            command -> {
+              seen.add(command);
+              String arg =
+                  command.argv().stream()
+                      .filter(a -> a.startsWith("--keyring="))
+                      .findFirst()
+                      .orElseThrow();
+              Path keyring = Path.of(arg.substring("--keyring=".length()));
+              try {
+                assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(keyring)));
+                assertEquals(
+                    "rwx------",
+                    PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(keyring.getParent())));
+                keyringText.add(Files.readString(keyring));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              return new CommandResult(0, "[{\"name\":\"a\"}]\n", "", 1);
+            },
+            List.of("127.0.0.1:9", "127.0.0.2"),
+            new Keyrings(tmp));
 
     assertEquals("[{\"name\":\"a\"}]\n", client.run(LS, ADMIN));
     Command command = seen.get(0);
-    assertEquals(List.of("ceph", "--conf=/dev/null", "--mon-host=127.0.0.1:9,127.0.0.2", "--name=client.admin"),
+    assertEquals(
+        List.of(
+            "ceph", "--conf=/dev/null", "--mon-host=127.0.0.1:9,127.0.0.2", "--name=client.admin"),
         command.argv().subList(0, 4));
-    assertEquals(List.of("--connect-timeout=15", "--format=json", "fs", "subvolume", "ls", "--vol_name=cephfs",
-        "--group_name=csi"), command.argv().subList(5, command.argv().size()));
+    assertEquals(
+        List.of(
+            "--connect-timeout=15",
+            "--format=json",
+            "fs",
+            "subvolume",
+            "ls",
+            "--vol_name=cephfs",
+            "--group_name=csi"),
+        command.argv().subList(5, command.argv().size()));
     assertFalse(String.join(" ", command.argv()).contains(ADMIN.key()), "key on the command line");
     assertEquals(Set.of(ADMIN.key()), command.secrets());
     assertEquals("[client.admin]\n\tkey = " + ADMIN.key() + "\n", keyringText.get(0));
@@ -70,9 +94,15 @@ class CliCephClientTest {
 
   @Test
   void keyringIsDeletedWhenTheCommandFails() throws IOException {
-    CliCephClient client = new CliCephClient(command -> {
-      throw new CommandFailedException("ceph", new CommandResult(2, "", "Error ENOENT: subvolume 'x' does not exist", 1));
-    }, List.of("m"), new Keyrings(tmp));
+    CliCephClient client =
+        new CliCephClient(
+            command -> {
+              throw new CommandFailedException(
+                  "ceph",
+                  new CommandResult(2, "", "Error ENOENT: subvolume 'x' does not exist", 1));
+            },
+            List.of("m"),
+            new Keyrings(tmp));
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(CephError.ENOENT, e.errno());
     assertEquals(StorageException.Kind.NOT_FOUND, e.kind());
@@ -82,16 +112,30 @@ class CliCephClientTest {
   }
 
   static Stream<Arguments> failures() {
-    String traceback = "Error EINVAL: Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
-        + "ValueError: invalid interpolation syntax in 'a%b' at position 1\n";
+    String traceback =
+        "Error EINVAL: Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
+            + "ValueError: invalid interpolation syntax in 'a%b' at position 1\n";
     return Stream.of(
-        Arguments.of(2, "Error ENOENT: subvolume 'nope' does not exist", CephError.ENOENT,
+        Arguments.of(
+            2,
+            "Error ENOENT: subvolume 'nope' does not exist",
+            CephError.ENOENT,
             "subvolume 'nope' does not exist"),
-        Arguments.of(39, "Error ENOTEMPTY: subvolume 't1' has snapshots", CephError.ENOTEMPTY, "has snapshots"),
+        Arguments.of(
+            39,
+            "Error ENOTEMPTY: subvolume 't1' has snapshots",
+            CephError.ENOTEMPTY,
+            "has snapshots"),
         Arguments.of(22, traceback, CephError.EINVAL, "ValueError: invalid interpolation syntax"),
-        Arguments.of(1, "[errno 1] RADOS permission error (error connecting to the cluster)", CephError.EPERM,
+        Arguments.of(
+            1,
+            "[errno 1] RADOS permission error (error connecting to the cluster)",
+            CephError.EPERM,
             "RADOS permission error"),
-        Arguments.of(1, "2026 auth: noise\n[errno 5] RADOS I/O error (error connecting to the cluster)", CephError.EIO,
+        Arguments.of(
+            1,
+            "2026 auth: noise\n[errno 5] RADOS I/O error (error connecting to the cluster)",
+            CephError.EIO,
             "RADOS I/O error"),
         Arguments.of(1, "timed out", CephError.ETIMEDOUT, "timed out"),
         Arguments.of(1, "Error EFOO: new errno name", 1, "new errno name"),

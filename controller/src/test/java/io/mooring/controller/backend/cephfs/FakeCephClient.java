@@ -33,12 +33,16 @@ final class FakeCephClient implements CephClient {
 
   final String fs;
   final Set<String> groups = new TreeSet<>();
+
   /** By "group/name". */
   final Map<String, Subvolume> subvolumes = new TreeMap<>();
+
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final List<CephCredentials> credentials = Collections.synchronizedList(new ArrayList<>());
+
   /** One-shot failures by command prefix. */
   final Map<String, RuntimeException> failNext = new HashMap<>();
+
   boolean unreachable;
   long maxAvail = 5_000_000_000L;
   boolean closed;
@@ -60,10 +64,13 @@ final class FakeCephClient implements CephClient {
 
   @Override
   public synchronized String run(CephCommand command, CephCredentials creds) {
-    calls.add(command.prefix() + (command.args().containsKey("sub_name") ? " " + command.args().get("sub_name") : ""));
+    calls.add(
+        command.prefix()
+            + (command.args().containsKey("sub_name") ? " " + command.args().get("sub_name") : ""));
     credentials.add(creds);
     if (unreachable) {
-      throw new StorageException(StorageException.Kind.UNAVAILABLE, "ceph timed out after 60000 ms");
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE, "ceph timed out after 60000 ms");
     }
     RuntimeException failure = failNext.remove(command.prefix());
     if (failure != null) {
@@ -78,35 +85,48 @@ final class FakeCephClient implements CephClient {
     String key = group + "/" + name;
     switch (command.prefix()) {
       case "fs ls":
-        return "[{\"name\":\"" + fs + "\",\"metadata_pool\":\"cephfs." + fs + ".meta\",\"data_pools\":[\"cephfs."
-            + fs + ".data\"]}]";
+        return "[{\"name\":\""
+            + fs
+            + "\",\"metadata_pool\":\"cephfs."
+            + fs
+            + ".meta\",\"data_pools\":[\"cephfs."
+            + fs
+            + ".data\"]}]";
       case "df":
-        return "{\"stats\":{},\"pools\":[{\"name\":\"cephfs." + fs + ".meta\",\"stats\":{\"max_avail\":1}},"
-            + "{\"name\":\"cephfs." + fs + ".data\",\"id\":3,\"stats\":{\"stored\":0,\"max_avail\":" + maxAvail
+        return "{\"stats\":{},\"pools\":[{\"name\":\"cephfs."
+            + fs
+            + ".meta\",\"stats\":{\"max_avail\":1}},"
+            + "{\"name\":\"cephfs."
+            + fs
+            + ".data\",\"id\":3,\"stats\":{\"stored\":0,\"max_avail\":"
+            + maxAvail
             + ",\"percent_used\":4.1389941429770261e-07}}]}";
       case "fs subvolumegroup create":
         groups.add(group);
         return "";
       case "fs subvolumegroup ls":
         return Json.write(groups.stream().map(g -> Map.of("name", g)).toList());
-      case "fs subvolume ls": {
-        requireGroup(group);
-        List<Object> out = new ArrayList<>();
-        subvolumes.keySet().stream().filter(k -> k.startsWith(group + "/"))
-            .forEach(k -> out.add(Map.of("name", k.substring(group.length() + 1))));
-        return Json.write(out);
-      }
-      case "fs subvolume create": {
-        requireGroup(group);
-        long size = (Long) a.get("size");
-        Subvolume s = subvolumes.get(key);
-        if (s == null) {
-          add(group, name, size);
-        } else {
-          s.size = size; // Ceph applies the attributes to an existing subvolume
+      case "fs subvolume ls":
+        {
+          requireGroup(group);
+          List<Object> out = new ArrayList<>();
+          subvolumes.keySet().stream()
+              .filter(k -> k.startsWith(group + "/"))
+              .forEach(k -> out.add(Map.of("name", k.substring(group.length() + 1))));
+          return Json.write(out);
         }
-        return "";
-      }
+      case "fs subvolume create":
+        {
+          requireGroup(group);
+          long size = (Long) a.get("size");
+          Subvolume s = subvolumes.get(key);
+          if (s == null) {
+            add(group, name, size);
+          } else {
+            s.size = size; // Ceph applies the attributes to an existing subvolume
+          }
+          return "";
+        }
       default:
         break;
     }
@@ -124,28 +144,32 @@ final class FakeCephClient implements CephClient {
         }
         subvolumes.remove(key);
         return "";
-      case "fs subvolume resize": {
-        long size = Long.parseLong((String) a.get("new_size"));
-        s.size = size;
-        return "[{\"bytes_used\":0},{\"bytes_quota\":" + size + "},{\"bytes_pcent\":\"0.00\"}]";
-      }
+      case "fs subvolume resize":
+        {
+          long size = Long.parseLong((String) a.get("new_size"));
+          s.size = size;
+          return "[{\"bytes_used\":0},{\"bytes_quota\":" + size + "},{\"bytes_pcent\":\"0.00\"}]";
+        }
       case "fs subvolume metadata ls":
         return Json.write(new LinkedHashMap<String, Object>(s.metadata));
-      case "fs subvolume metadata set": {
-        String value = ((String) a.get("value")).strip();
-        if (value.contains("%")) {
-          throw new CephError(CephError.EINVAL, "ValueError: invalid interpolation syntax in '" + value + "'");
+      case "fs subvolume metadata set":
+        {
+          String value = ((String) a.get("value")).strip();
+          if (value.contains("%")) {
+            throw new CephError(
+                CephError.EINVAL, "ValueError: invalid interpolation syntax in '" + value + "'");
+          }
+          s.metadata.put(((String) a.get("key_name")).toLowerCase(Locale.ROOT), value);
+          return "";
         }
-        s.metadata.put(((String) a.get("key_name")).toLowerCase(Locale.ROOT), value);
-        return "";
-      }
-      case "fs subvolume metadata rm": {
-        String k = ((String) a.get("key_name")).toLowerCase(Locale.ROOT);
-        if (s.metadata.remove(k) == null && !Boolean.TRUE.equals(a.get("force"))) {
-          throw new CephError(CephError.ENOENT, "key '" + k + "' does not exist");
+      case "fs subvolume metadata rm":
+        {
+          String k = ((String) a.get("key_name")).toLowerCase(Locale.ROOT);
+          if (s.metadata.remove(k) == null && !Boolean.TRUE.equals(a.get("force"))) {
+            throw new CephError(CephError.ENOENT, "key '" + k + "' does not exist");
+          }
+          return "";
         }
-        return "";
-      }
       default:
         throw new CephError(CephError.EINVAL, "unknown command " + command.prefix());
     }

@@ -29,7 +29,8 @@ class JsonTest {
         Arguments.of("4.1389941429770261e-07", new BigDecimal("4.1389941429770261e-07")),
         Arguments.of("18446744073709551615", new BigDecimal("18446744073709551615")),
         Arguments.of("{\"a\": [1, -2, true, false], \"b\": null}", nested),
-        Arguments.of("[\n    {\n        \"name\": \"t1\"\n    }\n]\n", List.of(Map.of("name", "t1"))));
+        Arguments.of(
+            "[\n    {\n        \"name\": \"t1\"\n    }\n]\n", List.of(Map.of("name", "t1"))));
   }
 
   @ParameterizedTest
@@ -39,15 +40,30 @@ class JsonTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "{", "[1,]", "{\"a\" 1}", "{a:1}", "\"unterminated", "tru", "1 2", "\"\\x\"",
-      "\"tab\there\"", "[1] x", "01x", "{\"a\":1,}"})
+  @ValueSource(
+      strings = {
+        "",
+        "{",
+        "[1,]",
+        "{\"a\" 1}",
+        "{a:1}",
+        "\"unterminated",
+        "tru",
+        "1 2",
+        "\"\\x\"",
+        "\"tab\there\"",
+        "[1] x",
+        "01x",
+        "{\"a\":1,}"
+      })
   void rejects(String text) {
     assertThrows(IllegalArgumentException.class, () -> Json.parse(text));
   }
 
   @Test
   void rejectsDeepNesting() {
-    assertThrows(IllegalArgumentException.class, () -> Json.parse("[".repeat(1000) + "]".repeat(1000)));
+    assertThrows(
+        IllegalArgumentException.class, () -> Json.parse("[".repeat(1000) + "]".repeat(1000)));
   }
 
   @Test
@@ -59,15 +75,19 @@ class JsonTest {
     cmd.put("odd", "q\"\\\n\u0001é");
     cmd.put("list", List.of("x", 2L));
     String text = Json.write(cmd);
-    assertEquals("{\"prefix\":\"fs subvolume create\",\"size\":1073741824,\"no_shrink\":true,"
-        + "\"odd\":\"q\\\"\\\\\\n\\u0001é\",\"list\":[\"x\",2]}", text);
+    assertEquals(
+        "{\"prefix\":\"fs subvolume create\",\"size\":1073741824,\"no_shrink\":true,"
+            + "\"odd\":\"q\\\"\\\\\\n\\u0001é\",\"list\":[\"x\",2]}",
+        text);
     assertEquals(cmd, Json.parse(text));
   }
 
   @Test
   void typedAccessSaysWhatIsWrong() {
-    assertEquals("max_avail is not a JSON number",
-        assertThrows(IllegalArgumentException.class, () -> Json.integer("x", "max_avail")).getMessage());
+    assertEquals(
+        "max_avail is not a JSON number",
+        assertThrows(IllegalArgumentException.class, () -> Json.integer("x", "max_avail"))
+            .getMessage());
     assertEquals(5L, Json.integer(new BigDecimal("5"), "n"));
     assertThrows(IllegalArgumentException.class, () -> Json.integer(new BigDecimal("5.5"), "n"));
     assertThrows(IllegalArgumentException.class, () -> Json.object(List.of(), "o"));

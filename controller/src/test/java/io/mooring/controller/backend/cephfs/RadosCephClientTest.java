@@ -31,9 +31,12 @@ import org.junit.jupiter.api.Test;
 /** The connection handling of RadosCephClient, against a fake librados. */
 class RadosCephClientTest {
 
-  static final CephCredentials ADMIN = new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
-  static final CephCredentials OTHER = new CephCredentials("prov", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQB==");
-  static final CephCommand LS = CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
+  static final CephCredentials ADMIN =
+      new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
+  static final CephCredentials OTHER =
+      new CephCredentials("prov", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQB==");
+  static final CephCommand LS =
+      CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
 
   /** A librados that records what it is asked and answers from a script. */
   static final class FakeLibrados implements RadosCephClient.Librados {
@@ -47,11 +50,13 @@ class RadosCephClientTest {
     final Deque<Object[]> replies = new ArrayDeque<>(); // {ret, out, status}
     int freed;
     int allocated;
+
     /** Threads librados was called on. */
     final Set<String> threads = new HashSet<>();
 
     @Override
-    public synchronized int rados_create2(PointerByReference cluster, String clusterName, String name, long flags) {
+    public synchronized int rados_create2(
+        PointerByReference cluster, String clusterName, String name, long flags) {
       threads.add(Thread.currentThread().getName());
       long h = nextHandle++;
       cluster.setValue(new Pointer(h));
@@ -81,8 +86,15 @@ class RadosCephClientTest {
     }
 
     @Override
-    public int rados_mon_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
-        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+    public int rados_mon_command(
+        Pointer cluster,
+        String[] cmd,
+        NativeLong cmdlen,
+        Pointer inbuf,
+        NativeLong inbuflen,
+        PointerByReference outbuf,
+        NativeLongByReference outbuflen,
+        PointerByReference outs,
         NativeLongByReference outslen) {
       mon.add(cmd[0]);
       return reply(cluster, outbuf, outbuflen, outs, outslen);
@@ -90,11 +102,19 @@ class RadosCephClientTest {
 
     /** When set, mgr commands wait for it: a cluster that does not answer. */
     volatile CountDownLatch hang;
+
     volatile boolean hanging;
 
     @Override
-    public int rados_mgr_command(Pointer cluster, String[] cmd, NativeLong cmdlen, Pointer inbuf, NativeLong inbuflen,
-        PointerByReference outbuf, NativeLongByReference outbuflen, PointerByReference outs,
+    public int rados_mgr_command(
+        Pointer cluster,
+        String[] cmd,
+        NativeLong cmdlen,
+        Pointer inbuf,
+        NativeLong inbuflen,
+        PointerByReference outbuf,
+        NativeLongByReference outbuflen,
+        PointerByReference outs,
         NativeLongByReference outslen) {
       CountDownLatch h = hang;
       if (h != null) {
@@ -111,8 +131,12 @@ class RadosCephClientTest {
       return reply(cluster, outbuf, outbuflen, outs, outslen);
     }
 
-    private synchronized int reply(Pointer cluster, PointerByReference outbuf, NativeLongByReference outbuflen,
-        PointerByReference outs, NativeLongByReference outslen) {
+    private synchronized int reply(
+        Pointer cluster,
+        PointerByReference outbuf,
+        NativeLongByReference outbuflen,
+        PointerByReference outs,
+        NativeLongByReference outslen) {
       assertTrue(live.contains(Pointer.nativeValue(cluster)), "command on a closed handle");
       Object[] r = replies.isEmpty() ? new Object[] {0, "[]", ""} : replies.pop();
       fill((String) r[1], outbuf, outbuflen);
@@ -153,7 +177,9 @@ class RadosCephClientTest {
     assertEquals(StorageException.Kind.UNAVAILABLE, first.kind());
     assertTrue(first.getMessage().contains("127.0.0.1:9,127.0.0.2"), first.getMessage());
     StorageException next = assertThrows(StorageException.class, () -> client.run(LS, ADMIN));
-    assertTrue(next.getMessage().contains("has not answered since"), "the next step fails at once: " + next);
+    assertTrue(
+        next.getMessage().contains("has not answered since"),
+        "the next step fails at once: " + next);
     Thread.sleep(RadosCephClient.RETRY_SPACING.toMillis());
 
     lib.hang = new CountDownLatch(1);
@@ -170,7 +196,9 @@ class RadosCephClientTest {
       lib.hang.countDown();
       lib.hang = null;
       assertEquals("[]", retry.get(10, TimeUnit.SECONDS), "the retry gets the answer");
-      assertTrue(lib.mgr.get(lib.mgr.size() - 2).contains("fs volume ls"), "after a throw-away command: " + lib.mgr);
+      assertTrue(
+          lib.mgr.get(lib.mgr.size() - 2).contains("fs volume ls"),
+          "after a throw-away command: " + lib.mgr);
     } finally {
       other.shutdownNow();
     }
@@ -180,7 +208,9 @@ class RadosCephClientTest {
   @Test
   void anEmptySuccessOfACommandThatAlwaysPrintsIsNoAnswer() {
     lib.replies.add(new Object[] {0, "", ""});
-    assertEquals("", client.run(CephCommand.mgr("fs subvolume create").with("vol_name", "cephfs"), ADMIN),
+    assertEquals(
+        "",
+        client.run(CephCommand.mgr("fs subvolume create").with("vol_name", "cephfs"), ADMIN),
         "a create prints nothing");
     lib.replies.add(new Object[] {0, "", ""});
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
@@ -214,7 +244,9 @@ class RadosCephClientTest {
     lib.replies.add(new Object[] {0, "[]", ""});
     client.run(LS, ADMIN);
     assertFalse(lib.threads.isEmpty());
-    assertTrue(lib.threads.stream().allMatch(t -> t.startsWith(LibradosThreads.NAME)), lib.threads.toString());
+    assertTrue(
+        lib.threads.stream().allMatch(t -> t.startsWith(LibradosThreads.NAME)),
+        lib.threads.toString());
   }
 
   @Test
@@ -224,7 +256,8 @@ class RadosCephClientTest {
     assertEquals(CephError.ENOENT, e.errno());
     assertEquals("ceph fs subvolume ls cephfs/csi: subvolume 'x' does not exist", e.getMessage());
     lib.replies.add(new Object[] {-22, "", ""});
-    assertEquals("ceph fs subvolume ls cephfs/csi: invalid argument",
+    assertEquals(
+        "ceph fs subvolume ls cephfs/csi: invalid argument",
         assertThrows(CephError.class, () -> client.run(LS, ADMIN)).getMessage());
     assertEquals(1, lib.conf.size(), "command errors keep the connection");
   }
@@ -232,7 +265,8 @@ class RadosCephClientTest {
   @Test
   void connectionErrorsDropTheConnectionAndTheNextCallReconnects() {
     client.run(LS, ADMIN);
-    lib.replies.add(new Object[] {-104, "", ""}); // ECONNRESET; a silent cluster (ETIMEDOUT) is tested above
+    lib.replies.add(
+        new Object[] {-104, "", ""}); // ECONNRESET; a silent cluster (ETIMEDOUT) is tested above
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
     assertFalse(lib.live.contains(1L), "the broken handle is shut down");
@@ -259,14 +293,17 @@ class RadosCephClientTest {
     client.run(LS, OTHER);
     client.close();
     assertTrue(lib.live.isEmpty());
-    assertEquals(StorageException.Kind.UNAVAILABLE,
+    assertEquals(
+        StorageException.Kind.UNAVAILABLE,
         assertThrows(StorageException.class, () -> client.run(LS, ADMIN)).kind());
   }
 
   @Test
   void manyCredentialsDoNotPileUpConnections() {
     for (int i = 0; i < 20; i++) {
-      String key = java.util.Base64.getEncoder().encodeToString(("key-number-" + i + "-padding-xx").getBytes());
+      String key =
+          java.util.Base64.getEncoder()
+              .encodeToString(("key-number-" + i + "-padding-xx").getBytes());
       client.run(LS, new CephCredentials("user" + i, key));
     }
     assertTrue(lib.live.size() <= RadosCephClient.MAX_CONNECTIONS, lib.live.toString());

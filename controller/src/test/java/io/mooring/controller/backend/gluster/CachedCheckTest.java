@@ -37,8 +37,13 @@ class CachedCheckTest {
 
   @Test
   void anAnswerIsReusedUntilItIsOld() {
-    CachedCheck check = new CachedCheck(() -> Optional.of("down " + checks.incrementAndGet()), Duration.ofSeconds(10),
-        clock(), Runnable::run, "pending");
+    CachedCheck check =
+        new CachedCheck(
+            () -> Optional.of("down " + checks.incrementAndGet()),
+            Duration.ofSeconds(10),
+            clock(),
+            Runnable::run,
+            "pending");
     assertEquals(Optional.of("down 1"), check.reason());
     now = now.plusSeconds(9);
     assertEquals(Optional.of("down 1"), check.reason());
@@ -51,16 +56,22 @@ class CachedCheckTest {
   void probeNeverWaitsForACheck() throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CachedCheck check = new CachedCheck(() -> {
-      checks.incrementAndGet();
-      started.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return Optional.empty();
-    }, Duration.ofSeconds(10), clock(), CachedCheck.daemonThreads("test-check"), "not checked yet");
+    CachedCheck check =
+        new CachedCheck(
+            () -> {
+              checks.incrementAndGet();
+              started.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return Optional.empty();
+            },
+            Duration.ofSeconds(10),
+            clock(),
+            CachedCheck.daemonThreads("test-check"),
+            "not checked yet");
     assertEquals(Optional.of("not checked yet"), check.reason());
     started.await();
     assertEquals(Optional.of("not checked yet"), check.reason(), "while the check runs");
