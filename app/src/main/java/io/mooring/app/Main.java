@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.mooring.Version;
 import io.mooring.node.ClientLimits;
-import io.mooring.server.Endpoint;
+import io.mooring.rpc.Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package io.mooring.app;
 
 import io.mooring.node.ClientLimits;
-import io.mooring.server.Endpoint;
+import io.mooring.rpc.Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -4,7 +4,7 @@ import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
-import io.mooring.ids.VolumeNames;
+import io.mooring.volume.VolumeNames;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

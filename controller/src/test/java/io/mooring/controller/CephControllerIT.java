@@ -30,7 +30,7 @@ import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.MountTable;
-import io.mooring.server.KeyedLocks;
+import io.mooring.volume.KeyedLocks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -27,7 +27,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.mooring.server.KeyedLocks;
+import io.mooring.volume.KeyedLocks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

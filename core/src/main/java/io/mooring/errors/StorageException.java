@@ -2,7 +2,7 @@ package io.mooring.errors;
 
 /**
  * The one exception type backends, mounters and the command runner throw. The service layer maps
- * {@link Kind} to a gRPC status code in one place ({@code io.mooring.server.ErrorMapper}). Messages
+ * {@link Kind} to a gRPC status code in one place ({@code io.mooring.rpc.ErrorMapper}). Messages
  * must say what went wrong and never contain a secret.
  */
 public class StorageException extends RuntimeException {

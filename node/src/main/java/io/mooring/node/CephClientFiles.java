@@ -1,7 +1,7 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
-import io.mooring.ids.VolumeId;
+import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;

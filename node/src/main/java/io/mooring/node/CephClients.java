@@ -1,9 +1,9 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
-import io.mooring.ids.VolumeId;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
+import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.mooring.node;
 
+import io.mooring.ceph.HostPorts;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandRunner;
-import io.mooring.exec.HostPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

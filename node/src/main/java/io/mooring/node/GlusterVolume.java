@@ -2,7 +2,7 @@ package io.mooring.node;
 
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
-import io.mooring.ids.VolumeId;
+import io.mooring.volume.VolumeId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

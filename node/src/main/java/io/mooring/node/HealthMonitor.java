@@ -2,8 +2,8 @@ package io.mooring.node;
 
 import io.mooring.errors.StorageException;
 import io.mooring.mount.MountTable;
-import io.mooring.server.KeyedLocks;
-import io.mooring.server.Metrics;
+import io.mooring.rpc.Metrics;
+import io.mooring.volume.KeyedLocks;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashSet;

@@ -4,7 +4,7 @@ import io.grpc.BindableService;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.Mounter;
-import io.mooring.server.Metrics;
+import io.mooring.rpc.Metrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.mooring.node;
 
 import csi.v1.Csi.VolumeCapability;
-import io.mooring.csi.Capabilities;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
-import io.mooring.ids.VolumeId;
+import io.mooring.volume.Capabilities;
+import io.mooring.volume.VolumeId;
 import java.util.List;
 import java.util.Set;
 

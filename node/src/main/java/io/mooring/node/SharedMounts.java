@@ -5,7 +5,7 @@ import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
-import io.mooring.server.KeyedLocks;
+import io.mooring.volume.KeyedLocks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

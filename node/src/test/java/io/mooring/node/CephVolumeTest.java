@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mooring.errors.StorageException;
-import io.mooring.ids.VolumeId;
+import io.mooring.volume.VolumeId;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;

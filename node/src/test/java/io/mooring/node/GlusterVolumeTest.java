@@ -2,8 +2,8 @@ package io.mooring.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mooring.ids.VolumeId;
 import io.mooring.mount.MountTable;
+import io.mooring.volume.VolumeId;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

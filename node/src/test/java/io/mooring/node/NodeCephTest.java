@@ -16,7 +16,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mooring.exec.Command;
 import io.mooring.mount.MountEntry;
-import io.mooring.server.PrometheusMetrics;
+import io.mooring.rpc.PrometheusMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

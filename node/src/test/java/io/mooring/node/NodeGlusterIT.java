@@ -26,7 +26,7 @@ import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
-import io.mooring.server.Metrics;
+import io.mooring.rpc.Metrics;
 import io.mooring.testing.GlusterFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -6,8 +6,8 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import io.mooring.ceph.HostPorts;
 import io.mooring.errors.StorageException;
-import io.mooring.exec.HostPorts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -299,7 +299,7 @@ final class RadosCephClient implements CephClient {
       set(handle, "rados_mon_op_timeout", "0", credentials);
       int connected = lib.rados_connect(handle);
       if (connected == -CephError.ETIMEDOUT
-          && io.mooring.exec.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
+          && io.mooring.ceph.HostPorts.anyAccepts(java.util.List.of(monitors.split(",")))) {
         // Monitors drop a client whose key does not match rather than refuse it: librados only
         // sees a timeout. A monitor that takes connections makes a bad key the likely cause.
         throw new StorageException(
