@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
+import io.mooring.testing.CephKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CephCredentialsTest {
 
-  static final String KEY = CephKeyTest.REAL;
+  static final String KEY = CephKeys.REAL;
 
   @Test
   void readsAPairUnderTheNamesAsked() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mooring.errors.StorageException;
+import io.mooring.testing.CephKeys;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.function.UnaryOperator;
@@ -19,8 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The one rule for a cephx key, on controller and node alike. */
 class CephKeyTest {
 
-  /** Printed by {@code ceph auth get-key} (Ceph 16.2) for a user of a throw-away test cluster. */
-  static final String REAL = "AQC+xxVrIgM/GhAAsNS969qz0PZOcU/9hpG2lw==";
+  static final String REAL = CephKeys.REAL;
 
   @ParameterizedTest
   @ValueSource(strings = {REAL, " " + REAL + "\n", REAL + "\r\n", "\t" + REAL})
@@ -29,6 +29,11 @@ class CephKeyTest {
 
     assertEquals(REAL, key.base64());
     assertEquals(CephKey.parse("x", REAL), key);
+  }
+
+  @Test
+  void acceptsTheKeysTestsMake() {
+    assertEquals(CephKeys.of(7), CephKey.parse("k", CephKeys.of(7)).base64());
   }
 
   @Test

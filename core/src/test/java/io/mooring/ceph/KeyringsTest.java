@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mooring.errors.StorageException;
+import io.mooring.testing.CephKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The one keyring writer: content, modes, atomic replacement, read-back. */
 class KeyringsTest {
 
-  static final String KEY = CephKeyTest.REAL;
+  static final String KEY = CephKeys.REAL;
   static final CephCredentials VOL1 = new CephCredentials("vol1", CephKey.parse("k", KEY));
 
   @TempDir Path tmp;
