@@ -1,5 +1,7 @@
 package io.mooring.controller.backend.cephfs;
 
+import io.mooring.ceph.CephCredentials;
+
 /**
  * Runs Ceph management commands. Implementations: {@link RadosCephClient} (persistent librados
  * connections, 1-20 ms a call), {@link CliCephClient} (the {@code ceph} CLI, one process per call,

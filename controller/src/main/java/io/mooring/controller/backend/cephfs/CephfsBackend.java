@@ -1,5 +1,7 @@
 package io.mooring.controller.backend.cephfs;
 
+import io.mooring.ceph.CephCredentials;
+import io.mooring.ceph.Keyrings;
 import io.mooring.config.CephConfig;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
@@ -19,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -83,7 +86,10 @@ public final class CephfsBackend implements Backend {
    * CLI where librados cannot be loaded.
    */
   public static CephfsBackend create(CephConfig config, CommandRunner runner) {
-    Keyrings keyrings = new Keyrings(Path.of(System.getProperty("java.io.tmpdir")));
+    // a name no other user of the tmp dir can guess and make first; created on first use
+    Keyrings keyrings =
+        new Keyrings(
+            Path.of(System.getProperty("java.io.tmpdir"), "mooring-ceph-" + UUID.randomUUID()));
     CephClient cli = new CliCephClient(runner, config.monitors(), keyrings);
     return new CephfsBackend(
         config, RadosCephClient.loadOr(config.monitors(), cli), Clock.systemUTC());
@@ -609,7 +615,8 @@ public final class CephfsBackend implements Backend {
 
   /** The request's credentials, else adminSecretDir's. */
   private CephCredentials credentials(Map<String, String> secrets, String what) {
-    Optional<CephCredentials> fromRequest = CephCredentials.fromSecrets(secrets);
+    Optional<CephCredentials> fromRequest =
+        CephCredentials.fromSecrets(secrets, CephCredentials.ADMIN_ID, CephCredentials.ADMIN_KEY);
     if (fromRequest.isPresent()) {
       return fromRequest.get();
     }
@@ -620,7 +627,7 @@ public final class CephfsBackend implements Backend {
         "%s on Ceph backend %s needs credentials: secrets %s and %s in the request"
             + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the controller-expand ones, in the"
             + " StorageClass) or adminSecretDir in the backends file",
-        what, config.name(), CephCredentials.ID, CephCredentials.KEY);
+        what, config.name(), CephCredentials.ADMIN_ID, CephCredentials.ADMIN_KEY);
   }
 
   /** adminSecretDir's credentials, for requests that carry none. */
@@ -633,9 +640,9 @@ public final class CephfsBackend implements Backend {
               + config.name()
               + " needs credentials and the request has none: set adminSecretDir in the backends file to a mounted"
               + " Secret with "
-              + CephCredentials.ID
+              + CephCredentials.ADMIN_ID
               + " and "
-              + CephCredentials.KEY);
+              + CephCredentials.ADMIN_KEY);
     }
     return CephCredentials.fromDir(Path.of(config.adminSecretDir()));
   }

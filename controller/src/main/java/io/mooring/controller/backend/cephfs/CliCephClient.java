@@ -1,20 +1,27 @@
 package io.mooring.controller.backend.cephfs;
 
+import io.mooring.ceph.CephCredentials;
+import io.mooring.ceph.Keyrings;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandResult;
 import io.mooring.exec.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Ceph commands through the {@code ceph} CLI: one process per call (~200 ms, mostly its start-up).
- * The key goes to a 0600 keyring file that exists only while the command runs, never onto the
- * command line; the runner masks it in anything it shows, too.
+ * The key goes to a 0600 keyring file that exists only while the command runs, in a private
+ * directory of this process, never onto the command line; the runner masks it in anything it shows,
+ * too.
  */
 final class CliCephClient implements CephClient {
 
@@ -39,7 +46,9 @@ final class CliCephClient implements CephClient {
 
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
-    try (Keyrings.Keyring keyring = keyrings.write(credentials)) {
+    String name = UUID.randomUUID().toString();
+    Path keyring = keyrings.write(name, credentials);
+    try {
       List<String> argv =
           new ArrayList<>(
               List.of(
@@ -47,16 +56,17 @@ final class CliCephClient implements CephClient {
                   "--conf=/dev/null", // only what we pass counts, not a stray /etc/ceph/ceph.conf
                   "--mon-host=" + monitors,
                   "--name=" + credentials.entity(),
-                  "--keyring=" + keyring.file(),
+                  "--keyring=" + keyring,
                   "--connect-timeout=" + CONNECT_TIMEOUT_SECONDS,
                   "--format=json"));
       argv.addAll(command.cliWords());
-      Command cmd = Command.of(argv).withTimeout(TIMEOUT).withSecrets(Set.of(credentials.key()));
-      try {
-        return runner.run(cmd).stdout();
-      } catch (CommandFailedException e) {
-        throw error(command, e.result());
-      }
+      Command cmd =
+          Command.of(argv).withTimeout(TIMEOUT).withSecrets(Set.of(credentials.key().base64()));
+      return runner.run(cmd).stdout();
+    } catch (CommandFailedException e) {
+      throw error(command, e.result());
+    } finally {
+      keyrings.delete(name);
     }
   }
 
@@ -97,8 +107,13 @@ final class CliCephClient implements CephClient {
     return new CephError(errno, command.describe() + ": " + message);
   }
 
+  /** Removes the keyrings' directory, empty once no command runs. */
   @Override
   public void close() {
-    keyrings.close();
+    try {
+      Files.deleteIfExists(keyrings.dir());
+    } catch (IOException e) {
+      // not empty (a keyring that could not be deleted) or gone: it is private either way
+    }
   }
 }

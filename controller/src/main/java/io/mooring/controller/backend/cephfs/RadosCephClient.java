@@ -6,6 +6,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.HostPorts;
 import io.mooring.errors.StorageException;
 import java.nio.charset.StandardCharsets;
@@ -285,7 +286,7 @@ final class RadosCephClient implements CephClient {
     try {
       // Only what is set here counts: no ceph.conf, no keyring files, no admin socket, no logs.
       set(handle, "mon_host", monitors, credentials);
-      set(handle, "key", credentials.key(), credentials);
+      set(handle, "key", credentials.key().base64(), credentials);
       set(handle, "keyring", "", credentials);
       set(handle, "admin_socket", "", credentials);
       set(handle, "log_file", "", credentials);

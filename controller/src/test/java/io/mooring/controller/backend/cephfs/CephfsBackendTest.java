@@ -12,6 +12,7 @@ import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
+import io.mooring.testing.CephKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,14 +32,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CephfsBackendTest {
 
   static final String GROUP = "csi";
   static final String DIR = "pvc-1-0011223344556677";
-  static final String KEY = Base64.getEncoder().encodeToString(new byte[28]);
-  static final String OTHER_KEY =
-      Base64.getEncoder().encodeToString("0123456789abcdefghijklmnopqr".getBytes());
+  static final String KEY = CephKeys.of(1);
+  static final String OTHER_KEY = CephKeys.of(2);
   static final Map<String, String> SECRETS =
       Map.of("adminID", "provisioner", "adminKey", OTHER_KEY);
 
@@ -333,9 +333,14 @@ class CephfsBackendTest {
     noDir.delete("x-0000000000000001", DeletePolicy.DELETE, SECRETS);
   }
 
-  @Test
-  void badSecretsAreRejectedWithoutEchoingThem() {
-    String secret = "not-a-key-but-a-secret-all-the-same";
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "not-a-key-but-a-secret-all-the-same",
+        // base64 of enough bytes, but a CryptoKey of type NONE, which ceph-fuse refuses at stage
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+      })
+  void badKeysAreRejectedWithoutEchoingThem(String secret) {
     StorageException e =
         assertThrows(
             StorageException.class,
@@ -347,6 +352,7 @@ class CephfsBackendTest {
                     Map.of(),
                     Map.of("adminID", "admin", "adminKey", secret)));
     assertEquals(Kind.INVALID_ARGUMENT, e.kind());
+    assertTrue(e.getMessage().contains("secret adminKey is not a cephx key"), e.getMessage());
     assertFalse(e.getMessage().contains(secret), e.getMessage());
     assertTrue(ceph.calls.isEmpty());
   }

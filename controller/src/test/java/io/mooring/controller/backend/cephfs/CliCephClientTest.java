@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mooring.ceph.CephCredentials;
+import io.mooring.ceph.Keyrings;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandResult;
+import io.mooring.testing.CephKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,8 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CliCephClientTest {
 
-  static final CephCredentials ADMIN =
-      new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
+  static final CephCredentials ADMIN = CephCredentials.of("id", "admin", "key", CephKeys.REAL);
   static final CephCommand LS =
       CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
 
@@ -62,7 +64,7 @@ class CliCephClientTest {
               return new CommandResult(0, "[{\"name\":\"a\"}]\n", "", 1);
             },
             List.of("127.0.0.1:9", "127.0.0.2"),
-            new Keyrings(tmp));
+            new Keyrings(tmp.resolve("keys")));
 
     assertEquals("[{\"name\":\"a\"}]\n", client.run(LS, ADMIN));
     Command command = seen.get(0);
@@ -80,9 +82,10 @@ class CliCephClientTest {
             "--vol_name=cephfs",
             "--group_name=csi"),
         command.argv().subList(5, command.argv().size()));
-    assertFalse(String.join(" ", command.argv()).contains(ADMIN.key()), "key on the command line");
-    assertEquals(Set.of(ADMIN.key()), command.secrets());
-    assertEquals("[client.admin]\n\tkey = " + ADMIN.key() + "\n", keyringText.get(0));
+    assertFalse(
+        String.join(" ", command.argv()).contains(ADMIN.key().base64()), "key on the command line");
+    assertEquals(Set.of(ADMIN.key().base64()), command.secrets());
+    assertEquals("[client.admin]\n\tkey = " + ADMIN.key().base64() + "\n", keyringText.get(0));
     try (Stream<Path> left = Files.walk(tmp)) {
       assertEquals(2, left.count(), "only tmp and the private dir remain, the keyring is deleted");
     } catch (IOException e) {
@@ -102,12 +105,12 @@ class CliCephClientTest {
                   new CommandResult(2, "", "Error ENOENT: subvolume 'x' does not exist", 1));
             },
             List.of("m"),
-            new Keyrings(tmp));
+            new Keyrings(tmp.resolve("keys")));
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(CephError.ENOENT, e.errno());
     assertEquals(StorageException.Kind.NOT_FOUND, e.kind());
     try (Stream<Path> left = Files.walk(tmp)) {
-      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith("keyring-")));
+      assertTrue(left.noneMatch(Files::isRegularFile));
     }
   }
 

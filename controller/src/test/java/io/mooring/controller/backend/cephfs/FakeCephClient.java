@@ -1,5 +1,6 @@
 package io.mooring.controller.backend.cephfs;
 
+import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -11,7 +11,9 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
+import io.mooring.testing.CephKeys;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,10 +33,8 @@ import org.junit.jupiter.api.Test;
 /** The connection handling of RadosCephClient, against a fake librados. */
 class RadosCephClientTest {
 
-  static final CephCredentials ADMIN =
-      new CephCredentials("admin", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQA==");
-  static final CephCredentials OTHER =
-      new CephCredentials("prov", "AQBTbOVmAAAAABAAf3EGCr7a9oWcQkJqEcHkQB==");
+  static final CephCredentials ADMIN = CephCredentials.of("id", "admin", "key", CephKeys.of(1));
+  static final CephCredentials OTHER = CephCredentials.of("id", "prov", "key", CephKeys.of(2));
   static final CephCommand LS =
       CephCommand.mgr("fs subvolume ls").with("vol_name", "cephfs").with("group_name", "csi");
 
@@ -226,7 +226,7 @@ class RadosCephClientTest {
     assertEquals(1, lib.conf.size(), "one connection for one user");
     Map<String, String> conf = lib.conf.get(1L);
     assertEquals("127.0.0.1:9,127.0.0.2", conf.get("mon_host"));
-    assertEquals(ADMIN.key(), conf.get("key"));
+    assertEquals(ADMIN.key().base64(), conf.get("key"));
     assertEquals("", conf.get("keyring"));
     assertEquals("", conf.get("admin_socket"));
     assertEquals("client.admin", lib.names.get(1L));
@@ -281,7 +281,7 @@ class RadosCephClientTest {
     assertEquals(CephError.EACCES, e.errno());
     assertEquals(StorageException.Kind.PERMISSION_DENIED, e.kind());
     assertTrue(e.getMessage().contains("client.admin"), e.getMessage());
-    assertFalse(e.getMessage().contains(ADMIN.key()));
+    assertFalse(e.getMessage().contains(ADMIN.key().base64()));
     assertTrue(lib.live.isEmpty());
     client.run(LS, ADMIN); // and the next call tries again
     assertEquals(1, lib.live.size());
@@ -301,10 +301,7 @@ class RadosCephClientTest {
   @Test
   void manyCredentialsDoNotPileUpConnections() {
     for (int i = 0; i < 20; i++) {
-      String key =
-          java.util.Base64.getEncoder()
-              .encodeToString(("key-number-" + i + "-padding-xx").getBytes());
-      client.run(LS, new CephCredentials("user" + i, key));
+      client.run(LS, CephCredentials.of("id", "user" + i, "key", CephKeys.of(i)));
     }
     assertTrue(lib.live.size() <= RadosCephClient.MAX_CONNECTIONS, lib.live.toString());
   }
