@@ -1,5 +1,7 @@
 package io.mooring.node;
 
+import io.mooring.ceph.CephCredentials;
+import io.mooring.ceph.Keyrings;
 import io.mooring.errors.StorageException;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
@@ -55,9 +57,9 @@ import org.slf4j.LoggerFactory;
  * <p>A client is named {@code <backend>/<volume dir>} (own) or {@code <backend>/_group-<hash>}
  * (shared; the hash covers file system, group, mount options, user and key, so a different key
  * never reuses a client, and no volume dir starts with '_'). Its mount point, records and log are
- * in {@link CephClientFiles}, its key in {@link CephKeyrings}; all of it goes when the client is
- * released. A volume on a shared client has a record of its own there, for the RPCs that bring no
- * volume_context.
+ * in {@link CephClientFiles}, its key in a keyring under {@code <stateDir>/keys}; all of it goes
+ * when the client is released. A volume on a shared client has a record of its own there, for the
+ * RPCs that bring no volume_context.
  *
  * <p>Healing: a client whose process died is remounted from these records (the mount is back in a
  * few hundred ms and reading goes on at once), and so is one the cluster evicted, which keeps
@@ -89,7 +91,15 @@ final class CephClients implements ClientKind {
   private static final Path FILESYSTEMS = Path.of("/proc/filesystems");
 
   private final CephClientFiles files;
-  private final CephKeyrings keyrings;
+
+  /**
+   * A keyring stays while its client is mounted: healing a dead client means mounting it again, and
+   * no RPC brings the key then. That exposes nothing new to root on the node (ceph-fuse holds the
+   * key in memory, the kubelet can read the Secret), but it does put the key on the node's disk for
+   * as long as the volume is staged.
+   */
+  private final Keyrings keyrings;
+
   private final CephFuse fuse;
   private final Supplier<MountTable> table;
 
@@ -102,7 +112,7 @@ final class CephClients implements ClientKind {
    */
   CephClients(Path stateDir, CephFuse fuse, Supplier<MountTable> table) {
     this.files = new CephClientFiles(stateDir);
-    this.keyrings = new CephKeyrings(stateDir.resolve("keys"));
+    this.keyrings = new Keyrings(stateDir.resolve("keys"));
     this.fuse = fuse;
     this.table = table;
   }
@@ -193,7 +203,7 @@ final class CephClients implements ClientKind {
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for, or the
    *     volume's client mounts another path
    */
-  String prepareOwn(CephVolume volume, CephUser user) {
+  String prepareOwn(CephVolume volume, CephCredentials user) {
     String client = name(new VolumeId(volume.backend(), volume.dir()));
     prepare(
         client,
@@ -209,7 +219,7 @@ final class CephClients implements ClientKind {
    * subvolume of a group ({@code /volumes/<group>/<subvolume>/<uuid>}), or the user's key was found
    * not to reach the group.
    */
-  Optional<String> sharedClient(CephVolume volume, CephUser user) {
+  Optional<String> sharedClient(CephVolume volume, CephCredentials user) {
     Matcher m = SUBVOLUME.matcher(volume.path());
     if (!m.matches()) {
       return Optional.empty();
@@ -218,7 +228,8 @@ final class CephClients implements ClientKind {
         volume.backend()
             + "/"
             + SHARED_PREFIX
-            + fingerprint(volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key());
+            + fingerprint(
+                volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key().base64());
     return notAllowed.contains(client) ? Optional.empty() : Optional.of(client);
   }
 
@@ -237,7 +248,7 @@ final class CephClients implements ClientKind {
    * @return the volume's directory on the client, as the root of its binds in mountinfo
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for
    */
-  String prepareShared(String client, CephVolume volume, CephUser user) {
+  String prepareShared(String client, CephVolume volume, CephCredentials user) {
     Matcher m = SUBVOLUME.matcher(volume.path());
     if (!m.matches()) {
       throw StorageException.internal("%s is no subvolume path", volume.path());
@@ -251,7 +262,8 @@ final class CephClients implements ClientKind {
     return m.group(2);
   }
 
-  private void prepare(String client, CephVolume volume, CephFuse.Mount wanted, CephUser user) {
+  private void prepare(
+      String client, CephVolume volume, CephFuse.Mount wanted, CephCredentials user) {
     if (volume.mounter().equals(CephVolume.KERNEL)) {
       throw new StorageException(
           StorageException.Kind.FAILED_PRECONDITION,
@@ -339,7 +351,7 @@ final class CephClients implements ClientKind {
                 () ->
                     StorageException.internal(
                         "nothing recorded about %s; stage the volume again", describe(client)));
-    CephUser user =
+    CephCredentials user =
         keyrings
             .read(keyName(client))
             .orElseThrow(
@@ -352,12 +364,19 @@ final class CephClients implements ClientKind {
     String instance = UUID.randomUUID().toString();
     files.startInstance(client, instance);
     fuse.mount(
-        mount, user.key(), keyring, path, source(client), files.log(client), instance, cgroup);
+        mount,
+        user.key().base64(),
+        keyring,
+        path,
+        source(client),
+        files.log(client),
+        instance,
+        cgroup);
     if (previous.isPresent()) {
       // the client this one replaces is gone (SharedMounts mounts only where none runs): release
       // its caps
       try {
-        fuse.evict(mount, user.key(), keyring, previous.get());
+        fuse.evict(mount, user.key().base64(), keyring, previous.get());
         LOG.info("evicted the MDS session of the previous instance of {}", describe(client));
       } catch (StorageException e) {
         LOG.warn(

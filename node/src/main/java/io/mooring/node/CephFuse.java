@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  *   <li>{@code --no-mon-config}: without it, a rejected key and unreachable monitors both end in
  *       the same "failed to fetch mon config" line; with it, ceph-fuse says which ((13) vs (110)).
  *       The price: {@code ceph config set client ...} on the cluster does not reach these clients.
- *   <li>{@code --keyring}: the key only ever in a 0600 file ({@link CephKeyrings}); it is also
- *       registered with the runner for redaction, since ceph-fuse echoes a key it cannot parse.
+ *   <li>{@code --keyring}: the key only ever in a 0600 file ({@link io.mooring.ceph.Keyrings}); it
+ *       is also registered with the runner for redaction, since ceph-fuse echoes a key it cannot
+ *       parse.
  *   <li>{@code --admin_socket=} (empty) turns the admin socket off. Every client needs its own or
  *       none; the default lands in /var/run/ceph, which a container may not have. Never {@code
  *       /dev/null}: ceph-fuse unlinks whatever file sits at the socket path and binds a socket

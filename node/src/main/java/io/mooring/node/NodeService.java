@@ -19,6 +19,7 @@ import csi.v1.Csi.VolumeCondition;
 import csi.v1.Csi.VolumeUsage;
 import csi.v1.NodeGrpc;
 import io.grpc.stub.StreamObserver;
+import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
@@ -123,7 +124,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
           if (CephVolume.TYPE.equals(req.getVolumeContextMap().get("type"))) {
             CephVolume volume = CephVolume.of(id, req.getVolumeContextMap());
-            CephUser user = CephUser.fromSecrets(req.getSecretsMap());
+            CephCredentials user = CephUser.fromSecrets(req.getSecretsMap());
             try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
               return stageCeph(id, volume, user, staging);
             }
@@ -145,7 +146,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * client it has.
    */
   private NodeStageVolumeResponse stageCeph(
-      VolumeId id, CephVolume volume, CephUser user, Path staging) {
+      VolumeId id, CephVolume volume, CephCredentials user, Path staging) {
     CephClients kind = ceph.kind();
     Optional<String> shared = kind.sharedOf(id).map(CephClientFiles.SharedVolume::client);
     if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {

@@ -10,10 +10,7 @@ import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandResult;
 import io.mooring.exec.Redaction;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -278,43 +275,5 @@ class CephFuseTest {
                     Optional.empty()));
     assertFalse(e.getMessage().contains(KEY), e.getMessage());
     assertTrue(e.getMessage().contains("val=***"), e.getMessage());
-  }
-
-  @Test
-  void keyringsAreRootOnlyAndReadBack() throws IOException {
-    CephKeyrings keyrings = new CephKeyrings(tmp.resolve("state/keys"));
-    Path file = keyrings.write("ceph-a.pvc-1", new CephUser("vol1", KEY));
-
-    assertEquals(tmp.resolve("state/keys/ceph-a.pvc-1.keyring"), file);
-    assertEquals("[client.vol1]\n\tkey = " + KEY + "\n", Files.readString(file));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals(
-        "rwx------",
-        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
-    assertEquals(new CephUser("vol1", KEY), keyrings.read("ceph-a.pvc-1").orElseThrow());
-
-    Files.setPosixFilePermissions(file.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
-    keyrings.write("ceph-a.pvc-1", new CephUser("admin", KEY));
-    assertEquals(
-        "rwx------",
-        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())),
-        "a widened directory is narrowed again");
-    assertEquals("admin", keyrings.read("ceph-a.pvc-1").orElseThrow().id());
-    try (var files = Files.list(file.getParent())) {
-      assertEquals(List.of(file), files.toList(), "no temporary files left");
-    }
-
-    keyrings.delete("ceph-a.pvc-1");
-    keyrings.delete("ceph-a.pvc-1");
-    assertTrue(keyrings.read("ceph-a.pvc-1").isEmpty());
-  }
-
-  @Test
-  void aDamagedKeyringIsAnErrorThatDoesNotQuoteIt() throws IOException {
-    CephKeyrings keyrings = new CephKeyrings(tmp);
-    Files.writeString(
-        tmp.resolve("x.keyring"), "[client.vol1]\n\tkey = " + KEY.substring(3) + "\n");
-    StorageException e = assertThrows(StorageException.class, () -> keyrings.read("x"));
-    assertFalse(e.getMessage().contains(KEY.substring(3)), e.getMessage());
   }
 }
