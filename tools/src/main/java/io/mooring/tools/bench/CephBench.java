@@ -1,5 +1,6 @@
 package io.mooring.tools.bench;
 
+import io.mooring.config.CephConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,9 @@ import java.util.Map;
  */
 final class CephBench implements BenchBackend {
 
-  static final String TYPE = "cephfs";
+  /** The backend type, as the controller reads it in the backends file. */
+  static final String TYPE = CephConfig.TYPE;
+
   static final String RADOS = "rados";
   static final String RADOS_AS_DRIVER = "rados-as-driver";
   static final String CLI = "ceph-cli";

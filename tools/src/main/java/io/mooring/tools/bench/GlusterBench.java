@@ -1,5 +1,6 @@
 package io.mooring.tools.bench;
 
+import io.mooring.config.GlusterConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import java.util.TreeMap;
  */
 final class GlusterBench implements BenchBackend {
 
-  static final String TYPE = "glusterfs";
+  /** The backend type, as the controller reads it in the backends file. */
+  static final String TYPE = GlusterConfig.TYPE;
+
   static final String RAW = "raw";
   static final String RAW_RETRY = "raw+retry";
   static final String RAW_ON_HOST = "raw-on-storage-host";
