@@ -10,8 +10,10 @@
 FROM maven:3-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .
-# The cache mount keeps ~/.m2 between builds (BuildKit, the default builder since Docker 23).
-RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
+# The plugins only (-pl app -am): the benchmark and the demo (tools/, sources not even in the
+# context) are not built. The cache mount keeps ~/.m2 between builds (BuildKit, the default
+# builder since Docker 23).
+RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests -pl app -am package
 
 # --- runtime ---------------------------------------------------------------------------------
 # Debian's own JRE rather than a jlink'ed runtime: the mount helpers have to come from Debian
@@ -21,7 +23,7 @@ FROM debian:12-slim
 # glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node and controller);
 # glusterfs-cli: the gluster CLI (controller with management: local, over glusterd's socket);
 # openssh-client: the controller's management: ssh (gluster runs on a server; the gate lives there);
-# ceph-fuse, ceph-common: the CephFS backend (coming; mount.ceph / ceph-fuse, ceph CLI);
+# ceph-fuse, ceph-common: the CephFS backend (ceph-fuse, the ceph CLI, librados for the controller);
 # util-linux, mount: mount/umount/findmnt; attr: getfattr/setfattr for volume metadata xattrs;
 # tini: PID 1 (ENTRYPOINT below).
 RUN apt-get update \
@@ -52,7 +54,7 @@ ARG JVM_FLAGS="-XX:+UseSerialGC -Xms4m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHe
 # AppCDS archive of the classes a node plugin loads (start-up ~40% faster), trained here against
 # this image's JRE and jar. Without it (training failed) the JVM starts silently without; with an
 # unusable one it warns once and does the same.
-RUN java -cp /opt/mooring/mooring.jar io.mooring.app.bench.CdsTraining /opt/mooring/mooring.jsa $JVM_FLAGS \
+RUN java -cp /opt/mooring/mooring.jar io.mooring.app.CdsTraining /opt/mooring/mooring.jsa $JVM_FLAGS \
  || echo "no AppCDS archive: the plugin will start without one" >&2
 ENV JAVA_TOOL_OPTIONS="$JVM_FLAGS -XX:SharedArchiveFile=/opt/mooring/mooring.jsa"
 # Runs as root on purpose: mount(2), FUSE mounts, the gluster CLI and Bidirectional mount

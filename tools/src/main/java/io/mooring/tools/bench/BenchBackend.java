@@ -1,0 +1,54 @@
+package io.mooring.tools.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One storage backend under test: its entry in the controller's backends file, the requests that
+ * reach it, its raw provisioning baselines, and the ways the node section stages its volumes.
+ */
+interface BenchBackend {
+
+  /** The backend type, e.g. glusterfs; also its name in the backends file. */
+  String type();
+
+  /**
+   * Its entry in the controller's backends file (a YAML list item, indented for {@code backends:}).
+   */
+  String yaml();
+
+  /**
+   * The program label of the driver's own CLI calls to this backend in its metrics, e.g. gluster.
+   */
+  String program();
+
+  /** The baseline the driver's CreateVolume latency at the lowest concurrency is judged against. */
+  String latencyBaseline();
+
+  /**
+   * The baseline the driver's CreateVolume throughput at the highest concurrency is judged against.
+   */
+  String throughputBaseline();
+
+  /**
+   * CreateVolume and DeleteVolume requests for it, with the StorageClass parameters and secrets it
+   * needs.
+   */
+  CsiClient.Requests requests();
+
+  /**
+   * How the node section stages its volumes, a node plugin for each, in this order.
+   *
+   * @param runId part of the name of whatever is made on the cluster for it
+   */
+  List<NodeMode> nodeModes(String runId);
+
+  /**
+   * Opens its baselines (mounts, connections) for the provisioning section.
+   *
+   * @param work scratch dir of the run; @param bytes requested volume size; @param runId part of
+   *     every name
+   */
+  Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick)
+      throws Exception;
+}

@@ -1,0 +1,377 @@
+package io.mooring.tools.bench;
+
+import io.mooring.config.GlusterConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * GlusterFS under test: a replica volume on the storage host (scripts/storage-host-up), which the
+ * controller manages over SSH. Its provisioning baselines do what CreateVolume and DeleteVolume do
+ * with the plain tools from this side ({@link RawClient}): mkdir and setfattr on the benchmark's
+ * own FUSE mount, the gluster CLI over an SSH connection like the driver's ({@link SshLink}). "raw"
+ * without retry, "raw+retry" retrying glusterd's lock errors with the driver's backoff, and, to
+ * explain what SSH costs, "raw-on-storage-host": the CLI run on the storage host itself (as it
+ * would run there, never as the driver runs it), at the lowest concurrency only.
+ */
+final class GlusterBench implements BenchBackend {
+
+  /** The backend type, as the controller reads it in the backends file. */
+  static final String TYPE = GlusterConfig.TYPE;
+
+  static final String RAW = "raw";
+  static final String RAW_RETRY = "raw+retry";
+  static final String RAW_ON_HOST = "raw-on-storage-host";
+
+  /** The raw baseline's ssh control socket lives in WORK/raw-ssh. */
+  static final String RAW_SSH_DIR = "raw-ssh";
+
+  private static final String RAW_BASE = "/bench-raw";
+  private static final int WARM_UP = 3;
+  private static final int OVERHEAD_CALLS = 10;
+
+  /** Where distributions put gsyncd, which the gluster CLI runs at every start. */
+  private static final List<String> GSYNCD =
+      List.of(
+          "/usr/lib/x86_64-linux-gnu/glusterfs/gsyncd",
+          "/usr/lib/aarch64-linux-gnu/glusterfs/gsyncd",
+          "/usr/libexec/glusterfs/gsyncd",
+          "/usr/lib/glusterfs/gsyncd");
+
+  private final BenchOptions.Gluster gluster;
+  private final long storageHolder;
+
+  /**
+   * @param storageHolder a process in the storage host's namespaces, or 0: no raw-on-storage-host
+   */
+  GlusterBench(BenchOptions.Gluster gluster, long storageHolder) {
+    this.gluster = gluster;
+    this.storageHolder = storageHolder;
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public String yaml() {
+    return """
+          - name: %s
+            type: glusterfs
+            servers: [%s]
+            volume: %s
+            basePath: /mooring
+            management: ssh
+            ssh: {user: %s, keyFile: %s, knownHostsFile: %s}
+        """
+        .formatted(
+            TYPE,
+            gluster.server(),
+            gluster.volume(),
+            gluster.sshUser(),
+            gluster.sshKey(),
+            gluster.knownHosts());
+  }
+
+  /** management: ssh runs the gluster CLI on the storage host through ssh. */
+  @Override
+  public String program() {
+    return "ssh";
+  }
+
+  @Override
+  public String latencyBaseline() {
+    return RAW;
+  }
+
+  @Override
+  public String throughputBaseline() {
+    return RAW_RETRY;
+  }
+
+  @Override
+  public CsiClient.Requests requests() {
+    return new CsiClient.Requests(TYPE, Map.of());
+  }
+
+  /** No node-stage secrets: every volume is a bind on the backend's one glusterfs client. */
+  @Override
+  public List<NodeMode> nodeModes(String runId) {
+    return List.of(
+        new NodeMode(
+            TYPE,
+            TYPE,
+            "glusterfs",
+            true,
+            "The first NodeStageVolume mounts the backend's"
+                + " glusterfs FUSE client; the last NodeUnstageVolume unmounts it.",
+            volumes -> NodeMode.Secrets.none(volumes.size())));
+  }
+
+  @Override
+  public Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick)
+      throws Exception {
+    Path mount = work.resolve("raw-mount");
+    Files.createDirectories(mount);
+    Progress.say(
+        "glusterfs: mounting %s:/%s at %s for the raw baseline",
+        gluster.server(), gluster.volume(), mount);
+    if (exec(
+            List.of(
+                "mount",
+                "-t",
+                "glusterfs",
+                gluster.server() + ":/" + gluster.volume(),
+                mount.toString()))
+        != 0) {
+      throw new IllegalStateException("cannot mount the Gluster volume for the raw baseline");
+    }
+    SshLink ssh = new SshLink(gluster, work.resolve(RAW_SSH_DIR));
+    try {
+      Files.createDirectories(mount.resolve(RAW_BASE.substring(1)));
+      Progress.say(
+          "glusterfs: ssh %s@%s for the raw baseline's gluster CLI",
+          gluster.sshUser(), gluster.server());
+      ssh.open();
+    } catch (Exception e) {
+      unmount(mount);
+      throw e;
+    }
+    return new Baselines(
+        mount,
+        ssh,
+        storageHolder > 0 ? RawClient.onStorageHost(storageHolder) : null,
+        bytes,
+        runId,
+        quick);
+  }
+
+  private final class Baselines implements Provisioning.Baselines {
+    private final Path mount;
+    private final SshLink ssh;
+    private final RawClient.Reach onHost;
+    private final long bytes;
+    private final String runId;
+    private final boolean quick;
+
+    /**
+     * @param onHost the CLI on the storage host, or null to leave raw-on-storage-host out
+     */
+    Baselines(
+        Path mount, SshLink ssh, RawClient.Reach onHost, long bytes, String runId, boolean quick) {
+      this.mount = mount;
+      this.ssh = ssh;
+      this.onHost = onHost;
+      this.bytes = bytes;
+      this.runId = runId;
+      this.quick = quick;
+    }
+
+    @Override
+    public void warmUp() throws Exception {
+      for (RawClient.Reach reach : reaches()) {
+        RawClient raw = client(reach);
+        for (int i = 0; i < WARM_UP; i++) {
+          raw.create(dir("warm", 0, i), bytes, true);
+          raw.delete(dir("warm", 0, i), true);
+        }
+      }
+    }
+
+    private List<RawClient.Reach> reaches() {
+      return onHost == null ? List.of(ssh) : List.of(ssh, onHost);
+    }
+
+    private RawClient client(RawClient.Reach reach) {
+      return new RawClient(mount, gluster.volume(), RAW_BASE, reach);
+    }
+
+    /**
+     * A quick run measures only what the targets judge: without retry below the top concurrency
+     * (the latency baseline), with retry at the top (the throughput baseline); every gluster call
+     * costs it an ssh session. On the storage host at concurrency 1 only: it explains the latency.
+     */
+    @Override
+    public List<Provisioning.Mode> modes(int c, int size, int rounds, boolean cheap) {
+      List<Provisioning.Mode> modes = new ArrayList<>();
+      if (!cheap) {
+        modes.add(new Raw(c, RAW, ssh, false));
+      }
+      if (cheap || !quick) {
+        modes.add(new Raw(c, RAW_RETRY, ssh, true));
+      }
+      if (onHost != null && c == 1) {
+        modes.add(new Raw(c, RAW_ON_HOST, onHost, true));
+      }
+      return modes;
+    }
+
+    /**
+     * A read-only gluster call each way, and gsyncd's start, on the storage host where the CLI
+     * runs.
+     */
+    @Override
+    public Map<String, Stats.Summary> overheads() throws Exception {
+      Map<String, Stats.Summary> out = new LinkedHashMap<>();
+      RawClient overSsh = client(ssh);
+      out.put(
+          "gluster volume info over ssh (a session on the open connection)",
+          Load.run(1, OVERHEAD_CALLS, i -> overSsh.info()).summary());
+      if (onHost == null) {
+        return out;
+      }
+      RawClient there = client(onHost);
+      out.put(
+          "gluster volume info on the storage host (nsenter)",
+          Load.run(1, OVERHEAD_CALLS, i -> there.info()).summary());
+      Path gsyncd =
+          GSYNCD.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+      if (gsyncd != null) {
+        List<String> version = List.of(gsyncd.toString(), "--version");
+        out.put(
+            "gsyncd --version on the storage host (every gluster CLI call runs it first)",
+            Load.run(
+                    1,
+                    OVERHEAD_CALLS,
+                    i -> {
+                      Exec.Outcome o = onHost.run(version, 30);
+                      if (o.exit() != 0) {
+                        throw new IllegalStateException(
+                            "gsyncd --version failed: " + o.output().strip());
+                      }
+                    })
+                .summary());
+      }
+      return out;
+    }
+
+    @Override
+    public String describe() {
+      return "glusterfs: raw = mkdir + setfattr on a FUSE mount + gluster quota limit-usage (delete: quota remove +"
+          + " rmdir) as processes, the gluster CLI run over ssh (one multiplexed connection, through the storage"
+          + " host's gate, as the driver's), no retry; raw+retry = the same, lock errors retried with the driver's"
+          + " backoff"
+          + (onHost == null
+              ? ""
+              : "; raw-on-storage-host = raw+retry with the CLI run on the storage"
+                  + " host itself (nsenter), only at concurrency 1: what ssh adds")
+          + ".";
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        ssh.close();
+      } finally {
+        unmount(mount);
+      }
+    }
+
+    private String dir(String tag, int c, int i) {
+      return runId + "-" + tag + c + "-" + i;
+    }
+
+    private final class Raw extends Provisioning.Mode {
+      final String name;
+      final RawClient.Reach reach;
+      final boolean retry;
+      final RawClient raw;
+
+      Raw(int c, String name, RawClient.Reach reach, boolean retry) {
+        super(c);
+        this.name = name;
+        this.reach = reach;
+        this.retry = retry;
+        this.raw = client(reach);
+      }
+
+      @Override
+      String name() {
+        return name;
+      }
+
+      private String dir(int i) {
+        return Baselines.this.dir(name.equals(RAW_ON_HOST) ? "h" : retry ? "r" : "n", c, i);
+      }
+
+      @Override
+      void batch(int from, int to) throws Exception {
+        creates.add(Load.run(c, to - from, i -> raw.create(dir(from + i), bytes, retry)));
+        deletes.add(Load.run(c, to - from, i -> raw.delete(dir(from + i), retry)));
+        RawClient tidy = client(reach); // not timed with the others
+        for (int i = from;
+            i < to;
+            i++) { // whatever failed: tidy up for the next round; not measured
+          if (Files.exists(mount.resolve(RAW_BASE.substring(1)).resolve(dir(i)))) {
+            try {
+              tidy.delete(dir(i), true);
+            } catch (Exception ignored) {
+              // left for storage-host-down
+            }
+          }
+        }
+      }
+
+      @Override
+      Provisioning.Level level(int size) {
+        Map<String, RawClient.Step> steps = raw.steps();
+        double[] cli = {stepMs(steps, "gluster limit-usage"), stepMs(steps, "gluster remove")};
+        double[] calls = {
+          stepCount(steps, "gluster limit-usage") / size, stepCount(steps, "gluster remove") / size
+        };
+        Map<String, Double> other = new TreeMap<>();
+        other.put("mkdir", stepMs(steps, "mkdir"));
+        other.put("setfattr", stepMs(steps, "setfattr"));
+        other.put("rmdir", stepMs(steps, "rmdir"));
+        other.put("backoff per create", stepTotalMs(steps, "backoff gluster limit-usage") / size);
+        other.put("backoff per delete", stepTotalMs(steps, "backoff gluster remove") / size);
+        return new Provisioning.Level(
+            TYPE,
+            name(),
+            c,
+            size,
+            Load.Result.merge(creates),
+            Load.Result.merge(deletes),
+            new double[] {Double.NaN, Double.NaN},
+            cli,
+            calls,
+            other);
+      }
+    }
+  }
+
+  private static double stepMs(Map<String, RawClient.Step> steps, String name) {
+    RawClient.Step s = steps.get(name);
+    return s == null ? Double.NaN : s.meanMs();
+  }
+
+  private static double stepCount(Map<String, RawClient.Step> steps, String name) {
+    RawClient.Step s = steps.get(name);
+    return s == null ? 0 : s.count.sum();
+  }
+
+  private static double stepTotalMs(Map<String, RawClient.Step> steps, String name) {
+    RawClient.Step s = steps.get(name);
+    return s == null ? 0 : s.nanos.sum() / 1e6;
+  }
+
+  private static void unmount(Path mount) throws IOException, InterruptedException {
+    if (exec(List.of("umount", mount.toString())) != 0) {
+      exec(List.of("umount", "-l", mount.toString()));
+    }
+  }
+
+  private static int exec(List<String> argv) throws IOException, InterruptedException {
+    Exec.Outcome out = Exec.run(argv, 60);
+    if (out.exit() != 0) {
+      Progress.say("%s: exit %d: %s", String.join(" ", argv), out.exit(), out.output().strip());
+    }
+    return out.exit();
+  }
+}

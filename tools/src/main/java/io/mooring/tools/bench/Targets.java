@@ -1,0 +1,244 @@
+package io.mooring.tools.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The performance targets, judged against measured numbers. Pure; see TargetsTest. */
+final class Targets {
+
+  static final double LATENCY_RATIO_MAX = 1.10;
+  static final double THROUGHPUT_RATIO_MIN = 0.9;
+  static final double PUBLISH_P50_MAX_MS = 20;
+  static final double NODE_RSS_IDLE_MAX_MIB = 64;
+  static final double NODE_RSS_AFTER_MAX_MIB = 96;
+  static final double START_TO_PROBE_MAX_MS = 1000;
+  static final int CREATE_CONCURRENCY = 100;
+
+  private Targets() {}
+
+  enum Verdict {
+    MET("met"),
+    NOT_MET("NOT MET"),
+    NOT_MEASURED("not measured"),
+    INFORMATION("information");
+
+    final String label;
+
+    Verdict(String label) {
+      this.label = label;
+    }
+
+    static Verdict of(boolean met) {
+      return met ? MET : NOT_MET;
+    }
+  }
+
+  record Target(String name, String goal, String measured, Verdict verdict) {}
+
+  /**
+   * The provisioning numbers of one backend; NaN (or a zero count) where they were not measured.
+   *
+   * @param createInFlight CreateVolume calls in flight at once in the zero-errors check
+   * @param createCount CreateVolume calls made in that check
+   * @param createErrors how many of them failed
+   * @param driverP50 driver CreateVolume p50 at the lowest concurrency, ms
+   * @param baselineP50 the latency baseline's create p50 there, ms
+   * @param latencyBaseline that baseline's mode, e.g. raw
+   * @param driverRate driver creates/s at the highest concurrency
+   * @param baselineRate the throughput baseline's creates/s there
+   * @param rateBaseline that baseline's mode, e.g. raw+retry
+   * @param rateConcurrency the highest concurrency
+   */
+  record Provisioned(
+      String backend,
+      int createInFlight,
+      int createCount,
+      int createErrors,
+      double driverP50,
+      double baselineP50,
+      String latencyBaseline,
+      double driverRate,
+      double baselineRate,
+      String rateBaseline,
+      int rateConcurrency) {}
+
+  /**
+   * The numbers of one node mode's run; NaN (or a negative count) where it did not run.
+   *
+   * @param mode its title, e.g. glusterfs
+   * @param shared whether its volumes are meant to share one FUSE client (judged), else one each
+   *     (shown)
+   * @param publishP50 NodePublishVolume p50, ms
+   * @param nodeVolumes volumes published at once in the run
+   * @param fuseClients FUSE client processes of the node plugin with all of them published
+   * @param nodeRssAfterMiB node plugin RSS after the run
+   */
+  record NodeRun(
+      String mode,
+      boolean shared,
+      double publishP50,
+      int nodeVolumes,
+      int fuseClients,
+      double nodeRssAfterMiB) {
+
+    static NodeRun none(String mode, boolean shared) {
+      return new NodeRun(mode, shared, Double.NaN, 0, -1, Double.NaN);
+    }
+  }
+
+  /**
+   * The node plugin's numbers; NaN where they were not measured.
+   *
+   * @param runs one per node mode, in order
+   * @param nodeRssIdleMiB node plugin RSS right after start (median of the starts)
+   * @param startToProbeMs median time from spawn to first successful Probe
+   */
+  record Node(List<NodeRun> runs, double nodeRssIdleMiB, double startToProbeMs) {}
+
+  /**
+   * Provisioning targets per backend, in the order given, then the node targets: per node mode,
+   * then the plugin's.
+   */
+  static List<Target> evaluate(List<Provisioned> provisioning, Node node) {
+    List<Target> out = new ArrayList<>();
+    provisioning.forEach(p -> provisioning(p, out));
+    node(node, out);
+    return out;
+  }
+
+  private static void provisioning(Provisioned in, List<Target> out) {
+    String createName =
+        in.backend()
+            + ": "
+            + CREATE_CONCURRENCY
+            + " concurrent CreateVolume (distinct names): zero"
+            + " errors";
+    if (in.createCount() <= 0) {
+      out.add(missing(createName, "0 errors"));
+    } else {
+      String measured =
+          in.createErrors()
+              + " errors in "
+              + in.createCount()
+              + " calls, "
+              + in.createInFlight()
+              + " in flight";
+      boolean enough = in.createInFlight() >= CREATE_CONCURRENCY;
+      out.add(
+          new Target(
+              createName,
+              "0 errors",
+              enough
+                  ? measured
+                  : measured + " (fewer than " + CREATE_CONCURRENCY + " in flight: not judged)",
+              enough ? Verdict.of(in.createErrors() == 0) : Verdict.NOT_MEASURED));
+    }
+
+    double latency = Stats.ratio(in.driverP50(), in.baselineP50());
+    out.add(
+        judged(
+            in.backend()
+                + ": driver CreateVolume p50 vs "
+                + in.latencyBaseline()
+                + ", concurrency 1",
+            "<= " + fmt(LATENCY_RATIO_MAX) + " x " + in.latencyBaseline(),
+            latency,
+            String.format(
+                Locale.ROOT,
+                "%.2f x (%.1f ms vs %.1f ms)",
+                latency,
+                in.driverP50(),
+                in.baselineP50()),
+            latency <= LATENCY_RATIO_MAX));
+
+    double rate = Stats.ratio(in.driverRate(), in.baselineRate());
+    out.add(
+        judged(
+            in.backend()
+                + ": driver creates/s vs "
+                + in.rateBaseline()
+                + ", concurrency "
+                + in.rateConcurrency(),
+            ">= " + fmt(THROUGHPUT_RATIO_MIN) + " x " + in.rateBaseline(),
+            rate,
+            String.format(
+                Locale.ROOT, "%.2f x (%.1f/s vs %.1f/s)", rate, in.driverRate(), in.baselineRate()),
+            rate >= THROUGHPUT_RATIO_MIN));
+  }
+
+  private static void node(Node in, List<Target> out) {
+    in.runs().forEach(run -> nodeRun(run, out));
+    out.add(
+        judged(
+            "node plugin RSS idle",
+            "<= " + fmt(NODE_RSS_IDLE_MAX_MIB) + " MiB",
+            in.nodeRssIdleMiB(),
+            String.format(Locale.ROOT, "%.1f MiB", in.nodeRssIdleMiB()),
+            in.nodeRssIdleMiB() <= NODE_RSS_IDLE_MAX_MIB));
+    out.add(
+        judged(
+            "node plugin start to first Probe (median)",
+            "<= " + fmt(START_TO_PROBE_MAX_MS / 1000) + " s",
+            in.startToProbeMs(),
+            String.format(Locale.ROOT, "%.3f s", in.startToProbeMs() / 1000),
+            in.startToProbeMs() <= START_TO_PROBE_MAX_MS));
+  }
+
+  /**
+   * Publish latency and plugin memory are judged in every mode; FUSE clients where the volumes are
+   * meant to share one (a mode with a client per key shows its count as information).
+   */
+  private static void nodeRun(NodeRun in, List<Target> out) {
+    out.add(
+        judged(
+            in.mode() + ": NodePublishVolume p50",
+            "<= " + fmt(PUBLISH_P50_MAX_MS) + " ms",
+            in.publishP50(),
+            String.format(Locale.ROOT, "%.1f ms", in.publishP50()),
+            in.publishP50() <= PUBLISH_P50_MAX_MS));
+
+    String fuseName = in.mode() + ": FUSE clients for the published volumes";
+    String goal = in.shared() ? "exactly 1" : "information: one per volume key";
+    if (in.fuseClients() < 0 || in.nodeVolumes() <= 0) {
+      out.add(missing(fuseName, goal));
+    } else {
+      out.add(
+          new Target(
+              fuseName,
+              goal,
+              in.fuseClients() + " for " + in.nodeVolumes() + " volumes",
+              in.shared() ? Verdict.of(in.fuseClients() == 1) : Verdict.INFORMATION));
+    }
+
+    out.add(
+        judged(
+            in.mode() + ": node plugin RSS after the run",
+            "<= " + fmt(NODE_RSS_AFTER_MAX_MIB) + " MiB",
+            in.nodeRssAfterMiB(),
+            String.format(Locale.ROOT, "%.1f MiB", in.nodeRssAfterMiB()),
+            in.nodeRssAfterMiB() <= NODE_RSS_AFTER_MAX_MIB));
+  }
+
+  private static Target judged(
+      String name, String goal, double value, String measured, boolean met) {
+    if (Double.isNaN(value)) {
+      return missing(name, goal);
+    }
+    return new Target(name, goal, measured, Verdict.of(met));
+  }
+
+  private static Target missing(String name, String goal) {
+    return new Target(name, goal, "-", Verdict.NOT_MEASURED);
+  }
+
+  private static String fmt(double v) {
+    return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  static Table table(List<Target> targets) {
+    Table t = new Table("targets", "Targets", "target", "goal", "measured", "verdict");
+    targets.forEach(x -> t.row(x.name(), x.goal(), x.measured(), x.verdict().label));
+    return t;
+  }
+}
