@@ -2,6 +2,7 @@ package io.mooring.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,10 @@ import csi.v1.Csi.CreateVolumeResponse;
 import csi.v1.Csi.DeleteVolumeRequest;
 import csi.v1.Csi.GetCapacityRequest;
 import csi.v1.Csi.ListVolumesRequest;
+import csi.v1.Csi.ProbeRequest;
+import csi.v1.Csi.ProbeResponse;
 import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
+import csi.v1.IdentityGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -23,20 +27,27 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.health.ReadinessChecks;
 import io.mooring.mount.SystemMounter;
+import io.mooring.rpc.IdentityService;
 import io.mooring.testing.GlusterFixture;
+import io.mooring.testing.StorageHost;
 import io.mooring.volume.KeyedLocks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -57,6 +68,7 @@ class GlusterControllerIT {
   static String basePath;
 
   GlusterBackend backend;
+  ReadinessChecks readiness;
   Server server;
   ManagedChannel channel;
   ControllerGrpc.ControllerBlockingStub stub;
@@ -84,11 +96,14 @@ class GlusterControllerIT {
             new ProcessCommandRunner(),
             new SystemMounter(new ProcessCommandRunner()),
             stateDir);
+    // as the plugin program wires them (PluginProcess)
+    readiness = new ReadinessChecks(List.of(backend::unhealthyReason), Duration.ofSeconds(2));
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
             .addService(
                 new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(60))))
+            .addService(new IdentityService("mooring.csi.io", "it", true, true, readiness))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -99,6 +114,7 @@ class GlusterControllerIT {
   void stopController() {
     channel.shutdownNow();
     server.shutdownNow();
+    readiness.close();
     backend.close();
   }
 
@@ -370,6 +386,106 @@ class GlusterControllerIT {
             .build());
     assertEquals(before, tree(view));
     stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(canary).build());
+  }
+
+  /**
+   * Every brick of the volume hangs (SIGSTOP): the controller's mount stops answering. All
+   * controller RPCs, sent at once, still answer within the mount check's bound (storage RPCs
+   * UNAVAILABLE, naming the server), Probe within the readiness bound: no call waits on an
+   * unbounded statfs or queues behind another's. Once the bricks run again, so does CreateVolume.
+   */
+  @Test
+  void everyRpcAnswersInTimeWhileTheGlusterServersHang() throws Exception {
+    String grown = stub.createVolume(create("pvc-hang-a", 2 * MIB, null)).getVolume().getVolumeId();
+    String gone = stub.createVolume(create("pvc-hang-b", 2 * MIB, null)).getVolume().getVolumeId();
+    var identity = IdentityGrpc.newBlockingStub(channel);
+    Map<String, Callable<Object>> calls = new LinkedHashMap<>();
+    calls.put("CreateVolume", () -> stub.createVolume(create("pvc-hang-c", 2 * MIB, null)));
+    calls.put(
+        "DeleteVolume",
+        () -> stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(gone).build()));
+    calls.put(
+        "ControllerExpandVolume",
+        () ->
+            stub.controllerExpandVolume(
+                ControllerExpandVolumeRequest.newBuilder()
+                    .setVolumeId(grown)
+                    .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(4 * MIB))
+                    .build()));
+    calls.put(
+        "ControllerGetVolume",
+        () ->
+            stub.controllerGetVolume(
+                ControllerGetVolumeRequest.newBuilder().setVolumeId(grown).build()));
+    calls.put(
+        "ValidateVolumeCapabilities",
+        () ->
+            stub.validateVolumeCapabilities(
+                ValidateVolumeCapabilitiesRequest.newBuilder()
+                    .setVolumeId(grown)
+                    .addVolumeCapabilities(ControllerServiceTest.RWX)
+                    .build()));
+    calls.put("ListVolumes", () -> stub.listVolumes(ListVolumesRequest.getDefaultInstance()));
+    calls.put("GetCapacity", () -> stub.getCapacity(GetCapacityRequest.getDefaultInstance()));
+    calls.put("Probe", () -> identity.probe(ProbeRequest.getDefaultInstance()));
+    // the controller's mount check (VolumeMount.CHECK_TIMEOUT, 5 s), and slack for a busy host
+    long boundMs = 8_000;
+    ExecutorService pool = Executors.newFixedThreadPool(calls.size());
+    try (StorageHost.Frozen frozen = StorageHost.freezeBricks()) {
+      Map<String, Future<Answer>> answers = new LinkedHashMap<>();
+      calls.forEach((rpc, call) -> answers.put(rpc, pool.submit(() -> Answer.of(call))));
+      for (Map.Entry<String, Future<Answer>> answer : answers.entrySet()) {
+        String rpc = answer.getKey();
+        Answer a = answer.getValue().get(60, TimeUnit.SECONDS);
+        System.out.printf("bricks hung: %s answered after %d ms: %s%n", rpc, a.millis(), a);
+        assertTrue(a.millis() < boundMs, rpc + " took " + a.millis() + " ms, bound " + boundMs);
+        if (rpc.equals("Probe")) {
+          assertFalse(((ProbeResponse) a.result()).getReady().getValue(), "Probe ready while hung");
+        } else {
+          StatusRuntimeException e =
+              assertInstanceOf(StatusRuntimeException.class, a.result(), rpc);
+          assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), rpc + ": " + e);
+          assertTrue(e.getStatus().getDescription().contains(GlusterFixture.server()), e::toString);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    long thawed = System.nanoTime();
+    String created = null;
+    while (created == null) {
+      try {
+        created = stub.createVolume(create("pvc-hang-c", 2 * MIB, null)).getVolume().getVolumeId();
+      } catch (StatusRuntimeException e) {
+        assertTrue(System.nanoTime() - thawed < 60_000_000_000L, "CreateVolume after thaw: " + e);
+        Thread.sleep(500);
+      }
+    }
+    for (String id : List.of(grown, gone, created)) {
+      stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+    }
+  }
+
+  /** What an RPC answered (a response or the exception it threw) and how long it took. */
+  record Answer(Object result, long millis) {
+
+    static Answer of(Callable<Object> call) {
+      long start = System.nanoTime();
+      Object result;
+      try {
+        result = call.call();
+      } catch (Exception e) {
+        result = e;
+      }
+      return new Answer(result, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    @Override
+    public String toString() {
+      return result instanceof StatusRuntimeException e
+          ? e.getStatus().toString()
+          : result.toString().replace('\n', ' ');
+    }
   }
 
   /**

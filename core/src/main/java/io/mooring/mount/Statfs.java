@@ -46,35 +46,59 @@ public final class Statfs {
    * {@code before} (may be null) runs first; its failure is reported the same way.
    */
   public static Optional<Failure> check(Path path, Duration timeout, Step before) {
-    Future<Void> probe =
+    try {
+      usableBytes(path, timeout, before);
+      return Optional.empty();
+    } catch (Failure failure) {
+      return Optional.of(failure);
+    }
+  }
+
+  /**
+   * The bytes statfs reports free to unprivileged users, if it answers within {@code timeout}.
+   *
+   * @param before may be null; see {@link #check}
+   */
+  public static long usableBytes(Path path, Duration timeout, Step before) throws Failure {
+    Future<Long> probe =
         POOL.submit(
             () -> {
               if (before != null) {
                 before.run();
               }
-              Files.getFileStore(path).getTotalSpace();
-              return null;
+              return Files.getFileStore(path).getUsableSpace();
             });
     try {
-      probe.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return Optional.empty();
+      return probe.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       probe.cancel(true);
-      return Optional.of(
-          new Failure(true, path + " did not answer within " + timeout.toSeconds() + " s", null));
+      throw new Failure(true, path + " did not answer within " + timeout.toSeconds() + " s", null);
     } catch (ExecutionException e) {
-      return Optional.of(new Failure(false, path + ": " + reason(e.getCause()), e.getCause()));
+      throw new Failure(false, path + ": " + reason(e.getCause()), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return Optional.of(new Failure(true, "interrupted while checking " + path, null));
+      throw new Failure(true, "interrupted while checking " + path, null);
     }
   }
 
-  /**
-   * @param timedOut no answer in time (a hung server), as opposed to an error answer
-   * @param cause the error, when there was one
-   */
-  public record Failure(boolean timedOut, String reason, Throwable cause) {}
+  /** Why statfs gave no answer; the message says it for a reader. */
+  public static final class Failure extends IOException {
+
+    private final boolean timedOut;
+
+    /**
+     * @param timedOut no answer in time (a hung server), as opposed to an error answer
+     * @param cause the error, when there was one
+     */
+    Failure(boolean timedOut, String reason, Throwable cause) {
+      super(reason, cause);
+      this.timedOut = timedOut;
+    }
+
+    public boolean timedOut() {
+      return timedOut;
+    }
+  }
 
   /** The errno text, e.g. "Transport endpoint is not connected". */
   public static String reason(Throwable failure) {

@@ -1,6 +1,10 @@
 package io.mooring.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -62,5 +66,57 @@ public final class StorageHost {
       }
     }
     throw new AssertionError("glusterd on the storage host does not answer after its restart");
+  }
+
+  /** Thaws what {@link #freezeBricks} froze. */
+  public interface Frozen extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Freezes (SIGSTOP) every brick process of the fixture's Gluster volume: the servers keep their
+   * connections open and answer nothing, as a hung server does, so a FUSE mount of the volume hangs
+   * (until the client's ping timeout, 42 s). Closing thaws them (SIGCONT).
+   */
+  public static Frozen freezeBricks() {
+    String netns = netns(env("STORAGE_HOLDER_PID"));
+    List<String> pids =
+        ProcessHandle.allProcesses()
+            .filter(p -> isBrickOf(p, GlusterFixture.volume()))
+            .map(p -> Long.toString(p.pid()))
+            .filter(pid -> netns.equals(netns(pid)))
+            .toList();
+    if (pids.isEmpty()) {
+      throw new IllegalStateException(
+          "no brick process of Gluster volume " + GlusterFixture.volume() + " on the storage host");
+    }
+    signal("-STOP", pids);
+    return () -> signal("-CONT", pids);
+  }
+
+  /** A brick runs {@code glusterfsd ... --volfile-id <volume>.<server>.<brick path> ...}. */
+  private static boolean isBrickOf(ProcessHandle process, String volume) {
+    List<String> args = Arrays.asList(process.info().arguments().orElse(new String[0]));
+    int at = args.indexOf("--volfile-id");
+    return process.info().command().orElse("").endsWith("/glusterfsd")
+        && at >= 0
+        && at + 1 < args.size()
+        && args.get(at + 1).startsWith(volume + ".");
+  }
+
+  /** The network namespace of a process, e.g. {@code net:[4026532281]}; empty once it is gone. */
+  private static String netns(String pid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", pid, "ns", "net")).toString();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void signal(String signal, List<String> pids) {
+    List<String> argv = new ArrayList<>(List.of("kill", signal));
+    argv.addAll(pids);
+    GlusterFixture.run(argv.toArray(String[]::new));
   }
 }

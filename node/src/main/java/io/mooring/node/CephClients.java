@@ -3,6 +3,7 @@ package io.mooring.node;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.Keyrings;
 import io.mooring.errors.StorageException;
+import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.volume.VolumeId;

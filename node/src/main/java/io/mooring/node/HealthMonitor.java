@@ -1,6 +1,7 @@
 package io.mooring.node;
 
 import io.mooring.errors.StorageException;
+import io.mooring.mount.Health;
 import io.mooring.mount.MountTable;
 import io.mooring.rpc.Metrics;
 import io.mooring.volume.KeyedLocks;

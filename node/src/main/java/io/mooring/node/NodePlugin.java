@@ -3,6 +3,7 @@ package io.mooring.node;
 import io.grpc.BindableService;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
+import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
 import io.mooring.rpc.Metrics;
 import java.io.IOException;

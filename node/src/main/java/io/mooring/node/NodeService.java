@@ -21,6 +21,7 @@ import csi.v1.NodeGrpc;
 import io.grpc.stub.StreamObserver;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
+import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;

@@ -2,7 +2,9 @@ package io.mooring.node;
 
 import io.mooring.errors.StorageException;
 import io.mooring.mount.FuseClients;
+import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
+import io.mooring.mount.MountProbe;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
 import io.mooring.volume.KeyedLocks;

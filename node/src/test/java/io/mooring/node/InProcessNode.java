@@ -10,6 +10,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.CommandResult;
 import io.mooring.exec.CommandRunner;
+import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -6,6 +6,7 @@ import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
+import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
 import java.io.IOException;
 import java.io.StringReader;
@@ -85,7 +86,11 @@ public final class GlusterBackend implements Backend {
     return new GlusterBackend(
         config,
         new GlusterCli(transport, config.volume()),
-        new VolumeMount(config, mounter, stateDir.resolve("mounts").resolve(config.name())),
+        new VolumeMount(
+            config,
+            mounter,
+            new MountProbe(VolumeMount.CHECK_TIMEOUT),
+            stateDir.resolve("mounts").resolve(config.name())),
         Clock.systemUTC());
   }
 
@@ -217,13 +222,7 @@ public final class GlusterBackend implements Backend {
 
   @Override
   public long availableBytes() {
-    try {
-      return Files.getFileStore(mount.root()).getUsableSpace();
-    } catch (IOException e) {
-      throw new StorageException(
-          StorageException.Kind.UNAVAILABLE,
-          "cannot read free space of Gluster volume " + config.volume() + ": " + e.getMessage());
-    }
+    return mount.usableBytes();
   }
 
   @Override

@@ -2,7 +2,9 @@ package io.mooring.controller.backend.gluster;
 
 import io.mooring.config.GlusterConfig;
 import io.mooring.errors.StorageException;
-import io.mooring.mount.FuseClients;
+import io.mooring.mount.Health;
+import io.mooring.mount.MountEntry;
+import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
 import io.mooring.mount.Statfs;
 import java.io.IOException;
@@ -17,7 +19,10 @@ import java.util.Optional;
  * The controller's own FUSE mount of a whole Gluster volume, through which it makes, measures and
  * removes volume directories. Mounted on first use, remounted when its client has died. A client
  * that runs but cannot reach its servers (a network outage) is left alone: it reconnects by itself,
- * and a remount would only hang on the same network.
+ * and a remount would only hang on the same network. Every controller call on the backend comes
+ * through {@link #root()}: its health check ({@link MountProbe}) is bounded and holds no lock, so
+ * one hung server costs each call at most {@link #CHECK_TIMEOUT} and never queues calls behind
+ * another.
  */
 final class VolumeMount {
 
@@ -26,11 +31,13 @@ final class VolumeMount {
 
   private final GlusterConfig config;
   private final Mounter mounter;
+  private final MountProbe probe;
   private final Path mountPoint;
 
-  VolumeMount(GlusterConfig config, Mounter mounter, Path mountPoint) {
+  VolumeMount(GlusterConfig config, Mounter mounter, MountProbe probe, Path mountPoint) {
     this.config = config;
     this.mounter = mounter;
+    this.probe = probe;
     this.mountPoint = mountPoint;
   }
 
@@ -40,55 +47,76 @@ final class VolumeMount {
    * @throws StorageException UNAVAILABLE when the servers do not answer
    */
   Path root() {
-    if (mounted() && failure().isEmpty()) {
-      return mountPoint; // the common case: no lock, one bounded statfs
-    }
-    synchronized (this) {
-      if (mounted()) {
-        Optional<Statfs.Failure> failure = failure();
-        if (failure.isEmpty()) {
-          return mountPoint;
-        }
-        if (failure.get().timedOut() || FuseClients.running(mountPoint)) {
-          throw unreachable(failure.get());
-        }
-        mounter.unmount(mountPoint, true);
+    Optional<MountEntry> seen = mounted();
+    if (seen.isPresent()) {
+      Health health = check();
+      if (health.healthy()) {
+        return mountPoint;
       }
-      try {
-        Files.createDirectories(mountPoint);
-      } catch (IOException e) {
-        throw StorageException.internal(
-            "cannot create mount point %s: %s", mountPoint, e.getMessage());
+      if (health.state() != Health.State.DEAD) {
+        throw unreachable(health);
       }
-      mounter.mount(source(config), mountPoint, "glusterfs", options(config));
-      return mountPoint;
     }
+    return remount(seen);
   }
 
-  Path mountPoint() {
+  /**
+   * Replaces the mount {@code seen} (none, or one with a dead client) by a new one, unless another
+   * call did so meanwhile. Serialized: the lock covers the mount commands (timed), no statfs.
+   */
+  private synchronized Path remount(Optional<MountEntry> seen) {
+    Optional<MountEntry> now = mounted();
+    if (!now.equals(seen)) {
+      return mountPoint; // another call remounted it; the next call checks the new mount
+    }
+    if (now.isPresent()) {
+      mounter.unmount(mountPoint, true);
+    }
+    try {
+      Files.createDirectories(mountPoint);
+    } catch (IOException e) {
+      throw StorageException.internal(
+          "cannot create mount point %s: %s", mountPoint, e.getMessage());
+    }
+    mounter.mount(source(config), mountPoint, "glusterfs", options(config));
     return mountPoint;
   }
 
   /**
-   * Why the mount is unusable, if it is mounted and does not answer; bounded by {@link
-   * #CHECK_TIMEOUT}.
+   * The bytes free on the Gluster volume, read within {@link #CHECK_TIMEOUT}.
+   *
+   * @throws StorageException UNAVAILABLE when the servers do not answer
    */
+  long usableBytes() {
+    try {
+      return Statfs.usableBytes(root(), CHECK_TIMEOUT, null);
+    } catch (Statfs.Failure f) {
+      throw unreachable(f.getMessage());
+    }
+  }
+
+  /** Why the mount is unusable, if it is mounted and does not answer; bounded by the probe. */
   Optional<String> deadReason() {
-    if (!mounted()) {
+    if (mounted().isEmpty()) {
       return Optional.empty();
     }
-    return failure().map(f -> unreachable(f).getMessage());
+    Health health = check();
+    return health.healthy() ? Optional.empty() : Optional.of(unreachable(health).getMessage());
   }
 
-  private boolean mounted() {
-    return mounter.table().at(mountPoint).isPresent();
+  private Optional<MountEntry> mounted() {
+    return mounter.table().at(mountPoint);
   }
 
-  private Optional<Statfs.Failure> failure() {
-    return Statfs.check(mountPoint, CHECK_TIMEOUT, null);
+  private Health check() {
+    return probe.check(mountPoint, mountPoint, false);
   }
 
-  private StorageException unreachable(Statfs.Failure failure) {
+  private StorageException unreachable(Health health) {
+    return unreachable(health.detail());
+  }
+
+  private StorageException unreachable(String reason) {
     return new StorageException(
         StorageException.Kind.UNAVAILABLE,
         "Gluster volume "
@@ -96,11 +124,11 @@ final class VolumeMount {
             + " on "
             + String.join(",", config.servers())
             + " does not answer the controller's mount: "
-            + failure.reason());
+            + reason);
   }
 
   void unmount() {
-    if (mounted()) {
+    if (mounted().isPresent()) {
       mounter.unmount(mountPoint, true);
     }
   }

@@ -1,9 +1,9 @@
-package io.mooring.node;
+package io.mooring.mount;
 
 /** How a FUSE client (glusterfs or ceph-fuse) is doing, seen through a path it serves. */
-record Health(State state, String detail) {
+public record Health(State state, String detail) {
 
-  enum State {
+  public enum State {
     HEALTHY,
     /**
      * The client runs but the path fails (e.g. no server reachable); the client reconnects by
@@ -21,9 +21,9 @@ record Health(State state, String detail) {
     UNRESPONSIVE
   }
 
-  static final Health HEALTHY = new Health(State.HEALTHY, "");
+  public static final Health HEALTHY = new Health(State.HEALTHY, "");
 
-  boolean healthy() {
+  public boolean healthy() {
     return state == State.HEALTHY;
   }
 
@@ -32,7 +32,7 @@ record Health(State state, String detail) {
    *
    * @param client what the client is, e.g. "the glusterfs client of backend gluster-a"
    */
-  String message(String client) {
+  public String message(String client) {
     return switch (state) {
       case HEALTHY -> client + " is connected";
       case DISCONNECTED ->

@@ -1,7 +1,5 @@
-package io.mooring.node;
+package io.mooring.mount;
 
-import io.mooring.mount.FuseClients;
-import io.mooring.mount.Statfs;
 import java.io.IOException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -16,13 +14,14 @@ import java.util.Optional;
  * attribute cache for a while after the client has died. A failure means a dead client only if no
  * client process (glusterfs, ceph-fuse) serves the mount any more; a live client that lost its
  * servers fails the same way (ENOTCONN) but recovers by itself, and remounting it would only make
- * things worse. ceph-fuse clients are also listed ({@link Health.State#EVICTED}).
+ * things worse. ceph-fuse clients are also listed ({@link Health.State#EVICTED}). The one mount
+ * health check of controller and node alike.
  */
-final class MountProbe {
+public final class MountProbe {
 
   private final Duration timeout;
 
-  MountProbe(Duration timeout) {
+  public MountProbe(Duration timeout) {
     this.timeout = timeout;
   }
 
@@ -41,7 +40,7 @@ final class MountProbe {
    *     shutdown"), for good; a listing that fails while the client runs is {@link
    *     Health.State#EVICTED}
    */
-  Health check(Path path, Path clientMount, boolean list) {
+  public Health check(Path path, Path clientMount, boolean list) {
     // first: an evicted client fails the lookup getFileStore starts with, too
     Statfs.Step listing =
         !list
@@ -60,10 +59,10 @@ final class MountProbe {
     }
     Statfs.Failure f = failure.get();
     if (f.timedOut()) {
-      return new Health(Health.State.UNRESPONSIVE, f.reason());
+      return new Health(Health.State.UNRESPONSIVE, f.getMessage());
     }
-    boolean listed = f.cause() instanceof ListingFailed;
-    String reason = listed ? path + ": " + Statfs.reason(f.cause().getCause()) : f.reason();
+    boolean listed = f.getCause() instanceof ListingFailed;
+    String reason = listed ? path + ": " + Statfs.reason(f.getCause().getCause()) : f.getMessage();
     if (!FuseClients.running(clientMount)) {
       return new Health(Health.State.DEAD, reason);
     }
