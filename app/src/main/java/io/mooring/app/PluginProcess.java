@@ -2,14 +2,14 @@ package io.mooring.app;
 
 import io.grpc.BindableService;
 import io.mooring.Version;
-import io.mooring.config.BackendConfig;
-import io.mooring.config.BackendsFile;
-import io.mooring.config.CephConfig;
-import io.mooring.config.GlusterConfig;
 import io.mooring.controller.ControllerService;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.cephfs.CephfsBackend;
 import io.mooring.controller.backend.gluster.GlusterBackend;
+import io.mooring.controller.config.BackendConfig;
+import io.mooring.controller.config.BackendsFile;
+import io.mooring.controller.config.CephConfig;
+import io.mooring.controller.config.GlusterConfig;
 import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.health.HealthServer;

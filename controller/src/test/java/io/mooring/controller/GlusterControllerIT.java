@@ -26,6 +26,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.gluster.GlusterBackend;
+import io.mooring.controller.config.FixtureBackends;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.health.ReadinessChecks;
 import io.mooring.mount.SystemMounter;
@@ -92,7 +93,7 @@ class GlusterControllerIT {
   void startController() throws Exception {
     backend =
         GlusterBackend.create(
-            GlusterFixture.config("gluster-it", basePath),
+            FixtureBackends.gluster("gluster-it", basePath),
             new ProcessCommandRunner(),
             new SystemMounter(new ProcessCommandRunner()),
             stateDir);

@@ -1,6 +1,5 @@
 package io.mooring.testing;
 
-import io.mooring.config.GlusterConfig;
 import io.mooring.exec.Command;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.MountEntry;
@@ -11,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -26,21 +26,20 @@ public final class GlusterFixture {
 
   private GlusterFixture() {}
 
-  /** A backend on the fixture's volume, managed the way the fixture allows. */
-  public static GlusterConfig config(String name, String basePath) {
-    return new GlusterConfig(name, List.of(server()), volume(), basePath, management());
+  /**
+   * The controller's SSH key for the storage host, or empty: then a glusterd on this host is
+   * managed over its socket.
+   */
+  public static Optional<String> sshKey() {
+    return Optional.ofNullable(System.getenv("GLUSTER_SSH_KEY"));
   }
 
-  public static GlusterConfig.Management management() {
-    String key = System.getenv("GLUSTER_SSH_KEY");
-    if (key == null) {
-      return new GlusterConfig.Local(GlusterConfig.Local.DEFAULT_SOCKET);
-    }
-    return new GlusterConfig.Ssh(
-        System.getenv().getOrDefault("GLUSTER_SSH_USER", "root"),
-        GlusterConfig.Ssh.DEFAULT_PORT,
-        key,
-        System.getenv("GLUSTER_SSH_KNOWN_HOSTS"));
+  public static String sshUser() {
+    return System.getenv().getOrDefault("GLUSTER_SSH_USER", "root");
+  }
+
+  public static String sshKnownHosts() {
+    return System.getenv("GLUSTER_SSH_KNOWN_HOSTS");
   }
 
   /**
@@ -63,7 +62,7 @@ public final class GlusterFixture {
     return System.getenv().getOrDefault("GLUSTER_VOLUME", "mooring-test");
   }
 
-  /** The same backend as {@link #config} as lines of a backends file (under {@code backends:}). */
+  /** A backend on the fixture's volume as lines of a backends file (under {@code backends:}). */
   public static String backendYaml(String name, String basePath) {
     String head =
         """
@@ -74,12 +73,13 @@ public final class GlusterFixture {
             basePath: %s
         """
             .formatted(name, server(), volume(), basePath);
-    if (management() instanceof GlusterConfig.Ssh ssh) {
-      return head
-          + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n"
-              .formatted(ssh.user(), ssh.keyFile(), ssh.knownHostsFile());
-    }
-    return head + "    management: local\n";
+    return sshKey()
+        .map(
+            key ->
+                head
+                    + "    ssh: {user: %s, keyFile: %s, knownHostsFile: %s}%n"
+                        .formatted(sshUser(), key, sshKnownHosts()))
+        .orElse(head + "    management: local\n");
   }
 
   /** A base path no other test uses, e.g. {@code /it-3f2a...}. */

@@ -1,6 +1,6 @@
 package io.mooring.tools.bench;
 
-import io.mooring.config.CephConfig;
+import io.mooring.controller.config.CephConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.mooring.tools.bench;
 
-import io.mooring.config.GlusterConfig;
+import io.mooring.controller.config.GlusterConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

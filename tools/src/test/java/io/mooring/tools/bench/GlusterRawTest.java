@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mooring.config.BackendsFile;
-import io.mooring.config.GlusterConfig;
+import io.mooring.controller.config.BackendsFile;
+import io.mooring.controller.config.GlusterConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

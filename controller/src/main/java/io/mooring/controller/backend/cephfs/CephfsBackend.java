@@ -2,10 +2,10 @@ package io.mooring.controller.backend.cephfs;
 
 import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.Keyrings;
-import io.mooring.config.CephConfig;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.controller.config.CephConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
 import io.mooring.errors.Untrusted;

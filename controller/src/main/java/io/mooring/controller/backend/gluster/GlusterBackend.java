@@ -1,9 +1,9 @@
 package io.mooring.controller.backend.gluster;
 
-import io.mooring.config.GlusterConfig;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.controller.config.GlusterConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.MountProbe;

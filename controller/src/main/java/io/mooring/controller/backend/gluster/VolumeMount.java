@@ -1,6 +1,6 @@
 package io.mooring.controller.backend.gluster;
 
-import io.mooring.config.GlusterConfig;
+import io.mooring.controller.config.GlusterConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mooring.config.CephConfig;
 import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.controller.config.CephConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
 import io.mooring.testing.CephKeys;

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.mooring.config.GlusterConfig;
+import io.mooring.controller.config.FixtureBackends;
+import io.mooring.controller.config.GlusterConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
@@ -63,9 +64,9 @@ class GlusterManagementIT {
 
   static GlusterConfig.Ssh ssh() {
     assumeTrue(
-        GlusterFixture.management() instanceof GlusterConfig.Ssh,
+        FixtureBackends.management() instanceof GlusterConfig.Ssh,
         "the fixture gives no ssh access (GLUSTER_SSH_KEY)");
-    return (GlusterConfig.Ssh) GlusterFixture.management();
+    return (GlusterConfig.Ssh) FixtureBackends.management();
   }
 
   static GlusterConfig config(List<String> servers, GlusterConfig.Management management) {
@@ -82,7 +83,7 @@ class GlusterManagementIT {
   void quotasAreEnabledOverSshThroughTheGate() throws IOException {
     ssh();
     int before = gateLog().length();
-    GlusterBackend backend = backend(GlusterFixture.config("mgmt", "/mgmt-it"));
+    GlusterBackend backend = backend(FixtureBackends.gluster("mgmt", "/mgmt-it"));
     assertEquals(Optional.empty(), backend.checkManagement());
     String vol = GlusterFixture.volume();
     String logged = gateLog().substring(before);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import io.mooring.config.GlusterConfig;
+import io.mooring.controller.config.GlusterConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;

@@ -1,4 +1,4 @@
-package io.mooring.config;
+package io.mooring.controller.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.mooring.config;
+package io.mooring.controller.config;
 
 /** One named storage backend from the backends file. */
 public sealed interface BackendConfig permits GlusterConfig, CephConfig {

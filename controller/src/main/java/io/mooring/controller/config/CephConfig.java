@@ -1,4 +1,4 @@
-package io.mooring.config;
+package io.mooring.controller.config;
 
 import java.util.List;
 
