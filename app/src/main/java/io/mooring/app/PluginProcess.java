@@ -2,14 +2,10 @@ package io.mooring.app;
 
 import io.grpc.BindableService;
 import io.mooring.Version;
+import io.mooring.controller.Backends;
 import io.mooring.controller.ControllerService;
 import io.mooring.controller.backend.Backend;
-import io.mooring.controller.backend.cephfs.CephfsBackend;
-import io.mooring.controller.backend.gluster.GlusterBackend;
-import io.mooring.controller.config.BackendConfig;
 import io.mooring.controller.config.BackendsFile;
-import io.mooring.controller.config.CephConfig;
-import io.mooring.controller.config.GlusterConfig;
 import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.health.HealthServer;
@@ -31,7 +27,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +37,6 @@ final class PluginProcess {
 
   /** Controller calls for one volume wait this long for each other before answering ABORTED. */
   private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
-
-  private static final Duration NODE_LOCK_WAIT = Duration.ofSeconds(30);
 
   /**
    * How long Probe and /readyz wait for the backends' health checks before answering "not ready".
@@ -74,34 +67,15 @@ final class PluginProcess {
     List<String> backendNames = List.of();
 
     if (settings.controller()) {
-      Map<String, BackendConfig> configs = BackendsFile.load(settings.backendsFile());
-      List<Backend> backends = new ArrayList<>();
-      for (BackendConfig config : configs.values()) {
-        if (config instanceof GlusterConfig gluster) {
-          GlusterBackend backend =
-              GlusterBackend.create(
-                  gluster, runner, mounter, settings.stateDir().resolve("controller"));
-          backends.add(backend);
-          closeables.add(backend::close);
-          // At once, but apart: a Gluster server that is down makes the controller not ready, not
-          // fail.
-          Thread check =
-              new Thread(
-                  () ->
-                      backend
-                          .checkManagement()
-                          .ifPresent(reason -> LOG.warn("backend {}: {}", gluster.name(), reason)),
-                  "check-" + gluster.name());
-          check.setDaemon(true);
-          check.start();
-        } else if (config instanceof CephConfig ceph) {
-          CephfsBackend backend = CephfsBackend.create(ceph, runner);
-          backends.add(backend);
-          closeables.add(backend::close);
-        }
-      }
-      backends.forEach(b -> checks.add(b::unhealthyReason));
-      backendNames = backends.stream().map(Backend::name).sorted().toList();
+      Backends backends =
+          Backends.open(
+              BackendsFile.load(settings.backendsFile()).values(),
+              runner,
+              mounter,
+              settings.stateDir().resolve("controller"));
+      closeables.add(backends);
+      backends.all().forEach(b -> checks.add(b::unhealthyReason));
+      backendNames = backends.all().stream().map(Backend::name).toList();
       services.add(new ControllerService(backends, new KeyedLocks(CONTROLLER_LOCK_WAIT)));
     }
     if (settings.node()) {

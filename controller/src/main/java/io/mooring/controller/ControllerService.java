@@ -31,8 +31,10 @@ import io.mooring.volume.Capabilities;
 import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.VolumeId;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -57,8 +59,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private final Backends backends;
   private final KeyedLocks locks;
 
-  public ControllerService(Collection<Backend> backends, KeyedLocks locks) {
-    this.backends = new Backends(backends);
+  public ControllerService(Backends backends, KeyedLocks locks) {
+    this.backends = backends;
     this.locks = locks;
   }
 
@@ -294,37 +296,42 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                       + " was not issued by this plugin; list again from the start");
             }
           }
-          List<String> ids = new ArrayList<>();
+          List<Listed> listed = new ArrayList<>();
           for (Backend backend : backends.all()) {
-            backend.list().forEach(dir -> ids.add(new VolumeId(backend.name(), dir).toString()));
+            backend.list().forEach(volume -> listed.add(new Listed(backend, volume)));
           }
-          ids.sort(null);
+          listed.sort(Comparator.comparing(Listed::id));
           int from = 0;
-          while (from < ids.size() && !start.isEmpty() && ids.get(from).compareTo(start) < 0) {
+          while (from < listed.size()
+              && !start.isEmpty()
+              && listed.get(from).id().compareTo(start) < 0) {
             from++;
           }
           int to =
               req.getMaxEntries() == 0
-                  ? ids.size()
-                  : Math.min(ids.size(), from + req.getMaxEntries());
+                  ? listed.size()
+                  : Math.min(listed.size(), from + req.getMaxEntries());
           ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
-          for (String text : ids.subList(from, to)) {
-            VolumeId id = VolumeId.parse(text);
-            Backend backend = backends.find(id.backend()).orElseThrow();
-            backend
-                .get(id.dir())
-                .ifPresent(
-                    volume ->
-                        out.addEntriesBuilder()
-                            .setVolume(volume(backend, volume))
-                            .getStatusBuilder()
-                            .setVolumeCondition(condition(backend)));
+          Map<Backend, VolumeCondition> conditions = new HashMap<>(); // one check per backend
+          for (Listed entry : listed.subList(from, to)) {
+            out.addEntriesBuilder()
+                .setVolume(volume(entry.backend(), entry.volume()))
+                .getStatusBuilder()
+                .setVolumeCondition(
+                    conditions.computeIfAbsent(entry.backend(), ControllerService::condition));
           }
-          if (to < ids.size()) {
-            out.setNextToken(ids.get(to));
+          if (to < listed.size()) {
+            out.setNextToken(listed.get(to).id());
           }
           return out.build();
         });
+  }
+
+  /** A volume as ListVolumes found it, with its ID (the order and the paging token). */
+  private record Listed(Backend backend, VolumeRecord volume) {
+    String id() {
+      return new VolumeId(backend.name(), volume.dir()).toString();
+    }
   }
 
   @Override

@@ -133,7 +133,9 @@ class CephControllerIT {
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
-            .addService(new ControllerService(List.of(b), new KeyedLocks(Duration.ofSeconds(120))))
+            .addService(
+                new ControllerService(
+                    new Backends(List.of(b)), new KeyedLocks(Duration.ofSeconds(120))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

@@ -64,7 +64,8 @@ class ControllerServiceTest {
         InProcessServerBuilder.forName(name)
             .directExecutor()
             .addService(
-                new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(5))))
+                new ControllerService(
+                    new Backends(List.of(backend)), new KeyedLocks(Duration.ofSeconds(5))))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -334,6 +335,7 @@ class ControllerServiceTest {
     for (int i = 0; i < 5; i++) {
       stub.createVolume(create("pvc-list-" + i, 4096).build());
     }
+    backend.gets.set(0);
     List<String> seen = new ArrayList<>();
     String token = "";
     do {
@@ -346,6 +348,7 @@ class ControllerServiceTest {
     } while (!token.isEmpty());
     assertEquals(5, seen.size());
     assertEquals(5, Set.copyOf(seen).size());
+    assertEquals(0, backend.gets.get(), "the listed records are used, not read again");
     assertEquals(
         Status.Code.ABORTED,
         codeOf(

@@ -17,6 +17,9 @@ final class FakeBackend implements Backend {
   final Map<String, VolumeRecord> volumes = new TreeMap<>();
   final List<String> deleted = new ArrayList<>();
   final AtomicInteger creates = new AtomicInteger();
+  final AtomicInteger gets = new AtomicInteger();
+  boolean closed;
+  RuntimeException closeFailure;
   private final String name;
   long available = 100L << 30;
   String unhealthy;
@@ -42,6 +45,7 @@ final class FakeBackend implements Backend {
 
   @Override
   public synchronized Optional<VolumeRecord> get(String dir) {
+    gets.incrementAndGet();
     return Optional.ofNullable(volumes.get(dir));
   }
 
@@ -74,8 +78,8 @@ final class FakeBackend implements Backend {
   }
 
   @Override
-  public synchronized List<String> list() {
-    return List.copyOf(volumes.keySet());
+  public synchronized List<VolumeRecord> list() {
+    return List.copyOf(volumes.values());
   }
 
   @Override
@@ -91,5 +95,13 @@ final class FakeBackend implements Backend {
   @Override
   public Optional<String> unhealthyReason() {
     return Optional.ofNullable(unhealthy);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (closeFailure != null) {
+      throw closeFailure;
+    }
   }
 }

@@ -103,7 +103,8 @@ class GlusterControllerIT {
     server =
         InProcessServerBuilder.forName(name)
             .addService(
-                new ControllerService(List.of(backend), new KeyedLocks(Duration.ofSeconds(60))))
+                new ControllerService(
+                    new Backends(List.of(backend)), new KeyedLocks(Duration.ofSeconds(60))))
             .addService(new IdentityService("mooring.csi.io", "it", true, true, readiness))
             .build()
             .start();

@@ -9,7 +9,7 @@ import java.util.Set;
  * One configured storage backend as the controller sees it. Implementations are thread-safe but
  * rely on the caller's per-volume lock: no two calls for the same {@code dir} run at once.
  */
-public interface Backend {
+public interface Backend extends AutoCloseable {
 
   String name();
 
@@ -58,8 +58,8 @@ public interface Backend {
   /** Removes (or retains / archives) the volume; a missing volume is not an error. */
   void delete(String dir, DeletePolicy policy, Map<String, String> secrets);
 
-  /** Names of all complete volumes, sorted. */
-  List<String> list();
+  /** All complete volumes, sorted by {@code dir}: each record read once. */
+  List<VolumeRecord> list();
 
   /** Bytes still free for new volumes. */
   long availableBytes();
@@ -69,4 +69,8 @@ public interface Backend {
 
   /** Why the backend cannot serve now, if it cannot. */
   Optional<String> unhealthyReason();
+
+  /** Releases what the backend holds (mounts, connections), on shutdown. */
+  @Override
+  void close();
 }

@@ -330,7 +330,7 @@ public final class CephfsBackend implements Backend {
   }
 
   @Override
-  public List<String> list() {
+  public List<VolumeRecord> list() {
     CephCredentials credentials = adminCredentials("ListVolumes");
     List<Object> entries;
     try {
@@ -347,14 +347,16 @@ public final class CephfsBackend implements Backend {
     List<String> names = new ArrayList<>();
     for (Object entry : entries) {
       Object name = Json.object(entry, "subvolume ls entry").get("name");
-      if (name instanceof String dir
-          && VOLUME_NAME.matcher(dir).matches()
-          && read(dir, credentials).isPresent()) {
+      if (name instanceof String dir && VOLUME_NAME.matcher(dir).matches()) {
         names.add(dir);
       }
     }
     names.sort(null);
-    return names;
+    List<VolumeRecord> volumes = new ArrayList<>();
+    for (String dir : names) {
+      read(dir, credentials).ifPresent(r -> volumes.add(r.volume(dir)));
+    }
+    return volumes;
   }
 
   @Override
@@ -440,6 +442,7 @@ public final class CephfsBackend implements Backend {
   }
 
   /** Closes the client (connections, keyring directory). */
+  @Override
   public void close() {
     client.close();
   }

@@ -202,7 +202,7 @@ public final class GlusterBackend implements Backend {
   }
 
   @Override
-  public List<String> list() {
+  public List<VolumeRecord> list() {
     Path base = base();
     if (!Files.isDirectory(base)) {
       return List.of();
@@ -212,8 +212,8 @@ public final class GlusterBackend implements Backend {
           .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
           .map(p -> p.getFileName().toString())
           .filter(GlusterBackend::isVolumeName)
-          .filter(d -> readRecord(d, base.resolve(d)).isPresent())
           .sorted()
+          .flatMap(d -> readRecord(d, base.resolve(d)).stream())
           .toList();
     } catch (IOException e) {
       throw StorageException.internal("cannot list %s: %s", base, e.getMessage());
@@ -266,7 +266,8 @@ public final class GlusterBackend implements Backend {
     }
   }
 
-  /** Unmounts the controller's mount and closes the connections to glusterd (on shutdown). */
+  /** Unmounts the controller's mount and closes the connections to glusterd. */
+  @Override
   public void close() {
     mount.unmount();
     cli.close();

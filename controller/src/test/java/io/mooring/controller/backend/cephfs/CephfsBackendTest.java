@@ -235,7 +235,16 @@ class CephfsBackendTest {
     backend.delete("d-0000000000000004", DeletePolicy.ARCHIVE, SECRETS);
     ceph.add(GROUP, "incomplete-0000000000000005", 1);
     ceph.add(GROUP, "Foreign_Subvolume", 1);
-    assertEquals(List.of("a-0000000000000002", "b-0000000000000001"), backend.list());
+    ceph.calls.clear();
+    assertEquals(
+        List.of(
+            new VolumeRecord("a-0000000000000002", "a", 1 << 20, Map.of()),
+            new VolumeRecord("b-0000000000000001", "b", 1 << 20, Map.of())),
+        backend.list());
+    assertEquals(
+        1 + 5,
+        ceph.calls.size(),
+        "subvolume ls, then one metadata ls per subvolume with a volume's name: " + ceph.calls);
   }
 
   @Test
