@@ -17,14 +17,13 @@ public record VolumeId(String backend, String dir) {
   private static final int MAX_ID_LENGTH = 256;
 
   static final Pattern BACKEND = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  static final Pattern DIR = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
 
   public VolumeId {
     if (!BACKEND.matcher(backend).matches()) {
       throw StorageException.invalid(
           "backend name %s is not a DNS label", Untrusted.quote(backend));
     }
-    if (!DIR.matcher(dir).matches()) {
+    if (!VolumeNames.isName(dir)) {
       throw StorageException.invalid(
           "volume directory %s is not a Mooring volume name", Untrusted.quote(dir));
     }

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Turns a CSI request name into a directory / subvolume name: a readable, sanitized prefix plus a
@@ -17,6 +18,9 @@ public final class VolumeNames {
 
   /** Longest request name accepted; Kubernetes sends {@code pvc-<uuid>} (40 bytes). */
   public static final int MAX_NAME_BYTES = 1024;
+
+  /** What {@link #dirFor} makes: all a volume ID's directory may be. */
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
 
   private static final int PREFIX_MAX = 40;
   private static final int HASH_HEX = 16;
@@ -38,6 +42,11 @@ public final class VolumeNames {
       prefix = "vol";
     }
     return prefix + "-" + sha256(requestName).substring(0, HASH_HEX);
+  }
+
+  /** Whether {@code dir} is a Mooring volume name (a single, safe path element). */
+  public static boolean isName(String dir) {
+    return NAME.matcher(dir).matches();
   }
 
   static void validate(String name) {

@@ -6,6 +6,7 @@ import io.mooring.errors.StorageException;
 import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
+import io.mooring.volume.CephContext;
 import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -204,8 +205,8 @@ final class CephClients implements ClientKind {
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for, or the
    *     volume's client mounts another path
    */
-  String prepareOwn(CephVolume volume, CephCredentials user) {
-    String client = name(new VolumeId(volume.backend(), volume.dir()));
+  String prepareOwn(CephContext volume, CephCredentials user) {
+    String client = name(volume.id());
     prepare(
         client,
         volume,
@@ -220,13 +221,13 @@ final class CephClients implements ClientKind {
    * subvolume of a group ({@code /volumes/<group>/<subvolume>/<uuid>}), or the user's key was found
    * not to reach the group.
    */
-  Optional<String> sharedClient(CephVolume volume, CephCredentials user) {
+  Optional<String> sharedClient(CephContext volume, CephCredentials user) {
     Matcher m = SUBVOLUME.matcher(volume.path());
     if (!m.matches()) {
       return Optional.empty();
     }
     String client =
-        volume.backend()
+        volume.id().backend()
             + "/"
             + SHARED_PREFIX
             + fingerprint(
@@ -249,7 +250,7 @@ final class CephClients implements ClientKind {
    * @return the volume's directory on the client, as the root of its binds in mountinfo
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for
    */
-  String prepareShared(String client, CephVolume volume, CephCredentials user) {
+  String prepareShared(String client, CephContext volume, CephCredentials user) {
     Matcher m = SUBVOLUME.matcher(volume.path());
     if (!m.matches()) {
       throw StorageException.internal("%s is no subvolume path", volume.path());
@@ -264,12 +265,12 @@ final class CephClients implements ClientKind {
   }
 
   private void prepare(
-      String client, CephVolume volume, CephFuse.Mount wanted, CephCredentials user) {
-    if (volume.mounter().equals(CephVolume.KERNEL)) {
+      String client, CephContext volume, CephFuse.Mount wanted, CephCredentials user) {
+    if (volume.mounter().equals(CephContext.KERNEL)) {
       throw new StorageException(
           StorageException.Kind.FAILED_PRECONDITION,
           "backend "
-              + volume.backend()
+              + volume.id().backend()
               + " asks for the kernel CephFS client (mounter: kernel), which the Mooring node plugin does not support"
               + " yet (this node's kernel "
               + (kernelHasCeph() ? "has" : "has no")
@@ -290,7 +291,7 @@ final class CephClients implements ClientKind {
         throw new StorageException(
             StorageException.Kind.FAILED_PRECONDITION,
             "volume "
-                + volume.dir()
+                + volume.id().dir()
                 + " is mounted from "
                 + recorded.get().path()
                 + " of CephFS "

@@ -4,6 +4,7 @@ import io.mooring.errors.StorageException;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
+import io.mooring.volume.GlusterContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +27,6 @@ import java.util.stream.Collectors;
  * has a root mount. The only record kept is the full mount source ({@link MountSources}).
  */
 final class GlusterClients implements ClientKind {
-
-  private static final String FUSE_TYPE = "glusterfs";
 
   private final Path mountsDir;
   private final MountSources sources;
@@ -73,7 +72,10 @@ final class GlusterClients implements ClientKind {
   public Set<String> clients(MountTable table) {
     Set<String> out =
         table.entries().stream()
-            .filter(e -> e.isFuse(FUSE_TYPE) && mountsDir.equals(e.mountPoint().getParent()))
+            .filter(
+                e ->
+                    e.isFuse(GlusterContext.MOUNT_TYPE)
+                        && mountsDir.equals(e.mountPoint().getParent()))
             .map(e -> e.mountPoint().getFileName().toString())
             .collect(Collectors.toCollection(TreeSet::new));
     out.addAll(sources.backends());
@@ -83,9 +85,9 @@ final class GlusterClients implements ClientKind {
   @Override
   public SharedMounts.View view(MountTable table, String backend) {
     Path path = path(backend);
-    Optional<MountEntry> client = table.at(path).filter(e -> e.isFuse(FUSE_TYPE));
+    Optional<MountEntry> client = table.at(path).filter(e -> e.isFuse(GlusterContext.MOUNT_TYPE));
     Optional<String> volume =
-        client.map(MountEntry::source).or(() -> sources.get(backend)).map(GlusterClients::volumeOf);
+        client.map(MountEntry::source).or(() -> sources.get(backend)).map(GlusterContext::volumeOf);
     if (volume.isEmpty()) {
       return new SharedMounts.View(client, List.of());
     }
@@ -96,8 +98,8 @@ final class GlusterClients implements ClientKind {
             .collect(Collectors.toSet());
     List<MountEntry> binds =
         table.entries().stream()
-            .filter(e -> !e.mountPoint().equals(path) && e.isFuse(FUSE_TYPE))
-            .filter(e -> volumeOf(e.source()).equals(volume.get()))
+            .filter(e -> !e.mountPoint().equals(path) && e.isFuse(GlusterContext.MOUNT_TYPE))
+            .filter(e -> GlusterContext.volumeOf(e.source()).equals(volume.get()))
             .filter(
                 e ->
                     client.map(c -> c.device().equals(e.device())).orElse(false)
@@ -113,16 +115,17 @@ final class GlusterClients implements ClientKind {
    * @throws StorageException FAILED_PRECONDITION when the backend's client serves another Gluster
    *     volume
    */
-  String prepare(GlusterVolume volume) {
-    String backend = volume.backend();
+  String prepare(GlusterContext volume) {
+    String backend = volume.id().backend();
     Optional<MountEntry> client = view(mounter.table(), backend).client();
-    if (client.isPresent() && !volumeOf(client.get().source()).equals(volume.volume())) {
+    if (client.isPresent()
+        && !GlusterContext.volumeOf(client.get().source()).equals(volume.volume())) {
       throw new StorageException(
           StorageException.Kind.FAILED_PRECONDITION,
           "backend "
               + backend
               + " is mounted from Gluster volume "
-              + volumeOf(client.get().source())
+              + GlusterContext.volumeOf(client.get().source())
               + " on this node, but the"
               + " volume_context names "
               + volume.volume()
@@ -139,9 +142,9 @@ final class GlusterClients implements ClientKind {
    *
    * @throws StorageException NOT_FOUND when the directory does not exist
    */
-  Path directory(GlusterVolume volume) {
+  Path directory(GlusterContext volume) {
     return NodePaths.existingDirectory(
-        path(volume.backend()), volume.path(), "Gluster volume " + volume.volume());
+        path(volume.id().backend()), volume.path(), "Gluster volume " + volume.volume());
   }
 
   @Override
@@ -160,7 +163,7 @@ final class GlusterClients implements ClientKind {
     } catch (IOException e) {
       throw StorageException.internal("cannot create %s: %s", path, e.getMessage());
     }
-    mounter.mount(source, path, FUSE_TYPE, options(limits), cgroup);
+    mounter.mount(source, path, GlusterContext.MOUNT_TYPE, options(limits), cgroup);
   }
 
   /**
@@ -184,10 +187,5 @@ final class GlusterClients implements ClientKind {
   @Override
   public void forget(String backend) {
     sources.remove(backend);
-  }
-
-  /** The Gluster volume in a mount source: {@code server[,server...]:/volume}. */
-  static String volumeOf(String source) {
-    return source.substring(source.lastIndexOf(":/") + 2);
   }
 }

@@ -4,18 +4,12 @@ import csi.v1.Csi.VolumeCapability;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
 import io.mooring.volume.Capabilities;
+import io.mooring.volume.VolumeContext;
 import io.mooring.volume.VolumeId;
 import java.util.List;
-import java.util.Set;
 
 /** Checks of request fields shared by the Node RPCs; each failure is INVALID_ARGUMENT. */
 final class NodeRequests {
-
-  /**
-   * What a StorageClass may give as fsType: Gluster's and CephFS's names (the controller's too).
-   */
-  static final Set<String> FS_TYPES =
-      Set.of("glusterfs", "fuse.glusterfs", "ceph", "cephfs", "fuse.ceph-fuse");
 
   private NodeRequests() {}
 
@@ -36,7 +30,7 @@ final class NodeRequests {
     if (!present) {
       throw StorageException.invalid("volume_capability is required");
     }
-    Capabilities.unsupported(capability, FS_TYPES)
+    Capabilities.unsupported(capability, VolumeContext.FS_TYPES)
         .ifPresent(
             reason -> {
               throw StorageException.invalid("%s", reason);

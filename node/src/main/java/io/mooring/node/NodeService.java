@@ -27,7 +27,10 @@ import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
+import io.mooring.volume.CephContext;
+import io.mooring.volume.GlusterContext;
 import io.mooring.volume.KeyedLocks;
+import io.mooring.volume.VolumeContext;
 import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -123,14 +126,14 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           VolumeId id = NodeRequests.volumeId(req.getVolumeId());
           Path staging = NodePaths.require("staging_target_path", req.getStagingTargetPath());
           NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
-          if (CephVolume.TYPE.equals(req.getVolumeContextMap().get("type"))) {
-            CephVolume volume = CephVolume.of(id, req.getVolumeContextMap());
+          VolumeContext context = VolumeContext.parse(id, req.getVolumeContextMap());
+          if (context instanceof CephContext volume) {
             CephCredentials user = CephUser.fromSecrets(req.getSecretsMap());
             try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
               return stageCeph(id, volume, user, staging);
             }
           }
-          GlusterVolume volume = GlusterVolume.of(id, req.getVolumeContextMap());
+          GlusterContext volume = (GlusterContext) context;
           Client client = new Client(gluster, id.backend());
           try (KeyedLocks.Held v = volumeLocks.acquire(id.toString());
               KeyedLocks.Held c = client.lock()) {
@@ -147,7 +150,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
    * client it has.
    */
   private NodeStageVolumeResponse stageCeph(
-      VolumeId id, CephVolume volume, CephCredentials user, Path staging) {
+      VolumeId id, CephContext volume, CephCredentials user, Path staging) {
     CephClients kind = ceph.kind();
     Optional<String> shared = kind.sharedOf(id).map(CephClientFiles.SharedVolume::client);
     if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {

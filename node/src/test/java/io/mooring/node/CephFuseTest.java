@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The ceph-fuse command line, what its failures mean, and the keyring files it reads. */
 class CephFuseTest {
 
-  private static final String KEY = CephVolumeTest.KEY;
+  private static final String KEY = CephUserTest.KEY;
 
   /** No cache options: ceph-fuse's own defaults. */
   private static final ClientLimits CLIENT_DEFAULTS = new ClientLimits(0, 0, 0);

@@ -187,6 +187,29 @@ class NodeCephIT {
         "the ceph-fuse processes exit");
   }
 
+  /**
+   * A hand-made PersistentVolume of B whose context names A's subvolume, or the group with every
+   * volume's, would stage that under B's name.
+   */
+  @Test
+  void stageWithAnotherVolumesPathIsRefusedAndMountsNothing() throws Exception {
+    String a = "pvc-theirs";
+    String pathA = ceph.subvolume(a, 4 * MIB);
+    String b = "pvc-mine";
+    ceph.subvolume(b, 4 * MIB);
+    ServedNode node = start("node");
+
+    for (String path : List.of(pathA, "/volumes/" + ceph.group)) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> node.stub().nodeStageVolume(stage(node, b, path, admin())));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), path);
+      assertEquals(List.of(), MountTable.read().under(testDir), path + " mounts nothing");
+      assertEquals(List.of(), cephFuseUnder(testDir), path + " starts no client");
+    }
+  }
+
   @Test
   void aKeyForTheGroupMountsItOnceForAllItsVolumesEachWithItsQuota() throws Exception {
     List<String> dirs = List.of("pvc-g1", "pvc-g2", "pvc-g3");

@@ -41,7 +41,7 @@ class NodeCephTest {
   private static final String BACKEND = "ceph-a";
   private static final String A = "pvc-a";
   private static final String B = "pvc-b";
-  private static final String ADMIN_KEY = CephVolumeTest.KEY;
+  private static final String ADMIN_KEY = CephUserTest.KEY;
   private static final String USER_KEY = "AQBbI9FmAAAAABAAr0GvPOQ+LMZsoRsLFXKiZQ==";
   private static final String USER_KEY_B = "AQCyaQdrD9rgDBAAaNiJQZWMkxXauMKHEjriMg==";
 
@@ -355,6 +355,10 @@ class NodeCephTest {
         Arguments.of("monitors", "-o,evil", admin),
         Arguments.of("mounter", "nfs", admin),
         Arguments.of("backend", "ceph-b", admin),
+        Arguments.of("path", "/volumes/csi", admin),
+        Arguments.of("path", path(B), admin),
+        Arguments.of("subvolumeGroup", "other", admin),
+        Arguments.of("subvolume", B, admin),
         Arguments.of("mounter", "", Map.of()),
         Arguments.of("mounter", "", Map.of("adminID", "admin")),
         Arguments.of("mounter", "", Map.of("userID", "vol-a", "userKey", "not-a-key")),

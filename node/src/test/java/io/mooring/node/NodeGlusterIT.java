@@ -19,6 +19,8 @@ import csi.v1.Csi.VolumeCapability.AccessMode.Mode;
 import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.exec.ProcessCommandRunner;
@@ -144,6 +146,26 @@ class NodeGlusterIT {
     assertFalse(Files.exists(target(dir, "writer")), "unpublish removes the target");
     assertEquals(List.of(), MountTable.read().under(testDir));
     waitFor(Duration.ofSeconds(10), () -> glusterClients().isEmpty(), "the client process exits");
+  }
+
+  /**
+   * A hand-made PersistentVolume of B whose context names A's directory, or the base path with
+   * every volume's, would stage that under B's name.
+   */
+  @Test
+  void stageWithAnotherVolumesPathIsRefusedAndMountsNothing() throws Exception {
+    String a = volumeDir("pvc-theirs");
+    String b = volumeDir("pvc-mine");
+    ServedNode node = start();
+
+    for (String path : List.of(gluster.path + "/" + a, gluster.path)) {
+      NodeStageVolumeRequest stage = stage(b).toBuilder().putVolumeContext("path", path).build();
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> node.stub().nodeStageVolume(stage));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), path);
+      assertEquals(List.of(), MountTable.read().under(testDir), path + " mounts nothing");
+      assertEquals(List.of(), glusterClients(), path + " starts no client");
+    }
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.mooring.controller.config;
 
+import io.mooring.volume.CephContext;
+import io.mooring.volume.GlusterContext;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -43,7 +45,6 @@ public final class BackendsFile {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
-  private static final Pattern GLUSTER_VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern CEPH_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern MOUNT_OPTIONS = Pattern.compile("[A-Za-z0-9_.=,/:-]{0,512}");
   private static final Pattern BASE_PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
@@ -87,10 +88,10 @@ public final class BackendsFile {
 
   private static BackendConfig backend(Map<String, Object> entry, String where) {
     String type = string(entry, "type", where);
-    if (GlusterConfig.TYPE.equals(type)) {
+    if (GlusterContext.TYPE.equals(type)) {
       return gluster(entry, where);
     }
-    if (CephConfig.TYPE.equals(type)) {
+    if (CephContext.TYPE.equals(type)) {
       return ceph(entry, where);
     }
     throw new IllegalArgumentException(
@@ -98,9 +99,9 @@ public final class BackendsFile {
             + ": unknown type '"
             + type
             + "' (known: "
-            + GlusterConfig.TYPE
+            + GlusterContext.TYPE
             + ", "
-            + CephConfig.TYPE
+            + CephContext.TYPE
             + ")");
   }
 
@@ -112,7 +113,8 @@ public final class BackendsFile {
         where);
     String name = matching(string(entry, "name", where), NAME, "name", where);
     List<String> servers = hosts(entry, "servers", where);
-    String volume = matching(string(entry, "volume", where), GLUSTER_VOLUME, "volume", where);
+    String volume =
+        matching(string(entry, "volume", where), GlusterContext.VOLUME_NAME, "volume", where);
     Object base = entry.getOrDefault("basePath", GlusterConfig.DEFAULT_BASE_PATH);
     String basePath = matching(String.valueOf(base), BASE_PATH, "basePath", where);
     if (basePath.contains("/../") || basePath.endsWith("/..") || basePath.contains("/./")) {

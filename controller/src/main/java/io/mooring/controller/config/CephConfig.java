@@ -1,5 +1,6 @@
 package io.mooring.controller.config;
 
+import io.mooring.volume.CephContext;
 import java.util.List;
 
 /**
@@ -25,7 +26,6 @@ public record CephConfig(
     String adminSecretDir)
     implements BackendConfig {
 
-  public static final String TYPE = "cephfs";
   public static final String DEFAULT_GROUP = "csi";
 
   public CephConfig {
@@ -34,6 +34,6 @@ public record CephConfig(
 
   @Override
   public String type() {
-    return TYPE;
+    return CephContext.TYPE;
   }
 }

@@ -1,5 +1,6 @@
 package io.mooring.controller.config;
 
+import io.mooring.volume.GlusterContext;
 import java.util.List;
 
 /**
@@ -13,7 +14,6 @@ public record GlusterConfig(
     String name, List<String> servers, String volume, String basePath, Management management)
     implements BackendConfig {
 
-  public static final String TYPE = "glusterfs";
   public static final String DEFAULT_BASE_PATH = "/mooring";
 
   public GlusterConfig {
@@ -22,7 +22,7 @@ public record GlusterConfig(
 
   @Override
   public String type() {
-    return TYPE;
+    return GlusterContext.TYPE;
   }
 
   /** How the gluster CLI reaches a glusterd that accepts management commands. */

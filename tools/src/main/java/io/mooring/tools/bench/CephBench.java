@@ -1,6 +1,6 @@
 package io.mooring.tools.bench;
 
-import io.mooring.controller.config.CephConfig;
+import io.mooring.volume.CephContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ import java.util.Map;
 final class CephBench implements BenchBackend {
 
   /** The backend type, as the controller reads it in the backends file. */
-  static final String TYPE = CephConfig.TYPE;
+  static final String TYPE = CephContext.TYPE;
 
   static final String RADOS = "rados";
   static final String RADOS_AS_DRIVER = "rados-as-driver";

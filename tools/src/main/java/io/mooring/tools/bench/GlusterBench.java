@@ -1,6 +1,6 @@
 package io.mooring.tools.bench;
 
-import io.mooring.controller.config.GlusterConfig;
+import io.mooring.volume.GlusterContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ import java.util.TreeMap;
 final class GlusterBench implements BenchBackend {
 
   /** The backend type, as the controller reads it in the backends file. */
-  static final String TYPE = GlusterConfig.TYPE;
+  static final String TYPE = GlusterContext.TYPE;
 
   static final String RAW = "raw";
   static final String RAW_RETRY = "raw+retry";

@@ -10,6 +10,9 @@ import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
 import io.mooring.errors.Untrusted;
 import io.mooring.exec.CommandRunner;
+import io.mooring.volume.CephContext;
+import io.mooring.volume.VolumeId;
+import io.mooring.volume.VolumeNames;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +55,6 @@ public final class CephfsBackend implements Backend {
   /** The unit statfs reports quotas in (CEPH_BLOCK). */
   static final long QUOTA_BLOCK = 4L << 20;
 
-  private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
   private static final long ABSENT_TTL_MS = 2_000;
   private static final String FS_NAME_PARAMETER = "fsName";
   private static final String POOL_PARAMETER = "pool";
@@ -102,7 +103,7 @@ public final class CephfsBackend implements Backend {
 
   @Override
   public Set<String> fsTypes() {
-    return Set.of("ceph", "cephfs", "fuse.ceph-fuse");
+    return CephContext.FS_TYPES;
   }
 
   /**
@@ -347,7 +348,7 @@ public final class CephfsBackend implements Backend {
     List<String> names = new ArrayList<>();
     for (Object entry : entries) {
       Object name = Json.object(entry, "subvolume ls entry").get("name");
-      if (name instanceof String dir && VOLUME_NAME.matcher(dir).matches()) {
+      if (name instanceof String dir && VolumeNames.isName(dir)) {
         names.add(dir);
       }
     }
@@ -384,19 +385,15 @@ public final class CephfsBackend implements Backend {
       path = getpath(dir, adminCredentials("looking up a volume's path"));
       paths.put(dir, path);
     }
-    Map<String, String> ctx = new TreeMap<>();
-    ctx.put("backend", config.name());
-    ctx.put("type", CephConfig.TYPE);
-    ctx.put("monitors", String.join(",", config.monitors()));
-    ctx.put("fsName", config.fsName());
-    ctx.put("subvolumeGroup", config.subvolumeGroup());
-    ctx.put("subvolume", dir);
-    ctx.put("path", path);
-    ctx.put("mounter", config.mounter());
-    if (!config.fuseMountOptions().isEmpty()) {
-      ctx.put("fuseMountOptions", config.fuseMountOptions());
-    }
-    return ctx;
+    return new CephContext(
+            new VolumeId(config.name(), dir),
+            config.monitors(),
+            config.fsName(),
+            config.subvolumeGroup(),
+            path,
+            config.mounter(),
+            config.fuseMountOptions())
+        .toMap();
   }
 
   /**
@@ -655,7 +652,7 @@ public final class CephfsBackend implements Backend {
   }
 
   private static String check(String dir) {
-    if (!VOLUME_NAME.matcher(dir).matches()) {
+    if (!VolumeNames.isName(dir)) {
       throw StorageException.invalid("%s is not a Mooring volume name", dir);
     }
     return dir;

@@ -8,6 +8,9 @@ import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
+import io.mooring.volume.GlusterContext;
+import io.mooring.volume.VolumeId;
+import io.mooring.volume.VolumeNames;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -31,7 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -101,7 +103,7 @@ public final class GlusterBackend implements Backend {
 
   @Override
   public Set<String> fsTypes() {
-    return Set.of("glusterfs", "fuse.glusterfs");
+    return GlusterContext.FS_TYPES;
   }
 
   @Override
@@ -211,7 +213,7 @@ public final class GlusterBackend implements Backend {
       return children
           .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
           .map(p -> p.getFileName().toString())
-          .filter(GlusterBackend::isVolumeName)
+          .filter(VolumeNames::isName)
           .sorted()
           .flatMap(d -> readRecord(d, base.resolve(d)).stream())
           .toList();
@@ -227,13 +229,9 @@ public final class GlusterBackend implements Backend {
 
   @Override
   public Map<String, String> volumeContext(String dir) {
-    Map<String, String> ctx = new TreeMap<>();
-    ctx.put("backend", config.name());
-    ctx.put("type", config.type());
-    ctx.put("servers", String.join(",", config.servers()));
-    ctx.put("volume", config.volume());
-    ctx.put("path", quotaPath(dir));
-    return ctx;
+    return new GlusterContext(
+            new VolumeId(config.name(), dir), config.servers(), config.volume(), quotaPath(dir))
+        .toMap();
   }
 
   @Override
@@ -273,17 +271,13 @@ public final class GlusterBackend implements Backend {
     cli.close();
   }
 
-  private static boolean isVolumeName(String name) {
-    return name.matches("[a-z0-9][a-z0-9-]{0,79}");
-  }
-
   private Path base() {
     return mount.root().resolve(config.basePath().substring(1));
   }
 
   /** The directory of a volume; {@code dir} has passed VolumeId's strict pattern already. */
   private Path volumePath(String dir) {
-    if (!isVolumeName(dir)) {
+    if (!VolumeNames.isName(dir)) {
       throw StorageException.invalid("%s is not a Mooring volume name", dir);
     }
     Path base = base();

@@ -1,6 +1,7 @@
 package io.mooring.controller.backend.gluster;
 
 import io.mooring.errors.StorageException;
+import io.mooring.volume.GlusterContext;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -14,7 +15,6 @@ import java.util.stream.Stream;
 record GlusterCommand(List<String> args) {
 
   private static final List<String> MODE = List.of("--mode=script", "--xml");
-  private static final Pattern VOLUME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]{0,254})+");
   private static final Pattern SIZE = Pattern.compile("[1-9][0-9]{0,18}");
 
@@ -54,7 +54,7 @@ record GlusterCommand(List<String> args) {
   static boolean allowed(List<String> args) {
     if (args.size() < 3
         || !args.get(0).equals("volume")
-        || !VOLUME.matcher(args.get(2)).matches()) {
+        || !GlusterContext.VOLUME_NAME.matcher(args.get(2)).matches()) {
       return false;
     }
     List<String> rest = args.subList(3, args.size());

@@ -7,6 +7,7 @@ import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
 import io.mooring.mount.Statfs;
+import io.mooring.volume.GlusterContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ final class VolumeMount {
       throw StorageException.internal(
           "cannot create mount point %s: %s", mountPoint, e.getMessage());
     }
-    mounter.mount(source(config), mountPoint, "glusterfs", options(config));
+    mounter.mount(source(config), mountPoint, GlusterContext.MOUNT_TYPE, options(config));
     return mountPoint;
   }
 
@@ -134,7 +135,7 @@ final class VolumeMount {
   }
 
   static String source(GlusterConfig config) {
-    return config.servers().get(0) + ":/" + config.volume();
+    return GlusterContext.source(config.servers().subList(0, 1), config.volume());
   }
 
   /** The other servers serve the volfile when the first is down. */
