@@ -21,6 +21,7 @@ import csi.v1.NodeGrpc;
 import io.grpc.stub.StreamObserver;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
+import io.mooring.errors.Untrusted;
 import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
@@ -345,8 +346,20 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     Rpc.unary(
         observer,
         () -> {
-          VolumeId id = NodeRequests.volumeId(req.getVolumeId());
-          Path path = NodePaths.require("volume_path", req.getVolumePath());
+          // NOT_FOUND is the spec's "volume does not exist on the specified volume_path":
+          // also the answer for an ID of another format and for a relative path
+          Optional<VolumeId> known = VolumeId.lookup(req.getVolumeId());
+          String volumePath = req.getVolumePath();
+          if (volumePath.isEmpty()) {
+            throw StorageException.invalid("volume_path is required");
+          }
+          if (known.isEmpty() || !volumePath.startsWith("/")) {
+            throw StorageException.notFound(
+                "no Mooring volume %s is published at %s",
+                Untrusted.quote(req.getVolumeId()), Untrusted.quote(volumePath));
+          }
+          VolumeId id = known.get();
+          Path path = NodePaths.require("volume_path", volumePath);
           Client client = locate(id);
           // The client's lock, not the volume's: a heal re-binds mounts one by one, and a look in
           // between would find nothing mounted, or measure the bare directory.

@@ -52,22 +52,22 @@ class NodeValidationTest {
 
   static Stream<Arguments> badIds() {
     return Stream.of(
-        Arguments.of("empty", ""),
-        Arguments.of("another driver's", "some-other-driver-volume"),
-        Arguments.of("traversing", "v1:gluster-a:../../etc"),
-        Arguments.of("with NUL", "v1:gluster-a:pvc\0x"),
-        Arguments.of("malformed v1", "v1:gluster-a"));
+        Arguments.of("empty", "", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("another driver's", "some-other-driver-volume", Status.Code.NOT_FOUND),
+        Arguments.of("traversing", "v1:gluster-a:../../etc", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("with NUL", "v1:gluster-a:pvc\0x", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("malformed v1", "v1:gluster-a", Status.Code.INVALID_ARGUMENT));
   }
 
   static Stream<Arguments> badPaths() {
     return Stream.of(
-        Arguments.of("empty", ""),
-        Arguments.of("relative", "var/lib/kubelet/x"),
-        Arguments.of("traversing", "/var/lib/kubelet/../../etc"),
-        Arguments.of("ending in ..", "/var/lib/kubelet/x/.."),
-        Arguments.of("with a . element", "/var/lib/./kubelet/x"),
-        Arguments.of("with NUL", "/var/lib/kubelet/x\0y"),
-        Arguments.of("the root", "/"));
+        Arguments.of("empty", "", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("relative", "var/lib/kubelet/x", Status.Code.NOT_FOUND),
+        Arguments.of("traversing", "/var/lib/kubelet/../../etc", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("ending in ..", "/var/lib/kubelet/x/..", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("with a . element", "/var/lib/./kubelet/x", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("with NUL", "/var/lib/kubelet/x\0y", Status.Code.INVALID_ARGUMENT),
+        Arguments.of("the root", "/", Status.Code.INVALID_ARGUMENT));
   }
 
   /** Null stands for a request without a capability. */
@@ -124,25 +124,30 @@ class NodeValidationTest {
         Arguments.of("type", "nfs"));
   }
 
+  /**
+   * NodeGetVolumeStats answers the spec's NOT_FOUND ("the volume does not exist on the specified
+   * volume_path") for an ID of another format or a relative path; empty or hostile ones are
+   * INVALID_ARGUMENT there too.
+   */
   @ParameterizedTest(name = "{0} volume_id")
   @MethodSource("badIds")
-  void everyRpcRejectsTheVolumeId(String name, String id) {
+  void everyRpcRejectsTheVolumeId(String name, String id, Status.Code stats) {
     assertInvalid(() -> node.stub.nodeStageVolume(stage(id, STAGING).build()));
     assertInvalid(() -> node.stub.nodePublishVolume(publish(id, STAGING, TARGET).build()));
     assertInvalid(() -> node.stub.nodeUnstageVolume(unstage(id, STAGING)));
     assertInvalid(() -> node.stub.nodeUnpublishVolume(unpublish(id, TARGET)));
-    assertInvalid(() -> node.stub.nodeGetVolumeStats(stats(id, TARGET)));
+    assertCode(stats, () -> node.stub.nodeGetVolumeStats(stats(id, TARGET)));
   }
 
   @ParameterizedTest(name = "{0} path")
   @MethodSource("badPaths")
-  void everyRpcRejectsThePath(String name, String path) {
+  void everyRpcRejectsThePath(String name, String path, Status.Code stats) {
     assertInvalid(() -> node.stub.nodeStageVolume(stage(ID, path).build()));
     assertInvalid(() -> node.stub.nodePublishVolume(publish(ID, path, TARGET).build()));
     assertInvalid(() -> node.stub.nodeUnstageVolume(unstage(ID, path)));
     assertInvalid(() -> node.stub.nodePublishVolume(publish(ID, STAGING, path).build()));
     assertInvalid(() -> node.stub.nodeUnpublishVolume(unpublish(ID, path)));
-    assertInvalid(() -> node.stub.nodeGetVolumeStats(stats(ID, path)));
+    assertCode(stats, () -> node.stub.nodeGetVolumeStats(stats(ID, path)));
   }
 
   @ParameterizedTest(name = "{0} capability")
@@ -177,9 +182,12 @@ class NodeValidationTest {
   }
 
   private void assertInvalid(Executable call) {
+    assertCode(Status.Code.INVALID_ARGUMENT, call);
+  }
+
+  private void assertCode(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
-    assertEquals(
-        Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().getDescription());
     assertFalse(e.getStatus().getDescription() == null || e.getStatus().getDescription().isBlank());
     assertEquals(List.of(), mounter.calls(), "nothing may be mounted");
   }
