@@ -240,7 +240,7 @@ final class CephClients implements ClientKind {
     notAllowed.add(client);
   }
 
-  private static boolean isShared(String client) {
+  static boolean isShared(String client) {
     return client.startsWith(SHARED_PREFIX, client.indexOf('/') + 1);
   }
 

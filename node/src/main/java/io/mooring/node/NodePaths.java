@@ -99,4 +99,12 @@ final class NodePaths {
     String relative = root.replaceFirst("^/+", "");
     return relative.isEmpty() ? mount : mount.resolve(relative);
   }
+
+  static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw StorageException.internal("cannot create %s: %s", dir, e.getMessage());
+    }
+  }
 }

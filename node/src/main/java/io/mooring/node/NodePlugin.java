@@ -65,11 +65,20 @@ public final class NodePlugin implements AutoCloseable {
         new NodeService(
             config.nodeId(),
             mounter,
-            gluster,
-            ceph,
-            new VolumeStats(runner),
+            kinds(gluster, ceph, mounter, new VolumeStats(runner)),
             monitor::wake,
             VOLUME_LOCK_WAIT);
+  }
+
+  /** Ceph first: a Gluster backend's client answers for any volume ({@link GlusterKind#find}). */
+  static List<VolumeKind> kinds(
+      SharedMounts<GlusterClients> gluster,
+      SharedMounts<CephClients> ceph,
+      Mounter mounter,
+      VolumeStats stats) {
+    Staging staging = new Staging(mounter);
+    return List.of(
+        new CephKind(ceph, mounter, staging, stats), new GlusterKind(gluster, staging, stats));
   }
 
   public List<BindableService> services() {

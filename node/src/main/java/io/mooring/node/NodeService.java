@@ -19,7 +19,6 @@ import csi.v1.Csi.VolumeCondition;
 import csi.v1.Csi.VolumeUsage;
 import csi.v1.NodeGrpc;
 import io.grpc.stub.StreamObserver;
-import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
 import io.mooring.mount.Health;
@@ -28,8 +27,6 @@ import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
-import io.mooring.volume.CephContext;
-import io.mooring.volume.GlusterContext;
 import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.VolumeContext;
 import io.mooring.volume.VolumeId;
@@ -41,22 +38,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * CSI Node service. NodeStageVolume makes sure the volume's FUSE client is mounted — the backend's
- * shared glusterfs client, or a ceph-fuse client shared by the volumes of a subvolume group or the
- * volume's own ({@link CephClients} says which when) — and binds the volume's directory on it onto
- * the staging path; NodePublishVolume binds the staging path onto the target. Every RPC reads what
- * exists from the mount table, so all of them are idempotent and a restarted plugin carries on
- * where the last one stopped. Only NodeStageVolume gets the volume_context; the other RPCs find a
- * volume's client from the node's own records. NodeExpandVolume is not offered: the controller
+ * CSI Node service. NodeStageVolume reads the volume_context and has the volume's kind ({@link
+ * VolumeKind}: GlusterFS or CephFS) make sure its FUSE client is mounted and bind the volume's
+ * directory on it onto the staging path; NodePublishVolume binds the staging path onto the target.
+ * Every RPC reads what exists from the mount table, so all of them are idempotent and a restarted
+ * plugin carries on where the last one stopped. Only NodeStageVolume gets the volume_context; the
+ * other RPCs ask the kinds for the volume's client. NodeExpandVolume is not offered: the controller
  * grows the quota and nothing on the node needs to change.
  */
 final class NodeService extends NodeGrpc.NodeImplBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(NodeService.class);
   private static final List<NodeServiceCapability> CAPABILITIES =
       Stream.of(
               NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
@@ -70,50 +63,26 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                       .build())
           .toList();
 
-  /** The client serving a volume: which kind, and its name there. */
-  /**
-   * @param sharedRoot for a volume on a shared ceph-fuse client, its directory there (mountinfo
-   *     root of its binds); empty otherwise
-   */
-  private record Client(SharedMounts<?> mounts, String name, Optional<String> sharedRoot) {
-    Client(SharedMounts<?> mounts, String name) {
-      this(mounts, name, Optional.empty());
-    }
-
-    KeyedLocks.Held lock() {
-      return mounts.lock(name);
-    }
-
-    String describe() {
-      return mounts.kind().describe(name);
-    }
-  }
-
   private final String nodeId;
   private final Mounter mounter;
-  private final SharedMounts<GlusterClients> gluster;
-  private final SharedMounts<CephClients> ceph;
-  private final VolumeStats stats;
+  private final List<VolumeKind> kinds;
   private final Runnable wakeMonitor;
   private final KeyedLocks volumeLocks;
 
   /**
+   * @param kinds asked in turn for a volume's client; the last one answers for any volume
    * @param wakeMonitor asks the health monitor to heal soon, when an RPC finds a broken mount
    * @param lockWait how long an RPC waits for another one on the same volume before ABORTED
    */
   NodeService(
       String nodeId,
       Mounter mounter,
-      SharedMounts<GlusterClients> gluster,
-      SharedMounts<CephClients> ceph,
-      VolumeStats stats,
+      List<VolumeKind> kinds,
       Runnable wakeMonitor,
       Duration lockWait) {
     this.nodeId = nodeId;
     this.mounter = mounter;
-    this.gluster = gluster;
-    this.ceph = ceph;
-    this.stats = stats;
+    this.kinds = List.copyOf(kinds);
     this.wakeMonitor = wakeMonitor;
     this.volumeLocks = new KeyedLocks(lockWait);
   }
@@ -128,100 +97,17 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           Path staging = NodePaths.require("staging_target_path", req.getStagingTargetPath());
           NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
           VolumeContext context = VolumeContext.parse(id, req.getVolumeContextMap());
-          if (context instanceof CephContext volume) {
-            CephCredentials user = CephUser.fromSecrets(req.getSecretsMap());
-            try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
-              return stageCeph(id, volume, user, staging);
-            }
-          }
-          GlusterContext volume = (GlusterContext) context;
-          Client client = new Client(gluster, id.backend());
-          try (KeyedLocks.Held v = volumeLocks.acquire(id.toString());
-              KeyedLocks.Held c = client.lock()) {
-            gluster.kind().prepare(volume);
-            gluster.ensure(client.name());
-            return stage(client, gluster.kind().directory(volume), volume.path(), staging);
+          VolumeKind kind =
+              kinds.stream()
+                  .filter(k -> k.stages(context))
+                  .findFirst()
+                  .orElseThrow(
+                      () -> StorageException.internal("no volume kind stages %s", context));
+          try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
+            kind.stage(context, req.getSecretsMap(), staging);
+            return NodeStageVolumeResponse.getDefaultInstance();
           }
         });
-  }
-
-  /**
-   * Stages a CephFS volume on the shared client of its group and key where the key reaches the
-   * group, else on a client of its own ({@link CephClients}). A volume staged before stays on the
-   * client it has.
-   */
-  private NodeStageVolumeResponse stageCeph(
-      VolumeId id, CephContext volume, CephCredentials user, Path staging) {
-    CephClients kind = ceph.kind();
-    Optional<String> shared = kind.sharedOf(id).map(CephClientFiles.SharedVolume::client);
-    if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {
-      shared = kind.sharedClient(volume, user);
-    }
-    if (shared.isPresent()) {
-      Client client = new Client(ceph, shared.get());
-      try (KeyedLocks.Held c = client.lock()) {
-        String root = kind.prepareShared(client.name(), volume, user);
-        ceph.ensure(client.name());
-        kind.recordShared(id, new CephClientFiles.SharedVolume(client.name(), root));
-        try {
-          return stage(
-              client,
-              NodePaths.existingDirectory(
-                  ceph.path(client.name()), root, "CephFS " + volume.fsName()),
-              root,
-              staging);
-        } catch (RuntimeException e) {
-          if (bindsOf(client, root)
-              .isEmpty()) { // leave no idle client behind for a volume that failed
-            kind.forgetShared(id);
-            ceph.releaseIfUnused(client.name());
-          }
-          throw e;
-        }
-      } catch (CephFuse.PathNotAllowed e) {
-        kind.notAllowed(shared.get());
-        LOG.info(
-            "the key of {} does not reach the subvolume group of volume {}: it gets a ceph-fuse client of"
-                + " its own ({})",
-            user.entity(),
-            id,
-            e.getMessage());
-      }
-    }
-    Client client = new Client(ceph, CephClients.name(id));
-    try (KeyedLocks.Held c = client.lock()) {
-      kind.prepareOwn(volume, user);
-      ceph.ensure(client.name());
-      // the client mounts just the subvolume: its root is the volume
-      return stage(client, ceph.path(client.name()), "/", staging);
-    }
-  }
-
-  /** The binds of the directory with mountinfo root {@code root} on the client. */
-  private List<MountEntry> bindsOf(Client client, String root) {
-    return client.mounts().view(mounter.table(), client.name()).binds().stream()
-        .filter(b -> b.root().equals(root) || b.root().startsWith(root + "/"))
-        .toList();
-  }
-
-  /**
-   * Binds {@code dir} (whose mountinfo root is {@code root}) onto the staging path, unless it is
-   * there.
-   */
-  private NodeStageVolumeResponse stage(Client client, Path dir, String root, Path staging) {
-    MountTable table = mounter.table();
-    Optional<MountEntry> staged = client.mounts().view(table, client.name()).bindAt(staging);
-    if (staged.isPresent() && staged.get().root().equals(root)) {
-      return NodeStageVolumeResponse.getDefaultInstance();
-    }
-    if (table.isMountPoint(staging)) {
-      throw new StorageException(
-          StorageException.Kind.ALREADY_EXISTS,
-          "staging_target_path " + staging + " already has another mount; unstage it first");
-    }
-    createDirectories(staging);
-    mounter.bind(dir, staging, false, List.of());
-    return NodeStageVolumeResponse.getDefaultInstance();
   }
 
   @Override
@@ -233,17 +119,14 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           VolumeId id = NodeRequests.volumeId(req.getVolumeId());
           Path staging = NodePaths.require("staging_target_path", req.getStagingTargetPath());
           try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
-            Client client = locate(id);
+            VolumeClient client = locate(id);
             try (KeyedLocks.Held c = client.lock()) {
               // The CO unpublishes first (CSI spec); targets still bound keep their own mounts
               // anyway.
               if (mounter.table().isMountPoint(staging)) {
                 client.mounts().unbind(client.name(), staging);
               }
-              if (client.sharedRoot().isPresent()
-                  && bindsOf(client, client.sharedRoot().get()).isEmpty()) {
-                ceph.kind().forgetShared(id);
-              }
+              client.kind().unstaged(id, client);
               client.mounts().releaseIfUnused(client.name());
               return NodeUnstageVolumeResponse.getDefaultInstance();
             }
@@ -268,7 +151,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                   || flags.contains("ro");
           List<String> extra = flags.stream().filter(f -> !f.equals("ro")).toList();
           try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
-            Client client = locate(id);
+            VolumeClient client = locate(id);
             try (KeyedLocks.Held c = client.lock()) {
               Health health = client.mounts().heal(client.name(), staging);
               if (!health.healthy()) {
@@ -276,7 +159,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                     StorageException.Kind.UNAVAILABLE, health.message(client.describe()));
               }
               MountTable table = mounter.table();
-              SharedMounts.View view = client.mounts().view(table, client.name());
+              SharedMounts.View view = client.view(table);
               MountEntry staged =
                   view.bindAt(staging)
                       .orElseThrow(
@@ -300,7 +183,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                         + target
                         + " is already mounted differently (another volume, or other read-only or mount flags)");
               }
-              createDirectories(target);
+              NodePaths.createDirectories(target);
               mounter.bind(staging, target, readOnly, extra);
               return NodePublishVolumeResponse.getDefaultInstance();
             }
@@ -317,7 +200,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           VolumeId id = NodeRequests.volumeId(req.getVolumeId());
           Path target = NodePaths.require("target_path", req.getTargetPath());
           try (KeyedLocks.Held v = volumeLocks.acquire(id.toString())) {
-            Client client = locate(id);
+            VolumeClient client = locate(id);
             try (KeyedLocks.Held c = client.lock()) {
               if (mounter.table().isMountPoint(target)) {
                 client.mounts().unbind(client.name(), target);
@@ -360,23 +243,22 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           }
           VolumeId id = known.get();
           Path path = NodePaths.require("volume_path", volumePath);
-          Client client = locate(id);
+          VolumeClient client = locate(id);
           // The client's lock, not the volume's: a heal re-binds mounts one by one, and a look in
           // between would find nothing mounted, or measure the bare directory.
           try (KeyedLocks.Held c = client.lock()) {
-            if (client.mounts().view(mounter.table(), client.name()).bindAt(path).isEmpty()) {
+            if (client
+                .view(mounter.table())
+                .bindAt(path)
+                .filter(b -> client.kind().isOf(id, b))
+                .isEmpty()) {
               throw StorageException.notFound(
-                  "volume_path %s is not a mounted Mooring volume of backend %s",
-                  path, id.backend());
+                  "volume_path %s is not where volume %s is published", path, id);
             }
             Health health = client.mounts().health(client.name(), path);
             if (health.healthy()) {
               try {
-                // statfs through a shared client reports the file system, not the volume's
-                // subvolume
-                List<VolumeUsage> usage =
-                    client.sharedRoot().isPresent() ? stats.cephUsage(path) : stats.usage(path);
-                return statsResponse(usage, health, client);
+                return statsResponse(client.kind().usage(client, path), health, client);
               } catch (StorageException e) {
                 health =
                     client
@@ -393,24 +275,16 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         });
   }
 
-  /**
-   * The client of a volume, for the RPCs that carry no volume_context: its ceph-fuse client if the
-   * node has one on record or mounted, else its backend's glusterfs client (which is also right for
-   * a volume the node has never seen: there is nothing to find, and nothing to undo).
-   */
-  private Client locate(VolumeId id) {
-    Optional<CephClientFiles.SharedVolume> shared = ceph.kind().sharedOf(id);
-    if (shared.isPresent()) {
-      return new Client(ceph, shared.get().client(), Optional.of(shared.get().root()));
-    }
-    if (ceph.kind().hasOwn(mounter.table(), id)) {
-      return new Client(ceph, CephClients.name(id));
-    }
-    return new Client(gluster, id.backend());
+  /** The client of a volume, for the RPCs that carry no volume_context. */
+  private VolumeClient locate(VolumeId id) {
+    return kinds.stream()
+        .flatMap(k -> k.find(id).stream())
+        .findFirst()
+        .orElseThrow(() -> StorageException.internal("no volume kind answers for %s", id));
   }
 
   private static NodeGetVolumeStatsResponse statsResponse(
-      List<VolumeUsage> usage, Health health, Client client) {
+      List<VolumeUsage> usage, Health health, VolumeClient client) {
     return NodeGetVolumeStatsResponse.newBuilder()
         .addAllUsage(usage)
         .setVolumeCondition(
@@ -436,13 +310,5 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     Rpc.unary(
         observer,
         () -> NodeGetInfoResponse.newBuilder().setNodeId(nodeId).setMaxVolumesPerNode(0).build());
-  }
-
-  private static void createDirectories(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw StorageException.internal("cannot create %s: %s", dir, e.getMessage());
-    }
   }
 }

@@ -68,9 +68,13 @@ final class InProcessNode implements AutoCloseable {
             probe,
             lockWait,
             Optional.empty());
-    VolumeStats stats = new VolumeStats(runner);
     NodeService service =
-        new NodeService("node-1", mounter, mounts, ceph, stats, wakes::incrementAndGet, lockWait);
+        new NodeService(
+            "node-1",
+            mounter,
+            NodePlugin.kinds(mounts, ceph, mounter, new VolumeStats(runner)),
+            wakes::incrementAndGet,
+            lockWait);
     String name = InProcessServerBuilder.generateName();
     try {
       this.server =

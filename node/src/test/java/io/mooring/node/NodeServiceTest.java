@@ -221,6 +221,19 @@ class NodeServiceTest {
     }
   }
 
+  /** A volume the node does not have: its ID at another volume's target is not that volume. */
+  @Test
+  void statsOfAnotherVolumesPathAreNotFound() {
+    node.stub.nodeStageVolume(node.stage(A));
+    node.stub.nodePublishVolume(node.publish(A, "p1"));
+
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> node.stub.nodeGetVolumeStats(stats(B, node.target(A, "p1"))));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+  }
+
   @Test
   void aDeadClientIsReportedAbnormalAndHealedWithEveryBind() throws IOException {
     node.stub.nodeStageVolume(node.stage(A));
