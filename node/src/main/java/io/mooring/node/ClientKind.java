@@ -1,6 +1,8 @@
 package io.mooring.node;
 
 import io.mooring.mount.MountTable;
+import io.mooring.node.ceph.CephClients;
+import io.mooring.node.gluster.GlusterClients;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -12,7 +14,7 @@ import java.util.Set;
  * mounted again from what was recorded when it was first mounted, and how those records are
  * forgotten.
  */
-interface ClientKind {
+public interface ClientKind {
 
   /** For logs and volume conditions, e.g. "the glusterfs client of backend gluster-a". */
   String describe(String client);

@@ -8,7 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Checks the kubelet paths of a request and puts them in the form the mount table uses. */
-final class NodePaths {
+public final class NodePaths {
 
   private NodePaths() {}
 
@@ -70,7 +70,7 @@ final class NodePaths {
    * @throws StorageException NOT_FOUND when it does not exist, FAILED_PRECONDITION when it is no
    *     directory or reached through a link, UNAVAILABLE when the lookup fails
    */
-  static Path existingDirectory(Path mount, String root, String where) {
+  public static Path existingDirectory(Path mount, String root, String where) {
     Path dir = inside(mount, root);
     try {
       if (!dir.toRealPath().equals(dir) || !Files.isDirectory(dir)) {

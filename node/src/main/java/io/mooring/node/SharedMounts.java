@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Methods that change mounts expect the caller to hold {@link #lock} for the client.
  */
-final class SharedMounts<K extends ClientKind> {
+public final class SharedMounts<K extends ClientKind> {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedMounts.class);
 
@@ -44,9 +44,9 @@ final class SharedMounts<K extends ClientKind> {
   private static final int MAX_STACKED = 8;
 
   /** What the mount table shows for one client. */
-  record View(Optional<MountEntry> client, List<MountEntry> binds) {
+  public record View(Optional<MountEntry> client, List<MountEntry> binds) {
 
-    View {
+    public View {
       binds = List.copyOf(binds);
     }
 
@@ -83,16 +83,16 @@ final class SharedMounts<K extends ClientKind> {
     this.cgroups = cgroups;
   }
 
-  K kind() {
+  public K kind() {
     return kind;
   }
 
-  KeyedLocks.Held lock(String client) {
+  public KeyedLocks.Held lock(String client) {
     return locks.acquire(client);
   }
 
   /** Where the client is mounted. */
-  Path path(String client) {
+  public Path path(String client) {
     return kind.path(client);
   }
 
@@ -101,7 +101,7 @@ final class SharedMounts<K extends ClientKind> {
     return kind.clients(mounter.table());
   }
 
-  View view(MountTable table, String client) {
+  public View view(MountTable table, String client) {
     return kind.view(table, client);
   }
 
@@ -116,7 +116,7 @@ final class SharedMounts<K extends ClientKind> {
    *
    * @throws StorageException UNAVAILABLE when it does not work, or what the mount failed with
    */
-  void ensure(String client) {
+  public void ensure(String client) {
     View view = view(mounter.table(), client);
     if (view.client().isEmpty()) {
       try {
@@ -245,7 +245,7 @@ final class SharedMounts<K extends ClientKind> {
    *
    * @return whether it did
    */
-  boolean releaseIfUnused(String client) {
+  public boolean releaseIfUnused(String client) {
     View view = view(mounter.table(), client);
     if (!view.binds().isEmpty()) {
       return false;

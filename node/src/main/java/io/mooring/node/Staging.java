@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Optional;
 
 /** The staging bind every kind makes: a volume's directory on its client, onto the staging path. */
-final class Staging {
+public final class Staging {
 
   private final Mounter mounter;
 
-  Staging(Mounter mounter) {
+  public Staging(Mounter mounter) {
     this.mounter = mounter;
   }
 
@@ -23,7 +23,7 @@ final class Staging {
    *
    * @throws StorageException ALREADY_EXISTS when something else is mounted there
    */
-  void bind(VolumeClient client, Path dir, String root, Path staging) {
+  public void bind(VolumeClient client, Path dir, String root, Path staging) {
     MountTable table = mounter.table();
     Optional<MountEntry> staged = client.view(table).bindAt(staging);
     if (staged.isPresent() && staged.get().root().equals(root)) {

@@ -4,17 +4,17 @@ import io.mooring.mount.MountTable;
 import io.mooring.volume.KeyedLocks;
 
 /** The FUSE client serving a volume: its {@code kind}, and its {@code name} in {@code mounts}. */
-record VolumeClient(VolumeKind kind, SharedMounts<?> mounts, String name) {
+public record VolumeClient(VolumeKind kind, SharedMounts<?> mounts, String name) {
 
-  KeyedLocks.Held lock() {
+  public KeyedLocks.Held lock() {
     return mounts.lock(name);
   }
 
-  String describe() {
+  public String describe() {
     return mounts.kind().describe(name);
   }
 
-  SharedMounts.View view(MountTable table) {
+  public SharedMounts.View view(MountTable table) {
     return mounts.view(table, name);
   }
 }

@@ -14,7 +14,7 @@ import java.util.Optional;
  * which client serves it for the RPCs that bring no volume_context, and how its usage is measured.
  * {@link NodeService} asks its kinds and knows none of them.
  */
-interface VolumeKind {
+public interface VolumeKind {
 
   /** Whether volumes with this context are of this kind. */
   boolean stages(VolumeContext context);

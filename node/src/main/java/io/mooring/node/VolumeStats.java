@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * client reports the quota of the subvolume it mounts. ceph-fuse has no free-inode count (df shows
  * "-"): then only bytes are reported, rather than an inode figure that would read as "none left".
  */
-final class VolumeStats {
+public final class VolumeStats {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final Pattern MAX_BYTES = Pattern.compile("max_bytes=(\\d{1,18})");
@@ -31,7 +31,7 @@ final class VolumeStats {
     this.runner = runner;
   }
 
-  List<VolumeUsage> usage(Path path) {
+  public List<VolumeUsage> usage(Path path) {
     String out =
         runner
             .run(
@@ -73,7 +73,7 @@ final class VolumeStats {
    * recursive byte count of the tree (as the MDS last propagated it: it may trail writes by
    * seconds). Without a quota the statfs figures are all there is.
    */
-  List<VolumeUsage> cephUsage(Path path) {
+  public List<VolumeUsage> cephUsage(Path path) {
     String quota =
         runner
             .run(

@@ -17,6 +17,7 @@ import io.grpc.StatusRuntimeException;
 import io.mooring.exec.Command;
 import io.mooring.mount.MountEntry;
 import io.mooring.rpc.PrometheusMetrics;
+import io.mooring.testing.CephKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class NodeCephTest {
   private static final String BACKEND = "ceph-a";
   private static final String A = "pvc-a";
   private static final String B = "pvc-b";
-  private static final String ADMIN_KEY = CephUserTest.KEY;
+  private static final String ADMIN_KEY = CephKeys.REAL;
   private static final String USER_KEY = "AQBbI9FmAAAAABAAr0GvPOQ+LMZsoRsLFXKiZQ==";
   private static final String USER_KEY_B = "AQCyaQdrD9rgDBAAaNiJQZWMkxXauMKHEjriMg==";
 

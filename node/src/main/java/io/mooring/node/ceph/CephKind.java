@@ -1,9 +1,15 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import csi.v1.Csi.VolumeUsage;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.Mounter;
+import io.mooring.node.NodePaths;
+import io.mooring.node.SharedMounts;
+import io.mooring.node.Staging;
+import io.mooring.node.VolumeClient;
+import io.mooring.node.VolumeKind;
+import io.mooring.node.VolumeStats;
 import io.mooring.volume.CephContext;
 import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.VolumeContext;
@@ -20,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * the group, else on a client of its own ({@link CephClients} says when). A volume staged before
  * stays on the client it has.
  */
-final class CephKind implements VolumeKind {
+public final class CephKind implements VolumeKind {
 
   private static final Logger LOG = LoggerFactory.getLogger(CephKind.class);
 
@@ -29,7 +35,8 @@ final class CephKind implements VolumeKind {
   private final Staging staging;
   private final VolumeStats stats;
 
-  CephKind(SharedMounts<CephClients> mounts, Mounter mounter, Staging staging, VolumeStats stats) {
+  public CephKind(
+      SharedMounts<CephClients> mounts, Mounter mounter, Staging staging, VolumeStats stats) {
     this.mounts = mounts;
     this.mounter = mounter;
     this.staging = staging;

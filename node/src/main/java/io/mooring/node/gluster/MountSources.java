@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.gluster;
 
 import io.mooring.errors.StorageException;
 import java.io.IOException;

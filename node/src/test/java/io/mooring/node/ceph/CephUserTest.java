@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,10 +1,11 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import io.mooring.ceph.HostPorts;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandRunner;
+import io.mooring.node.ClientLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,13 +51,14 @@ import java.util.regex.Pattern;
  *   <li>the caches from {@link ClientLimits}: {@code client_cache_size} (inodes) and the object
  *       cacher's {@code client_oc_size} (file data; 200 MiB by default), with the dirty part of it
  *       scaled down alike (by default 100 MiB may be dirty, more than a small cache holds).
- *   <li>the mount point last: {@link MountProbe#clientRunning} finds the process by it.
+ *   <li>the mount point last: {@link io.mooring.mount.MountProbe#clientRunning} finds the process
+ *       by it.
  * </ul>
  *
  * <p>ceph-fuse forks, and the parent exits once the mount is up or has failed, with the child's
  * status; the child stays in the session setsid gave it, so it survives the plugin.
  */
-final class CephFuse {
+public final class CephFuse {
 
   /** The FUSE subtype: mountinfo shows {@code fuse.ceph-fuse}. */
   static final String SUBTYPE = "ceph-fuse";
@@ -95,7 +97,7 @@ final class CephFuse {
   private final CommandRunner runner;
   private final ClientLimits limits;
 
-  CephFuse(ClientLimits limits, CommandRunner runner) {
+  public CephFuse(ClientLimits limits, CommandRunner runner) {
     this.runner = runner;
     this.limits = limits;
   }

@@ -1,9 +1,13 @@
-package io.mooring.node;
+package io.mooring.node.gluster;
 
 import io.mooring.errors.StorageException;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.Mounter;
+import io.mooring.node.ClientKind;
+import io.mooring.node.ClientLimits;
+import io.mooring.node.NodePaths;
+import io.mooring.node.SharedMounts;
 import io.mooring.volume.GlusterContext;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +30,7 @@ import java.util.stream.Collectors;
  * a bind whose client mount is gone is one of the same Gluster volume on a device that no longer
  * has a root mount. The only record kept is the full mount source ({@link MountSources}).
  */
-final class GlusterClients implements ClientKind {
+public final class GlusterClients implements ClientKind {
 
   private final Path mountsDir;
   private final MountSources sources;
@@ -36,7 +40,7 @@ final class GlusterClients implements ClientKind {
   /**
    * @param stateDir canonical (symbolic links resolved), as mountinfo shows paths
    */
-  GlusterClients(Path stateDir, Mounter mounter, ClientLimits limits) {
+  public GlusterClients(Path stateDir, Mounter mounter, ClientLimits limits) {
     this.mountsDir = stateDir.resolve("mounts");
     this.sources = new MountSources(stateDir.resolve("sources"));
     this.mounter = mounter;

@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.CommandResult;
 import io.mooring.exec.Redaction;
+import io.mooring.node.ClientLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

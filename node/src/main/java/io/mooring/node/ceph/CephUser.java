@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import static io.mooring.ceph.CephCredentials.ADMIN_ID;
 import static io.mooring.ceph.CephCredentials.ADMIN_KEY;

@@ -1,7 +1,12 @@
-package io.mooring.node;
+package io.mooring.node.gluster;
 
 import csi.v1.Csi.VolumeUsage;
 import io.mooring.mount.MountEntry;
+import io.mooring.node.SharedMounts;
+import io.mooring.node.Staging;
+import io.mooring.node.VolumeClient;
+import io.mooring.node.VolumeKind;
+import io.mooring.node.VolumeStats;
 import io.mooring.volume.GlusterContext;
 import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.VolumeContext;
@@ -15,13 +20,13 @@ import java.util.Optional;
  * GlusterFS volumes: each a bind of its directory on the one glusterfs client of its backend
  * ({@link GlusterClients}).
  */
-final class GlusterKind implements VolumeKind {
+public final class GlusterKind implements VolumeKind {
 
   private final SharedMounts<GlusterClients> mounts;
   private final Staging staging;
   private final VolumeStats stats;
 
-  GlusterKind(SharedMounts<GlusterClients> mounts, Staging staging, VolumeStats stats) {
+  public GlusterKind(SharedMounts<GlusterClients> mounts, Staging staging, VolumeStats stats) {
     this.mounts = mounts;
     this.staging = staging;
     this.stats = stats;

@@ -1,7 +1,8 @@
-package io.mooring.node;
+package io.mooring.node.gluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.mooring.node.ClientLimits;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import io.mooring.errors.StorageException;
 import io.mooring.volume.VolumeId;

@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.node.ceph;
 
 import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.Keyrings;
@@ -6,6 +6,9 @@ import io.mooring.errors.StorageException;
 import io.mooring.mount.Health;
 import io.mooring.mount.MountEntry;
 import io.mooring.mount.MountTable;
+import io.mooring.node.ClientKind;
+import io.mooring.node.ClientLimits;
+import io.mooring.node.SharedMounts;
 import io.mooring.volume.CephContext;
 import io.mooring.volume.VolumeId;
 import java.io.IOException;
@@ -51,7 +54,7 @@ import org.slf4j.LoggerFactory;
  *       a pod shows the whole file system on a shared client (the quota is still enforced: writes
  *       past it fail with EDQUOT). NodeGetVolumeStats reads the subvolume's quota and usage from
  *       its {@code ceph.quota} attribute and its recursive size instead ({@link
- *       VolumeStats#cephUsage}).
+ *       io.mooring.node.VolumeStats#cephUsage}).
  *   <li>one client's crash, hang or eviction takes down every volume it serves on the node (all are
  *       healed together, as a Gluster client's are).
  * </ul>
@@ -81,7 +84,7 @@ import org.slf4j.LoggerFactory;
  * <p>Only ceph-fuse is used: the volume context's {@code mounter: kernel} is refused until a kernel
  * mounter exists, and an empty one means ceph-fuse.
  */
-final class CephClients implements ClientKind {
+public final class CephClients implements ClientKind {
 
   private static final String SHARED_PREFIX = "_group-";
 
@@ -112,7 +115,7 @@ final class CephClients implements ClientKind {
    * @param stateDir canonical (symbolic links resolved), as mountinfo shows paths
    * @param table the current mount table
    */
-  CephClients(Path stateDir, CephFuse fuse, Supplier<MountTable> table) {
+  public CephClients(Path stateDir, CephFuse fuse, Supplier<MountTable> table) {
     this.files = new CephClientFiles(stateDir);
     this.keyrings = new Keyrings(stateDir.resolve("keys"));
     this.fuse = fuse;
