@@ -25,8 +25,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,10 +85,6 @@ import org.slf4j.LoggerFactory;
 public final class CephClients implements ClientKind {
 
   private static final String SHARED_PREFIX = "_group-";
-
-  /** A subvolume's path as the mgr makes it: the group's directory, then the subvolume's. */
-  private static final Pattern SUBVOLUME =
-      Pattern.compile("(/volumes/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)");
 
   private static final Logger LOG = LoggerFactory.getLogger(CephClients.class);
   private static final Path FILESYSTEMS = Path.of("/proc/filesystems");
@@ -225,8 +219,7 @@ public final class CephClients implements ClientKind {
    * not to reach the group.
    */
   Optional<String> sharedClient(CephContext volume, CephCredentials user) {
-    Matcher m = SUBVOLUME.matcher(volume.path());
-    if (!m.matches()) {
+    if (inGroup(volume).isEmpty()) {
       return Optional.empty();
     }
     String client =
@@ -234,7 +227,11 @@ public final class CephClients implements ClientKind {
             + "/"
             + SHARED_PREFIX
             + fingerprint(
-                volume.fsName(), m.group(1), volume.fuseOptions(), user.id(), user.key().base64());
+                volume.fsName(),
+                volume.groupPath(),
+                volume.fuseOptions(),
+                user.id(),
+                user.key().base64());
     return notAllowed.contains(client) ? Optional.empty() : Optional.of(client);
   }
 
@@ -254,17 +251,30 @@ public final class CephClients implements ClientKind {
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for
    */
   String prepareShared(String client, CephContext volume, CephCredentials user) {
-    Matcher m = SUBVOLUME.matcher(volume.path());
-    if (!m.matches()) {
-      throw StorageException.internal("%s is no subvolume path", volume.path());
-    }
+    String root =
+        inGroup(volume)
+            .orElseThrow(() -> StorageException.internal("%s is no subvolume path", volume.path()));
     prepare(
         client,
         volume,
         new CephFuse.Mount(
-            volume.monitors(), volume.fsName(), m.group(1), user.id(), volume.fuseOptions()),
+            volume.monitors(),
+            volume.fsName(),
+            volume.groupPath(),
+            user.id(),
+            volume.fuseOptions()),
         user);
-    return m.group(2);
+    return root;
+  }
+
+  /**
+   * The volume's directory below its group's, {@code /<subvolume>/<uuid>}: the root of its binds on
+   * a shared client. Empty for a subvolume path without the uuid directory, which only a client of
+   * the volume's own mounts.
+   */
+  private static Optional<String> inGroup(CephContext volume) {
+    String below = volume.path().substring(volume.groupPath().length());
+    return below.indexOf('/', 1) > 0 ? Optional.of(below) : Optional.empty();
   }
 
   private void prepare(
