@@ -10,7 +10,6 @@ import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.health.HealthServer;
 import io.mooring.health.Readiness;
-import io.mooring.health.ReadinessChecks;
 import io.mooring.mount.Mounter;
 import io.mooring.mount.SystemMounter;
 import io.mooring.node.NodeConfig;
@@ -38,11 +37,6 @@ final class PluginProcess {
   /** Controller calls for one volume wait this long for each other before answering ABORTED. */
   private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
 
-  /**
-   * How long Probe and /readyz wait for the backends' health checks before answering "not ready".
-   */
-  private static final Duration READINESS_BOUND = Duration.ofSeconds(2);
-
   private final PluginServer server;
   private final List<AutoCloseable> closeables;
 
@@ -62,7 +56,7 @@ final class PluginProcess {
                 metrics.command(command.program(), result.exitCode() == 0, result.millis()));
     Mounter mounter = new SystemMounter(runner);
     List<BindableService> services = new ArrayList<>();
-    List<Readiness> checks = new ArrayList<>();
+    List<Readiness> checks = new ArrayList<>(); // the node has none: its clients heal themselves
     List<AutoCloseable> closeables = new ArrayList<>();
     List<String> backendNames = List.of();
 
@@ -74,7 +68,7 @@ final class PluginProcess {
               mounter,
               settings.stateDir().resolve("controller"));
       closeables.add(backends);
-      backends.all().forEach(b -> checks.add(b::unhealthyReason));
+      checks.add(backends);
       backendNames = backends.all().stream().map(Backend::name).toList();
       services.add(new ControllerService(backends, new KeyedLocks(CONTROLLER_LOCK_WAIT)));
     }
@@ -94,8 +88,7 @@ final class PluginProcess {
       services.addAll(node.services());
       closeables.add(0, node);
     }
-    ReadinessChecks readiness = new ReadinessChecks(checks, READINESS_BOUND);
-    closeables.add(readiness);
+    Readiness readiness = Readiness.firstOf(checks);
     services.add(
         0,
         new IdentityService(

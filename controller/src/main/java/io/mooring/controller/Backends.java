@@ -8,31 +8,59 @@ import io.mooring.controller.config.CephConfig;
 import io.mooring.controller.config.GlusterConfig;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
+import io.mooring.health.HealthCheck;
+import io.mooring.health.Readiness;
 import io.mooring.mount.Mounter;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.Executor;
 
 /**
  * The configured backends by name: built from the backends file, asked which one a request means,
- * and closed together.
+ * checked for health, and closed together. Ready when every backend is healthy.
  */
-public final class Backends implements AutoCloseable {
+public final class Backends implements Readiness, AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Backends.class);
+  /** How old a backend's health may be before a caller's question starts a new check. */
+  static final Duration HEALTH_TTL = Duration.ofSeconds(5);
+
+  /** How long a health check may run before the backend counts as not answering. */
+  static final Duration HEALTH_BOUND = Duration.ofSeconds(2);
 
   private final Map<String, Backend> byName;
+  private final Map<String, HealthCheck> health;
 
   public Backends(Collection<? extends Backend> backends) {
+    this(backends, Clock.systemUTC(), HealthCheck.daemonThreads("backend-health"));
+  }
+
+  /**
+   * @param background runs the health checks
+   */
+  Backends(Collection<? extends Backend> backends, Clock clock, Executor background) {
     Map<String, Backend> map = new TreeMap<>();
     backends.forEach(b -> map.put(b.name(), b));
     this.byName = map;
+    Map<String, HealthCheck> checks = new TreeMap<>();
+    map.forEach(
+        (name, backend) ->
+            checks.put(
+                name,
+                new HealthCheck(
+                    "backend " + name,
+                    backend::unhealthyReason,
+                    HEALTH_TTL,
+                    HEALTH_BOUND,
+                    clock,
+                    background)));
+    this.health = checks;
   }
 
   /**
@@ -55,24 +83,16 @@ public final class Backends implements AutoCloseable {
       }
       throw e;
     }
-    return new Backends(opened);
+    Backends backends = new Backends(opened);
+    // At once, but apart: a server that is down makes the controller not ready, not fail.
+    backends.health.values().forEach(HealthCheck::start);
+    return backends;
   }
 
   private static Backend open(
       BackendConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
     if (config instanceof GlusterConfig gluster) {
-      GlusterBackend backend = GlusterBackend.create(gluster, runner, mounter, stateDir);
-      // At once, but apart: a Gluster server that is down makes the controller not ready, not fail.
-      Thread check =
-          new Thread(
-              () ->
-                  backend
-                      .checkManagement()
-                      .ifPresent(reason -> LOG.warn("backend {}: {}", gluster.name(), reason)),
-              "check-" + gluster.name());
-      check.setDaemon(true);
-      check.start();
-      return backend;
+      return GlusterBackend.create(gluster, runner, mounter, stateDir);
     }
     CephConfig ceph = (CephConfig) config; // BackendConfig is sealed: the only other kind
     return CephfsBackend.create(ceph, runner);
@@ -97,6 +117,16 @@ public final class Backends implements AutoCloseable {
             () ->
                 StorageException.invalid(
                     "unknown backend %s: configured backends are %s", name, byName.keySet()));
+  }
+
+  /** Why the backend cannot serve now, if it cannot: its last health check's answer. */
+  Optional<String> unhealthyReason(Backend backend) {
+    return health.get(backend.name()).notReadyReason();
+  }
+
+  @Override
+  public Optional<String> notReadyReason() {
+    return Readiness.firstOf(List.copyOf(health.values())).notReadyReason();
   }
 
   /** All backends, sorted by name. */

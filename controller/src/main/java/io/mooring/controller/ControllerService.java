@@ -317,8 +317,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             out.addEntriesBuilder()
                 .setVolume(volume(entry.backend(), entry.volume()))
                 .getStatusBuilder()
-                .setVolumeCondition(
-                    conditions.computeIfAbsent(entry.backend(), ControllerService::condition));
+                .setVolumeCondition(conditions.computeIfAbsent(entry.backend(), this::condition));
           }
           if (to < listed.size()) {
             out.setNextToken(listed.get(to).id());
@@ -391,8 +390,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         .build();
   }
 
-  private static VolumeCondition condition(Backend backend) {
-    Optional<String> reason = backend.unhealthyReason();
+  private VolumeCondition condition(Backend backend) {
+    Optional<String> reason = backends.unhealthyReason(backend);
     return VolumeCondition.newBuilder()
         .setAbnormal(reason.isPresent())
         .setMessage(reason.orElse("volume is healthy"))

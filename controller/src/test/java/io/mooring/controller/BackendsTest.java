@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mooring.errors.StorageException;
+import io.mooring.testing.MutableClock;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BackendsTest {
@@ -35,5 +37,19 @@ class BackendsTest {
     assertSame(failure, assertThrows(IllegalStateException.class, backends::close));
     assertTrue(a.closed);
     assertTrue(b.closed, "a failure does not keep the others open");
+  }
+
+  @Test
+  void healthIsCheckedOncePerTtlAndAnUnhealthyBackendMakesThemNotReady() {
+    MutableClock clock = new MutableClock();
+    Backends checked = new Backends(List.of(a, b), clock, Runnable::run);
+    assertEquals(Optional.empty(), checked.notReadyReason());
+    b.unhealthy = "Gluster volume b is down";
+    assertEquals(Optional.empty(), checked.unhealthyReason(b), "the answer is still fresh");
+    clock.advance(Backends.HEALTH_TTL);
+    assertEquals(Optional.of("Gluster volume b is down"), checked.unhealthyReason(b));
+    assertEquals(Optional.of("Gluster volume b is down"), checked.notReadyReason());
+    assertEquals(Optional.empty(), checked.unhealthyReason(a));
+    assertEquals(2, b.healthChecks, "one check per TTL, however often asked");
   }
 }

@@ -23,6 +23,7 @@ final class FakeBackend implements Backend {
   private final String name;
   long available = 100L << 30;
   String unhealthy;
+  int healthChecks;
 
   FakeBackend(String name) {
     this.name = name;
@@ -94,6 +95,7 @@ final class FakeBackend implements Backend {
 
   @Override
   public Optional<String> unhealthyReason() {
+    healthChecks++;
     return Optional.ofNullable(unhealthy);
   }
 

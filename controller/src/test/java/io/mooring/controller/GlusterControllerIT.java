@@ -28,7 +28,6 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.controller.config.FixtureBackends;
 import io.mooring.exec.ProcessCommandRunner;
-import io.mooring.health.ReadinessChecks;
 import io.mooring.mount.SystemMounter;
 import io.mooring.rpc.IdentityService;
 import io.mooring.testing.GlusterFixture;
@@ -69,7 +68,7 @@ class GlusterControllerIT {
   static String basePath;
 
   GlusterBackend backend;
-  ReadinessChecks readiness;
+  Backends backends;
   Server server;
   ManagedChannel channel;
   ControllerGrpc.ControllerBlockingStub stub;
@@ -98,14 +97,12 @@ class GlusterControllerIT {
             new SystemMounter(new ProcessCommandRunner()),
             stateDir);
     // as the plugin program wires them (PluginProcess)
-    readiness = new ReadinessChecks(List.of(backend::unhealthyReason), Duration.ofSeconds(2));
+    backends = new Backends(List.of(backend));
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
-            .addService(
-                new ControllerService(
-                    new Backends(List.of(backend)), new KeyedLocks(Duration.ofSeconds(60))))
-            .addService(new IdentityService("mooring.csi.io", "it", true, true, readiness))
+            .addService(new ControllerService(backends, new KeyedLocks(Duration.ofSeconds(60))))
+            .addService(new IdentityService("mooring.csi.io", "it", true, true, backends))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -116,7 +113,6 @@ class GlusterControllerIT {
   void stopController() {
     channel.shutdownNow();
     server.shutdownNow();
-    readiness.close();
     backend.close();
   }
 

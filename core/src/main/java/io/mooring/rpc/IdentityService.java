@@ -10,6 +10,7 @@ import csi.v1.Csi.ProbeRequest;
 import csi.v1.Csi.ProbeResponse;
 import csi.v1.IdentityGrpc;
 import io.grpc.stub.StreamObserver;
+import io.mooring.health.HealthCheck;
 import io.mooring.health.Readiness;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
   /**
    * @param controller whether this process serves the Controller service
    * @param onlineExpansion whether the controller can expand volumes that are in use
-   * @param readiness what Probe reports; it must answer quickly ({@link ReadinessChecks} does)
+   * @param readiness what Probe reports; it must answer quickly (a {@link HealthCheck} does)
    */
   public IdentityService(
       String driverName,

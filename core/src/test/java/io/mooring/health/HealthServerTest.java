@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -34,11 +35,18 @@ class HealthServerTest {
   final CountDownLatch never = new CountDownLatch(1);
   @TempDir Path dir;
   PluginServer grpc;
-  ReadinessChecks readiness;
+  HealthCheck readiness;
   HealthServer health;
 
   void start(Readiness backend) throws Exception {
-    readiness = new ReadinessChecks(List.of(backend), Duration.ofMillis(300));
+    readiness =
+        new HealthCheck(
+            "backend a",
+            backend,
+            Duration.ZERO,
+            Duration.ofMillis(300),
+            Clock.systemUTC(),
+            HealthCheck.daemonThreads("test-health"));
     grpc =
         PluginServer.start(
             new Endpoint.Unix(dir.resolve("csi.sock")),
@@ -57,7 +65,6 @@ class HealthServerTest {
     if (health != null) {
       health.close();
       grpc.stop(Duration.ZERO);
-      readiness.close();
     }
   }
 
@@ -107,7 +114,8 @@ class HealthServerTest {
       HttpResponse<String> ready = get("/readyz");
       long millis = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(503, ready.statusCode());
-      assertTrue(ready.body().contains("take longer than 300 ms"), ready.body());
+      assertTrue(
+          ready.body().contains("does not answer its health check within 300 ms"), ready.body());
       assertTrue(millis < 3000, "both answers took " + millis + " ms");
     }
   }

@@ -67,7 +67,10 @@ public interface Backend extends AutoCloseable {
   /** What the node plugin needs to mount the volume. */
   Map<String, String> volumeContext(String dir);
 
-  /** Why the backend cannot serve now, if it cannot. */
+  /**
+   * Why the backend cannot serve now, if it cannot: checked now, so it may wait on a server;
+   * callers ask {@link io.mooring.controller.Backends}, which caches and bounds it.
+   */
   Optional<String> unhealthyReason();
 
   /** Releases what the backend holds (mounts, connections), on shutdown. */

@@ -15,8 +15,6 @@ import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +48,6 @@ public final class CephfsBackend implements Backend {
 
   static final String RECORD_KEY = "mooring-volume";
   static final String ARCHIVED_KEY = "mooring-archived";
-  static final Duration HEALTH_TTL = Duration.ofSeconds(5);
 
   /** The unit statfs reports quotas in (CEPH_BLOCK). */
   static final long QUOTA_BLOCK = 4L << 20;
@@ -72,9 +69,6 @@ public final class CephfsBackend implements Backend {
 
   private final AtomicBoolean groupReady = new AtomicBoolean();
   private volatile String dataPool;
-  private final Object healthLock = new Object();
-  private Instant healthCheckedAt;
-  private Optional<String> health = Optional.empty();
 
   CephfsBackend(CephConfig config, CephClient client, Clock clock) {
     this.config = config;
@@ -397,23 +391,11 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
-   * Why the cluster cannot serve, checked at most every {@link #HEALTH_TTL}. Without adminSecretDir
-   * there are no credentials to check with: then nothing is reported.
+   * Why the cluster cannot serve, checked now (a mgr round trip). Without adminSecretDir there are
+   * no credentials to check with: then nothing is reported.
    */
   @Override
   public Optional<String> unhealthyReason() {
-    synchronized (healthLock) {
-      Instant now = clock.instant();
-      if (healthCheckedAt != null && now.isBefore(healthCheckedAt.plus(HEALTH_TTL))) {
-        return health;
-      }
-      health = checkHealth();
-      healthCheckedAt = clock.instant();
-      return health;
-    }
-  }
-
-  private Optional<String> checkHealth() {
     if (config.adminSecretDir().isEmpty()) {
       return Optional.empty();
     }

@@ -25,7 +25,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
@@ -48,9 +47,6 @@ public final class GlusterBackend implements Backend {
   static final String XATTR = "mooring";
   static final String ARCHIVE_DIR = ".archive";
 
-  /** How long Probe reuses an answer about glusterd. */
-  static final Duration MANAGEMENT_TTL = Duration.ofSeconds(10);
-
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
@@ -59,20 +55,12 @@ public final class GlusterBackend implements Backend {
   private final VolumeMount mount;
   private final Clock clock;
   private final AtomicBoolean quotaReady = new AtomicBoolean();
-  private final CachedCheck management;
 
   GlusterBackend(GlusterConfig config, GlusterCli cli, VolumeMount mount, Clock clock) {
     this.config = config;
     this.cli = cli;
     this.mount = mount;
     this.clock = clock;
-    this.management =
-        new CachedCheck(
-            this::managementProblem,
-            MANAGEMENT_TTL,
-            clock,
-            CachedCheck.daemonThreads("check-" + config.name()),
-            "management of Gluster volume " + config.volume() + " not checked yet");
   }
 
   /**
@@ -237,7 +225,7 @@ public final class GlusterBackend implements Backend {
   @Override
   public Optional<String> unhealthyReason() {
     Optional<String> dead = mount.deadReason();
-    return dead.isPresent() ? dead : management.reason();
+    return dead.isPresent() ? dead : checkManagement();
   }
 
   /**
@@ -248,10 +236,6 @@ public final class GlusterBackend implements Backend {
    * @return why management does not work, or empty
    */
   public Optional<String> checkManagement() {
-    return management.refresh();
-  }
-
-  private Optional<String> managementProblem() {
     try {
       if (quotaReady.get()) {
         cli.checkVolume();
