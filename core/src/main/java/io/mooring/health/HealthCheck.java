@@ -4,20 +4,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One slow health check (a command to a storage server) answered at once, for Probe, /readyz and
- * the volume conditions of controller RPCs, which are asked often and must never wait on a hung
- * server. The answer is the last check's; an answer older than the TTL starts one new check in the
- * background. Only the very first answer is waited for, at most {@code bound}. A check that has run
- * longer than {@code bound} is itself the answer ("not answering"), so an outage shows within the
- * bound however long the check takes to fail. Each change of the answer is logged once.
+ * One slow health check (a command to a storage server) for Probe, /readyz and the volume
+ * conditions of controller RPCs, which are asked often and must never wait long on a hung server.
+ * An answer is reused for the TTL; after that, a question starts one check in the background and
+ * waits for it at most {@code bound}: a check that runs longer is itself the answer ("does not
+ * answer"), so an outage shows within the bound however long the check takes to fail, and meanwhile
+ * nobody else waits. Each change of the answer is logged once.
  */
 public final class HealthCheck implements Readiness {
 
@@ -29,13 +30,14 @@ public final class HealthCheck implements Readiness {
   private final Duration bound;
   private final Clock clock;
   private final Executor background;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private final CountDownLatch firstAnswer = new CountDownLatch(1);
+  private final Object checking = new Object();
   private volatile Optional<String> last;
   private volatile Instant checkedAt = Instant.MIN;
 
-  /** When the check in flight started; null when none is. */
-  private volatile Instant startedAt;
+  /** The check in flight and when it started; null when none is (guarded by this for writes). */
+  private volatile InFlight inFlight;
+
+  private record InFlight(Instant startedAt, CompletableFuture<Void> done) {}
 
   /**
    * @param subject what is checked, for the log and the "not answering" reason (e.g. "backend a")
@@ -68,67 +70,76 @@ public final class HealthCheck implements Readiness {
 
   /** Starts a check in the background unless one runs or the last answer is fresh. */
   public void start() {
-    Instant now = clock.instant();
-    if (now.isBefore(checkedAt.plus(ttl)) || !running.compareAndSet(false, true)) {
-      return;
+    InFlight started;
+    synchronized (this) {
+      Instant now = clock.instant();
+      if (inFlight != null || now.isBefore(checkedAt.plus(ttl))) {
+        return;
+      }
+      started = new InFlight(now, new CompletableFuture<>());
+      inFlight = started;
     }
-    startedAt = now;
     background.execute(
         () -> {
           try {
             refresh();
           } finally {
-            startedAt = null;
-            running.set(false);
+            inFlight = null;
+            started.done().complete(null);
           }
         });
   }
 
-  /** Why not healthy, or empty: the last answer; waits only for the first one, within the bound. */
+  /**
+   * Why not healthy, or empty. A fresh answer at once; else the answer of the check this starts (or
+   * the one in flight), waited for until it has run {@code bound}; a check that runs longer is
+   * itself the answer.
+   */
   @Override
   public Optional<String> notReadyReason() {
     start();
-    Instant since = startedAt;
-    if (firstAnswer.getCount() > 0 && since != null) {
-      awaitFirstAnswer(Duration.between(clock.instant(), since.plus(bound)));
+    InFlight running = inFlight;
+    if (running != null) {
+      Duration left = Duration.between(clock.instant(), running.startedAt().plus(bound));
+      try {
+        running.done().get(Math.max(0, left.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        // The same text every time: callers log only changes of the reason.
+        String slow =
+            subject + " does not answer its health check within " + bound.toMillis() + " ms";
+        return Optional.of(last.map(reason -> reason + "; " + slow).orElse(slow));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e); // refresh() catches what the check throws
+      }
     }
-    Optional<String> answer = last;
-    since = startedAt;
-    if (since != null && !clock.instant().isBefore(since.plus(bound))) {
-      // The same text every time: callers log only changes of the reason.
-      String slow =
-          subject + " does not answer its health check within " + bound.toMillis() + " ms";
-      return Optional.of(answer.map(reason -> reason + "; " + slow).orElse(slow));
-    }
-    return answer;
-  }
-
-  private void awaitFirstAnswer(Duration left) {
-    try {
-      firstAnswer.await(Math.max(0, left.toNanos()), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    return last;
   }
 
   /** Checks now (after a check under way) and returns the answer. */
-  public synchronized Optional<String> refresh() {
+  public Optional<String> refresh() {
+    synchronized (checking) {
+      return checkNow();
+    }
+  }
+
+  private Optional<String> checkNow() {
     Optional<String> answer;
     try {
       answer = check.notReadyReason();
     } catch (RuntimeException e) {
       answer = Optional.of("the health check of " + subject + " failed: " + e);
     }
-    if (!answer.equals(last) || firstAnswer.getCount() > 0) {
+    if (!answer.equals(last) || checkedAt.equals(Instant.MIN)) {
       if (answer.isEmpty()) {
-        LOG.info("{} is healthy", subject);
+        LOG.info("{} is ready", subject);
       } else {
-        LOG.warn("{} is not healthy: {}", subject, answer.get());
+        LOG.warn("{} is not ready: {}", subject, answer.get());
       }
     }
     last = answer;
     checkedAt = clock.instant();
-    firstAnswer.countDown();
     return answer;
   }
 }

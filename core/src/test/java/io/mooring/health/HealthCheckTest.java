@@ -72,7 +72,7 @@ class HealthCheckTest {
         new HealthCheck(
             "backend a",
             hanging,
-            Duration.ZERO,
+            Duration.ofSeconds(1),
             Duration.ofMillis(200),
             real,
             HealthCheck.daemonThreads("test-health"));
@@ -89,13 +89,35 @@ class HealthCheckTest {
 
     release.release();
     assertEquals(Optional.of(OUTAGE), waitForAnswer(check, Optional.of(OUTAGE)));
-    // The next check hangs again: once past the bound, the answer keeps the last reason.
-    check.notReadyReason();
+    // Once the answer is old, the next check hangs again: the answer keeps the last reason.
+    sleep(1100);
     assertEquals(
         Optional.of(OUTAGE + "; " + slow), waitForAnswer(check, Optional.of(OUTAGE + "; " + slow)));
     reason.set(null);
     release.release(100);
     assertEquals(Optional.empty(), waitForAnswer(check, Optional.empty()), "healthy again");
+  }
+
+  /** Past the TTL a question waits for the new check (within the bound), never a stale answer. */
+  @Test
+  void aQuestionAfterTheTtlGetsTheNewAnswer() {
+    AtomicReference<String> reason = new AtomicReference<>();
+    HealthCheck check =
+        new HealthCheck(
+            "backend a",
+            () -> {
+              sleep(50);
+              return Optional.ofNullable(reason.get());
+            },
+            Duration.ofMillis(100),
+            Duration.ofSeconds(2),
+            Clock.systemUTC(),
+            HealthCheck.daemonThreads("test-health"));
+    assertEquals(Optional.empty(), check.notReadyReason());
+    reason.set(OUTAGE);
+    assertEquals(Optional.empty(), check.notReadyReason(), "fresh for the TTL");
+    sleep(150);
+    assertEquals(Optional.of(OUTAGE), check.notReadyReason());
   }
 
   /** Callers ask every few seconds: the log gets each change once. */
@@ -121,9 +143,9 @@ class HealthCheckTest {
     }
     assertEquals(
         List.of(
-            "backend a is healthy",
-            "backend a is not healthy: mount of Gluster volume shared is dead",
-            "backend a is healthy"),
+            "backend a is ready",
+            "backend a is not ready: mount of Gluster volume shared is dead",
+            "backend a is ready"),
         events.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
 
@@ -137,17 +159,20 @@ class HealthCheckTest {
             .notReadyReason());
   }
 
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Asks until the answer is {@code want} (a background check finishing), for at most 5 s. */
   static Optional<String> waitForAnswer(HealthCheck check, Optional<String> want) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     Optional<String> answer = check.notReadyReason();
     while (!answer.equals(want) && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+      sleep(20);
       answer = check.notReadyReason();
     }
     return answer;
