@@ -16,7 +16,8 @@ public record VolumeId(String backend, String dir) {
   /** CSI asks plugins to keep IDs within 128 bytes; anything much longer is not ours. */
   private static final int MAX_ID_LENGTH = 256;
 
-  static final Pattern BACKEND = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  /** A backend name: a DNS label, as the backends file requires and volume IDs carry. */
+  public static final Pattern BACKEND = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
   public VolumeId {
     if (!BACKEND.matcher(backend).matches()) {

@@ -2,6 +2,7 @@ package io.mooring.controller.config;
 
 import io.mooring.volume.CephContext;
 import io.mooring.volume.GlusterContext;
+import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -43,7 +44,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 public final class BackendsFile {
 
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]{1,253}");
   private static final Pattern CEPH_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final Pattern MOUNT_OPTIONS = Pattern.compile("[A-Za-z0-9_.=,/:-]{0,512}");
@@ -111,7 +111,7 @@ public final class BackendsFile {
         Set.of(
             "name", "type", "servers", "volume", "basePath", "management", "ssh", "glusterdSocket"),
         where);
-    String name = matching(string(entry, "name", where), NAME, "name", where);
+    String name = matching(string(entry, "name", where), VolumeId.BACKEND, "name", where);
     List<String> servers = hosts(entry, "servers", where);
     String volume =
         matching(string(entry, "volume", where), GlusterContext.VOLUME_NAME, "volume", where);
@@ -187,7 +187,7 @@ public final class BackendsFile {
             "kernelMountOptions",
             "adminSecretDir"),
         where);
-    String name = matching(string(entry, "name", where), NAME, "name", where);
+    String name = matching(string(entry, "name", where), VolumeId.BACKEND, "name", where);
     List<String> monitors = hosts(entry, "monitors", where);
     String fsName = matching(string(entry, "fsName", where), CEPH_NAME, "fsName", where);
     String group =
