@@ -74,8 +74,8 @@ public final class Main implements Callable<Integer> {
   @Option(
       names = "--health-address",
       description =
-          "serve /livez (the plugin answers CSI) and /readyz (and its "
-              + "backends are healthy; else 503 and why) on host:port, for the kubelet's probes (default: off)")
+          "serve /livez (the plugin answers CSI) and /readyz (and its backends are healthy; else"
+              + " 503 and why) on host:port, for the kubelet's probes (default: off)")
   String healthAddress;
 
   @Option(
@@ -105,15 +105,16 @@ public final class Main implements Callable<Integer> {
       converter = ByteSizeConverter.class,
       paramLabel = "SIZE",
       description =
-          "file data each glusterfs client caches (quick-read, io-cache cache-size), 0 for glusterfs's"
-              + " default (default: 32Mi)")
+          "file data each glusterfs client caches (quick-read, io-cache cache-size), 0 for"
+              + " glusterfs's default (default: 32Mi)")
   Long glusterCache;
 
   @Option(
       names = "--gluster-client-inodes",
       paramLabel = "N",
       description =
-          "inodes each glusterfs client keeps (lru-limit), 0 for glusterfs's default (default: 16384)")
+          "inodes each glusterfs client keeps (lru-limit), 0 for glusterfs's default (default:"
+              + " 16384)")
   Integer glusterInodes;
 
   @Option(

@@ -113,8 +113,8 @@ final class PluginProcess {
               readiness::notReadyReason));
     }
     LOG.info(
-        "mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={} metrics={} "
-            + "health={}",
+        "mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={}"
+            + " metrics={} health={}",
         Version.get(),
         settings.mode(),
         settings.endpoint(),

@@ -658,7 +658,8 @@ class DeployManifestsTest {
     assertEquals("/var/lib/kubelet", volume(pod, kubelet.getName()).getHostPath().getPath());
     assertTrue(
         Path.of(flag(plugin, "--state-dir").orElseThrow()).startsWith(kubelet.getMountPath()),
-        "state dir must be under the Bidirectional mount, or the FUSE clients' mounts never reach the host");
+        "state dir must be under the Bidirectional mount, or the FUSE clients' mounts never reach"
+            + " the host");
     VolumeMount fuse =
         plugin.getVolumeMounts().stream()
             .filter(m -> m.getMountPath().equals("/dev/fuse"))
@@ -753,7 +754,8 @@ class DeployManifestsTest {
             where
                 + ": livenessprobe sidecar "
                 + c.getName()
-                + " (its /healthz fails on ready=false: a backend outage would look like a dead plugin)");
+                + " (its /healthz fails on ready=false: a backend outage would look like a dead"
+                + " plugin)");
       }
     }
   }

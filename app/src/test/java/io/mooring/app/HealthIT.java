@@ -39,13 +39,13 @@ class HealthIT {
         Files.writeString(
             dir.resolve("backends.yaml"),
             """
-        backends:
-          - name: ceph-down
-            type: cephfs
-            monitors: ["127.0.0.1:%d"]
-            fsName: cephfs
-            adminSecretDir: %s
-        """
+            backends:
+              - name: ceph-down
+                type: cephfs
+                monitors: ["127.0.0.1:%d"]
+                fsName: cephfs
+                adminSecretDir: %s
+            """
                 .formatted(monitor, secrets));
     Path socket = dir.resolve("csi.sock");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -104,8 +104,9 @@ class HealthIT {
       }
       long reasonMillis = millisSince(start);
       System.out.printf(
-          "HealthIT: Probe ready=false in %d ms (first call %d ms); %d rounds of /livez + /readyz: /livez 200 in "
-              + "<= %d ms, /readyz 503 in <= %d ms; the backend's reason after %d ms: %s%n",
+          "HealthIT: Probe ready=false in %d ms (first call %d ms); %d rounds of /livez + /readyz:"
+              + " /livez 200 in <= %d ms, /readyz 503 in <= %d ms; the backend's reason after %d"
+              + " ms: %s%n",
           probeMillis, firstProbeMillis, rounds, worstLive, worstReady, reasonMillis, body.strip());
       assertTrue(
           body.contains(expected), "no reason naming the backend in /readyz after 60 s: " + body);

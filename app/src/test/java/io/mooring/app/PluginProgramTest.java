@@ -29,14 +29,14 @@ class PluginProgramTest {
         Files.writeString(
             dir.resolve("backends.yaml"),
             """
-        backends:
-          - name: gluster-a
-            type: glusterfs
-            servers: [127.0.0.1]
-            volume: unused
-            management: local
-            glusterdSocket: %s
-        """
+            backends:
+              - name: gluster-a
+                type: glusterfs
+                servers: [127.0.0.1]
+                volume: unused
+                management: local
+                glusterdSocket: %s
+            """
                 .formatted(dir.resolve("no-glusterd.socket")));
     Path socket = dir.resolve("csi").resolve("csi.sock");
     Files.createDirectories(socket.getParent());
@@ -185,7 +185,8 @@ class PluginProgramTest {
       String text = scrape(port);
       java.util.regex.Pattern sample =
           java.util.regex.Pattern.compile(
-              "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\",?)*\\})? [-+0-9.eE]+|[-+]?Inf|NaN");
+              "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\",?)*\\})?"
+                  + " [-+0-9.eE]+|[-+]?Inf|NaN");
       for (String line : text.split("\n")) {
         assertTrue(
             line.isEmpty() || line.startsWith("#") || sample.matcher(line).matches(),

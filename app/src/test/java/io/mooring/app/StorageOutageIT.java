@@ -277,7 +277,8 @@ class StorageOutageIT {
     assertFalse(notReady.getReady().getValue(), "Probe ready with the storage link down");
     System.out.printf(
         backend
-            + ", link down: CreateVolume UNAVAILABLE after %d ms, again after %d ms, Probe not ready in %d ms%n",
+            + ", link down: CreateVolume UNAVAILABLE after %d ms, again after %d ms, Probe not"
+            + " ready in %d ms%n",
         createMs,
         againMs,
         probeMs);
@@ -311,8 +312,8 @@ class StorageOutageIT {
             120, "CreateVolume succeeds", () -> (next[0] = createSucceeds("pvc-outage-b")) != null);
     System.out.printf(
         backend
-            + ", link up: published volume reads+writes again after %d ms, Probe ready after %d ms more,"
-            + " CreateVolume ok after %d ms more%n",
+            + ", link up: published volume reads+writes again after %d ms, Probe ready after %d ms"
+            + " more, CreateVolume ok after %d ms more%n",
         ioMs,
         readyMs,
         createAgainMs);

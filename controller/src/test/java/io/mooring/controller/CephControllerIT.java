@@ -94,8 +94,8 @@ class CephControllerIT {
     keyFile = System.getenv("CEPH_ADMIN_KEY_FILE");
     assumeTrue(
         monitors != null && fs != null && adminId != null && keyFile != null,
-        "no Ceph cluster: run eval \"$(scripts/ceph-up)\" and export CEPH_MONITORS CEPH_FS CEPH_ADMIN_ID"
-            + " CEPH_ADMIN_KEY_FILE (and CEPH_CONF)");
+        "no Ceph cluster: run eval \"$(scripts/ceph-up)\" and export CEPH_MONITORS CEPH_FS"
+            + " CEPH_ADMIN_ID CEPH_ADMIN_KEY_FILE (and CEPH_CONF)");
     secrets = Map.of("adminID", adminId, "adminKey", Files.readString(Path.of(keyFile)).strip());
     group = "it-" + UUID.randomUUID().toString().substring(0, 8);
     work = Files.createTempDirectory("mooring-ceph-it");

@@ -15,10 +15,12 @@ class MountTableTest {
       String.join(
           "\n",
           "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro",
-          "97 22 0:52 / /var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a rw,relatime shared:50 - fuse.glusterfs "
-              + "127.0.0.1:/shared rw,user_id=0,group_id=0,default_permissions,allow_other,max_read=131072",
-          "98 22 0:52 /mooring/pvc-1-abc /var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv\\040one/mount "
-              + "ro,relatime shared:50 master:7 - fuse.glusterfs 127.0.0.1:/shared rw",
+          "97 22 0:52 / /var/lib/kubelet/plugins/mooring.csi.io/mounts/gluster-a rw,relatime"
+              + " shared:50 - fuse.glusterfs 127.0.0.1:/shared"
+              + " rw,user_id=0,group_id=0,default_permissions,allow_other,max_read=131072",
+          "98 22 0:52 /mooring/pvc-1-abc"
+              + " /var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pv\\040one/mount ro,relatime"
+              + " shared:50 master:7 - fuse.glusterfs 127.0.0.1:/shared rw",
           "99 22 0:40 / /tmp/back\\134slash rw - tmpfs tmpfs rw",
           "");
 

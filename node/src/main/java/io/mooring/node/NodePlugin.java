@@ -112,8 +112,8 @@ public final class NodePlugin implements AutoCloseable {
       return Optional.of(cgroups);
     } catch (IOException | StorageException e) {
       LOG.warn(
-          "FUSE clients run without memory limits of their own, and an OOM in this container kills them"
-              + " all: {}",
+          "FUSE clients run without memory limits of their own, and an OOM in this container kills"
+              + " them all: {}",
           e.getMessage());
       return Optional.empty();
     }

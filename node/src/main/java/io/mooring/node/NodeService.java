@@ -181,7 +181,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                     StorageException.Kind.ALREADY_EXISTS,
                     "target_path "
                         + target
-                        + " is already mounted differently (another volume, or other read-only or mount flags)");
+                        + " is already mounted differently (another volume, or other read-only or"
+                        + " mount flags)");
               }
               NodePaths.createDirectories(target);
               mounter.bind(staging, target, readOnly, extra);

@@ -12,7 +12,8 @@ class MountFlagsTest {
   void keepsOnlyPerMountFlagsOfAnExistingBind() {
     var entry =
         MountTable.parse(
-                "42 1 0:39 /base/x /k/t ro,nosuid,nodev,noexec,relatime - fuse.glusterfs g1:/vol rw")
+                "42 1 0:39 /base/x /k/t ro,nosuid,nodev,noexec,relatime - fuse.glusterfs g1:/vol"
+                    + " rw")
             .entries()
             .get(0);
     assertEquals(List.of("nodev", "noexec", "nosuid", "relatime"), MountFlags.of(entry));

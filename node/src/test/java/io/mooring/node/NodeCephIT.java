@@ -388,7 +388,8 @@ class NodeCephIT {
                       + BACKEND
                       + " has exited \\("
                       + target
-                      + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
+                      + ": (Transport endpoint is not connected|Software caused connection"
+                      + " abort)\\).*"),
           dead.getVolumeCondition().getMessage());
       assertEquals(0, dead.getUsage(0).getTotal());
     } else {

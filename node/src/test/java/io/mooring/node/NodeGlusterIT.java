@@ -252,7 +252,8 @@ class NodeGlusterIT {
               .matches(
                   ".*has exited \\("
                       + target
-                      + ": (Transport endpoint is not connected|Software caused connection abort)\\).*"),
+                      + ": (Transport endpoint is not connected|Software caused connection"
+                      + " abort)\\).*"),
           dead.getVolumeCondition().getMessage());
     } else {
       // The 1 s timer can win the race against the first stats call; then it has healed already.

@@ -30,7 +30,8 @@ class VolumeStatsTest {
   void onlyBytesWhenTheInodeFiguresAreUnknown() {
     List<VolumeUsage> usage =
         usage(
-            "1B-blocks  Used   Avail Inodes IUsed IFree\n  8388608  4096 8384512      2     -     -\n");
+            "1B-blocks  Used   Avail Inodes IUsed IFree\n"
+                + "  8388608  4096 8384512      2     -     -\n");
     assertEquals(1, usage.size());
     assertEquals(
         List.of(8388608L, 4096L, 8384512L),

@@ -218,8 +218,8 @@ public final class BackendsFile {
     if (mounter.equals("kernel") || !kernelOptions.isEmpty()) {
       throw new IllegalArgumentException(
           where
-              + ": the kernel CephFS client (mounter: kernel, kernelMountOptions)"
-              + " is not supported yet: Mooring mounts CephFS with ceph-fuse; leave mounter out or set it to fuse");
+              + ": the kernel CephFS client (mounter: kernel, kernelMountOptions) is not supported"
+              + " yet: Mooring mounts CephFS with ceph-fuse; leave mounter out or set it to fuse");
     }
     Object secretDir = entry.get("adminSecretDir");
     String adminSecretDir =

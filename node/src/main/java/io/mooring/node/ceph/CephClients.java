@@ -284,8 +284,8 @@ public final class CephClients implements ClientKind {
           StorageException.Kind.FAILED_PRECONDITION,
           "backend "
               + volume.id().backend()
-              + " asks for the kernel CephFS client (mounter: kernel), which the Mooring node plugin does not support"
-              + " yet (this node's kernel "
+              + " asks for the kernel CephFS client (mounter: kernel), which the Mooring node"
+              + " plugin does not support yet (this node's kernel "
               + (kernelHasCeph() ? "has" : "has no")
               + " ceph module); set mounter to"
               + " fuse or leave it empty");
@@ -295,7 +295,8 @@ public final class CephClients implements ClientKind {
           StorageException.Kind.FAILED_PRECONDITION,
           "the state dir "
               + files.root().getParent()
-              + " contains a ',', which cannot go into ceph-fuse's mount options; use another --state-dir");
+              + " contains a ',', which cannot go into ceph-fuse's mount options; use another"
+              + " --state-dir");
     }
     Optional<CephFuse.Mount> recorded = files.mount(client);
     if (view(table.get(), client).client().isPresent() && recorded.isPresent()) {
@@ -395,8 +396,9 @@ public final class CephClients implements ClientKind {
         LOG.info("evicted the MDS session of the previous instance of {}", describe(client));
       } catch (StorageException e) {
         LOG.warn(
-            "could not evict the MDS session of the previous instance of {} ({}): until CephFS {} times it"
-                + " out (session_timeout, 60 s by default), creating or changing files it had cached waits",
+            "could not evict the MDS session of the previous instance of {} ({}): until CephFS {}"
+                + " times it out (session_timeout, 60 s by default), creating or changing files it"
+                + " had cached waits",
             describe(client),
             e.getMessage(),
             mount.fsName());

@@ -256,7 +256,8 @@ class CephFuseTest {
                       1,
                       "",
                       Redaction.mask(
-                          "auth: error parsing file k: error setting modifier for [client.vol1] type=key val="
+                          "auth: error parsing file k: error setting modifier for [client.vol1]"
+                              + " type=key val="
                               + KEY,
                           command.secrets()),
                       5));

@@ -548,13 +548,14 @@ public final class Bench {
                 + " ssh process(es) of the controller were still running after it stopped.");
       }
       t.note(
-          "start->probe: from just before scripts/mooring is spawned to the first successful Probe (polled every "
+          "start->probe: from just before scripts/mooring is spawned to the first successful Probe"
+              + " (polled every "
               + Plugin.POLL.toMillis()
               + " ms); idle: "
               + NodeTrial.IDLE_MS
-              + " ms after that; after: node once every volume"
-              + " is unstaged again (a node plugin per node mode; the first one's starts are shown), controller after all"
-              + " provisioning; peak = VmHWM.");
+              + " ms after that; after: node once every volume is unstaged again (a node plugin per"
+              + " node mode; the first one's starts are shown), controller after all provisioning;"
+              + " peak = VmHWM.");
       return t;
     }
   }

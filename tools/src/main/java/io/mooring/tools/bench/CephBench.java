@@ -70,12 +70,12 @@ final class CephBench implements BenchBackend {
   @Override
   public String yaml() {
     return """
-          - name: %s
-            type: cephfs
-            monitors: [%s]
-            fsName: %s
-            subvolumeGroup: %s
-        """
+      - name: %s
+        type: cephfs
+        monitors: [%s]
+        fsName: %s
+        subvolumeGroup: %s
+    """
         .formatted(TYPE, ceph.monitors(), ceph.fs(), GROUP);
   }
 
@@ -189,10 +189,11 @@ final class CephBench implements BenchBackend {
 
     @Override
     public String describe() {
-      return "cephfs: rados = fs subvolume create (size, mode 0777) / fs subvolume rm as mgr commands over one"
-          + " persistent librados connection (python3-rados), as many threads as calls in flight; rados-as-driver ="
-          + " the driver's own mgr commands that way (create: metadata ls, create, getpath, metadata set; delete:"
-          + " metadata ls, rm)"
+      return "cephfs: rados = fs subvolume create (size, mode 0777) / fs subvolume rm as mgr"
+          + " commands over one persistent librados connection (python3-rados), as many"
+          + " threads as calls in flight; rados-as-driver = the driver's own mgr commands"
+          + " that way (create: metadata ls, create, getpath, metadata set; delete: metadata"
+          + " ls, rm)"
           + (asDriverMaxConcurrency < Integer.MAX_VALUE
               ? ", only at concurrency <= " + asDriverMaxConcurrency
               : "")

@@ -51,9 +51,9 @@ final class CephNodeKeys {
             "Every volume staged as one cephx user"
                 + " authorised for the subvolume group (ceph fs authorize <fs> client.X /volumes/"
                 + group
-                + " rw): the"
-                + " first NodeStageVolume mounts the group's shared ceph-fuse client, each volume is a bind of its"
-                + " subvolume on it; the last NodeUnstageVolume unmounts it.",
+                + " rw): the first NodeStageVolume mounts the group's shared ceph-fuse client, each"
+                + " volume is a bind of its subvolume on it; the last NodeUnstageVolume unmounts"
+                + " it.",
             volumes ->
                 keys.make(List.of(prefix + "-group"), i -> "/volumes/" + group, volumes.size())),
         new NodeMode(
@@ -61,11 +61,11 @@ final class CephNodeKeys {
             "cephfs, per-volume keys",
             "ceph-fuse",
             false,
-            "Each volume staged as a cephx"
-                + " user of its own, authorised for its subvolume only (ceph fs authorize <fs> client.Y <subvolume path>"
-                + " rw; made before the run, removed after it, not measured): each NodeStageVolume first tries the"
-                + " group's shared client with the new key (ceph-fuse fails with EPERM), then mounts the volume's own"
-                + " ceph-fuse client; each NodeUnstageVolume unmounts it.",
+            "Each volume staged as a cephx user of its own, authorised for its subvolume only (ceph"
+                + " fs authorize <fs> client.Y <subvolume path> rw; made before the run, removed"
+                + " after it, not measured): each NodeStageVolume first tries the group's shared"
+                + " client with the new key (ceph-fuse fails with EPERM), then mounts the volume's"
+                + " own ceph-fuse client; each NodeUnstageVolume unmounts it.",
             volumes ->
                 keys.make(
                     perVolume(prefix, volumes.size()),

@@ -62,14 +62,14 @@ final class GlusterBench implements BenchBackend {
   @Override
   public String yaml() {
     return """
-          - name: %s
-            type: glusterfs
-            servers: [%s]
-            volume: %s
-            basePath: /mooring
-            management: ssh
-            ssh: {user: %s, keyFile: %s, knownHostsFile: %s}
-        """
+      - name: %s
+        type: glusterfs
+        servers: [%s]
+        volume: %s
+        basePath: /mooring
+        management: ssh
+        ssh: {user: %s, keyFile: %s, knownHostsFile: %s}
+    """
         .formatted(
             TYPE,
             gluster.server(),
@@ -253,10 +253,10 @@ final class GlusterBench implements BenchBackend {
 
     @Override
     public String describe() {
-      return "glusterfs: raw = mkdir + setfattr on a FUSE mount + gluster quota limit-usage (delete: quota remove +"
-          + " rmdir) as processes, the gluster CLI run over ssh (one multiplexed connection, through the storage"
-          + " host's gate, as the driver's), no retry; raw+retry = the same, lock errors retried with the driver's"
-          + " backoff"
+      return "glusterfs: raw = mkdir + setfattr on a FUSE mount + gluster quota limit-usage"
+          + " (delete: quota remove + rmdir) as processes, the gluster CLI run over ssh (one"
+          + " multiplexed connection, through the storage host's gate, as the driver's), no"
+          + " retry; raw+retry = the same, lock errors retried with the driver's backoff"
           + (onHost == null
               ? ""
               : "; raw-on-storage-host = raw+retry with the CLI run on the storage"

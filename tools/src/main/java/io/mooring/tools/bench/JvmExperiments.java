@@ -255,10 +255,11 @@ final class JvmExperiments {
         "start->probe, CPU at probe, idle RSS: medians of "
             + "the starts; idle = "
             + NodeTrial.IDLE_MS
-            + " ms after the first Probe. after = once every volume is unpublished and unstaged; peak = VmHWM.");
+            + " ms after the first Probe. after = once every volume is unpublished and unstaged;"
+            + " peak = VmHWM.");
     t.note(
-        "anon = RssAnon (heap, metaspace, code, malloc); the rest of RSS is file-backed (libjvm, the CDS"
-            + " archive, the jar), shared and reclaimable.");
+        "anon = RssAnon (heap, metaspace, code, malloc); the rest of RSS is file-backed (libjvm,"
+            + " the CDS archive, the jar), shared and reclaimable.");
     return t;
   }
 

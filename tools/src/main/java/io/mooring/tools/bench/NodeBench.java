@@ -284,7 +284,8 @@ final class NodeBench {
         String.format(
             Locale.ROOT,
             "all unstaged: once the clients have exited (up to %d ms after the last"
-                + " NodeUnstageVolume). Node plugin RSS: %.1f MiB with all volumes published, %.1f MiB after.",
+                + " NodeUnstageVolume). Node plugin RSS: %.1f MiB with all volumes published, %.1f"
+                + " MiB after.",
             EXIT_WAIT_MS,
             r.pluginAllPublished().rssMiB(),
             after.rssMiB()));

@@ -396,7 +396,8 @@ final class Provisioning {
           d.errors());
     }
     t.note(
-        "create/s and delete/s = successful operations / wall time of the batch; latencies over successful calls.");
+        "create/s and delete/s = successful operations / wall time of the batch; latencies over"
+            + " successful calls.");
     t.note("driver = CSI over the controller's unix socket.");
     notes.forEach(t::note);
     return t;
@@ -526,11 +527,13 @@ final class Provisioning {
       }
     }
     t.note(
-        "driver: server RPC and CLI times from the controller's own metrics (mooring_rpc_duration_seconds,"
-            + " mooring_backend_command_duration_seconds); client = as the caller saw it.");
+        "driver: server RPC and CLI times from the controller's own metrics"
+            + " (mooring_rpc_duration_seconds, mooring_backend_command_duration_seconds); client ="
+            + " as the caller saw it.");
     t.note(
-        "glusterfs: at concurrency > 1 the driver's server time includes waiting for its per-Gluster-volume CLI"
-            + " lock. cephfs: the driver talks librados, not the CLI (no CLI calls unless librados is missing).");
+        "glusterfs: at concurrency > 1 the driver's server time includes waiting for its"
+            + " per-Gluster-volume CLI lock. cephfs: the driver talks librados, not the CLI (no CLI"
+            + " calls unless librados is missing).");
     return t;
   }
 

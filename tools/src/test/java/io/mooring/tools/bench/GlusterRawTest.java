@@ -44,12 +44,13 @@ class GlusterRawTest {
       delimiter = '|',
       value = {
         // gluster --xml answers a failure with exit 0 and opRet != 0
-        "0|<cliOutput><opRet>-1</opRet><opErrstr>Another transaction is in progress for vol. Please try again"
-            + " after some time.</opErrstr></cliOutput>|Another transaction is in progress for vol. Please try again"
-            + " after some time.",
-        "0|<cliOutput><opRet>-2</opRet><opErrstr>Failed on &apos;/x&apos; &amp; more</opErrstr></cliOutput>"
-            + "|Failed on '/x' & more",
-        "126|mooring-gluster-gate: refused: volume stop vol|mooring-gluster-gate: refused: volume stop vol",
+        "0|<cliOutput><opRet>-1</opRet><opErrstr>Another transaction is in progress for vol. Please"
+            + " try again after some time.</opErrstr></cliOutput>|Another transaction is in"
+            + " progress for vol. Please try again after some time.",
+        "0|<cliOutput><opRet>-2</opRet><opErrstr>Failed on &apos;/x&apos; &amp;"
+            + " more</opErrstr></cliOutput>|Failed on '/x' & more",
+        "126|mooring-gluster-gate: refused: volume stop vol|mooring-gluster-gate: refused: volume"
+            + " stop vol",
         "255|'ssh: connect to host 198.18.0.10 port 22: Connection refused'"
             + "|ssh: connect to host 198.18.0.10 port 22: Connection refused",
         "1|''|exit code 1",

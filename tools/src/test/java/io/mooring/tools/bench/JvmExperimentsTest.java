@@ -37,7 +37,8 @@ class JvmExperimentsTest {
                 "[0.010s][info][class,load] java.lang.Object source: shared objects file",
                 "[0.011s][info][class,load] java.lang.String source: shared objects file (top)",
                 "[0.300s][info][class,load] io.mooring.app.Main source: file:/x/mooring-all.jar",
-                "[0.301s][info][class,load] java.lang.invoke.LambdaForm$MH/0x0000000800c01000 source: __JVM_LookupDefineClass__",
+                "[0.301s][info][class,load] java.lang.invoke.LambdaForm$MH/0x0000000800c01000"
+                    + " source: __JVM_LookupDefineClass__",
                 "[0.400s][info][gc] unrelated line"));
     assertArrayEquals(new int[] {2, 1}, c.get("JDK"));
     assertArrayEquals(new int[] {0, 1}, c.get("mooring"));

@@ -13,14 +13,14 @@ class ProcsTest {
     Procs.Memory m =
         Procs.parseStatus(
             """
-        Name:\tjava
-        State:\tS (sleeping)
-        VmHWM:\t   90112 kB
-        VmRSS:\t   81920 kB
-        RssAnon:\t   61440 kB
-        RssFile:\t   20480 kB
-        Threads:\t19
-        """);
+            Name:\tjava
+            State:\tS (sleeping)
+            VmHWM:\t   90112 kB
+            VmRSS:\t   81920 kB
+            RssAnon:\t   61440 kB
+            RssFile:\t   20480 kB
+            Threads:\t19
+            """);
     assertEquals(81920, m.rssKib());
     assertEquals(80.0, m.rssMiB());
     assertEquals(88.0, m.hwmMiB());

@@ -57,7 +57,15 @@ class TableTest {
     m.put("list", List.of(1, true));
     m.put("empty", List.of());
     assertEquals(
-        "{\n  \"k\": \"a\\nb\\t\\u0001\\\\\",\n  \"list\": [\n    1,\n    true\n  ],\n  \"empty\": []\n}\n",
+        "{\n"
+            + "  \"k\": \"a\\n"
+            + "b\\t\\u0001\\\\\",\n"
+            + "  \"list\": [\n"
+            + "    1,\n"
+            + "    true\n"
+            + "  ],\n"
+            + "  \"empty\": []\n"
+            + "}\n",
         JsonWriter.write(m));
   }
 

@@ -142,8 +142,8 @@ public final class CephfsBackend implements Backend {
     String fsName = parameters.getOrDefault(FS_NAME_PARAMETER, config.fsName());
     if (!fsName.equals(config.fsName())) {
       throw StorageException.invalid(
-          "parameter fsName %s is not the file system of backend %s (%s): declare a"
-              + " backend for that file system in the backends file and name it with the parameter backend",
+          "parameter fsName %s is not the file system of backend %s (%s): declare a backend for"
+              + " that file system in the backends file and name it with the parameter backend",
           Untrusted.quote(fsName), config.name(), config.fsName());
     }
     String pool = parameters.get(POOL_PARAMETER);
@@ -314,7 +314,8 @@ public final class CephfsBackend implements Backend {
                 + dir
                 + " of "
                 + where()
-                + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot ls/rm) and retry");
+                + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot"
+                + " ls/rm) and retry");
       }
       if (e.errno() != CephError.ENOENT) {
         throw e;
@@ -607,8 +608,9 @@ public final class CephfsBackend implements Backend {
     }
     throw StorageException.invalid(
         "%s on Ceph backend %s needs credentials: secrets %s and %s in the request"
-            + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the controller-expand ones, in the"
-            + " StorageClass) or adminSecretDir in the backends file",
+            + " (csi.storage.k8s.io/provisioner-secret-name and -namespace, and the"
+            + " controller-expand ones, in the StorageClass) or adminSecretDir in the backends"
+            + " file",
         what, config.name(), CephCredentials.ADMIN_ID, CephCredentials.ADMIN_KEY);
   }
 
@@ -620,8 +622,8 @@ public final class CephfsBackend implements Backend {
           what
               + " on Ceph backend "
               + config.name()
-              + " needs credentials and the request has none: set adminSecretDir in the backends file to a mounted"
-              + " Secret with "
+              + " needs credentials and the request has none: set adminSecretDir in the backends"
+              + " file to a mounted Secret with "
               + CephCredentials.ADMIN_ID
               + " and "
               + CephCredentials.ADMIN_KEY);

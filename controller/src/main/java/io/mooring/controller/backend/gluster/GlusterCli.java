@@ -186,9 +186,10 @@ final class GlusterCli {
           transport.where()
               + " refused `"
               + command
-              + "` without a reason: glusterd serves CLI calls that do not come over its unix socket"
-              + " read-only ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a"
-              + " Gluster server with management: local and glusterd's socket mounted");
+              + "` without a reason: glusterd serves CLI calls that do not come over its unix"
+              + " socket read-only ('svc cli read-only' in glusterd.log); use management: ssh, or"
+              + " run the controller on a Gluster server with management: local and glusterd's"
+              + " socket mounted");
     }
     String e = error.toLowerCase(Locale.ROOT);
     StorageException.Kind kind =

@@ -32,9 +32,10 @@ final class LocalTransport implements GlusterTransport {
           StorageException.Kind.FAILED_PRECONDITION,
           "glusterd's socket "
               + socket
-              + " does not exist: management: local needs the controller on a Gluster server with the directory of"
-              + " glusterd's socket mounted from the host (hostPath /run, then glusterdSocket: <mount>/glusterd.socket;"
-              + " /var/lib/glusterd is not needed); otherwise set management: ssh");
+              + " does not exist: management: local needs the controller on a Gluster server with"
+              + " the directory of glusterd's socket mounted from the host (hostPath /run, then"
+              + " glusterdSocket: <mount>/glusterd.socket; /var/lib/glusterd is not needed);"
+              + " otherwise set management: ssh");
     }
     List<String> argv = new ArrayList<>(List.of("gluster", "--glusterd-sock=" + socket));
     argv.addAll(command.argv());

@@ -23,7 +23,8 @@ class GlusterCliTest {
       "<cliOutput><opRet>0</opRet><opErrno>0</opErrno><opErrstr/></cliOutput>";
   private static final String QUOTA_MOUNT_RACE =
       "quota command failed : Failed to find the directory"
-          + " /var/run/gluster/vol_quota_limit/mooring/pvc-1. Reason : Transport endpoint is not connected";
+          + " /var/run/gluster/vol_quota_limit/mooring/pvc-1. Reason : Transport endpoint is not"
+          + " connected";
 
   private final Deque<String> errors = new ArrayDeque<>();
   private final List<Command> calls = new ArrayList<>();
@@ -89,9 +90,10 @@ class GlusterCliTest {
     assertTrue(
         e.getMessage()
             .startsWith(
-                "glusterd at / refused `gluster volume quota vol limit-usage"
-                    + " /mooring/pvc-1 1048576` without a reason: glusterd serves CLI calls that do not come over its unix"
-                    + " socket read-only ('svc cli read-only' in glusterd.log); use management: ssh"),
+                "glusterd at / refused `gluster volume quota vol limit-usage /mooring/pvc-1"
+                    + " 1048576` without a reason: glusterd serves CLI calls that do not come over"
+                    + " its unix socket read-only ('svc cli read-only' in glusterd.log); use"
+                    + " management: ssh"),
         e.getMessage());
     assertFalse(e.getMessage().contains("exit code"), e.getMessage());
   }

@@ -261,10 +261,10 @@ class GlusterManagementIT {
             + socket
             + " refused `gluster volume quota "
             + GlusterFixture.volume()
-            + " enable`"
-            + " without a reason: glusterd serves CLI calls that do not come over its unix socket read-only"
-            + " ('svc cli read-only' in glusterd.log); use management: ssh, or run the controller on a Gluster server"
-            + " with management: local and glusterd's socket mounted",
+            + " enable` without a reason: glusterd serves CLI calls that do not come over its unix"
+            + " socket read-only ('svc cli read-only' in glusterd.log); use management: ssh, or run"
+            + " the controller on a Gluster server with management: local and glusterd's socket"
+            + " mounted",
         reason);
     assertEquals(Optional.of(reason), backend.unhealthyReason(), "Probe tells the same");
   }

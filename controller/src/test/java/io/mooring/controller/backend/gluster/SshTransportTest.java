@@ -133,9 +133,10 @@ class SshTransportTest {
         assertThrows(StorageException.class, () -> transport.run(GlusterCommand.info("rvol"), T));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
     assertEquals(
-        "cannot run `gluster volume info rvol` over ssh as root: g1: ssh: connect to host g1 port 2222:"
-            + " Connection timed out; g2: its host key is not the one pinned in /k/known_hosts (add the server's key,"
-            + " e.g. from its /etc/ssh/ssh_host_ed25519_key.pub)",
+        "cannot run `gluster volume info rvol` over ssh as root: g1: ssh: connect to host g1 port"
+            + " 2222: Connection timed out; g2: its host key is not the one pinned in"
+            + " /k/known_hosts (add the server's key, e.g. from its"
+            + " /etc/ssh/ssh_host_ed25519_key.pub)",
         e.getMessage());
   }
 
@@ -143,12 +144,18 @@ class SshTransportTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "root@g1: Permission denied (publickey).                           | it refused the key /k/id_ed25519",
-        "@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @              | not the one pinned in /k/known_hosts",
-        "No ED25519 host key is known for g1 and you have requested strict checking. | not the one pinned in",
-        "Permissions 0644 for '/k/id_ed25519' are too open. UNPROTECTED PRIVATE KEY FILE! | defaultMode 0400",
-        "Warning: Identity file /k/id_ed25519 not accessible: No such file or directory. | /k/id_ed25519 cannot be read",
-        "Load key \"/k/id_ed25519\": invalid format                         | /k/id_ed25519 is not a private key",
+        "root@g1: Permission denied (publickey).                           | it refused the key"
+            + " /k/id_ed25519",
+        "@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @              | not the one pinned in"
+            + " /k/known_hosts",
+        "No ED25519 host key is known for g1 and you have requested strict checking. | not the one"
+            + " pinned in",
+        "Permissions 0644 for '/k/id_ed25519' are too open. UNPROTECTED PRIVATE KEY FILE! |"
+            + " defaultMode 0400",
+        "Warning: Identity file /k/id_ed25519 not accessible: No such file or directory. |"
+            + " /k/id_ed25519 cannot be read",
+        "Load key \"/k/id_ed25519\": invalid format                         | /k/id_ed25519 is not"
+            + " a private key",
       })
   void configurationProblemsSayWhatToFix(String stderr, String advice) {
     answers.add(new CommandResult(255, "", stderr, 3));
