@@ -214,21 +214,7 @@ class NodeGlusterIT {
     Path target = target(dir, "app");
     Files.writeString(target.resolve("f"), "data");
     Path log = testDir.resolve("reader.log");
-    // A pod with mountPropagation HostToContainer: a slave copy of the kubelet dir's mounts.
-    reader =
-        new ProcessBuilder(
-                "unshare",
-                "-m",
-                "--propagation",
-                "slave",
-                "sh",
-                "-c",
-                "while true; do cat '"
-                    + target
-                    + "/f' > /dev/null 2>&1 && echo ok || echo fail; sleep 0.1; done")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+    reader = PodReader.start(target.resolve("f"), log);
     waitFor(Duration.ofSeconds(5), () -> read(log).contains("ok"), "the reader reads");
     ProcessHandle client = glusterClients().get(0);
     Path clientPath = stateDir.resolve("mounts").resolve(BACKEND);
