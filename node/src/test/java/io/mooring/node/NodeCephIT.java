@@ -233,6 +233,12 @@ class NodeCephIT {
     }
     List<ProcessHandle> clients = cephFuseUnder(testDir);
     assertEquals(1, clients.size(), "one ceph-fuse for the three volumes");
+    Path clientMount =
+        MountTable.read().under(node.stateDir()).stream()
+            .map(MountEntry::mountPoint)
+            .filter(p -> p.getFileName().toString().equals("mnt"))
+            .findFirst()
+            .orElseThrow();
     assertTrue(
         String.join(" ", clients.get(0).info().arguments().orElseThrow())
             .contains(",subtype=ceph-fuse," + "default_permissions "));
@@ -259,6 +265,14 @@ class NodeCephIT {
           stats.getUsage(0).getTotal(),
           "the subvolume's quota, not the file system's");
       assertTrue(stats.getUsage(0).getUsed() < stats.getUsage(0).getTotal());
+      // ceph-fuse (16.2) answers statfs with the quota of its mount root, whatever inode the
+      // kernel asks about: df in the pod shows the group's file system, not the volume. Should
+      // this fail, ceph-fuse answers per directory now: README, deploy/README and the demo say
+      // otherwise.
+      assertEquals(
+          Files.getFileStore(clientMount).getTotalSpace(),
+          Files.getFileStore(target).getTotalSpace(),
+          "statfs of a volume on the shared client is the group mount's");
     }
     assertWritingPastTheQuotaFails(target(node, "pvc-g1", "app"));
 
@@ -286,6 +300,10 @@ class NodeCephIT {
 
     node.stub().nodeStageVolume(stage(node, "pvc-own", own, secrets));
     Files.writeString(staging(node, "pvc-own").resolve("f"), "mine");
+    assertEquals(
+        8 * MIB,
+        Files.getFileStore(staging(node, "pvc-own")).getTotalSpace(),
+        "on a client of its own, df shows the volume's size");
 
     StatusRuntimeException denied =
         assertThrows(

@@ -50,9 +50,13 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>statfs on a ceph-fuse mount reports the quota of the <em>mount root</em>, so {@code df} in
  *       a pod shows the whole file system on a shared client (the quota is still enforced: writes
- *       past it fail with EDQUOT). NodeGetVolumeStats reads the subvolume's quota and usage from
- *       its {@code ceph.quota} attribute and its recursive size instead ({@link
- *       io.mooring.node.VolumeStats#cephUsage}).
+ *       past it fail with EDQUOT). The kernel does send STATFS for the inode asked about (the
+ *       bind's directory), but ceph-fuse's {@code ll_statfs} ignores it and takes the quota realm
+ *       of the client's root; {@code client_quota_df} (on by default) only chooses between that
+ *       quota and the whole cluster. No option makes it answer per directory (Ceph 16.2, and
+ *       upstream until ceph/ceph#64864, open in 2025). NodeGetVolumeStats reads the subvolume's
+ *       quota and usage from its {@code ceph.quota} attribute and its recursive size instead
+ *       ({@link io.mooring.node.VolumeStats#cephUsage}).
  *   <li>one client's crash, hang or eviction takes down every volume it serves on the node (all are
  *       healed together, as a Gluster client's are).
  * </ul>

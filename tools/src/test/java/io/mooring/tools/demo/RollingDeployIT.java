@@ -40,6 +40,8 @@ class RollingDeployIT {
           "node-b: NodePublishVolume",
           "surge: new pod web-v2 on node-b reads v1's data",
           "web-v1 on node-a sees v2's write",
+          "df in web-v2 shows the volume's size",
+          "NodeGetVolumeStats on node-b",
           "old pod gone: web-v2 keeps reading",
           "DeleteVolume"
         }) {
