@@ -1,6 +1,9 @@
 package io.mooring.controller.backend.cephfs;
 
 import io.mooring.ceph.CephCredentials;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 
 /**
  * Runs Ceph management commands. Implementations: {@link RadosCephClient} (persistent librados
@@ -18,6 +21,33 @@ interface CephClient extends AutoCloseable {
    *     time
    */
   String run(CephCommand command, CephCredentials credentials);
+
+  /**
+   * The omap values of {@code keys} of {@code object} that exist, or all of them when {@code keys}
+   * is empty; none when the object does not exist (direct OSD operations, no mgr involved).
+   *
+   * @throws CephError ENOTSUP when this client cannot reach RADOS objects (the CLI client)
+   */
+  default SortedMap<String, String> omapRead(
+      OmapObject object, Set<String> keys, CephCredentials credentials) {
+    throw new CephError(CephError.ENOTSUP, "omap of " + object + " needs librados");
+  }
+
+  /**
+   * Sets {@code set} and removes {@code remove} in one atomic write, creating the object if need
+   * be.
+   *
+   * @throws CephError ENOTSUP when this client cannot reach RADOS objects (the CLI client)
+   */
+  default void omapWrite(
+      OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials credentials) {
+    throw new CephError(CephError.ENOTSUP, "omap of " + object + " needs librados");
+  }
+
+  /** Whether {@link #omapRead} and {@link #omapWrite} work. */
+  default boolean hasOmap() {
+    return false;
+  }
 
   /** Releases connections and files; the client is unusable afterwards. */
   @Override

@@ -68,12 +68,22 @@ public final class CephfsBackend implements Backend {
   private final Map<String, Long> absent = new ConcurrentHashMap<>();
 
   private final AtomicBoolean groupReady = new AtomicBoolean();
-  private volatile String dataPool;
+  private volatile Pools pools;
+
+  /** The records in omap, or null where the client has no omap (the CLI): metadata, as before. */
+  private final OmapRecords omap;
+
+  /** Whether this backend's metadata records are known to be in omap ({@link #imported}). */
+  private final AtomicBoolean importDone = new AtomicBoolean();
 
   CephfsBackend(CephConfig config, CephClient client, Clock clock) {
     this.config = config;
     this.client = client;
     this.clock = clock;
+    this.omap =
+        client.hasOmap()
+            ? new OmapRecords(client, config.subvolumeGroup(), c -> pools(c).metadata())
+            : null;
   }
 
   /**
@@ -163,6 +173,9 @@ public final class CephfsBackend implements Backend {
     check(dir);
     CephCredentials credentials = credentials(secrets, "CreateVolume");
     ensureGroup(credentials);
+    if (omap != null) {
+      return createRecorded(dir, requestName, capacityBytes, parameters, credentials);
+    }
     Optional<Map<String, Object>> metadata =
         lookedUpAbsent(dir) ? Optional.empty() : metadataIfExists(dir, credentials);
     boolean fresh = metadata.isEmpty();
@@ -189,29 +202,115 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
+   * Reserve → create → commit, the records in omap: the mgr gets {@code subvolume create} and
+   * {@code getpath} only. A reservation left by an interrupted create (this name's: the subvolume
+   * name is a function of the request name) is finished; a subvolume without any record (a retained
+   * volume) is taken over, as with metadata records.
+   */
+  private VolumeRecord createRecorded(
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      CephCredentials credentials) {
+    OmapRecords records = imported(credentials);
+    OmapRecords.Entry entry = records.get(dir, credentials);
+    if (entry.archived().isPresent()) {
+      throw archived(dir, entry.archived().get());
+    }
+    Optional<SubvolumeRecord> existing = entry.committed().or(entry::reserved);
+    if (existing.isPresent() && !existing.get().requestName().equals(requestName)) {
+      throw new StorageException(
+          Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+    }
+    if (entry.committed().isPresent()) { // completed meanwhile (another controller replica?)
+      return entry.committed().get().volume(dir);
+    }
+    boolean fresh = entry.reserved().isEmpty();
+    if (fresh) {
+      records.reserve(
+          dir, new SubvolumeRecord(requestName, capacityBytes, parameters, ""), credentials);
+    }
+    try {
+      createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials);
+    } catch (RuntimeException e) {
+      if (fresh) { // nothing was made: leave nothing (a later failure leaves what a retry finishes)
+        try {
+          records.remove(dir, credentials);
+        } catch (RuntimeException ignored) {
+          // a reservation without a subvolume: the next create of this name takes it over
+        }
+      }
+      throw e;
+    }
+    String path = getpath(dir, credentials);
+    SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
+    records.commit(dir, record, credentials);
+    paths.put(dir, path);
+    return record.volume(dir);
+  }
+
+  /**
+   * The omap records, once every record kept as subvolume metadata by earlier versions is in them
+   * too: a one-time import ({@code subvolume ls}, then {@code metadata ls} per subvolume), marked
+   * in the omap, after which a name without an omap record has no volume and nothing asks the mgr
+   * about it.
+   */
+  private OmapRecords imported(CephCredentials credentials) {
+    if (importDone.get()) {
+      return omap;
+    }
+    synchronized (importDone) {
+      if (!importDone.get() && !omap.imported(credentials)) {
+        Map<String, SubvolumeRecord> volumes = new java.util.TreeMap<>();
+        Map<String, String> archived = new java.util.TreeMap<>();
+        for (String dir : subvolumeNames(credentials)) {
+          Optional<Map<String, Object>> metadata = metadataIfExists(dir, credentials);
+          if (metadata.isEmpty()) {
+            continue;
+          }
+          Object at = metadata.get().get(ARCHIVED_KEY);
+          if (at != null) {
+            archived.put(dir, at.toString());
+          } else {
+            decode(dir, metadata.get()).ifPresent(r -> volumes.put(dir, r));
+          }
+        }
+        omap.importMetadata(volumes, archived, credentials);
+      }
+      importDone.set(true);
+      return omap;
+    }
+  }
+
+  private StorageException archived(String dir, String since) {
+    return new StorageException(
+        Kind.ALREADY_EXISTS,
+        "subvolume "
+            + dir
+            + " of "
+            + where()
+            + " holds the data"
+            + " of an archived volume of the same name (since "
+            + since
+            + "); remove it with"
+            + " 'ceph fs subvolume rm "
+            + config.fsName()
+            + " "
+            + dir
+            + " --group_name "
+            + config.subvolumeGroup()
+            + "' to create the volume again");
+  }
+
+  /**
    * The record of an existing subvolume, if it has one, refusing a subvolume that another request
    * name owns or that holds an archived volume.
    */
   private Optional<SubvolumeRecord> ownRecord(
       String dir, String requestName, Map<String, Object> metadata) {
     if (metadata.containsKey(ARCHIVED_KEY)) {
-      throw new StorageException(
-          Kind.ALREADY_EXISTS,
-          "subvolume "
-              + dir
-              + " of "
-              + where()
-              + " holds the data"
-              + " of an archived volume of the same name (since "
-              + metadata.get(ARCHIVED_KEY)
-              + "); remove it with"
-              + " 'ceph fs subvolume rm "
-              + config.fsName()
-              + " "
-              + dir
-              + " --group_name "
-              + config.subvolumeGroup()
-              + "' to create the volume again");
+      throw archived(dir, String.valueOf(metadata.get(ARCHIVED_KEY)));
     }
     Optional<SubvolumeRecord> existing = decode(dir, metadata);
     if (existing.isPresent() && !existing.get().requestName().equals(requestName)) {
@@ -276,7 +375,11 @@ public final class CephfsBackend implements Backend {
         path = getpath(dir, credentials);
       }
       SubvolumeRecord record = SubvolumeRecord.of(volume, path).withCapacity(capacityBytes);
-      setMetadata(dir, RECORD_KEY, record.encode(), credentials);
+      if (omap != null) {
+        imported(credentials).commit(dir, record, credentials);
+      } else {
+        setMetadata(dir, RECORD_KEY, record.encode(), credentials);
+      }
       return record.volume(dir);
     } catch (CephError e) {
       if (e.errno() == CephError.ENOENT) {
@@ -290,6 +393,10 @@ public final class CephfsBackend implements Backend {
   public void delete(String dir, DeletePolicy policy, Map<String, String> secrets) {
     check(dir);
     CephCredentials credentials = credentials(secrets, "DeleteVolume");
+    if (omap != null) {
+      deleteRecorded(dir, policy, credentials);
+      return;
+    }
     try {
       switch (policy) {
         case DELETE -> client.run(subvolume("fs subvolume rm", dir), credentials);
@@ -308,14 +415,7 @@ public final class CephfsBackend implements Backend {
       }
     } catch (CephError e) {
       if (e.errno() == CephError.ENOTEMPTY) {
-        throw new StorageException(
-            Kind.FAILED_PRECONDITION,
-            "subvolume "
-                + dir
-                + " of "
-                + where()
-                + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot"
-                + " ls/rm) and retry");
+        throw snapshots(dir);
       }
       if (e.errno() != CephError.ENOENT) {
         throw e;
@@ -325,9 +425,75 @@ public final class CephfsBackend implements Backend {
     }
   }
 
+  /**
+   * The subvolume first, then its record: a crash in between leaves a record of a subvolume that is
+   * gone, which the retry (the provisioner's, or the volume's next DeleteVolume) removes.
+   */
+  private void deleteRecorded(String dir, DeletePolicy policy, CephCredentials credentials) {
+    OmapRecords records = imported(credentials);
+    try {
+      switch (policy) {
+        case DELETE -> removeSubvolume(dir, credentials);
+        case RETAIN -> {}
+        case ARCHIVE -> {
+          OmapRecords.Entry entry = records.get(dir, credentials);
+          if (entry.committed().isPresent()) {
+            records.archive(
+                dir,
+                clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(),
+                entry.committed().get(),
+                credentials);
+          }
+          return;
+        }
+      }
+      records.remove(dir, credentials);
+    } finally {
+      paths.remove(dir);
+    }
+  }
+
+  private void removeSubvolume(String dir, CephCredentials credentials) {
+    try {
+      client.run(subvolume("fs subvolume rm", dir), credentials);
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOTEMPTY) {
+        throw snapshots(dir);
+      }
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
+    }
+  }
+
+  private StorageException snapshots(String dir) {
+    return new StorageException(
+        Kind.FAILED_PRECONDITION,
+        "subvolume "
+            + dir
+            + " of "
+            + where()
+            + " has snapshots Mooring did not make; remove them (ceph fs subvolume snapshot"
+            + " ls/rm) and retry");
+  }
+
   @Override
   public List<VolumeRecord> list() {
     CephCredentials credentials = adminCredentials("ListVolumes");
+    List<VolumeRecord> volumes = new ArrayList<>();
+    if (omap != null) {
+      // one OSD read per thousand volumes, instead of a mgr command per volume
+      imported(credentials).committed(credentials).forEach((dir, r) -> volumes.add(r.volume(dir)));
+      return volumes;
+    }
+    for (String dir : subvolumeNames(credentials)) {
+      read(dir, credentials).ifPresent(r -> volumes.add(r.volume(dir)));
+    }
+    return volumes;
+  }
+
+  /** The names of the group's subvolumes that are Mooring volume names, sorted. */
+  private List<String> subvolumeNames(CephCredentials credentials) {
     List<Object> entries;
     try {
       entries =
@@ -348,17 +514,13 @@ public final class CephfsBackend implements Backend {
       }
     }
     names.sort(null);
-    List<VolumeRecord> volumes = new ArrayList<>();
-    for (String dir : names) {
-      read(dir, credentials).ifPresent(r -> volumes.add(r.volume(dir)));
-    }
-    return volumes;
+    return names;
   }
 
   @Override
   public long availableBytes() {
     CephCredentials credentials = adminCredentials("GetCapacity");
-    String pool = dataPool(credentials);
+    String pool = pools(credentials).data();
     Map<String, Object> df =
         Json.object(parse(client.run(CephCommand.mon("df"), credentials), "df"), "df");
     for (Object entry : Json.array(df.get("pools"), "df pools")) {
@@ -368,7 +530,7 @@ public final class CephfsBackend implements Backend {
             Json.object(p.get("stats"), "df pool stats").get("max_avail"), "max_avail");
       }
     }
-    dataPool = null; // the fs may have been re-created with other pools
+    pools = null; // the fs may have been re-created with other pools
     throw new StorageException(
         Kind.UNAVAILABLE, "ceph df does not list data pool " + pool + " of " + where());
   }
@@ -430,6 +592,11 @@ public final class CephfsBackend implements Backend {
   // --- records -------------------------------------------------------------------------------
 
   private Optional<SubvolumeRecord> read(String dir, CephCredentials credentials) {
+    if (omap != null) {
+      Optional<SubvolumeRecord> record = imported(credentials).get(dir, credentials).committed();
+      record.ifPresent(r -> paths.put(dir, r.path()));
+      return record;
+    }
     Optional<Map<String, Object>> found = metadataIfExists(dir, credentials);
     if (found.isEmpty()) {
       rememberAbsent(dir);
@@ -546,22 +713,28 @@ public final class CephfsBackend implements Backend {
     }
   }
 
-  private String dataPool(CephCredentials credentials) {
-    String pool = dataPool;
-    if (pool != null) {
-      return pool;
+  /** The file system's metadata pool and first data pool ({@code fs ls}, asked once). */
+  private record Pools(String metadata, String data) {}
+
+  private Pools pools(CephCredentials credentials) {
+    Pools known = pools;
+    if (known != null) {
+      return known;
     }
     for (Object entry :
         Json.array(parse(client.run(CephCommand.mon("fs ls"), credentials), "fs ls"), "fs ls")) {
       Map<String, Object> fs = Json.object(entry, "fs ls entry");
       if (config.fsName().equals(fs.get("name"))) {
-        List<Object> pools = Json.array(fs.get("data_pools"), "data_pools");
-        if (pools.isEmpty()) {
+        List<Object> data = Json.array(fs.get("data_pools"), "data_pools");
+        if (data.isEmpty()) {
           break;
         }
-        pool = Json.string(pools.get(0), "data pool");
-        dataPool = pool;
-        return pool;
+        known =
+            new Pools(
+                Json.string(fs.get("metadata_pool"), "metadata_pool"),
+                Json.string(data.get(0), "data pool"));
+        pools = known;
+        return known;
       }
     }
     throw new StorageException(

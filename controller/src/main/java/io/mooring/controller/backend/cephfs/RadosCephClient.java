@@ -4,6 +4,8 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.ByteByReference;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.mooring.ceph.CephCredentials;
@@ -16,9 +18,14 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Ceph commands over persistent librados connections (through JNA), one per set of credentials: the
@@ -62,7 +69,51 @@ final class RadosCephClient implements CephClient {
         NativeLongByReference outslen);
 
     void rados_buffer_free(Pointer buf);
+
+    int rados_ioctx_create(Pointer cluster, String poolName, PointerByReference ioctx);
+
+    void rados_ioctx_set_namespace(Pointer ioctx, String namespace);
+
+    void rados_ioctx_destroy(Pointer ioctx);
+
+    Pointer rados_create_write_op();
+
+    void rados_release_write_op(Pointer op);
+
+    void rados_write_op_create(Pointer op, int exclusive, String category);
+
+    void rados_write_op_omap_set(Pointer op, String[] keys, String[] vals, long[] lens, long num);
+
+    void rados_write_op_omap_rm_keys(Pointer op, String[] keys, long num);
+
+    int rados_write_op_operate(Pointer op, Pointer ioctx, String oid, Pointer mtime, int flags);
+
+    Pointer rados_create_read_op();
+
+    void rados_release_read_op(Pointer op);
+
+    void rados_read_op_omap_get_vals_by_keys(
+        Pointer op, String[] keys, long num, PointerByReference iter, IntByReference prval);
+
+    void rados_read_op_omap_get_vals2(
+        Pointer op,
+        String startAfter,
+        String filterPrefix,
+        long maxReturn,
+        PointerByReference iter,
+        ByteByReference more,
+        IntByReference prval);
+
+    int rados_read_op_operate(Pointer op, Pointer ioctx, String oid, int flags);
+
+    int rados_omap_get_next(
+        Pointer iter, PointerByReference key, PointerByReference val, NativeLongByReference len);
+
+    void rados_omap_get_end(Pointer iter);
   }
+
+  /** Omap keys read in one read op when listing all of them. */
+  static final int OMAP_PAGE = 1000;
 
   /** Seconds to reach the monitors when connecting. */
   static final int CONNECT_TIMEOUT_SECONDS = 15;
@@ -136,6 +187,61 @@ final class RadosCephClient implements CephClient {
    */
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
+    return bounded(
+        command::describe,
+        retry -> {
+          if (retry) {
+            // Measured (Pacific): the first mgr command after the mgr session comes back can get
+            // an empty success, whatever it asked; a throw-away command takes that answer.
+            runHere(SETTLE, credentials);
+          }
+          String answer = runHere(command, credentials);
+          if (answer.isBlank() && command.printsAnswer()) {
+            // seen during an outage, too: never take it for an empty listing
+            throw new CephError(
+                CephError.ETIMEDOUT,
+                command.describe()
+                    + ": an empty success where Ceph always"
+                    + " prints an answer (the mgr session was reset; Ceph cluster at "
+                    + monitors
+                    + ")");
+          }
+          return answer;
+        });
+  }
+
+  @Override
+  public boolean hasOmap() {
+    return true;
+  }
+
+  @Override
+  public SortedMap<String, String> omapRead(
+      OmapObject object, Set<String> keys, CephCredentials credentials) {
+    return bounded(
+        () -> "reading omap of " + object,
+        retry -> onConnection(credentials, object.toString(), c -> c.omapRead(object, keys)));
+  }
+
+  @Override
+  public void omapWrite(
+      OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials credentials) {
+    bounded(
+        () -> "writing omap of " + object,
+        retry ->
+            onConnection(credentials, object.toString(), c -> c.omapWrite(object, set, remove)));
+  }
+
+  /**
+   * Runs {@code call} (given whether it is the one retry while the cluster is silent) on a librados
+   * thread, bounded by {@link #CALL_BOUND}.
+   *
+   * <p>While the cluster does not answer (a call ran into its bound or librados' own timeout),
+   * other calls fail at once instead of each waiting up to {@link #CALL_BOUND}: one call tries
+   * again at most every {@link #RETRY_SPACING}, and the first answer of any kind clears it. An
+   * outage costs the first RPC seconds, not every step of every RPC.
+   */
+  private <T> T bounded(Supplier<String> what, Function<Boolean, T> call) {
     Instant since = unansweredSince;
     boolean retry = since != null;
     if (retry
@@ -143,38 +249,15 @@ final class RadosCephClient implements CephClient {
             || !retrying.compareAndSet(false, true))) {
       throw new StorageException(
           StorageException.Kind.UNAVAILABLE,
-          command.describe()
-              + ": the Ceph cluster at "
-              + monitors
-              + " has not answered since "
-              + since);
+          what.get() + ": the Ceph cluster at " + monitors + " has not answered since " + since);
     }
     try {
-      String out =
+      T out =
           threads.call(
-              () -> {
-                if (retry) {
-                  // Measured (Pacific): the first mgr command after the mgr session comes back can
-                  // get an
-                  // empty success, whatever it asked; a throw-away command takes that answer.
-                  runHere(SETTLE, credentials);
-                }
-                String answer = runHere(command, credentials);
-                if (answer.isBlank() && command.printsAnswer()) {
-                  // seen during an outage, too: never take it for an empty listing
-                  throw new CephError(
-                      CephError.ETIMEDOUT,
-                      command.describe()
-                          + ": an empty success where Ceph always"
-                          + " prints an answer (the mgr session was reset; Ceph cluster at "
-                          + monitors
-                          + ")");
-                }
-                return answer;
-              },
+              () -> call.apply(retry),
               CALL_BOUND,
               this::reachable,
-              () -> command.describe() + " to the Ceph cluster at " + monitors);
+              () -> what.get() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
     } catch (StorageException e) {
@@ -211,37 +294,58 @@ final class RadosCephClient implements CephClient {
   }
 
   private String runHere(CephCommand command, CephCredentials credentials) {
+    return onConnection(
+        credentials,
+        command.describe(),
+        c -> {
+          Reply reply = c.command(command);
+          if (reply.ret < 0) {
+            throw error(command.describe(), reply.ret, reply.status);
+          }
+          return reply.out;
+        });
+  }
+
+  /**
+   * Runs {@code call} on the connection of {@code credentials}, which stays open until it returns;
+   * a connection-level error drops the connection (the next call makes a new one).
+   */
+  private <T> T onConnection(
+      CephCredentials credentials, String what, Function<Connection, T> call) {
     for (int attempt = 1; ; attempt++) {
       Connection connection = connection(credentials);
-      Reply reply;
       ReentrantReadWriteLock.ReadLock lock = connection.lock.readLock();
-      lock.lock();
       try {
-        if (connection.handle == null) {
-          if (attempt < 3) {
-            continue; // closed by another thread meanwhile: take a fresh one
+        lock.lock();
+        try {
+          if (connection.handle == null) {
+            if (attempt < 3) {
+              continue; // closed by another thread meanwhile: take a fresh one
+            }
+            throw new StorageException(
+                StorageException.Kind.UNAVAILABLE, what + ": the connection to Ceph keeps closing");
           }
-          throw new StorageException(
-              StorageException.Kind.UNAVAILABLE,
-              command.describe() + ": the connection to Ceph keeps closing");
+          return call.apply(connection);
+        } finally {
+          lock.unlock();
         }
-        reply = connection.command(command);
-      } finally {
-        lock.unlock();
+      } catch (CephError e) {
+        if (isConnectionError(e.errno())) {
+          drop(credentials, connection); // after the unlock: closing takes the write lock
+        }
+        throw e;
       }
-      if (reply.ret >= 0) {
-        return reply.out;
-      }
-      int errno = -reply.ret;
-      if (isConnectionError(errno)) {
-        drop(credentials, connection);
-      }
-      String why = reply.status.isBlank() ? strerror(errno) : reply.status.strip();
-      if (isConnectionError(errno)) {
-        why += " (Ceph cluster at " + monitors + ")";
-      }
-      throw new CephError(errno, command.describe() + ": " + why);
     }
+  }
+
+  /** The error of a failed call ({@code ret} < 0), {@code status} being what Ceph said, if any. */
+  private CephError error(String what, int ret, String status) {
+    int errno = -ret;
+    String why = status.isBlank() ? strerror(errno) : status.strip();
+    if (isConnectionError(errno)) {
+      why += " (Ceph cluster at " + monitors + ")";
+    }
+    return new CephError(errno, what + ": " + why);
   }
 
   private static boolean isConnectionError(int errno) {
@@ -365,6 +469,7 @@ final class RadosCephClient implements CephClient {
   /** One librados handle; commands share it (librados is thread-safe), closing waits for them. */
   private final class Connection {
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    final Map<String, Pointer> ioctxs = new ConcurrentHashMap<>();
     Pointer handle;
 
     Connection(Pointer handle) {
@@ -401,9 +506,119 @@ final class RadosCephClient implements CephClient {
       }
     }
 
+    /**
+     * The omap values of {@code keys} that exist, or all of them when {@code keys} is empty; none
+     * when the object does not exist. Op and iterators are released on this thread once librados
+     * has returned: a caller that gave up waiting never frees what librados still writes.
+     */
+    SortedMap<String, String> omapRead(OmapObject object, Set<String> keys) {
+      Pointer io = ioctx(object);
+      SortedMap<String, String> values = new TreeMap<>();
+      String after = "";
+      while (true) {
+        Pointer op = lib.rados_create_read_op();
+        try {
+          PointerByReference iter = new PointerByReference();
+          IntByReference prval = new IntByReference();
+          ByteByReference more = new ByteByReference();
+          if (keys.isEmpty()) {
+            lib.rados_read_op_omap_get_vals2(op, after, "", OMAP_PAGE, iter, more, prval);
+          } else {
+            String[] wanted = keys.toArray(String[]::new);
+            lib.rados_read_op_omap_get_vals_by_keys(op, wanted, wanted.length, iter, prval);
+          }
+          int ret = lib.rados_read_op_operate(op, io, object.oid(), 0);
+          if (ret == -CephError.ENOENT) {
+            return values;
+          }
+          if (ret < 0 || prval.getValue() < 0) {
+            throw error("reading omap of " + object, ret < 0 ? ret : prval.getValue(), "");
+          }
+          try {
+            PointerByReference key = new PointerByReference();
+            PointerByReference val = new PointerByReference();
+            NativeLongByReference len = new NativeLongByReference();
+            while (lib.rados_omap_get_next(iter.getValue(), key, val, len) == 0
+                && key.getValue() != null) {
+              after = key.getValue().getString(0, StandardCharsets.UTF_8.name());
+              long n = len.getValue().longValue();
+              values.put(
+                  after,
+                  n <= 0
+                      ? ""
+                      : new String(
+                          val.getValue().getByteArray(0, (int) n), StandardCharsets.UTF_8));
+            }
+          } finally {
+            lib.rados_omap_get_end(iter.getValue());
+          }
+          if (!keys.isEmpty() || more.getValue() == 0) {
+            return values;
+          }
+        } finally {
+          lib.rados_release_read_op(op);
+        }
+      }
+    }
+
+    /** Sets and removes omap keys in one atomic write op, creating the object if need be. */
+    Void omapWrite(OmapObject object, Map<String, String> set, Set<String> remove) {
+      Pointer io = ioctx(object);
+      Pointer op = lib.rados_create_write_op();
+      try {
+        lib.rados_write_op_create(op, 0, null);
+        if (!set.isEmpty()) {
+          String[] keys = set.keySet().toArray(String[]::new);
+          String[] vals = new String[keys.length];
+          long[] lens = new long[keys.length];
+          for (int i = 0; i < keys.length; i++) {
+            vals[i] = set.get(keys[i]);
+            lens[i] = vals[i].getBytes(StandardCharsets.UTF_8).length;
+          }
+          lib.rados_write_op_omap_set(op, keys, vals, lens, keys.length);
+        }
+        if (!remove.isEmpty()) {
+          String[] keys = remove.toArray(String[]::new);
+          lib.rados_write_op_omap_rm_keys(op, keys, keys.length);
+        }
+        int ret = lib.rados_write_op_operate(op, io, object.oid(), null, 0);
+        if (ret < 0) {
+          throw error("writing omap of " + object, ret, "");
+        }
+        return null;
+      } finally {
+        lib.rados_release_write_op(op);
+      }
+    }
+
+    /** An I/O context on the object's pool and namespace, kept with the connection. */
+    private Pointer ioctx(OmapObject object) {
+      String key = object.pool() + "/" + object.namespace();
+      Pointer io = ioctxs.get(key);
+      if (io != null) {
+        return io;
+      }
+      synchronized (ioctxs) {
+        io = ioctxs.get(key);
+        if (io == null) {
+          PointerByReference ref = new PointerByReference();
+          int ret = lib.rados_ioctx_create(handle, object.pool(), ref);
+          if (ret < 0) {
+            throw error("opening pool " + object.pool(), ret, "");
+          }
+          io = ref.getValue();
+          lib.rados_ioctx_set_namespace(io, object.namespace());
+          ioctxs.put(key, io);
+        }
+        return io;
+      }
+    }
+
     void close() {
       lock.writeLock().lock();
       try {
+        ioctxs.values().forEach(lib::rados_ioctx_destroy);
+        ioctxs.clear();
         if (handle != null) {
           lib.rados_shutdown(handle);
           handle = null;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -44,6 +45,10 @@ final class FakeCephClient implements CephClient {
   /** One-shot failures by command prefix. */
   final Map<String, RuntimeException> failNext = new HashMap<>();
 
+  /** Omap values by object; omap works only when {@link #omap} is set (as with librados). */
+  final Map<OmapObject, TreeMap<String, String>> objects = new HashMap<>();
+
+  boolean omap;
   boolean unreachable;
   long maxAvail = 5_000_000_000L;
   boolean closed;
@@ -173,6 +178,47 @@ final class FakeCephClient implements CephClient {
         }
       default:
         throw new CephError(CephError.EINVAL, "unknown command " + command.prefix());
+    }
+  }
+
+  @Override
+  public boolean hasOmap() {
+    return omap;
+  }
+
+  @Override
+  public synchronized SortedMap<String, String> omapRead(
+      OmapObject object, Set<String> keys, CephCredentials creds) {
+    omapCall("omap read", creds);
+    TreeMap<String, String> values = objects.getOrDefault(object, new TreeMap<>());
+    TreeMap<String, String> out = new TreeMap<>(values);
+    if (!keys.isEmpty()) {
+      out.keySet().retainAll(keys);
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void omapWrite(
+      OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials creds) {
+    omapCall("omap write", creds);
+    TreeMap<String, String> values = objects.computeIfAbsent(object, o -> new TreeMap<>());
+    values.putAll(set);
+    values.keySet().removeAll(remove);
+  }
+
+  private void omapCall(String what, CephCredentials creds) {
+    if (!omap) {
+      throw new CephError(CephError.ENOTSUP, what + " needs librados");
+    }
+    calls.add(what);
+    credentials.add(creds);
+    if (unreachable) {
+      throw new StorageException(StorageException.Kind.UNAVAILABLE, "ceph timed out");
+    }
+    RuntimeException failure = failNext.remove(what);
+    if (failure != null) {
+      throw failure;
     }
   }
 

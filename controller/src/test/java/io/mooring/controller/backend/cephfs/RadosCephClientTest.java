@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.ByteByReference;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.mooring.ceph.CephCredentials;
@@ -164,6 +166,99 @@ class RadosCephClientTest {
     @Override
     public synchronized void rados_buffer_free(Pointer buf) {
       freed++;
+    }
+
+    // omap: exercised against real Ceph (CephOmapIT); here only what connection handling needs
+
+    @Override
+    public int rados_ioctx_create(Pointer cluster, String poolName, PointerByReference ioctx) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_ioctx_set_namespace(Pointer ioctx, String namespace) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_ioctx_destroy(Pointer ioctx) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Pointer rados_create_write_op() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_release_write_op(Pointer op) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_write_op_create(Pointer op, int exclusive, String category) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_write_op_omap_set(
+        Pointer op, String[] keys, String[] vals, long[] lens, long num) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_write_op_omap_rm_keys(Pointer op, String[] keys, long num) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int rados_write_op_operate(
+        Pointer op, Pointer ioctx, String oid, Pointer mtime, int flags) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Pointer rados_create_read_op() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_release_read_op(Pointer op) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_read_op_omap_get_vals_by_keys(
+        Pointer op, String[] keys, long num, PointerByReference iter, IntByReference prval) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_read_op_omap_get_vals2(
+        Pointer op,
+        String startAfter,
+        String filterPrefix,
+        long maxReturn,
+        PointerByReference iter,
+        ByteByReference more,
+        IntByReference prval) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int rados_read_op_operate(Pointer op, Pointer ioctx, String oid, int flags) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int rados_omap_get_next(
+        Pointer iter, PointerByReference key, PointerByReference val, NativeLongByReference len) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void rados_omap_get_end(Pointer iter) {
+      throw new UnsupportedOperationException();
     }
   }
 

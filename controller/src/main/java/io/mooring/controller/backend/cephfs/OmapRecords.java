@@ -1,0 +1,156 @@
+package io.mooring.controller.backend.cephfs;
+
+import io.mooring.ceph.CephCredentials;
+import io.mooring.errors.StorageException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The volume records of one backend in the omap of one RADOS object ({@value #OBJECT_PREFIX} +
+ * subvolume group) in namespace {@value #NAMESPACE} of the file system's metadata pool: read and
+ * written straight on the OSDs over the librados connection, never through the mgr (which runs a
+ * file system's subvolume commands one at a time). Keys are per subvolume; a subvolume's name is a
+ * function of the request name ({@code VolumeNames.dirFor}), so they are per request name too.
+ *
+ * <p>A create is {@link #reserve}d ({@value #RESERVED}dir) before the subvolume is made and {@link
+ * #commit}ted ({@value #VOLUME}dir) after, in one atomic write that drops the reservation: a create
+ * interrupted in between leaves a reservation its retry finds and finishes.
+ */
+final class OmapRecords {
+
+  static final String NAMESPACE = "mooring";
+  static final String OBJECT_PREFIX = "volumes.";
+  static final String RESERVED = "reserved.";
+  static final String VOLUME = "volume.";
+
+  /** An archived volume: "time record", so that an admin sees when and what. */
+  static final String ARCHIVED = "archived.";
+
+  /** Present once the metadata records of earlier versions are imported. */
+  static final String IMPORTED = "imported-metadata";
+
+  /**
+   * What the omap holds for one subvolume.
+   *
+   * @param archived since when, if the subvolume holds an archived volume
+   */
+  record Entry(
+      Optional<SubvolumeRecord> committed,
+      Optional<SubvolumeRecord> reserved,
+      Optional<String> archived) {}
+
+  private final CephClient client;
+  private final String group;
+  private final Function<CephCredentials, String> metadataPool;
+
+  /**
+   * @param metadataPool the file system's metadata pool (asked once, cached by the caller)
+   */
+  OmapRecords(CephClient client, String group, Function<CephCredentials, String> metadataPool) {
+    this.client = client;
+    this.group = group;
+    this.metadataPool = metadataPool;
+  }
+
+  Entry get(String dir, CephCredentials credentials) {
+    SortedMap<String, String> values =
+        client.omapRead(
+            object(credentials), Set.of(VOLUME + dir, RESERVED + dir, ARCHIVED + dir), credentials);
+    return new Entry(
+        decode(values, VOLUME + dir, credentials),
+        decode(values, RESERVED + dir, credentials),
+        Optional.ofNullable(values.get(ARCHIVED + dir)).map(v -> v.split(" ", 2)[0]));
+  }
+
+  boolean imported(CephCredentials credentials) {
+    return !client.omapRead(object(credentials), Set.of(IMPORTED), credentials).isEmpty();
+  }
+
+  /**
+   * Writes the records earlier versions kept as subvolume metadata, and the mark that they are
+   * here, in one atomic write.
+   *
+   * @param archived when each archived subvolume was archived
+   */
+  void importMetadata(
+      Map<String, SubvolumeRecord> volumes,
+      Map<String, String> archived,
+      CephCredentials credentials) {
+    Map<String, String> set = new TreeMap<>();
+    volumes.forEach((dir, r) -> set.put(VOLUME + dir, r.encode()));
+    archived.forEach((dir, at) -> set.put(ARCHIVED + dir, at));
+    set.put(IMPORTED, volumes.size() + " volumes, " + archived.size() + " archived");
+    client.omapWrite(object(credentials), set, Set.of(), credentials);
+  }
+
+  /** Marks the subvolume archived, keeping its record with the time; the volume is gone. */
+  void archive(String dir, String at, SubvolumeRecord record, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials),
+        Map.of(ARCHIVED + dir, at + " " + record.encode()),
+        Set.of(VOLUME + dir, RESERVED + dir),
+        credentials);
+  }
+
+  /** Every committed record, by subvolume name: one read per thousand volumes. */
+  SortedMap<String, SubvolumeRecord> committed(CephCredentials credentials) {
+    SortedMap<String, SubvolumeRecord> records = new TreeMap<>();
+    OmapObject object = object(credentials);
+    client
+        .omapRead(object, Set.of(), credentials)
+        .forEach(
+            (key, value) -> {
+              if (key.startsWith(VOLUME)) {
+                records.put(key.substring(VOLUME.length()), decode(object, key, value));
+              }
+            });
+    return records;
+  }
+
+  void reserve(String dir, SubvolumeRecord record, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials), Map.of(RESERVED + dir, record.encode()), Set.of(), credentials);
+  }
+
+  void commit(String dir, SubvolumeRecord record, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials),
+        Map.of(VOLUME + dir, record.encode()),
+        Set.of(RESERVED + dir),
+        credentials);
+  }
+
+  /** Removes the record, reservation and archive mark of {@code dir}. */
+  void remove(String dir, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials),
+        Map.of(),
+        Set.of(VOLUME + dir, RESERVED + dir, ARCHIVED + dir),
+        credentials);
+  }
+
+  OmapObject object(CephCredentials credentials) {
+    return new OmapObject(metadataPool.apply(credentials), NAMESPACE, OBJECT_PREFIX + group);
+  }
+
+  private Optional<SubvolumeRecord> decode(
+      Map<String, String> values, String key, CephCredentials credentials) {
+    String value = values.get(key);
+    return value == null ? Optional.empty() : Optional.of(decode(object(credentials), key, value));
+  }
+
+  private static SubvolumeRecord decode(OmapObject object, String key, String value) {
+    try {
+      return SubvolumeRecord.decode(value);
+    } catch (IllegalArgumentException e) {
+      throw StorageException.internal(
+          "omap key %s of RADOS object %s holds a value Mooring cannot read (%s); fix or remove it"
+              + " with 'rados rmomapkey'",
+          key, object, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.mooring.controller.backend.cephfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.controller.config.CephConfig;
+import io.mooring.errors.StorageException;
+import io.mooring.errors.StorageException.Kind;
+import io.mooring.testing.CephKeys;
+import io.mooring.testing.MutableClock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CephfsBackend with a client that has omap (librados): records in omap, reserve → commit. */
+class CephfsBackendOmapTest {
+
+  static final String GROUP = "csi";
+  static final String DIR = "pvc-1-0011223344556677";
+  static final OmapObject OBJECT =
+      new OmapObject(
+          "cephfs.cephfs.meta", OmapRecords.NAMESPACE, OmapRecords.OBJECT_PREFIX + GROUP);
+  static final Map<String, String> SECRETS =
+      Map.of("adminID", "provisioner", "adminKey", CephKeys.of(2));
+
+  @TempDir Path secretDir;
+  FakeCephClient ceph;
+  MutableClock clock;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Files.writeString(secretDir.resolve("adminID"), "admin\n");
+    Files.writeString(secretDir.resolve("adminKey"), CephKeys.of(1) + "\n");
+    ceph = new FakeCephClient("cephfs");
+    ceph.omap = true;
+    clock = new MutableClock();
+  }
+
+  CephfsBackend backend() {
+    return new CephfsBackend(
+        new CephConfig(
+            "ceph-a",
+            List.of("127.0.0.1:9"),
+            "cephfs",
+            GROUP,
+            "fuse",
+            "",
+            "",
+            secretDir.toString()),
+        ceph,
+        clock);
+  }
+
+  TreeMap<String, String> omap() {
+    return ceph.objects.getOrDefault(OBJECT, new TreeMap<>());
+  }
+
+  List<String> mgrCalls() {
+    return ceph.calls.stream().filter(c -> !c.startsWith("omap")).toList();
+  }
+
+  @Test
+  void aCreateSendsTheMgrOnlyCreateAndGetpath() {
+    CephfsBackend backend = backend();
+    backend.create("warm-up", "pvc-0", 4 << 20, Map.of(), SECRETS); // group, pools, import
+    ceph.calls.clear();
+    assertEquals(Optional.empty(), backend.get(DIR, SECRETS));
+    VolumeRecord v = backend.create(DIR, "pvc-1", 4 << 20, Map.of("k", "v"), SECRETS);
+    assertEquals(
+        List.of(
+            "omap read",
+            "omap read",
+            "omap write",
+            "fs subvolume create " + DIR,
+            "fs subvolume getpath " + DIR,
+            "omap write"),
+        ceph.calls,
+        "look, reserve, create, getpath, commit");
+    assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
+    assertEquals(
+        ceph.sub(GROUP, DIR).path,
+        SubvolumeRecord.decode(omap().get(OmapRecords.VOLUME + DIR)).path());
+    assertTrue(ceph.sub(GROUP, DIR).metadata.isEmpty(), "no metadata records are written");
+    assertEquals(Optional.of(v), backend.get(DIR));
+    assertEquals(Optional.of(v), backend().get(DIR), "read back by another controller");
+  }
+
+  @Test
+  void aCreateInterruptedAfterTheSubvolumeIsFinishedByItsRetry() {
+    CephfsBackend backend = backend();
+    ceph.failNext.put("fs subvolume getpath", new CephError(CephError.ETIMEDOUT, "lost"));
+    assertThrows(CephError.class, () -> backend.create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS));
+    assertNotNull(ceph.sub(GROUP, DIR), "made");
+    assertTrue(omap().containsKey(OmapRecords.RESERVED + DIR), "reserved, not committed");
+    assertEquals(Optional.empty(), backend().get(DIR), "not a volume yet");
+    assertEquals(List.of(), backend().list());
+
+    VolumeRecord v = backend().create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
+    assertEquals(Optional.of(v), backend().get(DIR));
+    assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
+    assertThrows(
+        StorageException.class,
+        () -> backend().create(DIR, "pvc-other", 4 << 20, Map.of(), SECRETS),
+        "another request name");
+  }
+
+  @Test
+  void aReservationWithoutSubvolumeIsFinishedToo() {
+    CephfsBackend backend = backend();
+    backend.create("warm-up", "pvc-0", 4 << 20, Map.of(), SECRETS);
+    // a crash right after the reservation, simulated by writing it alone
+    new OmapRecords(ceph, GROUP, c -> OBJECT.pool())
+        .reserve(
+            DIR,
+            new SubvolumeRecord("pvc-1", 4 << 20, Map.of(), ""),
+            CephCredentials.of("id", "admin", "key", CephKeys.of(1)));
+    VolumeRecord v = backend.create(DIR, "pvc-1", 8 << 20, Map.of(), SECRETS);
+    assertEquals(8 << 20, ceph.sub(GROUP, DIR).size);
+    assertEquals(Optional.of(v), backend.get(DIR));
+  }
+
+  @Test
+  void aSubvolumeCreateThatFailsLeavesNoReservation() {
+    ceph.failNext.put("fs subvolume create", new CephError(CephError.EIO, "boom"));
+    assertThrows(CephError.class, () -> backend().create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS));
+    assertNull(ceph.sub(GROUP, DIR));
+    assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
+  }
+
+  @Test
+  void metadataRecordsOfEarlierVersionsAreImportedOnceThenListedResizedAndDeleted() {
+    ceph.omap = false;
+    CephfsBackend old = backend();
+    VolumeRecord a = old.create(DIR, "pvc-1", 4 << 20, Map.of("k", "v"), SECRETS);
+    VolumeRecord b = old.create("pvc-2-0011223344556677", "pvc-2", 4 << 20, Map.of(), SECRETS);
+    old.create("gone-0011223344556677", "gone", 4 << 20, Map.of(), SECRETS);
+    old.delete("gone-0011223344556677", DeletePolicy.ARCHIVE, SECRETS);
+    ceph.add(GROUP, "norecord-0011223344556677", 5); // a retained volume: no record
+    ceph.omap = true;
+
+    CephfsBackend backend = backend();
+    assertEquals(List.of(a, b), backend.list());
+    assertEquals("2 volumes, 1 archived", omap().get(OmapRecords.IMPORTED));
+    ceph.calls.clear();
+    assertEquals(List.of(a, b), backend().list());
+    assertEquals(
+        List.of("fs ls", "omap read", "omap read"),
+        ceph.calls,
+        "a new controller: its pools once, the import mark, the records; no metadata ls");
+
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () -> backend.create("gone-0011223344556677", "gone", 4 << 20, Map.of(), SECRETS));
+    assertEquals(Kind.ALREADY_EXISTS, e.kind());
+    assertTrue(e.getMessage().contains("archived"), e.getMessage());
+
+    VolumeRecord bigger = backend.resize(a, 8 << 20, SECRETS);
+    assertEquals(Optional.of(bigger), backend().get(DIR), "written to omap");
+    backend.delete(DIR, DeletePolicy.DELETE, SECRETS);
+    assertNull(ceph.sub(GROUP, DIR));
+    assertEquals(List.of(b), backend().list());
+  }
+
+  @Test
+  void deletePolicies() {
+    CephfsBackend backend = backend();
+    backend.create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
+    backend.delete(DIR, DeletePolicy.DELETE, SECRETS);
+    assertNull(ceph.sub(GROUP, DIR));
+    assertFalse(omap().containsKey(OmapRecords.VOLUME + DIR));
+    backend.delete(DIR, DeletePolicy.DELETE, SECRETS); // gone already: fine
+
+    String kept = "kept-0000000000000001";
+    backend.create(kept, "kept", 4 << 20, Map.of(), SECRETS);
+    backend.delete(kept, DeletePolicy.RETAIN, SECRETS);
+    assertNotNull(ceph.sub(GROUP, kept));
+    assertEquals(Optional.empty(), backend.get(kept));
+
+    String archived = "archived-0000000000000001";
+    VolumeRecord v = backend.create(archived, "archived", 4 << 20, Map.of(), SECRETS);
+    backend.delete(archived, DeletePolicy.ARCHIVE, SECRETS);
+    assertNotNull(ceph.sub(GROUP, archived));
+    assertEquals(Optional.empty(), backend.get(archived));
+    String mark = omap().get(OmapRecords.ARCHIVED + archived);
+    assertTrue(mark.startsWith("2026-11-25T12:00:00Z "), mark);
+    assertEquals(
+        v, SubvolumeRecord.decode(mark.split(" ", 2)[1]).volume(archived), "what it was stays");
+    assertThrows(
+        StorageException.class,
+        () -> backend.create(archived, "archived", 4 << 20, Map.of(), SECRETS));
+  }
+}
