@@ -29,16 +29,17 @@ import java.util.regex.Pattern;
 /**
  * CephFS backend: one subvolume per volume ({@code fs subvolume create}) in the subvolume group
  * {@code subvolumeGroup} of the file system {@code fsName}, named like the volume's directory; Ceph
- * enforces its size as a quota. What Mooring must remember about a volume is kept with the
- * subvolume as metadata ({@link SubvolumeRecord} under {@value #RECORD_KEY}); its presence marks a
- * creation as complete.
+ * enforces its size as a quota. What Mooring must remember about a volume ({@link SubvolumeRecord})
+ * is kept in RADOS omap ({@link OmapRecords}: reserved before the subvolume is made, committed
+ * after; the committed record marks a creation as complete). Records that earlier versions kept as
+ * subvolume metadata (under {@value #RECORD_KEY}) are imported once; where the client has no omap
+ * (the CLI client, without librados) records stay in subvolume metadata.
  *
  * <p>Delete policies: DELETE removes the subvolume ({@code fs subvolume rm}, Ceph purges it in the
- * background). RETAIN removes only the record: the subvolume, its data and its quota stay and
- * Mooring no longer lists it. ARCHIVE keeps subvolume and record and adds {@value #ARCHIVED_KEY}
- * (the time): Mooring no longer lists it, an admin sees what it was with {@code ceph fs subvolume
- * metadata ls}, and a new CreateVolume of the same name is refused rather than handed the archived
- * data.
+ * background), then the record. RETAIN removes only the record: the subvolume, its data and its
+ * quota stay and Mooring no longer lists it. ARCHIVE keeps the subvolume and marks it archived with
+ * the time and the record: Mooring no longer lists it, and a new CreateVolume of the same name is
+ * refused rather than handed the archived data.
  *
  * <p>Credentials: create, resize and delete use the request's secrets ({@code adminID}, {@code
  * adminKey}, as ceph-csi's provisioner secrets), else the files in {@code adminSecretDir}; the

@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What Mooring remembers about a subvolume, kept as subvolume metadata ({@code fs subvolume
- * metadata set}, stored by the mgr in the subvolume's {@code .meta} file): the request name, the
- * size, the StorageClass parameters and the path. The mgr keeps metadata in a Python ConfigParser,
- * which lower-cases keys, strips values and rejects '%', so the value is versioned base64url JSON
- * ({@code v1.eyJuYW1l...}): any request name or parameter survives.
+ * What Mooring remembers about a subvolume: the request name, the size, the StorageClass parameters
+ * and the path (empty in a reservation). Kept in omap ({@link OmapRecords}), and by earlier
+ * versions as subvolume metadata ({@code fs subvolume metadata set}, stored by the mgr in the
+ * subvolume's {@code .meta} file). The mgr keeps metadata in a Python ConfigParser, which
+ * lower-cases keys, strips values and rejects '%', so the value is versioned base64url JSON ({@code
+ * v1.eyJuYW1l...}): any request name or parameter survives; omap values use the same encoding.
  */
 record SubvolumeRecord(
     String requestName, long capacityBytes, Map<String, String> parameters, String path) {

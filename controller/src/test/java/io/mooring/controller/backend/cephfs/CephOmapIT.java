@@ -161,6 +161,10 @@ class CephOmapIT {
     final CephClient real;
     final boolean omap;
     final AtomicInteger mgr = new AtomicInteger();
+
+    /** Microseconds each call took, by command prefix ("omap read", "omap write" for omap). */
+    final Map<String, List<Long>> micros = new java.util.concurrent.ConcurrentHashMap<>();
+
     String crashAfter = "";
     int omapWrites;
 
@@ -174,9 +178,14 @@ class CephOmapIT {
       if (command.target() == CephCommand.Target.MGR) {
         mgr.incrementAndGet();
       }
-      String out = real.run(command, credentials);
-      crash(command.prefix());
-      return out;
+      long start = System.nanoTime();
+      try {
+        String out = real.run(command, credentials);
+        crash(command.prefix());
+        return out;
+      } finally {
+        took(command.prefix(), start);
+      }
     }
 
     @Override
@@ -187,14 +196,41 @@ class CephOmapIT {
     @Override
     public SortedMap<String, String> omapRead(
         OmapObject object, Set<String> keys, CephCredentials credentials) {
-      return real.omapRead(object, keys, credentials);
+      long start = System.nanoTime();
+      SortedMap<String, String> out = real.omapRead(object, keys, credentials);
+      took("omap read", start);
+      return out;
     }
 
     @Override
     public void omapWrite(
         OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials c) {
+      long start = System.nanoTime();
       real.omapWrite(object, set, remove, c);
+      took("omap write", start);
       crash("omap write " + ++omapWrites);
+    }
+
+    private void took(String what, long start) {
+      micros
+          .computeIfAbsent(what, w -> java.util.Collections.synchronizedList(new ArrayList<>()))
+          .add((System.nanoTime() - start) / 1000);
+    }
+
+    /** "prefix p50 ms" for each kind of call. */
+    String p50s() {
+      StringBuilder out = new StringBuilder();
+      new java.util.TreeMap<>(micros)
+          .forEach(
+              (what, list) -> {
+                List<Long> sorted = new ArrayList<>(list);
+                Collections.sort(sorted);
+                out.append(
+                    String.format(
+                        "%n  %-28s p50 %6.1f ms (%d calls)",
+                        what, sorted.get(sorted.size() / 2) / 1000.0, sorted.size()));
+              });
+      return out.toString();
     }
 
     private void crash(String step) {
@@ -272,6 +308,7 @@ class CephOmapIT {
       backend.create("warm-up", "warm-up", 4 * MIB, Map.of(), Map.of());
       List<Long> micros = new ArrayList<>();
       client.mgr.set(0);
+      client.micros.clear();
       for (int i = 0; i < n; i++) {
         String name = "pvc-m-" + i;
         long start = System.nanoTime();
@@ -281,6 +318,7 @@ class CephOmapIT {
         micros.add((System.nanoTime() - start) / 1000);
       }
       double perCreate = client.mgr.get() / (double) n;
+      String steps = client.p50s();
       Collections.sort(micros);
       client.mgr.set(0);
       long listStart = System.nanoTime();
@@ -288,14 +326,15 @@ class CephOmapIT {
       long listMs = (System.nanoTime() - listStart) / 1_000_000;
       System.out.printf(
           "records in %s: CreateVolume p50 %.1f ms p90 %.1f ms, %.1f mgr commands a create;"
-              + " ListVolumes of %d in %d ms with %d mgr commands%n",
+              + " ListVolumes of %d in %d ms with %d mgr commands; the steps of the creates:%s%n",
           omap ? "omap" : "metadata",
           micros.get(n / 2) / 1000.0,
           micros.get(n * 9 / 10) / 1000.0,
           perCreate,
           n + 1,
           listMs,
-          client.mgr.get());
+          client.mgr.get(),
+          steps);
       removeGroup();
     }
   }
