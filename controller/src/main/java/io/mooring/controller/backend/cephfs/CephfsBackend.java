@@ -484,7 +484,13 @@ public final class CephfsBackend implements Backend {
     List<VolumeRecord> volumes = new ArrayList<>();
     if (omap != null) {
       // one OSD read per thousand volumes, instead of a mgr command per volume
-      imported(credentials).committed(credentials).forEach((dir, r) -> volumes.add(r.volume(dir)));
+      imported(credentials)
+          .committed(credentials)
+          .forEach(
+              (dir, r) -> {
+                paths.put(dir, r.path()); // the volume context of each entry: no getpath
+                volumes.add(r.volume(dir));
+              });
       return volumes;
     }
     for (String dir : subvolumeNames(credentials)) {

@@ -161,6 +161,11 @@ class CephfsBackendOmapTest {
         List.of("fs ls", "omap read", "omap read"),
         ceph.calls,
         "a new controller: its pools once, the import mark, the records; no metadata ls");
+    CephfsBackend restarted = backend();
+    restarted.list();
+    ceph.calls.clear();
+    assertEquals(ceph.sub(GROUP, DIR).path, restarted.volumeContext(DIR).get("path"));
+    assertEquals(List.of(), ceph.calls, "the listed records' paths: no getpath");
 
     StorageException e =
         assertThrows(
