@@ -168,69 +168,125 @@ class RadosCephClientTest {
       freed++;
     }
 
-    // omap: exercised against real Ceph (CephOmapIT); here only what connection handling needs
+    // omap: one object store in memory; ops are maps of what they will do when operated
+
+    final Map<String, java.util.TreeMap<String, String>> objects = new HashMap<>();
+    final Map<Long, String> ioctxs = new HashMap<>(); // ioctx -> "pool/namespace"
+    final Map<Long, Map<String, Object>> ops = new HashMap<>();
+    final Map<Long, java.util.Iterator<Map.Entry<String, String>>> iters = new HashMap<>();
+    long nextPointer = 1000;
+    int opsReleased;
+    int itersEnded;
+
+    /** When set, operating an op waits for it: an OSD that does not answer. */
+    volatile CountDownLatch hangOps;
 
     @Override
-    public int rados_ioctx_create(Pointer cluster, String poolName, PointerByReference ioctx) {
-      throw new UnsupportedOperationException();
+    public synchronized int rados_ioctx_create(
+        Pointer cluster, String poolName, PointerByReference ioctx) {
+      assertTrue(live.contains(Pointer.nativeValue(cluster)), "ioctx on a closed handle");
+      long io = nextPointer++;
+      ioctxs.put(io, poolName + "/");
+      ioctx.setValue(new Pointer(io));
+      return 0;
     }
 
     @Override
-    public void rados_ioctx_set_namespace(Pointer ioctx, String namespace) {
-      throw new UnsupportedOperationException();
+    public synchronized void rados_ioctx_set_namespace(Pointer ioctx, String namespace) {
+      ioctxs.computeIfPresent(Pointer.nativeValue(ioctx), (k, v) -> v + namespace);
     }
 
     @Override
-    public void rados_ioctx_destroy(Pointer ioctx) {
-      throw new UnsupportedOperationException();
+    public synchronized void rados_ioctx_destroy(Pointer ioctx) {
+      assertTrue(ioctxs.remove(Pointer.nativeValue(ioctx)) != null, "destroyed twice");
+    }
+
+    private synchronized Pointer newOp() {
+      long op = nextPointer++;
+      ops.put(op, new HashMap<>());
+      return new Pointer(op);
+    }
+
+    private synchronized Map<String, Object> op(Pointer op) {
+      return ops.get(Pointer.nativeValue(op));
+    }
+
+    private synchronized void release(Pointer op) {
+      assertTrue(ops.remove(Pointer.nativeValue(op)) != null, "released twice");
+      opsReleased++;
     }
 
     @Override
     public Pointer rados_create_write_op() {
-      throw new UnsupportedOperationException();
+      return newOp();
     }
 
     @Override
     public void rados_release_write_op(Pointer op) {
-      throw new UnsupportedOperationException();
+      release(op);
     }
 
     @Override
-    public void rados_write_op_create(Pointer op, int exclusive, String category) {
-      throw new UnsupportedOperationException();
-    }
+    public void rados_write_op_create(Pointer op, int exclusive, String category) {}
 
     @Override
     public void rados_write_op_omap_set(
         Pointer op, String[] keys, String[] vals, long[] lens, long num) {
-      throw new UnsupportedOperationException();
+      Map<String, String> set = new HashMap<>();
+      for (int i = 0; i < num; i++) {
+        assertEquals(vals[i].getBytes(StandardCharsets.UTF_8).length, lens[i]);
+        set.put(keys[i], vals[i]);
+      }
+      op(op).put("set", set);
     }
 
     @Override
     public void rados_write_op_omap_rm_keys(Pointer op, String[] keys, long num) {
-      throw new UnsupportedOperationException();
+      op(op).put("rm", List.of(keys));
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public int rados_write_op_operate(
         Pointer op, Pointer ioctx, String oid, Pointer mtime, int flags) {
-      throw new UnsupportedOperationException();
+      awaitOps();
+      synchronized (this) {
+        Map<String, Object> o = op(op);
+        java.util.TreeMap<String, String> values =
+            objects.computeIfAbsent(
+                ioctxs.get(Pointer.nativeValue(ioctx)) + "/" + oid, k -> new java.util.TreeMap<>());
+        values.putAll((Map<String, String>) o.getOrDefault("set", Map.of()));
+        ((List<String>) o.getOrDefault("rm", List.of())).forEach(values::remove);
+        return 0;
+      }
+    }
+
+    private void awaitOps() {
+      CountDownLatch h = hangOps;
+      if (h != null) {
+        hanging = true;
+        try {
+          h.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
 
     @Override
     public Pointer rados_create_read_op() {
-      throw new UnsupportedOperationException();
+      return newOp();
     }
 
     @Override
     public void rados_release_read_op(Pointer op) {
-      throw new UnsupportedOperationException();
+      release(op);
     }
 
     @Override
     public void rados_read_op_omap_get_vals_by_keys(
         Pointer op, String[] keys, long num, PointerByReference iter, IntByReference prval) {
-      throw new UnsupportedOperationException();
+      op(op).putAll(Map.of("keys", Set.of(keys), "iter", iter));
     }
 
     @Override
@@ -242,28 +298,110 @@ class RadosCephClientTest {
         PointerByReference iter,
         ByteByReference more,
         IntByReference prval) {
-      throw new UnsupportedOperationException();
+      op(op).putAll(Map.of("after", startAfter, "max", maxReturn, "iter", iter, "more", more));
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public int rados_read_op_operate(Pointer op, Pointer ioctx, String oid, int flags) {
-      throw new UnsupportedOperationException();
+      awaitOps();
+      synchronized (this) {
+        Map<String, Object> o = op(op);
+        java.util.TreeMap<String, String> values =
+            objects.get(ioctxs.get(Pointer.nativeValue(ioctx)) + "/" + oid);
+        if (values == null) {
+          return -CephError.ENOENT;
+        }
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        if (o.containsKey("keys")) {
+          values.forEach(
+              (k, v) -> {
+                if (((Set<String>) o.get("keys")).contains(k)) {
+                  out.add(Map.entry(k, v));
+                }
+              });
+        } else {
+          for (Map.Entry<String, String> e :
+              values.tailMap((String) o.get("after"), false).entrySet()) {
+            if (out.size() == (Long) o.get("max")) {
+              ((ByteByReference) o.get("more")).setValue((byte) 1);
+              break;
+            }
+            out.add(e);
+          }
+        }
+        long it = nextPointer++;
+        iters.put(it, out.iterator());
+        ((PointerByReference) o.get("iter")).setValue(new Pointer(it));
+        return 0;
+      }
     }
 
     @Override
-    public int rados_omap_get_next(
+    public synchronized int rados_omap_get_next(
         Pointer iter, PointerByReference key, PointerByReference val, NativeLongByReference len) {
-      throw new UnsupportedOperationException();
+      java.util.Iterator<Map.Entry<String, String>> it = iters.get(Pointer.nativeValue(iter));
+      if (!it.hasNext()) {
+        key.setValue(null);
+        return 0;
+      }
+      Map.Entry<String, String> e = it.next();
+      Memory k = new Memory(e.getKey().getBytes(StandardCharsets.UTF_8).length + 1);
+      k.setString(0, e.getKey(), StandardCharsets.UTF_8.name());
+      key.setValue(k);
+      fill(e.getValue(), val, len);
+      buffers.add(k);
+      return 0;
     }
 
     @Override
-    public void rados_omap_get_end(Pointer iter) {
-      throw new UnsupportedOperationException();
+    public synchronized void rados_omap_get_end(Pointer iter) {
+      assertTrue(iters.remove(Pointer.nativeValue(iter)) != null, "ended twice");
+      itersEnded++;
     }
   }
 
   final FakeLibrados lib = new FakeLibrados();
   final RadosCephClient client = new RadosCephClient(lib, List.of("127.0.0.1:9", "127.0.0.2"));
+
+  static final OmapObject OBJECT = new OmapObject("meta", "mooring", "volumes.csi");
+
+  @Test
+  void omapWritesAndReadsPageByPageAndReleasesEveryOpAndIterator() {
+    assertEquals(Map.of(), client.omapRead(OBJECT, Set.of(), ADMIN), "no object");
+    Map<String, String> values = new java.util.TreeMap<>();
+    for (int i = 0; i < RadosCephClient.OMAP_PAGE * 2 + 1; i++) {
+      values.put("k" + i, i % 2 == 0 ? "v ✓ " + i : "");
+    }
+    client.omapWrite(OBJECT, values, Set.of(), ADMIN);
+    assertEquals(values, client.omapRead(OBJECT, Set.of(), ADMIN), "three pages");
+    client.omapWrite(OBJECT, Map.of("x", "y"), Set.of("k0", "k1"), ADMIN);
+    assertEquals(
+        Map.of("x", "y", "k2", "v ✓ 2"), client.omapRead(OBJECT, Set.of("x", "k0", "k2"), ADMIN));
+    assertEquals(Map.of(), lib.ops, "every op released");
+    assertEquals(Map.of(), lib.iters, "every iterator ended");
+    assertEquals(0, lib.freed, "omap values are their iterator's: never rados_buffer_free");
+    client.close();
+    assertEquals(Map.of(), lib.ioctxs, "the I/O context destroyed with its connection");
+  }
+
+  @Test
+  void anOmapOpThatDoesNotReturnIsNeverReleasedUnderIt() throws Exception {
+    client.omapWrite(OBJECT, Map.of("a", "b"), Set.of(), ADMIN); // connected, ioctx made
+    lib.hangOps = new CountDownLatch(1);
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () -> client.omapWrite(OBJECT, Map.of("c", "d"), Set.of(), ADMIN));
+    assertEquals(StorageException.Kind.UNAVAILABLE, e.kind()); // no monitor takes connections
+    assertEquals(1, lib.ops.size(), "the op stays while librados may use it");
+    lib.hangOps.countDown();
+    for (int i = 0; i < 100 && !lib.ops.isEmpty(); i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(Map.of(), lib.ops, "released by its own thread once librados returned");
+    assertEquals("d", lib.objects.get("meta/mooring/volumes.csi").get("c"));
+  }
 
   @Test
   void anUnansweringClusterFailsOtherCallsAtOnceWhileOneTriesAgain() throws Exception {
