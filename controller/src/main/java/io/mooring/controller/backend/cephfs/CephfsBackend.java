@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -263,8 +264,8 @@ public final class CephfsBackend implements Backend {
     }
     synchronized (importDone) {
       if (!importDone.get() && !omap.imported(credentials)) {
-        Map<String, SubvolumeRecord> volumes = new java.util.TreeMap<>();
-        Map<String, String> archived = new java.util.TreeMap<>();
+        Map<String, SubvolumeRecord> volumes = new TreeMap<>();
+        Map<String, String> archived = new TreeMap<>();
         for (String dir : subvolumeNames(credentials)) {
           Optional<Map<String, Object>> metadata = metadataIfExists(dir, credentials);
           if (metadata.isEmpty()) {
