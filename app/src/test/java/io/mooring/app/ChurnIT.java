@@ -57,9 +57,13 @@ class ChurnIT {
     if (churn != null) {
       churn.close();
     }
-    if (basePath != null) {
+    if (glusterMount != null) { // what a failed run left: limits, then directories
       glusterQuotas()
-          .forEach(p -> GlusterFixture.gluster("volume", "quota", volume(), "remove", p));
+          .forEach(
+              d ->
+                  GlusterFixture.gluster(
+                      "volume", "quota", volume(), "remove", basePath + "/" + d));
+      GlusterFixture.run("rm", "-rf", glusterMount.resolve(basePath.substring(1)).toString());
     }
     GlusterFixture.removeUnder(dir, stateDir); // with the test's mount of the Gluster volume
     if (cephGroup != null) {
