@@ -68,7 +68,8 @@ final class RunningPlugin implements AutoCloseable {
     return plugin;
   }
 
-  ManagedChannel channel() {
+  /** The channel to the socket; callers on several threads share it. */
+  synchronized ManagedChannel channel() {
     if (channel == null) {
       channel =
           NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
@@ -102,7 +103,7 @@ final class RunningPlugin implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
-  private void closeChannel() {
+  private synchronized void closeChannel() {
     if (channel != null) {
       channel.shutdownNow();
       channel = null;
