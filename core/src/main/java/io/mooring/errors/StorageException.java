@@ -21,6 +21,8 @@ public class StorageException extends RuntimeException {
     FAILED_PRECONDITION,
     /** The backend refused the credentials given. */
     PERMISSION_DENIED,
+    /** The caller gave up (cancelled, or its deadline passed) before anything was done. */
+    CANCELLED,
     INTERNAL
   }
 

@@ -34,6 +34,7 @@ public final class ErrorMapper {
       case UNAVAILABLE -> Status.UNAVAILABLE;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+      case CANCELLED -> Status.CANCELLED;
       case INTERNAL -> Status.INTERNAL;
     };
   }

@@ -1,5 +1,6 @@
 package io.mooring.volume;
 
+import io.grpc.Context;
 import io.mooring.errors.StorageException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +51,14 @@ public final class KeyedLocks {
       throw new StorageException(
           StorageException.Kind.BUSY,
           "an operation on " + key + " is already in progress; retry later");
+    }
+    // A call whose caller gave up while it waited must not act after the calls that came since
+    // (a create cut off by its deadline running after the retried delete leaves an orphan).
+    if (Context.current().isCancelled()) {
+      release(key, entry, true);
+      throw new StorageException(
+          StorageException.Kind.CANCELLED,
+          "the caller gave up on the operation on " + key + " while it waited; nothing was done");
     }
     return () -> release(key, entry, true);
   }
