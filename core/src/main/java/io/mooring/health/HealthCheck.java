@@ -34,7 +34,7 @@ public final class HealthCheck implements Readiness {
   private volatile Optional<String> last;
   private volatile Instant checkedAt = Instant.MIN;
 
-  /** The check in flight and when it started; null when none is (guarded by this for writes). */
+  /** The check in flight and when it started; null when none is (written under this). */
   private volatile InFlight inFlight;
 
   private record InFlight(Instant startedAt, CompletableFuture<Void> done) {}
@@ -84,7 +84,9 @@ public final class HealthCheck implements Readiness {
           try {
             refresh();
           } finally {
-            inFlight = null;
+            synchronized (this) {
+              inFlight = null;
+            }
             started.done().complete(null);
           }
         });
@@ -120,26 +122,22 @@ public final class HealthCheck implements Readiness {
   /** Checks now (after a check under way) and returns the answer. */
   public Optional<String> refresh() {
     synchronized (checking) {
-      return checkNow();
-    }
-  }
-
-  private Optional<String> checkNow() {
-    Optional<String> answer;
-    try {
-      answer = check.notReadyReason();
-    } catch (RuntimeException e) {
-      answer = Optional.of("the health check of " + subject + " failed: " + e);
-    }
-    if (!answer.equals(last) || checkedAt.equals(Instant.MIN)) {
-      if (answer.isEmpty()) {
-        LOG.info("{} is ready", subject);
-      } else {
-        LOG.warn("{} is not ready: {}", subject, answer.get());
+      Optional<String> answer;
+      try {
+        answer = check.notReadyReason();
+      } catch (RuntimeException e) {
+        answer = Optional.of("the health check of " + subject + " failed: " + e);
       }
+      if (!answer.equals(last) || checkedAt.equals(Instant.MIN)) {
+        if (answer.isEmpty()) {
+          LOG.info("{} is ready", subject);
+        } else {
+          LOG.warn("{} is not ready: {}", subject, answer.get());
+        }
+      }
+      last = answer;
+      checkedAt = clock.instant();
+      return answer;
     }
-    last = answer;
-    checkedAt = clock.instant();
-    return answer;
   }
 }
