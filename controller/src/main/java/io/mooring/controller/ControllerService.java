@@ -9,12 +9,18 @@ import csi.v1.Csi.ControllerGetCapabilitiesResponse;
 import csi.v1.Csi.ControllerGetVolumeRequest;
 import csi.v1.Csi.ControllerGetVolumeResponse;
 import csi.v1.Csi.ControllerServiceCapability;
+import csi.v1.Csi.CreateSnapshotRequest;
+import csi.v1.Csi.CreateSnapshotResponse;
 import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.CreateVolumeResponse;
+import csi.v1.Csi.DeleteSnapshotRequest;
+import csi.v1.Csi.DeleteSnapshotResponse;
 import csi.v1.Csi.DeleteVolumeRequest;
 import csi.v1.Csi.DeleteVolumeResponse;
 import csi.v1.Csi.GetCapacityRequest;
 import csi.v1.Csi.GetCapacityResponse;
+import csi.v1.Csi.ListSnapshotsRequest;
+import csi.v1.Csi.ListSnapshotsResponse;
 import csi.v1.Csi.ListVolumesRequest;
 import csi.v1.Csi.ListVolumesResponse;
 import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
@@ -24,11 +30,13 @@ import csi.v1.Csi.VolumeCondition;
 import io.grpc.stub.StreamObserver;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
 import io.mooring.volume.KeyedLocks;
+import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * CSI Controller service. Every RPC: validate, lock the volume, look at what exists, act, respond.
@@ -56,12 +65,20 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
           ControllerServiceCapability.RPC.Type.VOLUME_CONDITION,
           ControllerServiceCapability.RPC.Type.SINGLE_NODE_MULTI_WRITER);
 
+  /** Advertised only where every backend has snapshots (the capabilities are the plugin's). */
+  private static final List<ControllerServiceCapability.RPC.Type> SNAPSHOT_CAPABILITIES =
+      List.of(
+          ControllerServiceCapability.RPC.Type.CREATE_DELETE_SNAPSHOT,
+          ControllerServiceCapability.RPC.Type.LIST_SNAPSHOTS);
+
   private final Backends backends;
   private final KeyedLocks locks;
+  private final ControllerSnapshots snapshots;
 
   public ControllerService(Backends backends, KeyedLocks locks) {
     this.backends = backends;
     this.locks = locks;
+    this.snapshots = new ControllerSnapshots(backends, locks);
   }
 
   @Override
@@ -71,32 +88,83 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         () -> {
           CreateParameters params = CreateParameters.parse(req.getParametersMap());
           String dir = params.dirFor(req.getName());
-          Backend backend = backends.choose(params.backend());
+          Optional<SnapshotId> source =
+              req.hasVolumeContentSource()
+                  ? Optional.of(ControllerSnapshots.sourceId(req.getVolumeContentSource()))
+                  : Optional.empty();
+          Backend backend = chooseFor(params, source);
           params.requireSupportedBy(backend);
           Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
               .ifPresent(
                   reason -> {
                     throw StorageException.invalid("%s", reason);
                   });
-          if (req.hasVolumeContentSource()) {
-            throw StorageException.invalid(
-                "volume_content_source is not supported: Mooring has no snapshots or clones yet");
-          }
+          source.ifPresent(s -> ControllerSnapshots.requireRestorable(s, backend));
           long size = sizeFor(req.getCapacityRange(), backend);
+          Map<String, String> stored = new TreeMap<>(params.stored());
+          source.ifPresent(s -> stored.put(CreateParameters.CONTENT_SOURCE, s.toString()));
           VolumeId id = new VolumeId(backend.name(), dir);
           try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
             Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
             if (existing.isPresent()) {
-              requireCompatible(existing.get(), req, params);
+              requireCompatible(existing.get(), req, stored);
               return CreateVolumeResponse.newBuilder()
                   .setVolume(volume(backend, existing.get()))
                   .build();
             }
-            VolumeRecord created =
-                backend.create(dir, req.getName(), size, params.stored(), req.getSecretsMap());
+            VolumeRecord created;
+            if (source.isPresent()) {
+              SnapshotRecord snapshot =
+                  ControllerSnapshots.source(source.get(), backend, req.getSecretsMap());
+              created =
+                  ControllerSnapshots.of(backend)
+                      .restore(
+                          snapshot,
+                          dir,
+                          req.getName(),
+                          restoreSize(req.getCapacityRange(), backend, snapshot, size),
+                          stored,
+                          req.getSecretsMap());
+            } else {
+              created = backend.create(dir, req.getName(), size, stored, req.getSecretsMap());
+            }
             return CreateVolumeResponse.newBuilder().setVolume(volume(backend, created)).build();
           }
         });
+  }
+
+  /** The backend named by the parameters; else the snapshot's, for a restore; else the only one. */
+  private Backend chooseFor(CreateParameters params, Optional<SnapshotId> source) {
+    if (params.backend().isEmpty() && source.isPresent()) {
+      String name = source.get().volume().backend();
+      return backends
+          .find(name)
+          .orElseThrow(() -> StorageException.notFound("snapshot %s does not exist", source.get()));
+    }
+    return backends.choose(params.backend());
+  }
+
+  /**
+   * The size of a volume restored from {@code snapshot}: the snapshot's without a capacity range,
+   * else {@code size} if the snapshot fits.
+   */
+  static long restoreSize(
+      CapacityRange range, Backend backend, SnapshotRecord snapshot, long size) {
+    if (range.getRequiredBytes() == 0 && range.getLimitBytes() == 0) {
+      return backend.roundUp(snapshot.sizeBytes());
+    }
+    if (size < snapshot.sizeBytes()) {
+      throw new StorageException(
+          StorageException.Kind.OUT_OF_RANGE,
+          "a volume of "
+              + size
+              + " bytes cannot hold snapshot "
+              + snapshot.snapshot()
+              + " of a "
+              + snapshot.sizeBytes()
+              + "-byte volume");
+    }
+    return size;
   }
 
   /** The size to provision: the required bytes rounded up, within the limit. */
@@ -129,7 +197,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   private static void requireCompatible(
-      VolumeRecord existing, CreateVolumeRequest req, CreateParameters params) {
+      VolumeRecord existing, CreateVolumeRequest req, Map<String, String> stored) {
     if (!existing.requestName().equals(req.getName())) {
       throw new StorageException(
           StorageException.Kind.ALREADY_EXISTS,
@@ -147,7 +215,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
               + cap
               + " bytes, outside the requested capacity range");
     }
-    if (!existing.parameters().equals(params.stored())) {
+    if (!existing.parameters().equals(stored)) {
       throw new StorageException(
           StorageException.Kind.ALREADY_EXISTS,
           "volume "
@@ -155,7 +223,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
               + " exists with parameters "
               + existing.parameters()
               + ", not "
-              + params.stored());
+              + stored);
     }
   }
 
@@ -366,8 +434,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
           ControllerGetCapabilitiesResponse.Builder out =
               ControllerGetCapabilitiesResponse.newBuilder();
           CAPABILITIES.forEach(type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
+          if (snapshots.everywhere()) {
+            SNAPSHOT_CAPABILITIES.forEach(
+                type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
+          }
           return out.build();
         });
+  }
+
+  @Override
+  public void createSnapshot(
+      CreateSnapshotRequest req, StreamObserver<CreateSnapshotResponse> observer) {
+    Rpc.unary(observer, () -> snapshots.create(req));
+  }
+
+  @Override
+  public void deleteSnapshot(
+      DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> observer) {
+    Rpc.unary(observer, () -> snapshots.delete(req));
+  }
+
+  @Override
+  public void listSnapshots(
+      ListSnapshotsRequest req, StreamObserver<ListSnapshotsResponse> observer) {
+    Rpc.unary(observer, () -> snapshots.list(req));
   }
 
   /** The backend of a looked-up ID; NOT_FOUND when the ID is not ours or names no backend. */
@@ -383,11 +473,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   }
 
   private static Volume volume(Backend backend, VolumeRecord record) {
-    return Volume.newBuilder()
-        .setVolumeId(new VolumeId(backend.name(), record.dir()).toString())
-        .setCapacityBytes(record.capacityBytes())
-        .putAllVolumeContext(backend.volumeContext(record.dir()))
-        .build();
+    Volume.Builder out =
+        Volume.newBuilder()
+            .setVolumeId(new VolumeId(backend.name(), record.dir()).toString())
+            .setCapacityBytes(record.capacityBytes())
+            .putAllVolumeContext(backend.volumeContext(record.dir()));
+    String source = record.parameters().get(CreateParameters.CONTENT_SOURCE);
+    if (source != null) {
+      out.setContentSource(ControllerSnapshots.contentSource(source));
+    }
+    return out.build();
   }
 
   private VolumeCondition condition(Backend backend) {

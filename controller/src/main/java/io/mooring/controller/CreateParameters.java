@@ -26,6 +26,12 @@ record CreateParameters(
   static final String CLUSTER_ID = "clusterID";
   static final String NAME_PREFIX = "volumeNamePrefix";
 
+  /**
+   * Stored with a volume restored from a snapshot (its ID), never taken from a request: a repeated
+   * CreateVolume must name the same source, and the volume's answers name it.
+   */
+  static final String CONTENT_SOURCE = "contentSource";
+
   /** Parameters some backends understand and others refuse. */
   static final Set<String> BACKEND_SPECIFIC = Set.of("fsName", "pool");
 

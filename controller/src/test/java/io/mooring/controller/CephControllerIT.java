@@ -112,6 +112,7 @@ class CephControllerIT {
     for (Path m : mounts) {
       unmount(m);
     }
+    view = null;
     try {
       for (String name : subvolumes()) {
         ceph("fs", "subvolume", "rm", fs, name, "--group_name", group, "--force");

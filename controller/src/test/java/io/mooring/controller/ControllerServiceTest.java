@@ -395,9 +395,16 @@ class ControllerServiceTest {
         codeOf(
             () ->
                 stub.controllerPublishVolume(ControllerPublishVolumeRequest.getDefaultInstance())));
+    String volume = stub.createVolume(create("pvc-1", 4096).build()).getVolume().getVolumeId();
     assertEquals(
         Status.Code.UNIMPLEMENTED,
-        codeOf(() -> stub.createSnapshot(CreateSnapshotRequest.getDefaultInstance())));
+        codeOf(
+            () ->
+                stub.createSnapshot(
+                    CreateSnapshotRequest.newBuilder()
+                        .setName("snap-1")
+                        .setSourceVolumeId(volume)
+                        .build())));
     var caps =
         stub.controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance());
     assertTrue(

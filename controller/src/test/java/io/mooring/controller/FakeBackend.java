@@ -2,6 +2,7 @@ package io.mooring.controller;
 
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ final class FakeBackend implements Backend {
   long available = 100L << 30;
   String unhealthy;
   int healthChecks;
+  FakeSnapshots snapshots;
 
   FakeBackend(String name) {
     this.name = name;
@@ -81,6 +83,11 @@ final class FakeBackend implements Backend {
   @Override
   public synchronized List<VolumeRecord> list() {
     return List.copyOf(volumes.values());
+  }
+
+  @Override
+  public Optional<Snapshots> snapshots() {
+    return Optional.ofNullable(snapshots);
   }
 
   @Override

@@ -23,6 +23,8 @@ public class StorageException extends RuntimeException {
     PERMISSION_DENIED,
     /** The caller gave up (cancelled, or its deadline passed) before anything was done. */
     CANCELLED,
+    /** The plugin cannot do this (here): the feature is missing, not the request wrong. */
+    UNIMPLEMENTED,
     INTERNAL
   }
 

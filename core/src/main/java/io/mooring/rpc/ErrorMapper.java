@@ -35,6 +35,7 @@ public final class ErrorMapper {
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case CANCELLED -> Status.CANCELLED;
+      case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
       case INTERNAL -> Status.INTERNAL;
     };
   }

@@ -54,20 +54,29 @@ public record VolumeId(String backend, String dir) {
    *     characters, oversized), or claims to be a Mooring ID but is malformed
    */
   public static java.util.Optional<VolumeId> lookup(String text) {
+    requireSafe(text, "volume_id");
+    if (!text.startsWith(VERSION + ":")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(parse(text));
+  }
+
+  /**
+   * What any ID from a request must be before it is looked at further (volume or snapshot ID).
+   *
+   * @throws StorageException INVALID_ARGUMENT when it is empty, oversized, or holds path elements
+   *     or control characters
+   */
+  static void requireSafe(String text, String field) {
     if (text == null || text.isEmpty()) {
-      throw StorageException.invalid("volume_id is required");
+      throw StorageException.invalid("%s is required", field);
     }
     if (text.length() > MAX_ID_LENGTH
         || text.contains("/")
         || text.contains("..")
         || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw StorageException.invalid(
-          "volume_id %s is not a valid volume ID", Untrusted.quote(text));
+      throw StorageException.invalid("%s %s is not a valid ID", field, Untrusted.quote(text));
     }
-    if (!text.startsWith(VERSION + ":")) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(parse(text));
   }
 
   @Override

@@ -22,6 +22,9 @@ public final class VolumeNames {
   /** What {@link #dirFor} makes: all a volume ID's directory may be. */
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,79}");
 
+  private static final String SNAPSHOT_PREFIX = "snap-";
+  private static final Pattern SNAPSHOT = Pattern.compile("snap-[0-9a-f]{16}");
+
   private static final int PREFIX_MAX = 40;
   private static final int HASH_HEX = 16;
 
@@ -42,6 +45,24 @@ public final class VolumeNames {
       prefix = "vol";
     }
     return prefix + "-" + sha256(requestName).substring(0, HASH_HEX);
+  }
+
+  /**
+   * The snapshot name of a CSI snapshot request name: {@value #SNAPSHOT_PREFIX} and a hash of the
+   * whole name, unique per backend (so one name cannot stand for snapshots of two volumes), short
+   * enough that a snapshot ID stays within CSI's 128 bytes. The request name itself is recorded
+   * with the snapshot.
+   *
+   * @throws StorageException INVALID_ARGUMENT for an empty, oversized or unsafe name
+   */
+  public static String snapshotFor(String requestName) {
+    validate(requestName);
+    return SNAPSHOT_PREFIX + sha256(requestName).substring(0, HASH_HEX);
+  }
+
+  /** Whether {@code name} is a Mooring snapshot name ({@link #snapshotFor}). */
+  public static boolean isSnapshotName(String name) {
+    return SNAPSHOT.matcher(name).matches();
   }
 
   /** Whether {@code dir} is a Mooring volume name (a single, safe path element). */

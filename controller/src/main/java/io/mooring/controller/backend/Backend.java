@@ -61,6 +61,11 @@ public interface Backend extends AutoCloseable {
   /** All complete volumes, sorted by {@code dir}: each record read once. */
   List<VolumeRecord> list();
 
+  /** The backend's snapshots, if it has them. */
+  default Optional<Snapshots> snapshots() {
+    return Optional.empty();
+  }
+
   /** Bytes still free for new volumes. */
   long availableBytes();
 

@@ -73,6 +73,7 @@ record CephCommand(Target target, String prefix, Map<String, Object> args) {
     return prefix.endsWith(" ls")
         || prefix.endsWith(" getpath")
         || prefix.endsWith(" info")
+        || prefix.endsWith(" status")
         || prefix.equals("df");
   }
 

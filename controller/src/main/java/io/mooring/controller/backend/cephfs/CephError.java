@@ -14,6 +14,10 @@ final class CephError extends StorageException {
   static final int EEXIST = 17;
   static final int EINVAL = 22;
   static final int ENOSPC = 28;
+
+  /** What the MDS answers for one snapshot more than {@code mds_max_snaps_per_dir}. */
+  static final int EMLINK = 31;
+
   static final int ENOTEMPTY = 39;
   static final int ENOTSUP = 95;
   static final int ESHUTDOWN = 108;
@@ -37,7 +41,7 @@ final class CephError extends StorageException {
       case ENOENT -> Kind.NOT_FOUND;
       case EEXIST -> Kind.ALREADY_EXISTS;
       case EAGAIN, EBUSY -> Kind.BUSY;
-      case ENOSPC, EDQUOT -> Kind.EXHAUSTED;
+      case ENOSPC, EDQUOT, EMLINK -> Kind.EXHAUSTED;
       case EPERM, EACCES -> Kind.PERMISSION_DENIED;
       case ENOTEMPTY, ENOTSUP -> Kind.FAILED_PRECONDITION;
       case ESHUTDOWN,
@@ -65,6 +69,7 @@ final class CephError extends StorageException {
       case "EEXIST" -> EEXIST;
       case "EINVAL" -> EINVAL;
       case "ENOSPC" -> ENOSPC;
+      case "EMLINK" -> EMLINK;
       case "ENOTEMPTY" -> ENOTEMPTY;
       case "EOPNOTSUPP", "ENOTSUP" -> ENOTSUP;
       case "ESHUTDOWN" -> ESHUTDOWN;

@@ -4,6 +4,8 @@ import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.Keyrings;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.controller.config.CephConfig;
 import io.mooring.errors.StorageException;
@@ -75,8 +77,13 @@ public final class CephfsBackend implements Backend {
   /** The records in omap, or null where the client has no omap (the CLI): metadata, as before. */
   private final OmapRecords omap;
 
-  /** Whether this backend's metadata records are known to be in omap ({@link #imported}). */
+  /** Whether this backend's metadata records are known to be in omap ({@link #records}). */
   private final AtomicBoolean importDone = new AtomicBoolean();
+
+  /** Snapshots, kept in omap like the records: none where the client has no omap. */
+  private final CephfsSnapshots snapshots;
+
+  private final CephClones clones;
 
   CephfsBackend(CephConfig config, CephClient client, Clock clock) {
     this.config = config;
@@ -86,6 +93,8 @@ public final class CephfsBackend implements Backend {
         client.hasOmap()
             ? new OmapRecords(client, config.subvolumeGroup(), c -> pools(c).metadata())
             : null;
+    this.snapshots = omap != null ? new CephfsSnapshots(this, client, clock) : null;
+    this.clones = new CephClones(this, client, config.fsName(), config.subvolumeGroup());
   }
 
   /**
@@ -176,7 +185,14 @@ public final class CephfsBackend implements Backend {
     CephCredentials credentials = credentials(secrets, "CreateVolume");
     ensureGroup(credentials);
     if (omap != null) {
-      return createRecorded(dir, requestName, capacityBytes, parameters, credentials);
+      return createRecorded(
+          dir,
+          requestName,
+          capacityBytes,
+          parameters,
+          credentials,
+          () -> createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials),
+          () -> {});
     }
     Optional<Map<String, Object>> metadata =
         lookedUpAbsent(dir) ? Optional.empty() : metadataIfExists(dir, credentials);
@@ -204,18 +220,25 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
-   * Reserve → create → commit, the records in omap: the mgr gets {@code subvolume create} and
-   * {@code getpath} only. A reservation left by an interrupted create (this name's: the subvolume
-   * name is a function of the request name) is finished; a subvolume without any record (a retained
-   * volume) is taken over, as with metadata records.
+   * Reserve → make → finish → commit, the records in omap: the mgr gets what makes the subvolume
+   * and {@code getpath} only. A reservation left by an interrupted create (this name's: the
+   * subvolume name is a function of the request name) is finished; a subvolume without any record
+   * (a retained volume) is taken over, as with metadata records.
+   *
+   * @param make makes the subvolume, or does nothing when it is made already (runs again on a
+   *     retry); when it fails on a fresh reservation, the reservation is dropped
+   * @param finish waits for the subvolume to be complete; when it fails, the reservation stays for
+   *     the retry
    */
   private VolumeRecord createRecorded(
       String dir,
       String requestName,
       long capacityBytes,
       Map<String, String> parameters,
-      CephCredentials credentials) {
-    OmapRecords records = imported(credentials);
+      CephCredentials credentials,
+      Runnable make,
+      Runnable finish) {
+    OmapRecords records = records(credentials);
     OmapRecords.Entry entry = records.get(dir, credentials);
     if (entry.archived().isPresent()) {
       throw archived(dir, entry.archived().get());
@@ -224,6 +247,16 @@ public final class CephfsBackend implements Backend {
     if (existing.isPresent() && !existing.get().requestName().equals(requestName)) {
       throw new StorageException(
           Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+    }
+    if (entry.reserved().isPresent() && !entry.reserved().get().parameters().equals(parameters)) {
+      throw new StorageException(
+          Kind.ALREADY_EXISTS,
+          "volume "
+              + requestName
+              + " is being created with parameters "
+              + entry.reserved().get().parameters()
+              + ", not "
+              + parameters);
     }
     if (entry.committed().isPresent()) { // completed meanwhile (another controller replica?)
       return entry.committed().get().volume(dir);
@@ -234,7 +267,7 @@ public final class CephfsBackend implements Backend {
           dir, new SubvolumeRecord(requestName, capacityBytes, parameters, ""), credentials);
     }
     try {
-      createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials);
+      make.run();
     } catch (RuntimeException e) {
       if (fresh) { // nothing was made: leave nothing (a later failure leaves what a retry finishes)
         try {
@@ -245,6 +278,7 @@ public final class CephfsBackend implements Backend {
       }
       throw e;
     }
+    finish.run();
     String path = getpath(dir, credentials);
     SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
     records.commit(dir, record, credentials);
@@ -258,7 +292,7 @@ public final class CephfsBackend implements Backend {
    * in the omap, after which a name without an omap record has no volume and nothing asks the mgr
    * about it.
    */
-  private OmapRecords imported(CephCredentials credentials) {
+  OmapRecords records(CephCredentials credentials) {
     if (importDone.get()) {
       return omap;
     }
@@ -378,7 +412,7 @@ public final class CephfsBackend implements Backend {
       }
       SubvolumeRecord record = SubvolumeRecord.of(volume, path).withCapacity(capacityBytes);
       if (omap != null) {
-        imported(credentials).commit(dir, record, credentials);
+        records(credentials).commit(dir, record, credentials);
       } else {
         setMetadata(dir, RECORD_KEY, record.encode(), credentials);
       }
@@ -432,7 +466,7 @@ public final class CephfsBackend implements Backend {
    * gone, which the retry (the provisioner's, or the volume's next DeleteVolume) removes.
    */
   private void deleteRecorded(String dir, DeletePolicy policy, CephCredentials credentials) {
-    OmapRecords records = imported(credentials);
+    OmapRecords records = records(credentials);
     try {
       switch (policy) {
         case DELETE -> removeSubvolume(dir, credentials);
@@ -455,13 +489,22 @@ public final class CephfsBackend implements Backend {
     }
   }
 
+  /**
+   * Snapshots outlive their volume, as Kubernetes lets them: Ceph removes the data and keeps the
+   * snapshots ({@code --retain-snapshots}), and purges the subvolume with its last snapshot.
+   */
   private void removeSubvolume(String dir, CephCredentials credentials) {
+    CephCommand rm = subvolume("fs subvolume rm", dir);
     try {
-      client.run(subvolume("fs subvolume rm", dir), credentials);
-    } catch (CephError e) {
-      if (e.errno() == CephError.ENOTEMPTY) {
-        throw snapshots(dir);
+      try {
+        client.run(rm, credentials);
+      } catch (CephError e) {
+        if (e.errno() != CephError.ENOTEMPTY) {
+          throw e;
+        }
+        client.run(rm.with("retain_snapshots", true), credentials);
       }
+    } catch (CephError e) {
       if (e.errno() != CephError.ENOENT) {
         throw e;
       }
@@ -480,12 +523,38 @@ public final class CephfsBackend implements Backend {
   }
 
   @Override
+  public Optional<Snapshots> snapshots() {
+    return Optional.ofNullable(snapshots);
+  }
+
+  /** {@link Snapshots#restore}: a clone of the snapshot, made and recorded like a create. */
+  VolumeRecord restore(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    check(dir);
+    CephCredentials credentials = credentials(secrets, "CreateVolume");
+    ensureGroup(credentials);
+    return createRecorded(
+        dir,
+        requestName,
+        capacityBytes,
+        parameters,
+        credentials,
+        () -> clones.start(snapshot, dir, parameters.get(POOL_PARAMETER), credentials),
+        () -> clones.await(snapshot, dir, capacityBytes, credentials));
+  }
+
+  @Override
   public List<VolumeRecord> list() {
     CephCredentials credentials = adminCredentials("ListVolumes");
     List<VolumeRecord> volumes = new ArrayList<>();
     if (omap != null) {
       // one OSD read per thousand volumes, instead of a mgr command per volume
-      imported(credentials)
+      records(credentials)
           .committed(credentials)
           .forEach(
               (dir, r) -> {
@@ -601,7 +670,7 @@ public final class CephfsBackend implements Backend {
 
   private Optional<SubvolumeRecord> read(String dir, CephCredentials credentials) {
     if (omap != null) {
-      Optional<SubvolumeRecord> record = imported(credentials).get(dir, credentials).committed();
+      Optional<SubvolumeRecord> record = records(credentials).get(dir, credentials).committed();
       record.ifPresent(r -> paths.put(dir, r.path()));
       return record;
     }
@@ -761,7 +830,7 @@ public final class CephfsBackend implements Backend {
         .with("group_name", config.subvolumeGroup());
   }
 
-  private CephCommand subvolume(String prefix, String dir) {
+  CephCommand subvolume(String prefix, String dir) {
     return CephCommand.mgr(prefix)
         .with("vol_name", config.fsName())
         .with("sub_name", dir)
@@ -778,7 +847,7 @@ public final class CephfsBackend implements Backend {
   }
 
   /** The request's credentials, else adminSecretDir's. */
-  private CephCredentials credentials(Map<String, String> secrets, String what) {
+  CephCredentials credentials(Map<String, String> secrets, String what) {
     Optional<CephCredentials> fromRequest =
         CephCredentials.fromSecrets(secrets, CephCredentials.ADMIN_ID, CephCredentials.ADMIN_KEY);
     if (fromRequest.isPresent()) {
@@ -796,7 +865,7 @@ public final class CephfsBackend implements Backend {
   }
 
   /** adminSecretDir's credentials, for requests that carry none. */
-  private CephCredentials adminCredentials(String what) {
+  CephCredentials adminCredentials(String what) {
     if (config.adminSecretDir().isEmpty()) {
       throw new StorageException(
           Kind.FAILED_PRECONDITION,

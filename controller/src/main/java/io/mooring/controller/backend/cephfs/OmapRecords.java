@@ -26,6 +26,7 @@ final class OmapRecords {
   static final String OBJECT_PREFIX = "volumes.";
   static final String RESERVED = "reserved.";
   static final String VOLUME = "volume.";
+  static final String SNAPSHOT = "snapshot.";
 
   /** An archived volume: "time record", so that an admin sees when and what. */
   static final String ARCHIVED = "archived.";
@@ -98,17 +99,46 @@ final class OmapRecords {
 
   /** Every committed record, by subvolume name: one read per thousand volumes. */
   SortedMap<String, SubvolumeRecord> committed(CephCredentials credentials) {
-    SortedMap<String, SubvolumeRecord> records = new TreeMap<>();
+    return all(VOLUME, SubvolumeRecord::decode, credentials);
+  }
+
+  /** Every snapshot entry, complete or not, by snapshot name. */
+  SortedMap<String, SnapshotEntry> snapshots(CephCredentials credentials) {
+    return all(SNAPSHOT, SnapshotEntry::decode, credentials);
+  }
+
+  Optional<SnapshotEntry> snapshot(String snapshot, CephCredentials credentials) {
+    OmapObject object = object(credentials);
+    String key = SNAPSHOT + snapshot;
+    String value = client.omapRead(object, Set.of(key), credentials).get(key);
+    return value == null
+        ? Optional.empty()
+        : Optional.of(decode(object, key, value, SnapshotEntry::decode));
+  }
+
+  void putSnapshot(String snapshot, SnapshotEntry entry, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials), Map.of(SNAPSHOT + snapshot, entry.encode()), Set.of(), credentials);
+  }
+
+  void removeSnapshot(String snapshot, CephCredentials credentials) {
+    client.omapWrite(object(credentials), Map.of(), Set.of(SNAPSHOT + snapshot), credentials);
+  }
+
+  /** The values of the keys starting with {@code prefix}, by the rest of the key. */
+  private <T> SortedMap<String, T> all(
+      String prefix, Function<String, T> decoder, CephCredentials credentials) {
+    SortedMap<String, T> out = new TreeMap<>();
     OmapObject object = object(credentials);
     client
         .omapRead(object, Set.of(), credentials)
         .forEach(
             (key, value) -> {
-              if (key.startsWith(VOLUME)) {
-                records.put(key.substring(VOLUME.length()), decode(object, key, value));
+              if (key.startsWith(prefix)) {
+                out.put(key.substring(prefix.length()), decode(object, key, value, decoder));
               }
             });
-    return records;
+    return out;
   }
 
   void reserve(String dir, SubvolumeRecord record, CephCredentials credentials) {
@@ -140,12 +170,15 @@ final class OmapRecords {
   private Optional<SubvolumeRecord> decode(
       Map<String, String> values, String key, CephCredentials credentials) {
     String value = values.get(key);
-    return value == null ? Optional.empty() : Optional.of(decode(object(credentials), key, value));
+    return value == null
+        ? Optional.empty()
+        : Optional.of(decode(object(credentials), key, value, SubvolumeRecord::decode));
   }
 
-  private static SubvolumeRecord decode(OmapObject object, String key, String value) {
+  private static <T> T decode(
+      OmapObject object, String key, String value, Function<String, T> decoder) {
     try {
-      return SubvolumeRecord.decode(value);
+      return decoder.apply(value);
     } catch (IllegalArgumentException e) {
       throw StorageException.internal(
           "omap key %s of RADOS object %s holds a value Mooring cannot read (%s); fix or remove it"

@@ -1,8 +1,6 @@
 package io.mooring.controller.backend.cephfs;
 
 import io.mooring.controller.backend.VolumeRecord;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,14 +9,10 @@ import java.util.TreeMap;
  * What Mooring remembers about a subvolume: the request name, the size, the StorageClass parameters
  * and the path (empty in a reservation). Kept in omap ({@link OmapRecords}), and by earlier
  * versions as subvolume metadata ({@code fs subvolume metadata set}, stored by the mgr in the
- * subvolume's {@code .meta} file). The mgr keeps metadata in a Python ConfigParser, which
- * lower-cases keys, strips values and rejects '%', so the value is versioned base64url JSON ({@code
- * v1.eyJuYW1l...}): any request name or parameter survives; omap values use the same encoding.
+ * subvolume's {@code .meta} file); both in {@link RecordCodec}'s form.
  */
 record SubvolumeRecord(
     String requestName, long capacityBytes, Map<String, String> parameters, String path) {
-
-  private static final String VERSION = "v1.";
 
   SubvolumeRecord {
     parameters = Map.copyOf(parameters);
@@ -43,24 +37,14 @@ record SubvolumeRecord(
     json.put("capacity", capacityBytes);
     json.put("parameters", new TreeMap<>(parameters));
     json.put("path", path);
-    return VERSION
-        + Base64.getUrlEncoder()
-            .withoutPadding()
-            .encodeToString(Json.write(json).getBytes(StandardCharsets.UTF_8));
+    return RecordCodec.encode(json);
   }
 
   /**
    * @throws IllegalArgumentException if {@code value} is not a record this code wrote
    */
   static SubvolumeRecord decode(String value) {
-    if (!value.startsWith(VERSION)) {
-      throw new IllegalArgumentException("unknown record version");
-    }
-    String text =
-        new String(
-            Base64.getUrlDecoder().decode(value.substring(VERSION.length())),
-            StandardCharsets.UTF_8);
-    Map<String, Object> json = Json.object(Json.parse(text), "record");
+    Map<String, Object> json = RecordCodec.decode(value);
     Map<String, String> params = new TreeMap<>();
     Json.object(json.get("parameters"), "parameters")
         .forEach((k, v) -> params.put(k, Json.string(v, k)));

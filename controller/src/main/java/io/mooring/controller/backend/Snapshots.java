@@ -1,0 +1,51 @@
+package io.mooring.controller.backend;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Snapshots of a backend's volumes, and volumes restored from them, where the backend has them
+ * ({@link Backend#snapshots()}). Like the backend, it relies on the caller's locks: the snapshot's
+ * and its source volume's.
+ */
+public interface Snapshots {
+
+  /** The snapshot, if it exists and its creation completed. */
+  Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets);
+
+  /**
+   * Snapshots {@code source}, or completes a snapshot of it that was interrupted.
+   *
+   * @throws io.mooring.errors.StorageException ALREADY_EXISTS when the name is being used for a
+   *     snapshot of another volume
+   */
+  SnapshotRecord create(
+      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets);
+
+  /**
+   * Removes the snapshot of volume {@code dir}; a missing one is not an error.
+   *
+   * @throws io.mooring.errors.StorageException FAILED_PRECONDITION while volumes are still being
+   *     restored from it
+   */
+  void delete(String dir, String snapshot, Map<String, String> secrets);
+
+  /** All complete snapshots, sorted by source volume and then snapshot name. */
+  List<SnapshotRecord> list();
+
+  /**
+   * Creates volume {@code dir} with the content of {@code snapshot}, or goes on with a restore that
+   * was started before. Leaves nothing behind when it fails.
+   *
+   * @throws io.mooring.errors.StorageException BUSY while the data is still being copied (the
+   *     caller retries; the copy goes on meanwhile)
+   */
+  VolumeRecord restore(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets);
+}

@@ -1,0 +1,162 @@
+package io.mooring.controller.backend.cephfs;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.errors.StorageException;
+import io.mooring.errors.StorageException.Kind;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Restores a volume from a snapshot with {@code fs subvolume snapshot clone}: the mgr's cloner
+ * threads copy the data in the background ({@code fs clone status} tells how far). A call waits for
+ * the copy within its own deadline; a copy still running then is left to go on, and the caller is
+ * told to retry (ABORTED: the provisioner keeps retrying such answers). A copy that failed is
+ * removed with its reservation, so the retry starts afresh.
+ */
+final class CephClones {
+
+  /** How long a call without a deadline waits for a copy. */
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** Kept free of a caller's deadline to answer in. */
+  static final Duration MARGIN = Duration.ofSeconds(1);
+
+  private static final long MAX_POLL_MS = 1_000;
+
+  private final CephfsBackend backend;
+  private final CephClient client;
+  private final String fsName;
+  private final String group;
+
+  CephClones(CephfsBackend backend, CephClient client, String fsName, String group) {
+    this.backend = backend;
+    this.client = client;
+    this.fsName = fsName;
+    this.group = group;
+  }
+
+  /** Starts copying {@code snapshot} into subvolume {@code dir}, unless that copy was started. */
+  void start(SnapshotRecord snapshot, String dir, String pool, CephCredentials credentials) {
+    CephCommand clone =
+        backend
+            .subvolume("fs subvolume snapshot clone", snapshot.dir())
+            .with("snap_name", snapshot.snapshot())
+            .with("target_sub_name", dir)
+            .with("target_group_name", group);
+    if (pool != null) {
+      clone = clone.with("pool_layout", pool);
+    }
+    try {
+      client.run(clone, credentials);
+    } catch (CephError e) {
+      if (e.errno() == CephError.ENOENT) {
+        throw StorageException.notFound(
+            "snapshot %s of volume %s no longer exists", snapshot.snapshot(), snapshot.dir());
+      }
+      if (e.errno() != CephError.EEXIST) { // EEXIST: started by an earlier try
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Waits for the copy into {@code dir}, then gives the volume its own size (a clone keeps its
+   * source's quota).
+   *
+   * @throws StorageException BUSY while the copy goes on; INTERNAL when it failed (then removed)
+   */
+  void await(SnapshotRecord snapshot, String dir, long capacityBytes, CephCredentials credentials) {
+    long deadline = System.nanoTime() + waitFor().toNanos();
+    long pause = 50;
+    while (true) {
+      Map<String, Object> status = status(dir, credentials);
+      String state = String.valueOf(status.get("state"));
+      switch (state) {
+        case "complete" -> {
+          client.run(
+              backend
+                  .subvolume("fs subvolume resize", dir)
+                  .with("new_size", Long.toString(capacityBytes)),
+              credentials);
+          return;
+        }
+        case "failed", "canceled" -> throw failed(snapshot, dir, state, status, credentials);
+        default -> {} // pending, in-progress
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new StorageException(
+            Kind.BUSY,
+            "volume "
+                + dir
+                + " is still being copied from snapshot "
+                + snapshot.snapshot()
+                + " of volume "
+                + snapshot.dir()
+                + " ("
+                + state
+                + "); the copy goes on, and a retry of this request finds it");
+      }
+      sleep(Math.min(pause, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+      pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** The request's deadline less a margin, else {@link #WAIT}. */
+  private static Duration waitFor() {
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      return WAIT;
+    }
+    long ms = deadline.timeRemaining(TimeUnit.MILLISECONDS) - MARGIN.toMillis();
+    return Duration.ofMillis(Math.max(0, ms));
+  }
+
+  private Map<String, Object> status(String dir, CephCredentials credentials) {
+    CephCommand status =
+        CephCommand.mgr("fs clone status")
+            .with("vol_name", fsName)
+            .with("clone_name", dir)
+            .with("group_name", group);
+    String out = client.run(status, credentials);
+    try {
+      return Json.object(
+          Json.object(Json.parse(out), "clone status").get("status"), "clone status");
+    } catch (IllegalArgumentException e) {
+      throw StorageException.internal(
+          "cannot parse the answer of ceph fs clone status: %s", e.getMessage());
+    }
+  }
+
+  private StorageException failed(
+      SnapshotRecord snapshot,
+      String dir,
+      String state,
+      Map<String, Object> status,
+      CephCredentials credentials) {
+    Object failure = status.get("failure");
+    client.run(backend.subvolume("fs subvolume rm", dir).with("force", true), credentials);
+    backend.records(credentials).remove(dir, credentials);
+    return StorageException.internal(
+        "copying snapshot %s of volume %s into volume %s %s%s; the copy was removed, a retry"
+            + " starts again",
+        snapshot.snapshot(),
+        snapshot.dir(),
+        dir,
+        state,
+        failure == null ? "" : " (" + failure + ")");
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException(Kind.CANCELLED, "interrupted while waiting for a clone");
+    }
+  }
+}

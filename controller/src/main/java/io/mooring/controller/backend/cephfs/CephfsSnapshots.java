@@ -1,0 +1,167 @@
+package io.mooring.controller.backend.cephfs;
+
+import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
+import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.errors.StorageException;
+import io.mooring.errors.StorageException.Kind;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * CephFS subvolume snapshots ({@code fs subvolume snapshot create/rm}), recorded in the backend's
+ * omap next to its volumes ({@link SnapshotEntry}): recorded → taken → recorded as complete. The
+ * mgr gets only the snapshot commands; listing reads the omap. A volume deleted while it has
+ * snapshots keeps them (the backend removes it with {@code --retain-snapshots}); Ceph purges the
+ * subvolume once its last snapshot is removed.
+ */
+final class CephfsSnapshots implements Snapshots {
+
+  private final CephfsBackend backend;
+  private final CephClient client;
+  private final Clock clock;
+
+  CephfsSnapshots(CephfsBackend backend, CephClient client, Clock clock) {
+    this.backend = backend;
+    this.client = client;
+    this.clock = clock;
+  }
+
+  @Override
+  public Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "looking up a snapshot");
+    return backend
+        .records(credentials)
+        .snapshot(snapshot, credentials)
+        .filter(SnapshotEntry::complete)
+        .map(e -> e.record(snapshot));
+  }
+
+  @Override
+  public SnapshotRecord create(
+      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "CreateSnapshot");
+    OmapRecords records = backend.records(credentials);
+    Optional<SnapshotEntry> existing = records.snapshot(snapshot, credentials);
+    if (existing.isPresent()
+        && !(existing.get().dir().equals(source.dir())
+            && existing.get().requestName().equals(requestName))) {
+      throw new StorageException(
+          Kind.ALREADY_EXISTS,
+          "snapshot name "
+              + requestName
+              + " is taken by a snapshot of volume "
+              + existing.get().dir());
+    }
+    if (existing.isPresent() && existing.get().complete()) {
+      return existing.get().record(snapshot);
+    }
+    SnapshotEntry entry =
+        existing.orElse(
+            new SnapshotEntry(source.dir(), requestName, source.capacityBytes(), Optional.empty()));
+    if (existing.isEmpty()) {
+      records.putSnapshot(snapshot, entry, credentials);
+    }
+    try {
+      // Ceph answers a repeated create of the same snapshot with success: a retry is safe
+      client.run(command("fs subvolume snapshot create", source.dir(), snapshot), credentials);
+    } catch (CephError e) {
+      if (existing.isEmpty()) {
+        forget(records, snapshot, credentials);
+      }
+      if (e.errno() == CephError.EMLINK) {
+        throw new StorageException(
+            Kind.EXHAUSTED,
+            "volume "
+                + source.dir()
+                + " has as many snapshots as CephFS allows a directory (mds_max_snaps_per_dir,"
+                + " 100 by default): delete some first ("
+                + e.getMessage()
+                + ")");
+      }
+      if (e.errno() == CephError.ENOENT) {
+        throw StorageException.notFound("source volume %s no longer exists", source.dir());
+      }
+      throw e;
+    }
+    SnapshotEntry taken = entry.taken(clock.instant());
+    records.putSnapshot(snapshot, taken, credentials);
+    return taken.record(snapshot);
+  }
+
+  /** Drops the entry of a snapshot that was not taken; a leftover is taken over by a retry. */
+  private static void forget(OmapRecords records, String snapshot, CephCredentials credentials) {
+    try {
+      records.removeSnapshot(snapshot, credentials);
+    } catch (RuntimeException ignored) {
+      // the retry of this name finds the entry and takes the snapshot
+    }
+  }
+
+  /** The snapshot first, then its entry: a crash in between leaves an entry the retry removes. */
+  @Override
+  public void delete(String dir, String snapshot, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "DeleteSnapshot");
+    OmapRecords records = backend.records(credentials);
+    Optional<SnapshotEntry> entry = records.snapshot(snapshot, credentials);
+    if (entry.isEmpty() || !entry.get().dir().equals(dir)) {
+      return; // never made (an entry precedes every snapshot), gone, or another volume's
+    }
+    try {
+      client.run(command("fs subvolume snapshot rm", dir, snapshot), credentials);
+    } catch (CephError e) {
+      if (e.errno() == CephError.EAGAIN || e.errno() == CephError.EBUSY) {
+        throw new StorageException(
+            Kind.FAILED_PRECONDITION,
+            "snapshot "
+                + snapshot
+                + " of volume "
+                + dir
+                + " is still being copied into a new volume: delete it once the restore is done ("
+                + e.getMessage()
+                + ")");
+      }
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
+    }
+    records.removeSnapshot(snapshot, credentials);
+  }
+
+  @Override
+  public List<SnapshotRecord> list() {
+    CephCredentials credentials = backend.adminCredentials("ListSnapshots");
+    List<SnapshotRecord> out = new ArrayList<>();
+    backend
+        .records(credentials)
+        .snapshots(credentials)
+        .forEach(
+            (name, entry) -> {
+              if (entry.complete()) {
+                out.add(entry.record(name));
+              }
+            });
+    out.sort(Comparator.comparing(SnapshotRecord::dir).thenComparing(SnapshotRecord::snapshot));
+    return out;
+  }
+
+  @Override
+  public VolumeRecord restore(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    return backend.restore(snapshot, dir, requestName, capacityBytes, parameters, secrets);
+  }
+
+  private CephCommand command(String prefix, String dir, String snapshot) {
+    return backend.subvolume(prefix, dir).with("snap_name", snapshot);
+  }
+}

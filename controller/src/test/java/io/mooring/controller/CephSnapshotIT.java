@@ -1,0 +1,199 @@
+package io.mooring.controller;
+
+import static io.mooring.controller.CephControllerIT.ceph;
+import static io.mooring.controller.CephControllerIT.fs;
+import static io.mooring.controller.CephControllerIT.group;
+import static io.mooring.controller.CephControllerIT.omapKeys;
+import static io.mooring.controller.CephControllerIT.quota;
+import static io.mooring.controller.CephControllerIT.secrets;
+import static io.mooring.controller.CephControllerIT.subvolumes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import csi.v1.ControllerGrpc;
+import csi.v1.Csi.ControllerGetCapabilitiesRequest;
+import csi.v1.Csi.ControllerServiceCapability.RPC.Type;
+import csi.v1.Csi.CreateSnapshotRequest;
+import csi.v1.Csi.CreateVolumeRequest;
+import csi.v1.Csi.DeleteSnapshotRequest;
+import csi.v1.Csi.ListSnapshotsRequest;
+import csi.v1.Csi.Snapshot;
+import csi.v1.Csi.Volume;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.mooring.controller.backend.cephfs.CephfsBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Snapshots and restores against the real Ceph cluster of {@link CephControllerIT} (same fixture, a
+ * subvolume group of its own): data written after a snapshot is not in its restore, a volume
+ * deleted before its snapshot leaves the snapshot usable, and nothing is left at the end.
+ */
+class CephSnapshotIT {
+
+  static final long MIB = 1 << 20;
+
+  CephfsBackend backend;
+  InProcessController controller;
+  ControllerGrpc.ControllerBlockingStub stub;
+
+  @BeforeAll
+  static void fixture() throws IOException {
+    CephControllerIT.fixture();
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    CephControllerIT.cleanUp();
+  }
+
+  @BeforeEach
+  void startController() throws IOException {
+    backend =
+        CephfsBackend.create(
+            CephControllerIT.config(CephControllerIT.secretDir.toString()),
+            CephControllerIT.RUNNER);
+    controller = new InProcessController(List.of(backend), Duration.ofSeconds(120));
+    stub = controller.stub.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stopController() {
+    controller.close();
+    backend.close();
+  }
+
+  Snapshot snapshot(String name, String volumeId) {
+    return stub.createSnapshot(
+            CreateSnapshotRequest.newBuilder()
+                .setName(name)
+                .setSourceVolumeId(volumeId)
+                .putAllSecrets(secrets)
+                .build())
+        .getSnapshot();
+  }
+
+  void deleteSnapshot(String id) {
+    stub.deleteSnapshot(
+        DeleteSnapshotRequest.newBuilder().setSnapshotId(id).putAllSecrets(secrets).build());
+  }
+
+  /** A restore, retried as the provisioner does while the copy runs (ABORTED). */
+  Volume restore(String name, String snapshotId, long bytes) throws InterruptedException {
+    CreateVolumeRequest req =
+        CephControllerIT.create(name, bytes, null).toBuilder()
+            .setVolumeContentSource(ControllerSnapshotsTest.fromSnapshot(snapshotId))
+            .build();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return stub.createVolume(req).getVolume();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ABORTED || attempt == 30) {
+          throw e;
+        }
+        Thread.sleep(1000);
+      }
+    }
+  }
+
+  static Path data(Volume volume) throws IOException {
+    return CephControllerIT.view()
+        .resolve(volume.getVolumeContextMap().get("path").substring(1))
+        .resolve("data.txt");
+  }
+
+  @Test
+  void aRestoreHoldsTheSnapshotMomentAndOutlivesItsSource() throws Exception {
+    List<Type> caps =
+        stub
+            .controllerGetCapabilities(ControllerGetCapabilitiesRequest.getDefaultInstance())
+            .getCapabilitiesList()
+            .stream()
+            .map(c -> c.getRpc().getType())
+            .toList();
+    assertTrue(caps.containsAll(List.of(Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS)));
+
+    Volume source =
+        stub.createVolume(CephControllerIT.create("pvc-snap-src", 64 * MIB, null)).getVolume();
+    Files.writeString(data(source), "before the snapshot");
+    Snapshot snap = snapshot("snapshot-1", source.getVolumeId());
+    assertEquals(64 * MIB, snap.getSizeBytes());
+    assertTrue(snap.getReadyToUse());
+    assertEquals(snap, snapshot("snapshot-1", source.getVolumeId()), "idempotent");
+    Files.writeString(data(source), "after the snapshot");
+
+    Volume other =
+        stub.createVolume(CephControllerIT.create("pvc-snap-other", 8 * MIB, null)).getVolume();
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        assertThrows(
+                StatusRuntimeException.class, () -> snapshot("snapshot-1", other.getVolumeId()))
+            .getStatus()
+            .getCode());
+    assertEquals(
+        List.of(snap),
+        stub
+            .listSnapshots(
+                ListSnapshotsRequest.newBuilder().setSourceVolumeId(source.getVolumeId()).build())
+            .getEntriesList()
+            .stream()
+            .map(e -> e.getSnapshot())
+            .toList());
+
+    Volume restored = restore("pvc-restored", snap.getSnapshotId(), 128 * MIB);
+    assertEquals(snap.getSnapshotId(), restored.getContentSource().getSnapshot().getSnapshotId());
+    assertEquals("before the snapshot", Files.readString(data(restored)));
+    assertEquals(128 * MIB, quota(CephControllerIT.dirOf(restored.getVolumeId())).orElseThrow());
+    assertEquals(restored, restore("pvc-restored", snap.getSnapshotId(), 128 * MIB), "idempotent");
+
+    // the source goes first: Ceph keeps the snapshot, which still restores
+    stub.deleteVolume(CephControllerIT.delete(source.getVolumeId()));
+    String sourceDir = CephControllerIT.dirOf(source.getVolumeId());
+    assertTrue(
+        ceph("fs", "subvolume", "info", fs, sourceDir, "--group_name", group)
+            .contains("snapshot-retained"));
+    Volume again = restore("pvc-restored-later", snap.getSnapshotId(), 64 * MIB);
+    assertEquals("before the snapshot", Files.readString(data(again)));
+
+    deleteSnapshot(snap.getSnapshotId());
+    deleteSnapshot(snap.getSnapshotId());
+    assertEquals(
+        0, stub.listSnapshots(ListSnapshotsRequest.getDefaultInstance()).getEntriesCount());
+    assertFalse(subvolumes().contains(sourceDir), "purged with its last snapshot");
+    for (Volume v : List.of(restored, again, other)) {
+      stub.deleteVolume(CephControllerIT.delete(v.getVolumeId()));
+    }
+    assertEquals(List.of(), List.copyOf(subvolumes()));
+    assertFalse(omapKeys().contains("snapshot."), omapKeys());
+  }
+
+  @Test
+  void aSnapshotDeletedFirstLeavesItsVolumeWhole() throws Exception {
+    Volume source =
+        stub.createVolume(CephControllerIT.create("pvc-snap-first", 8 * MIB, null)).getVolume();
+    Files.writeString(data(source), "kept");
+    Snapshot snap = snapshot("snapshot-first", source.getVolumeId());
+    deleteSnapshot(snap.getSnapshotId());
+    assertEquals("kept", Files.readString(data(source)));
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        assertThrows(
+                StatusRuntimeException.class,
+                () -> restore("pvc-from-gone", snap.getSnapshotId(), 8 * MIB))
+            .getStatus()
+            .getCode());
+    stub.deleteVolume(CephControllerIT.delete(source.getVolumeId()));
+    assertFalse(subvolumes().contains(CephControllerIT.dirOf(source.getVolumeId())));
+  }
+}

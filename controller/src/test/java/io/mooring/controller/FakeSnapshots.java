@@ -1,0 +1,65 @@
+package io.mooring.controller;
+
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
+import io.mooring.controller.backend.VolumeRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** In-memory snapshots of a {@link FakeBackend}. */
+final class FakeSnapshots implements Snapshots {
+
+  final Map<String, SnapshotRecord> snapshots = new TreeMap<>();
+  final AtomicInteger creates = new AtomicInteger();
+  private final FakeBackend backend;
+
+  FakeSnapshots(FakeBackend backend) {
+    this.backend = backend;
+  }
+
+  @Override
+  public synchronized Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets) {
+    return Optional.ofNullable(snapshots.get(snapshot));
+  }
+
+  @Override
+  public synchronized SnapshotRecord create(
+      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets) {
+    creates.incrementAndGet();
+    SnapshotRecord made =
+        new SnapshotRecord(
+            source.dir(),
+            snapshot,
+            requestName,
+            source.capacityBytes(),
+            Instant.ofEpochSecond(1_700_000_000L + snapshots.size()));
+    snapshots.put(snapshot, made);
+    return made;
+  }
+
+  @Override
+  public synchronized void delete(String dir, String snapshot, Map<String, String> secrets) {
+    snapshots.remove(snapshot);
+  }
+
+  @Override
+  public synchronized List<SnapshotRecord> list() {
+    return new ArrayList<>(snapshots.values());
+  }
+
+  @Override
+  public VolumeRecord restore(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    return backend.create(dir, requestName, capacityBytes, parameters, secrets);
+  }
+}
