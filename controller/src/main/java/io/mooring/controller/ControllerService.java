@@ -30,13 +30,12 @@ import csi.v1.Csi.VolumeCondition;
 import io.grpc.stub.StreamObserver;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
-import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
 import io.mooring.volume.KeyedLocks;
-import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -69,7 +68,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private static final List<ControllerServiceCapability.RPC.Type> SNAPSHOT_CAPABILITIES =
       List.of(
           ControllerServiceCapability.RPC.Type.CREATE_DELETE_SNAPSHOT,
-          ControllerServiceCapability.RPC.Type.LIST_SNAPSHOTS);
+          ControllerServiceCapability.RPC.Type.LIST_SNAPSHOTS,
+          ControllerServiceCapability.RPC.Type.CLONE_VOLUME);
 
   private final Backends backends;
   private final KeyedLocks locks;
@@ -88,10 +88,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         () -> {
           CreateParameters params = CreateParameters.parse(req.getParametersMap());
           String dir = params.dirFor(req.getName());
-          Optional<SnapshotId> source =
-              req.hasVolumeContentSource()
-                  ? Optional.of(ControllerSnapshots.sourceId(req.getVolumeContentSource()))
-                  : Optional.empty();
+          Optional<ContentSource> source =
+              ContentSource.of(req.getVolumeContentSource(), req.hasVolumeContentSource());
           Backend backend = chooseFor(params, source);
           params.requireSupportedBy(backend);
           Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
@@ -99,10 +97,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   reason -> {
                     throw StorageException.invalid("%s", reason);
                   });
-          source.ifPresent(s -> ControllerSnapshots.requireRestorable(s, backend));
+          Optional<Snapshots> snapshotsHere = source.map(s -> ContentSource.requireOn(s, backend));
           long size = sizeFor(req.getCapacityRange(), backend);
           Map<String, String> stored = new TreeMap<>(params.stored());
-          source.ifPresent(s -> stored.put(CreateParameters.CONTENT_SOURCE, s.toString()));
+          source.ifPresent(s -> stored.put(CreateParameters.CONTENT_SOURCE, s.id()));
           VolumeId id = new VolumeId(backend.name(), dir);
           try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
             Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
@@ -114,15 +112,17 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             }
             VolumeRecord created;
             if (source.isPresent()) {
-              SnapshotRecord snapshot =
-                  ControllerSnapshots.source(source.get(), backend, req.getSecretsMap());
+              Snapshots here = snapshotsHere.get();
+              long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
               created =
-                  ControllerSnapshots.of(backend)
-                      .restore(
-                          snapshot,
+                  source
+                      .get()
+                      .populate(
+                          here,
+                          backend,
                           dir,
                           req.getName(),
-                          restoreSize(req.getCapacityRange(), backend, snapshot, size),
+                          ContentSource.sizeFor(req.getCapacityRange(), backend, sourceBytes, size),
                           stored,
                           req.getSecretsMap());
             } else {
@@ -133,38 +133,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         });
   }
 
-  /** The backend named by the parameters; else the snapshot's, for a restore; else the only one. */
-  private Backend chooseFor(CreateParameters params, Optional<SnapshotId> source) {
+  /** The backend named by the parameters; else the source's, if any; else the only one. */
+  private Backend chooseFor(CreateParameters params, Optional<ContentSource> source) {
     if (params.backend().isEmpty() && source.isPresent()) {
-      String name = source.get().volume().backend();
       return backends
-          .find(name)
-          .orElseThrow(() -> StorageException.notFound("snapshot %s does not exist", source.get()));
+          .find(source.get().backend())
+          .orElseThrow(() -> StorageException.notFound("%s does not exist", source.get().id()));
     }
     return backends.choose(params.backend());
-  }
-
-  /**
-   * The size of a volume restored from {@code snapshot}: the snapshot's without a capacity range,
-   * else {@code size} if the snapshot fits.
-   */
-  static long restoreSize(
-      CapacityRange range, Backend backend, SnapshotRecord snapshot, long size) {
-    if (range.getRequiredBytes() == 0 && range.getLimitBytes() == 0) {
-      return backend.roundUp(snapshot.sizeBytes());
-    }
-    if (size < snapshot.sizeBytes()) {
-      throw new StorageException(
-          StorageException.Kind.OUT_OF_RANGE,
-          "a volume of "
-              + size
-              + " bytes cannot hold snapshot "
-              + snapshot.snapshot()
-              + " of a "
-              + snapshot.sizeBytes()
-              + "-byte volume");
-    }
-    return size;
   }
 
   /** The size to provision: the required bytes rounded up, within the limit. */
@@ -478,10 +454,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             .setVolumeId(new VolumeId(backend.name(), record.dir()).toString())
             .setCapacityBytes(record.capacityBytes())
             .putAllVolumeContext(backend.volumeContext(record.dir()));
-    String source = record.parameters().get(CreateParameters.CONTENT_SOURCE);
-    if (source != null) {
-      out.setContentSource(ControllerSnapshots.contentSource(source));
-    }
+    ContentSource.stored(record.parameters()).ifPresent(out::setContentSource);
     return out.build();
   }
 

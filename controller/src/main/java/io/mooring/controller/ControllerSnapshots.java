@@ -8,7 +8,6 @@ import csi.v1.Csi.DeleteSnapshotResponse;
 import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.ListSnapshotsResponse;
 import csi.v1.Csi.Snapshot;
-import csi.v1.Csi.VolumeContentSource;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
@@ -22,7 +21,6 @@ import io.mooring.volume.VolumeNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -165,51 +163,6 @@ final class ControllerSnapshots {
     return out.build();
   }
 
-  /**
-   * Checks, before anything is looked at, that {@code backend} can restore snapshot {@code id}.
-   *
-   * @throws StorageException INVALID_ARGUMENT for another backend's snapshot; UNIMPLEMENTED where
-   *     the backend has no snapshots
-   */
-  static void requireRestorable(SnapshotId id, Backend backend) {
-    if (!id.volume().backend().equals(backend.name())) {
-      throw StorageException.invalid(
-          "snapshot %s is on backend %s: it can be restored only there, not on %s",
-          id, id.volume().backend(), backend.name());
-    }
-    of(backend);
-  }
-
-  /**
-   * The snapshot a CreateVolume restores from, looked up under the new volume's lock.
-   *
-   * @throws StorageException NOT_FOUND when it does not exist
-   */
-  static SnapshotRecord source(SnapshotId id, Backend backend, Map<String, String> secrets) {
-    return of(backend)
-        .get(id.snapshot(), secrets)
-        .filter(r -> r.dir().equals(id.volume().dir()))
-        .orElseThrow(() -> StorageException.notFound("snapshot %s does not exist", id));
-  }
-
-  /**
-   * The ID of a CreateVolume's snapshot source.
-   *
-   * @throws StorageException NOT_FOUND for an ID that is not ours; INVALID_ARGUMENT for a volume
-   *     source (cloning a volume is not supported yet) or a malformed ID
-   */
-  static SnapshotId sourceId(VolumeContentSource source) {
-    if (!source.hasSnapshot()) {
-      throw StorageException.invalid(
-          "only a snapshot can be the volume_content_source: Mooring does not clone volumes yet"
-              + " (take a snapshot and restore it)");
-    }
-    String text = source.getSnapshot().getSnapshotId();
-    return SnapshotId.lookup(text)
-        .orElseThrow(
-            () -> StorageException.notFound("snapshot %s does not exist", Untrusted.quote(text)));
-  }
-
   /** The snapshots of {@code backend}; UNIMPLEMENTED where it has none. */
   static Snapshots of(Backend backend) {
     return backend
@@ -219,12 +172,6 @@ final class ControllerSnapshots {
                 new StorageException(
                     StorageException.Kind.UNIMPLEMENTED,
                     "backend " + backend.name() + " has no snapshots (yet)"));
-  }
-
-  static VolumeContentSource contentSource(String snapshotId) {
-    VolumeContentSource.Builder source = VolumeContentSource.newBuilder();
-    source.getSnapshotBuilder().setSnapshotId(snapshotId);
-    return source.build();
   }
 
   private static boolean isOurs(String token) {

@@ -21,6 +21,7 @@ import csi.v1.Csi.DeleteSnapshotRequest;
 import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.Snapshot;
 import csi.v1.Csi.Volume;
+import csi.v1.Csi.VolumeContentSource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mooring.controller.backend.cephfs.CephfsBackend;
@@ -89,11 +90,15 @@ class CephSnapshotIT {
         DeleteSnapshotRequest.newBuilder().setSnapshotId(id).putAllSecrets(secrets).build());
   }
 
-  /** A restore, retried as the provisioner does while the copy runs (ABORTED). */
   Volume restore(String name, String snapshotId, long bytes) throws InterruptedException {
+    return populate(name, ControllerSnapshotsTest.fromSnapshot(snapshotId), bytes);
+  }
+
+  /** A CreateVolume from a source, retried as the provisioner does while the copy runs. */
+  Volume populate(String name, VolumeContentSource source, long bytes) throws InterruptedException {
     CreateVolumeRequest req =
         CephControllerIT.create(name, bytes, null).toBuilder()
-            .setVolumeContentSource(ControllerSnapshotsTest.fromSnapshot(snapshotId))
+            .setVolumeContentSource(source)
             .build();
     for (int attempt = 1; ; attempt++) {
       try {
@@ -122,7 +127,9 @@ class CephSnapshotIT {
             .stream()
             .map(c -> c.getRpc().getType())
             .toList();
-    assertTrue(caps.containsAll(List.of(Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS)));
+    assertTrue(
+        caps.containsAll(
+            List.of(Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME)));
 
     Volume source =
         stub.createVolume(CephControllerIT.create("pvc-snap-src", 64 * MIB, null)).getVolume();
@@ -195,5 +202,30 @@ class CephSnapshotIT {
             .getCode());
     stub.deleteVolume(CephControllerIT.delete(source.getVolumeId()));
     assertFalse(subvolumes().contains(CephControllerIT.dirOf(source.getVolumeId())));
+  }
+
+  @Test
+  void aCloneCopiesALiveVolumeAndLeavesNoSnapshotBehind() throws Exception {
+    Volume source =
+        stub.createVolume(CephControllerIT.create("pvc-clone-src", 8 * MIB, null)).getVolume();
+    Files.writeString(data(source), "cloned");
+    VolumeContentSource.Builder from = VolumeContentSource.newBuilder();
+    from.getVolumeBuilder().setVolumeId(source.getVolumeId());
+    Volume clone = populate("pvc-clone", from.build(), 16 * MIB);
+    assertEquals(source.getVolumeId(), clone.getContentSource().getVolume().getVolumeId());
+    assertEquals("cloned", Files.readString(data(clone)));
+    Files.writeString(data(clone), "changed in the clone");
+    assertEquals("cloned", Files.readString(data(source)));
+    assertEquals(16 * MIB, quota(CephControllerIT.dirOf(clone.getVolumeId())).orElseThrow());
+    String sourceDir = CephControllerIT.dirOf(source.getVolumeId());
+    assertEquals(
+        "[]",
+        ceph("fs", "subvolume", "snapshot", "ls", fs, sourceDir, "--group_name", group)
+            .replaceAll("\\s", ""),
+        "the clone's snapshot is removed once the copy is done");
+    for (Volume v : List.of(clone, source)) {
+      stub.deleteVolume(CephControllerIT.delete(v.getVolumeId()));
+    }
+    assertEquals(List.of(), List.copyOf(subvolumes()));
   }
 }

@@ -275,11 +275,55 @@ class ControllerSnapshotsTest {
         codeOf(
             () -> stub.createVolume(restore.clone().putParameters("backend", "gluster").build())),
         "a snapshot is restored on its own backend only");
-    VolumeContentSource.Builder clone = VolumeContentSource.newBuilder();
-    clone.getVolumeBuilder().setVolumeId(a.getVolumeId());
+    assertEquals(1, glusterLike.volumes.size() + cephLike.volumes.size());
+  }
+
+  @Test
+  void aCloneNamesItsSourceVolumeAndNeedsItToExist() throws Exception {
+    start(cephLike, glusterLike);
+    Volume a = volume("pvc-a", 8192);
+    VolumeContentSource.Builder fromA = VolumeContentSource.newBuilder();
+    fromA.getVolumeBuilder().setVolumeId(a.getVolumeId());
+    CreateVolumeRequest clone =
+        CreateVolumeRequest.newBuilder()
+            .setName("pvc-clone")
+            .addVolumeCapabilities(ControllerServiceTest.RWX)
+            .setVolumeContentSource(fromA)
+            .build();
+    Volume cloned = stub.createVolume(clone).getVolume();
+    assertEquals(a.getVolumeId(), cloned.getContentSource().getVolume().getVolumeId());
+    assertEquals(8192, cloned.getCapacityBytes());
+    assertEquals(cloned, stub.createVolume(clone).getVolume());
+    VolumeContentSource.Builder missing = VolumeContentSource.newBuilder();
+    missing.getVolumeBuilder().setVolumeId("v1:ceph:pvc-gone-0123");
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    clone.toBuilder().setName("pvc-2").setVolumeContentSource(missing).build())));
     assertEquals(
         Status.Code.INVALID_ARGUMENT,
-        codeOf(() -> stub.createVolume(restore.clone().setVolumeContentSource(clone).build())));
-    assertEquals(1, glusterLike.volumes.size() + cephLike.volumes.size());
+        codeOf(
+            () ->
+                stub.createVolume(
+                    clone.toBuilder()
+                        .setName("pvc-3")
+                        .putParameters("backend", "gluster")
+                        .build())));
+    Volume g =
+        stub.createVolume(
+                ControllerServiceTest.create("pvc-g", 4096)
+                    .putParameters("backend", "gluster")
+                    .build())
+            .getVolume();
+    VolumeContentSource.Builder fromG = VolumeContentSource.newBuilder();
+    fromG.getVolumeBuilder().setVolumeId(g.getVolumeId());
+    assertEquals(
+        Status.Code.UNIMPLEMENTED,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    clone.toBuilder().setName("pvc-4").setVolumeContentSource(fromG).build())));
   }
 }

@@ -62,4 +62,15 @@ final class FakeSnapshots implements Snapshots {
       Map<String, String> secrets) {
     return backend.create(dir, requestName, capacityBytes, parameters, secrets);
   }
+
+  @Override
+  public VolumeRecord cloneVolume(
+      VolumeRecord source,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    return backend.create(dir, requestName, capacityBytes, parameters, secrets);
+  }
 }

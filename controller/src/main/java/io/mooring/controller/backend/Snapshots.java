@@ -48,4 +48,18 @@ public interface Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets);
+
+  /**
+   * Creates volume {@code dir} with the content {@code source} has now, or goes on with a clone
+   * that was started before. Leaves nothing behind when it fails.
+   *
+   * @throws io.mooring.errors.StorageException BUSY while the data is still being copied
+   */
+  VolumeRecord cloneVolume(
+      VolumeRecord source,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets);
 }

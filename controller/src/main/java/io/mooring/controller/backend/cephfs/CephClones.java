@@ -4,18 +4,22 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
+import io.mooring.volume.VolumeNames;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Restores a volume from a snapshot with {@code fs subvolume snapshot clone}: the mgr's cloner
- * threads copy the data in the background ({@code fs clone status} tells how far). A call waits for
- * the copy within its own deadline; a copy still running then is left to go on, and the caller is
- * told to retry (ABORTED: the provisioner keeps retrying such answers). A copy that failed is
- * removed with its reservation, so the retry starts afresh.
+ * Restores a volume from a snapshot with {@code fs subvolume snapshot clone}, and clones a volume
+ * through a temporary snapshot of it: the mgr's cloner threads copy the data in the background
+ * ({@code fs clone status} tells how far). A call waits for the copy within its own deadline; a
+ * copy still running then is left to go on, and the caller is told to retry (ABORTED: the
+ * provisioner keeps retrying such answers). A copy that failed is removed with its reservation, so
+ * the retry starts afresh.
  */
 final class CephClones {
 
@@ -26,6 +30,9 @@ final class CephClones {
   static final Duration MARGIN = Duration.ofSeconds(1);
 
   private static final long MAX_POLL_MS = 1_000;
+
+  /** Names the temporary snapshot of a clone of a volume (with the clone's name). */
+  private static final String TEMPORARY = "mooring clone into ";
 
   private final CephfsBackend backend;
   private final CephClient client;
@@ -43,8 +50,7 @@ final class CephClones {
   void start(SnapshotRecord snapshot, String dir, String pool, CephCredentials credentials) {
     CephCommand clone =
         backend
-            .subvolume("fs subvolume snapshot clone", snapshot.dir())
-            .with("snap_name", snapshot.snapshot())
+            .snapshot("fs subvolume snapshot clone", snapshot.dir(), snapshot.snapshot())
             .with("target_sub_name", dir)
             .with("target_group_name", group);
     if (pool != null) {
@@ -103,6 +109,60 @@ final class CephClones {
       }
       sleep(Math.min(pause, TimeUnit.NANOSECONDS.toMillis(left) + 1));
       pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  /**
+   * The snapshot of {@code source} that volume {@code dir} is cloned from: named for the clone, so
+   * that a retry finds it, and not recorded (no one lists or restores it).
+   */
+  SnapshotRecord temporarySnapshot(VolumeRecord source, String dir, Instant now) {
+    return new SnapshotRecord(
+        source.dir(),
+        VolumeNames.snapshotFor(TEMPORARY + dir),
+        source.requestName(),
+        source.capacityBytes(),
+        now);
+  }
+
+  /** Takes {@code temporary} and starts copying it into {@code dir}. */
+  void startFromVolume(
+      SnapshotRecord temporary, String dir, String pool, CephCredentials credentials) {
+    client.run(
+        backend.snapshot("fs subvolume snapshot create", temporary.dir(), temporary.snapshot()),
+        credentials);
+    try {
+      start(temporary, dir, pool, credentials);
+    } catch (RuntimeException e) {
+      drop(temporary, credentials);
+      throw e;
+    }
+  }
+
+  /** {@link #await}, then removes {@code temporary} unless the copy goes on. */
+  void awaitFromVolume(
+      SnapshotRecord temporary, String dir, long capacityBytes, CephCredentials credentials) {
+    try {
+      await(temporary, dir, capacityBytes, credentials);
+    } catch (StorageException e) {
+      if (e.kind() != Kind.BUSY) {
+        drop(temporary, credentials);
+      }
+      throw e;
+    }
+    drop(temporary, credentials);
+  }
+
+  /** Removes a temporary snapshot; one that is gone already is fine. */
+  private void drop(SnapshotRecord temporary, CephCredentials credentials) {
+    try {
+      client.run(
+          backend.snapshot("fs subvolume snapshot rm", temporary.dir(), temporary.snapshot()),
+          credentials);
+    } catch (CephError e) {
+      if (e.errno() != CephError.ENOENT) {
+        throw e;
+      }
     }
   }
 

@@ -548,6 +548,31 @@ public final class CephfsBackend implements Backend {
         () -> clones.await(snapshot, dir, capacityBytes, credentials));
   }
 
+  /**
+   * {@link Snapshots#cloneVolume}: a clone of a snapshot taken for it, removed once the copy is
+   * done.
+   */
+  VolumeRecord cloneVolume(
+      VolumeRecord source,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    check(dir);
+    CephCredentials credentials = credentials(secrets, "CreateVolume");
+    ensureGroup(credentials);
+    SnapshotRecord temporary = clones.temporarySnapshot(source, dir, clock.instant());
+    return createRecorded(
+        dir,
+        requestName,
+        capacityBytes,
+        parameters,
+        credentials,
+        () -> clones.startFromVolume(temporary, dir, parameters.get(POOL_PARAMETER), credentials),
+        () -> clones.awaitFromVolume(temporary, dir, capacityBytes, credentials));
+  }
+
   @Override
   public List<VolumeRecord> list() {
     CephCredentials credentials = adminCredentials("ListVolumes");
@@ -828,6 +853,11 @@ public final class CephfsBackend implements Backend {
     return CephCommand.mgr(prefix)
         .with("vol_name", config.fsName())
         .with("group_name", config.subvolumeGroup());
+  }
+
+  /** A command on snapshot {@code snapshot} of subvolume {@code dir}. */
+  CephCommand snapshot(String prefix, String dir, String snapshot) {
+    return subvolume(prefix, dir).with("snap_name", snapshot);
   }
 
   CephCommand subvolume(String prefix, String dir) {

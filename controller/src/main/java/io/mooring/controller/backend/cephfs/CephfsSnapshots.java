@@ -69,7 +69,8 @@ final class CephfsSnapshots implements Snapshots {
     }
     try {
       // Ceph answers a repeated create of the same snapshot with success: a retry is safe
-      client.run(command("fs subvolume snapshot create", source.dir(), snapshot), credentials);
+      client.run(
+          backend.snapshot("fs subvolume snapshot create", source.dir(), snapshot), credentials);
     } catch (CephError e) {
       if (existing.isEmpty()) {
         forget(records, snapshot, credentials);
@@ -113,7 +114,7 @@ final class CephfsSnapshots implements Snapshots {
       return; // never made (an entry precedes every snapshot), gone, or another volume's
     }
     try {
-      client.run(command("fs subvolume snapshot rm", dir, snapshot), credentials);
+      client.run(backend.snapshot("fs subvolume snapshot rm", dir, snapshot), credentials);
     } catch (CephError e) {
       if (e.errno() == CephError.EAGAIN || e.errno() == CephError.EBUSY) {
         throw new StorageException(
@@ -161,7 +162,14 @@ final class CephfsSnapshots implements Snapshots {
     return backend.restore(snapshot, dir, requestName, capacityBytes, parameters, secrets);
   }
 
-  private CephCommand command(String prefix, String dir, String snapshot) {
-    return backend.subvolume(prefix, dir).with("snap_name", snapshot);
+  @Override
+  public VolumeRecord cloneVolume(
+      VolumeRecord source,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    return backend.cloneVolume(source, dir, requestName, capacityBytes, parameters, secrets);
   }
 }
