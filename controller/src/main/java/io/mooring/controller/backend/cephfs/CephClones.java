@@ -46,8 +46,21 @@ final class CephClones {
     this.group = group;
   }
 
-  /** Starts copying {@code snapshot} into subvolume {@code dir}, unless that copy was started. */
-  void start(SnapshotRecord snapshot, String dir, String pool, CephCredentials credentials) {
+  /**
+   * Starts copying {@code snapshot} into subvolume {@code dir}, unless that copy was started; takes
+   * the snapshot first if it is {@code temporary}.
+   */
+  void start(
+      SnapshotRecord snapshot,
+      boolean temporary,
+      String dir,
+      String pool,
+      CephCredentials credentials) {
+    if (temporary) {
+      client.run(
+          backend.snapshot("fs subvolume snapshot create", snapshot.dir(), snapshot.snapshot()),
+          credentials);
+    }
     CephCommand clone =
         backend
             .snapshot("fs subvolume snapshot clone", snapshot.dir(), snapshot.snapshot())
@@ -59,23 +72,47 @@ final class CephClones {
     try {
       client.run(clone, credentials);
     } catch (CephError e) {
+      if (e.errno() == CephError.EEXIST) {
+        return; // started by an earlier try
+      }
+      if (temporary) {
+        drop(snapshot, credentials);
+      }
       if (e.errno() == CephError.ENOENT) {
         throw StorageException.notFound(
             "snapshot %s of volume %s no longer exists", snapshot.snapshot(), snapshot.dir());
       }
-      if (e.errno() != CephError.EEXIST) { // EEXIST: started by an earlier try
-        throw e;
-      }
+      throw e;
     }
   }
 
   /**
    * Waits for the copy into {@code dir}, then gives the volume its own size (a clone keeps its
-   * source's quota).
+   * source's quota) and removes a {@code temporary} snapshot.
    *
    * @throws StorageException BUSY while the copy goes on; INTERNAL when it failed (then removed)
    */
-  void await(SnapshotRecord snapshot, String dir, long capacityBytes, CephCredentials credentials) {
+  void await(
+      SnapshotRecord snapshot,
+      boolean temporary,
+      String dir,
+      long capacityBytes,
+      CephCredentials credentials) {
+    try {
+      awaitCopy(snapshot, dir, capacityBytes, credentials);
+    } catch (StorageException e) {
+      if (temporary && e.kind() != Kind.BUSY) {
+        drop(snapshot, credentials);
+      }
+      throw e;
+    }
+    if (temporary) {
+      drop(snapshot, credentials);
+    }
+  }
+
+  private void awaitCopy(
+      SnapshotRecord snapshot, String dir, long capacityBytes, CephCredentials credentials) {
     long deadline = System.nanoTime() + waitFor().toNanos();
     long pause = 50;
     while (true) {
@@ -116,41 +153,13 @@ final class CephClones {
    * The snapshot of {@code source} that volume {@code dir} is cloned from: named for the clone, so
    * that a retry finds it, and not recorded (no one lists or restores it).
    */
-  SnapshotRecord temporarySnapshot(VolumeRecord source, String dir, Instant now) {
+  static SnapshotRecord temporarySnapshot(VolumeRecord source, String dir, Instant now) {
     return new SnapshotRecord(
         source.dir(),
         VolumeNames.snapshotFor(TEMPORARY + dir),
         source.requestName(),
         source.capacityBytes(),
         now);
-  }
-
-  /** Takes {@code temporary} and starts copying it into {@code dir}. */
-  void startFromVolume(
-      SnapshotRecord temporary, String dir, String pool, CephCredentials credentials) {
-    client.run(
-        backend.snapshot("fs subvolume snapshot create", temporary.dir(), temporary.snapshot()),
-        credentials);
-    try {
-      start(temporary, dir, pool, credentials);
-    } catch (RuntimeException e) {
-      drop(temporary, credentials);
-      throw e;
-    }
-  }
-
-  /** {@link #await}, then removes {@code temporary} unless the copy goes on. */
-  void awaitFromVolume(
-      SnapshotRecord temporary, String dir, long capacityBytes, CephCredentials credentials) {
-    try {
-      await(temporary, dir, capacityBytes, credentials);
-    } catch (StorageException e) {
-      if (e.kind() != Kind.BUSY) {
-        drop(temporary, credentials);
-      }
-      throw e;
-    }
-    drop(temporary, credentials);
   }
 
   /** Removes a temporary snapshot; one that is gone already is fine. */

@@ -527,33 +527,15 @@ public final class CephfsBackend implements Backend {
     return Optional.ofNullable(snapshots);
   }
 
-  /** {@link Snapshots#restore}: a clone of the snapshot, made and recorded like a create. */
-  VolumeRecord restore(
-      SnapshotRecord snapshot,
-      String dir,
-      String requestName,
-      long capacityBytes,
-      Map<String, String> parameters,
-      Map<String, String> secrets) {
-    check(dir);
-    CephCredentials credentials = credentials(secrets, "CreateVolume");
-    ensureGroup(credentials);
-    return createRecorded(
-        dir,
-        requestName,
-        capacityBytes,
-        parameters,
-        credentials,
-        () -> clones.start(snapshot, dir, parameters.get(POOL_PARAMETER), credentials),
-        () -> clones.await(snapshot, dir, capacityBytes, credentials));
-  }
-
   /**
-   * {@link Snapshots#cloneVolume}: a clone of a snapshot taken for it, removed once the copy is
-   * done.
+   * {@link Snapshots#restore} and {@link Snapshots#cloneVolume}: a clone of {@code snapshot}, made
+   * and recorded like a create.
+   *
+   * @param temporary whether the snapshot is taken for this clone, and removed once it is done
    */
-  VolumeRecord cloneVolume(
-      VolumeRecord source,
+  VolumeRecord createFrom(
+      SnapshotRecord snapshot,
+      boolean temporary,
       String dir,
       String requestName,
       long capacityBytes,
@@ -562,15 +544,14 @@ public final class CephfsBackend implements Backend {
     check(dir);
     CephCredentials credentials = credentials(secrets, "CreateVolume");
     ensureGroup(credentials);
-    SnapshotRecord temporary = clones.temporarySnapshot(source, dir, clock.instant());
     return createRecorded(
         dir,
         requestName,
         capacityBytes,
         parameters,
         credentials,
-        () -> clones.startFromVolume(temporary, dir, parameters.get(POOL_PARAMETER), credentials),
-        () -> clones.awaitFromVolume(temporary, dir, capacityBytes, credentials));
+        () -> clones.start(snapshot, temporary, dir, parameters.get(POOL_PARAMETER), credentials),
+        () -> clones.await(snapshot, temporary, dir, capacityBytes, credentials));
   }
 
   @Override

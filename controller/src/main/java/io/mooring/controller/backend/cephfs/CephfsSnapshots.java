@@ -159,7 +159,8 @@ final class CephfsSnapshots implements Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets) {
-    return backend.restore(snapshot, dir, requestName, capacityBytes, parameters, secrets);
+    return backend.createFrom(
+        snapshot, false, dir, requestName, capacityBytes, parameters, secrets);
   }
 
   @Override
@@ -170,6 +171,13 @@ final class CephfsSnapshots implements Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets) {
-    return backend.cloneVolume(source, dir, requestName, capacityBytes, parameters, secrets);
+    return backend.createFrom(
+        CephClones.temporarySnapshot(source, dir, clock.instant()),
+        true,
+        dir,
+        requestName,
+        capacityBytes,
+        parameters,
+        secrets);
   }
 }
