@@ -1,9 +1,11 @@
 package io.mooring.app;
 
+import csi.v1.Csi.PluginCapability;
 import io.grpc.BindableService;
 import io.mooring.Version;
 import io.mooring.controller.Backends;
 import io.mooring.controller.ControllerService;
+import io.mooring.controller.GroupControllerService;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.config.BackendsFile;
 import io.mooring.exec.CommandRunner;
@@ -25,7 +27,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +63,7 @@ final class PluginProcess {
     List<Readiness> checks = new ArrayList<>(); // the node has none: its clients heal themselves
     List<AutoCloseable> closeables = new ArrayList<>();
     List<String> backendNames = List.of();
+    Set<PluginCapability.Service.Type> pluginServices = new HashSet<>();
 
     if (settings.controller()) {
       Backends backends =
@@ -70,7 +75,13 @@ final class PluginProcess {
       closeables.add(backends);
       checks.add(backends);
       backendNames = backends.all().stream().map(Backend::name).toList();
-      services.add(new ControllerService(backends, new KeyedLocks(CONTROLLER_LOCK_WAIT)));
+      KeyedLocks locks = new KeyedLocks(CONTROLLER_LOCK_WAIT); // one per volume, for both
+      services.add(new ControllerService(backends, locks));
+      pluginServices.add(PluginCapability.Service.Type.CONTROLLER_SERVICE);
+      if (GroupControllerService.servedFor(backends)) {
+        services.add(new GroupControllerService(backends, locks));
+        pluginServices.add(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE);
+      }
     }
     if (settings.node()) {
       NodePlugin node =
@@ -94,7 +105,7 @@ final class PluginProcess {
         new IdentityService(
             settings.driverName(),
             Version.get(),
-            settings.controller(),
+            pluginServices,
             settings.controller(),
             readiness));
 

@@ -11,10 +11,16 @@ import csi.v1.Csi.CreateSnapshotRequest;
 import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.DeleteSnapshotRequest;
 import csi.v1.Csi.DeleteVolumeRequest;
+import csi.v1.Csi.GetPluginCapabilitiesRequest;
+import csi.v1.Csi.GroupControllerGetCapabilitiesRequest;
+import csi.v1.Csi.GroupControllerServiceCapability;
 import csi.v1.Csi.ListVolumesRequest;
+import csi.v1.Csi.PluginCapability;
 import csi.v1.Csi.Volume;
 import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeContentSource;
+import csi.v1.GroupControllerGrpc;
+import csi.v1.IdentityGrpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mooring.testing.GlusterFixture;
@@ -116,6 +122,27 @@ class SnapshotCrashIT {
       req.setVolumeContentSource(source);
     }
     return req.build();
+  }
+
+  @Test
+  void aCephfsControllerServesSnapshotsAndGroupSnapshots() {
+    assertTrue(
+        IdentityGrpc.newBlockingStub(controller.channel())
+            .getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
+            .getCapabilitiesList()
+            .stream()
+            .anyMatch(
+                c ->
+                    c.getService().getType()
+                        == PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE));
+    assertEquals(
+        GroupControllerServiceCapability.RPC.Type.CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT,
+        GroupControllerGrpc.newBlockingStub(controller.channel())
+            .groupControllerGetCapabilities(
+                GroupControllerGetCapabilitiesRequest.getDefaultInstance())
+            .getCapabilities(0)
+            .getRpc()
+            .getType());
   }
 
   @Test

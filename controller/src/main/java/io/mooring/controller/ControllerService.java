@@ -410,7 +410,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
           ControllerGetCapabilitiesResponse.Builder out =
               ControllerGetCapabilitiesResponse.newBuilder();
           CAPABILITIES.forEach(type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
-          if (snapshots.everywhere()) {
+          if (ControllerSnapshots.everywhere(backends)) {
             SNAPSHOT_CAPABILITIES.forEach(
                 type -> out.addCapabilitiesBuilder().getRpcBuilder().setType(type));
           }

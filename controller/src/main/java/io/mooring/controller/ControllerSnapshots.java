@@ -14,6 +14,7 @@ import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
+import io.mooring.volume.GroupSnapshotId;
 import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
@@ -43,8 +44,8 @@ final class ControllerSnapshots {
     this.locks = locks;
   }
 
-  /** Whether every backend has snapshots: only then are they advertised. */
-  boolean everywhere() {
+  /** Whether every backend has snapshots: only then are they (and group snapshots) advertised. */
+  static boolean everywhere(Backends backends) {
     return backends.all().stream().allMatch(b -> b.snapshots().isPresent());
   }
 
@@ -91,7 +92,8 @@ final class ControllerSnapshots {
               .get(volume.dir(), req.getSecretsMap())
               .orElseThrow(
                   () -> StorageException.notFound("source volume %s does not exist", volume));
-      SnapshotRecord made = snapshots.create(from, snapshot, req.getName(), req.getSecretsMap());
+      SnapshotRecord made =
+          snapshots.create(from, snapshot, req.getName(), "", req.getSecretsMap());
       return CreateSnapshotResponse.newBuilder().setSnapshot(snapshot(backend, made)).build();
     }
   }
@@ -106,6 +108,17 @@ final class ControllerSnapshots {
     SnapshotId snapshot = id.get();
     try (KeyedLocks.Held named = locks.acquire(nameKey(backend.get(), snapshot.snapshot()));
         KeyedLocks.Held held = locks.acquire(snapshot.volume().toString())) {
+      Optional<SnapshotRecord> existing =
+          snapshots.get().get(snapshot.snapshot(), req.getSecretsMap());
+      if (existing.isPresent() && !existing.get().group().isEmpty()) {
+        throw new StorageException(
+            StorageException.Kind.FAILED_PRECONDITION,
+            "snapshot "
+                + snapshot
+                + " is a member of group snapshot "
+                + new GroupSnapshotId(backend.get().name(), existing.get().group())
+                + ": delete the group snapshot");
+      }
       snapshots.get().delete(snapshot.volume().dir(), snapshot.snapshot(), req.getSecretsMap());
       return DeleteSnapshotResponse.getDefaultInstance();
     }
@@ -183,14 +196,17 @@ final class ControllerSnapshots {
     }
   }
 
-  private static String nameKey(Backend backend, String snapshot) {
+  static String nameKey(Backend backend, String snapshot) {
     return "snapshot name " + snapshot + " on " + backend.name();
   }
 
-  private static Snapshot snapshot(Backend backend, SnapshotRecord record) {
+  static Snapshot snapshot(Backend backend, SnapshotRecord record) {
     VolumeId volume = new VolumeId(backend.name(), record.dir());
-    return Snapshot.newBuilder()
-        .setSnapshotId(new SnapshotId(volume, record.snapshot()).toString())
+    Snapshot.Builder out = Snapshot.newBuilder();
+    if (!record.group().isEmpty()) {
+      out.setGroupSnapshotId(new GroupSnapshotId(backend.name(), record.group()).toString());
+    }
+    return out.setSnapshotId(new SnapshotId(volume, record.snapshot()).toString())
         .setSourceVolumeId(volume.toString())
         .setSizeBytes(record.sizeBytes())
         .setCreationTime(

@@ -16,12 +16,15 @@ import csi.v1.ControllerGrpc;
 import csi.v1.Csi.ControllerGetCapabilitiesRequest;
 import csi.v1.Csi.ControllerServiceCapability.RPC.Type;
 import csi.v1.Csi.CreateSnapshotRequest;
+import csi.v1.Csi.CreateVolumeGroupSnapshotRequest;
 import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.DeleteSnapshotRequest;
+import csi.v1.Csi.DeleteVolumeGroupSnapshotRequest;
 import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.Snapshot;
 import csi.v1.Csi.Volume;
 import csi.v1.Csi.VolumeContentSource;
+import csi.v1.Csi.VolumeGroupSnapshot;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.mooring.controller.backend.cephfs.CephfsBackend;
@@ -29,7 +32,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +71,7 @@ class CephSnapshotIT {
             CephControllerIT.config(CephControllerIT.secretDir.toString()),
             CephControllerIT.RUNNER);
     controller = new InProcessController(List.of(backend), Duration.ofSeconds(120));
-    stub = controller.stub.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS);
+    stub = controller.stub.withDeadlineAfter(60, TimeUnit.SECONDS);
   }
 
   @AfterEach
@@ -227,5 +232,53 @@ class CephSnapshotIT {
       stub.deleteVolume(CephControllerIT.delete(v.getVolumeId()));
     }
     assertEquals(List.of(), List.copyOf(subvolumes()));
+  }
+
+  @Test
+  void aGroupSnapshotOfThreeVolumesRestoresAllThree() throws Exception {
+    List<Volume> volumes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Volume v =
+          stub.createVolume(CephControllerIT.create("pvc-group-" + i, 8 * MIB, null)).getVolume();
+      Files.writeString(data(v), "volume " + i + " at the group snapshot");
+      volumes.add(v);
+    }
+    List<String> ids = volumes.stream().map(Volume::getVolumeId).toList();
+    VolumeGroupSnapshot taken =
+        controller
+            .groups
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .createVolumeGroupSnapshot(
+                CreateVolumeGroupSnapshotRequest.newBuilder()
+                    .setName("group-snapshot-1")
+                    .addAllSourceVolumeIds(ids)
+                    .putAllSecrets(secrets)
+                    .build())
+            .getGroupSnapshot();
+    assertEquals(3, taken.getSnapshotsCount());
+    for (Volume v : volumes) {
+      Files.writeString(data(v), "changed after");
+    }
+    for (Snapshot member : taken.getSnapshotsList()) {
+      int i = ids.indexOf(member.getSourceVolumeId());
+      Volume restored = restore("pvc-group-restored-" + i, member.getSnapshotId(), 8 * MIB);
+      assertEquals("volume " + i + " at the group snapshot", Files.readString(data(restored)));
+      stub.deleteVolume(CephControllerIT.delete(restored.getVolumeId()));
+    }
+    controller.groups.deleteVolumeGroupSnapshot(
+        DeleteVolumeGroupSnapshotRequest.newBuilder()
+            .setGroupSnapshotId(taken.getGroupSnapshotId())
+            .putAllSecrets(secrets)
+            .build());
+    for (Volume v : volumes) {
+      String dir = CephControllerIT.dirOf(v.getVolumeId());
+      assertEquals(
+          "[]",
+          ceph("fs", "subvolume", "snapshot", "ls", fs, dir, "--group_name", group)
+              .replaceAll("\\s", ""));
+      stub.deleteVolume(CephControllerIT.delete(v.getVolumeId()));
+    }
+    assertEquals(List.of(), List.copyOf(subvolumes()));
+    assertFalse(omapKeys().contains("group."), omapKeys());
   }
 }

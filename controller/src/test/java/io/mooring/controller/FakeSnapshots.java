@@ -1,5 +1,6 @@
 package io.mooring.controller;
 
+import io.mooring.controller.backend.GroupRecord;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeSnapshots implements Snapshots {
 
   final Map<String, SnapshotRecord> snapshots = new TreeMap<>();
+  final Map<String, GroupRecord> groups = new TreeMap<>();
   final AtomicInteger creates = new AtomicInteger();
   private final FakeBackend backend;
 
@@ -29,7 +31,11 @@ final class FakeSnapshots implements Snapshots {
 
   @Override
   public synchronized SnapshotRecord create(
-      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets) {
+      VolumeRecord source,
+      String snapshot,
+      String requestName,
+      String group,
+      Map<String, String> secrets) {
     creates.incrementAndGet();
     SnapshotRecord made =
         new SnapshotRecord(
@@ -37,7 +43,8 @@ final class FakeSnapshots implements Snapshots {
             snapshot,
             requestName,
             source.capacityBytes(),
-            Instant.ofEpochSecond(1_700_000_000L + snapshots.size()));
+            Instant.ofEpochSecond(1_700_000_000L + snapshots.size()),
+            group);
     snapshots.put(snapshot, made);
     return made;
   }
@@ -45,6 +52,21 @@ final class FakeSnapshots implements Snapshots {
   @Override
   public synchronized void delete(String dir, String snapshot, Map<String, String> secrets) {
     snapshots.remove(snapshot);
+  }
+
+  @Override
+  public synchronized Optional<GroupRecord> group(String group, Map<String, String> secrets) {
+    return Optional.ofNullable(groups.get(group));
+  }
+
+  @Override
+  public synchronized void putGroup(GroupRecord group, Map<String, String> secrets) {
+    groups.put(group.group(), group);
+  }
+
+  @Override
+  public synchronized void removeGroup(String group, Map<String, String> secrets) {
+    groups.remove(group);
   }
 
   @Override

@@ -15,6 +15,7 @@ import csi.v1.Csi.CreateVolumeResponse;
 import csi.v1.Csi.DeleteVolumeRequest;
 import csi.v1.Csi.GetCapacityRequest;
 import csi.v1.Csi.ListVolumesRequest;
+import csi.v1.Csi.PluginCapability;
 import csi.v1.Csi.ProbeRequest;
 import csi.v1.Csi.ProbeResponse;
 import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
@@ -102,7 +103,13 @@ class GlusterControllerIT {
     server =
         InProcessServerBuilder.forName(name)
             .addService(new ControllerService(backends, new KeyedLocks(Duration.ofSeconds(60))))
-            .addService(new IdentityService("mooring.csi.io", "it", true, true, backends))
+            .addService(
+                new IdentityService(
+                    "mooring.csi.io",
+                    "it",
+                    Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+                    true,
+                    backends))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();

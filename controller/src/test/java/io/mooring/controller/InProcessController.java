@@ -1,6 +1,7 @@
 package io.mooring.controller;
 
 import csi.v1.ControllerGrpc;
+import csi.v1.GroupControllerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -15,20 +16,26 @@ import java.util.List;
 final class InProcessController implements AutoCloseable {
 
   final ControllerGrpc.ControllerBlockingStub stub;
+
+  /** The GroupController, served where every backend has snapshots (as the plugin does). */
+  final GroupControllerGrpc.GroupControllerBlockingStub groups;
+
   private final Server server;
   private final ManagedChannel channel;
 
   InProcessController(List<? extends Backend> backends, Duration lockWait) throws IOException {
     String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .addService(
-                new ControllerService(
-                    new Backends(List.copyOf(backends)), new KeyedLocks(lockWait)))
-            .build()
-            .start();
+    Backends all = new Backends(List.copyOf(backends));
+    KeyedLocks locks = new KeyedLocks(lockWait);
+    InProcessServerBuilder builder =
+        InProcessServerBuilder.forName(name).addService(new ControllerService(all, locks));
+    if (GroupControllerService.servedFor(all)) {
+      builder.addService(new GroupControllerService(all, locks));
+    }
+    server = builder.build().start();
     channel = InProcessChannelBuilder.forName(name).build();
     stub = ControllerGrpc.newBlockingStub(channel);
+    groups = GroupControllerGrpc.newBlockingStub(channel);
   }
 
   @Override

@@ -14,6 +14,8 @@ import io.mooring.health.HealthCheck;
 import io.mooring.health.Readiness;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** CSI Identity service, served by every plugin mode. */
 public final class IdentityService extends IdentityGrpc.IdentityImplBase {
@@ -24,14 +26,15 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
   private final Readiness readiness;
 
   /**
-   * @param controller whether this process serves the Controller service
+   * @param services the services besides Identity and Node this process serves (Controller,
+   *     GroupController)
    * @param onlineExpansion whether the controller can expand volumes that are in use
    * @param readiness what Probe reports; it must answer quickly (a {@link HealthCheck} does)
    */
   public IdentityService(
       String driverName,
       String version,
-      boolean controller,
+      Set<PluginCapability.Service.Type> services,
       boolean onlineExpansion,
       Readiness readiness) {
     if (driverName.isEmpty()) {
@@ -41,9 +44,7 @@ public final class IdentityService extends IdentityGrpc.IdentityImplBase {
     this.version = version;
     this.readiness = readiness;
     List<PluginCapability> caps = new ArrayList<>();
-    if (controller) {
-      caps.add(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
-    }
+    new TreeSet<>(services).forEach(type -> caps.add(service(type)));
     if (onlineExpansion) {
       caps.add(
           PluginCapability.newBuilder()

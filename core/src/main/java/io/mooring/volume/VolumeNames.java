@@ -60,6 +60,20 @@ public final class VolumeNames {
     return SNAPSHOT_PREFIX + sha256(requestName).substring(0, HASH_HEX);
   }
 
+  /**
+   * The name of a CSI group snapshot request name: a snapshot name of its own kind (the request
+   * names of groups and of snapshots never meet).
+   */
+  public static String groupSnapshotFor(String requestName) {
+    validate(requestName);
+    return snapshotFor("group " + requestName);
+  }
+
+  /** The name of the snapshot of volume {@code dir} taken as a member of group {@code group}. */
+  public static String memberSnapshotFor(String group, String dir) {
+    return snapshotFor(group + " member " + dir);
+  }
+
   /** Whether {@code name} is a Mooring snapshot name ({@link #snapshotFor}). */
   public static boolean isSnapshotName(String name) {
     return SNAPSHOT.matcher(name).matches();

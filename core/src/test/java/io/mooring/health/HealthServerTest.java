@@ -3,6 +3,7 @@ package io.mooring.health;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import csi.v1.Csi.PluginCapability;
 import io.mooring.rpc.Endpoint;
 import io.mooring.rpc.IdentityService;
 import io.mooring.rpc.Metrics;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +52,13 @@ class HealthServerTest {
     grpc =
         PluginServer.start(
             new Endpoint.Unix(dir.resolve("csi.sock")),
-            List.of(new IdentityService("test.mooring.io", "1", true, true, readiness)),
+            List.of(
+                new IdentityService(
+                    "test.mooring.io",
+                    "1",
+                    Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+                    true,
+                    readiness)),
             new RpcLogInterceptor(Metrics.OFF));
     health =
         HealthServer.start(

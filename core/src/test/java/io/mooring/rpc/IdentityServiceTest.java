@@ -17,6 +17,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.Version;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,13 @@ class IdentityServiceTest {
   @Test
   void controllerAdvertisesControllerServiceAndOnlineExpansion() throws Exception {
     var stub =
-        serve(new IdentityService("mooring.csi.io", Version.get(), true, true, Optional::empty));
+        serve(
+            new IdentityService(
+                "mooring.csi.io",
+                Version.get(),
+                Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+                true,
+                Optional::empty));
     var info = stub.getPluginInfo(GetPluginInfoRequest.getDefaultInstance());
     assertEquals("mooring.csi.io", info.getName());
     assertEquals(Version.get(), info.getVendorVersion());
@@ -61,7 +68,7 @@ class IdentityServiceTest {
 
   @Test
   void nodeAdvertisesNothing() throws Exception {
-    var stub = serve(new IdentityService("mooring.csi.io", "1", false, false, Optional::empty));
+    var stub = serve(new IdentityService("mooring.csi.io", "1", Set.of(), false, Optional::empty));
     assertEquals(
         0,
         stub.getPluginCapabilities(GetPluginCapabilitiesRequest.getDefaultInstance())
@@ -72,7 +79,13 @@ class IdentityServiceTest {
   void probeFollowsReadiness() throws Exception {
     AtomicReference<String> reason = new AtomicReference<>();
     var stub =
-        serve(new IdentityService("d", "1", true, false, () -> Optional.ofNullable(reason.get())));
+        serve(
+            new IdentityService(
+                "d",
+                "1",
+                Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+                false,
+                () -> Optional.ofNullable(reason.get())));
     assertTrue(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
     reason.set("gluster volume shared unreachable");
     assertFalse(stub.probe(ProbeRequest.getDefaultInstance()).getReady().getValue());
@@ -84,6 +97,12 @@ class IdentityServiceTest {
   void emptyDriverNameIsRefused() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> new IdentityService("", "1", true, false, Optional::empty));
+        () ->
+            new IdentityService(
+                "",
+                "1",
+                Set.of(PluginCapability.Service.Type.CONTROLLER_SERVICE),
+                false,
+                Optional::empty));
   }
 }

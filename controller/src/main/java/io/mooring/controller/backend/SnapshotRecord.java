@@ -12,6 +12,12 @@ import java.time.Instant;
  * @param sizeBytes the capacity a volume restored from it needs: the source's capacity when it was
  *     taken
  * @param createdAt when the snapshot was taken (at the latest)
+ * @param group the group snapshot it was taken as a member of, or ""
  */
 public record SnapshotRecord(
-    String dir, String snapshot, String requestName, long sizeBytes, Instant createdAt) {}
+    String dir,
+    String snapshot,
+    String requestName,
+    long sizeBytes,
+    Instant createdAt,
+    String group) {}

@@ -17,11 +17,25 @@ public interface Snapshots {
   /**
    * Snapshots {@code source}, or completes a snapshot of it that was interrupted.
    *
+   * @param group the group snapshot it is a member of, or ""
    * @throws io.mooring.errors.StorageException ALREADY_EXISTS when the name is being used for a
    *     snapshot of another volume
    */
   SnapshotRecord create(
-      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets);
+      VolumeRecord source,
+      String snapshot,
+      String requestName,
+      String group,
+      Map<String, String> secrets);
+
+  /** The group snapshot, complete or not, if it is recorded. */
+  Optional<GroupRecord> group(String group, Map<String, String> secrets);
+
+  /** Records the group snapshot (anew). */
+  void putGroup(GroupRecord group, Map<String, String> secrets);
+
+  /** Forgets the group snapshot (its members are deleted first, one by one). */
+  void removeGroup(String group, Map<String, String> secrets);
 
   /**
    * Removes the snapshot of volume {@code dir}; a missing one is not an error.

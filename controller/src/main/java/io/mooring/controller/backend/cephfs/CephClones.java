@@ -159,7 +159,8 @@ final class CephClones {
         VolumeNames.snapshotFor(TEMPORARY + dir),
         source.requestName(),
         source.capacityBytes(),
-        now);
+        now,
+        "");
   }
 
   /** Removes a temporary snapshot; one that is gone already is fine. */

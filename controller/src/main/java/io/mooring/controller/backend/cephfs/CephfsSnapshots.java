@@ -1,6 +1,7 @@
 package io.mooring.controller.backend.cephfs;
 
 import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.GroupRecord;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
@@ -44,7 +45,11 @@ final class CephfsSnapshots implements Snapshots {
 
   @Override
   public SnapshotRecord create(
-      VolumeRecord source, String snapshot, String requestName, Map<String, String> secrets) {
+      VolumeRecord source,
+      String snapshot,
+      String requestName,
+      String group,
+      Map<String, String> secrets) {
     CephCredentials credentials = backend.credentials(secrets, "CreateSnapshot");
     OmapRecords records = backend.records(credentials);
     Optional<SnapshotEntry> existing = records.snapshot(snapshot, credentials);
@@ -63,7 +68,8 @@ final class CephfsSnapshots implements Snapshots {
     }
     SnapshotEntry entry =
         existing.orElse(
-            new SnapshotEntry(source.dir(), requestName, source.capacityBytes(), Optional.empty()));
+            new SnapshotEntry(
+                source.dir(), requestName, source.capacityBytes(), Optional.empty(), group));
     if (existing.isEmpty()) {
       records.putSnapshot(snapshot, entry, credentials);
     }
@@ -132,6 +138,24 @@ final class CephfsSnapshots implements Snapshots {
       }
     }
     records.removeSnapshot(snapshot, credentials);
+  }
+
+  @Override
+  public Optional<GroupRecord> group(String group, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "looking up a group snapshot");
+    return backend.records(credentials).group(group, credentials);
+  }
+
+  @Override
+  public void putGroup(GroupRecord group, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "CreateVolumeGroupSnapshot");
+    backend.records(credentials).putGroup(group, credentials);
+  }
+
+  @Override
+  public void removeGroup(String group, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "DeleteVolumeGroupSnapshot");
+    backend.records(credentials).removeGroup(group, credentials);
   }
 
   @Override

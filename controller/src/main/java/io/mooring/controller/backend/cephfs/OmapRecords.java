@@ -1,7 +1,11 @@
 package io.mooring.controller.backend.cephfs;
 
 import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.GroupRecord;
 import io.mooring.errors.StorageException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +31,7 @@ final class OmapRecords {
   static final String RESERVED = "reserved.";
   static final String VOLUME = "volume.";
   static final String SNAPSHOT = "snapshot.";
+  static final String GROUP = "group.";
 
   /** An archived volume: "time record", so that an admin sees when and what. */
   static final String ARCHIVED = "archived.";
@@ -123,6 +128,48 @@ final class OmapRecords {
 
   void removeSnapshot(String snapshot, CephCredentials credentials) {
     client.omapWrite(object(credentials), Map.of(), Set.of(SNAPSHOT + snapshot), credentials);
+  }
+
+  Optional<GroupRecord> group(String group, CephCredentials credentials) {
+    OmapObject object = object(credentials);
+    String key = GROUP + group;
+    String value = client.omapRead(object, Set.of(key), credentials).get(key);
+    return value == null
+        ? Optional.empty()
+        : Optional.of(decode(object, key, value, v -> decodeGroup(group, v)));
+  }
+
+  void putGroup(GroupRecord group, CephCredentials credentials) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", group.requestName());
+    json.put("members", new TreeMap<String, Object>(group.members()));
+    json.put("taken", group.takenAt().map(Instant::toString).orElse(""));
+    client.omapWrite(
+        object(credentials),
+        Map.of(GROUP + group.group(), RecordCodec.encode(json)),
+        Set.of(),
+        credentials);
+  }
+
+  void removeGroup(String group, CephCredentials credentials) {
+    client.omapWrite(object(credentials), Map.of(), Set.of(GROUP + group), credentials);
+  }
+
+  private static GroupRecord decodeGroup(String group, String value) {
+    Map<String, Object> json = RecordCodec.decode(value);
+    SortedMap<String, String> members = new TreeMap<>();
+    Json.object(json.get("members"), "members")
+        .forEach((k, v) -> members.put(k, Json.string(v, k)));
+    String taken = Json.string(json.get("taken"), "taken");
+    try {
+      return new GroupRecord(
+          group,
+          Json.string(json.get("name"), "name"),
+          members,
+          taken.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(taken)));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("taken is not a time: " + taken, e);
+    }
   }
 
   /** The values of the keys starting with {@code prefix}, by the rest of the key. */

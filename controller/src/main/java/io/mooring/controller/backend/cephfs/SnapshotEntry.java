@@ -13,19 +13,21 @@ import java.util.Optional;
  *
  * @param dir the source subvolume
  * @param sizeBytes the source's capacity when the snapshot was taken
+ * @param group the group snapshot it is a member of, or ""
  */
-record SnapshotEntry(String dir, String requestName, long sizeBytes, Optional<Instant> takenAt) {
+record SnapshotEntry(
+    String dir, String requestName, long sizeBytes, Optional<Instant> takenAt, String group) {
 
   boolean complete() {
     return takenAt.isPresent();
   }
 
   SnapshotEntry taken(Instant at) {
-    return new SnapshotEntry(dir, requestName, sizeBytes, Optional.of(at));
+    return new SnapshotEntry(dir, requestName, sizeBytes, Optional.of(at), group);
   }
 
   SnapshotRecord record(String snapshot) {
-    return new SnapshotRecord(dir, snapshot, requestName, sizeBytes, takenAt.orElseThrow());
+    return new SnapshotRecord(dir, snapshot, requestName, sizeBytes, takenAt.orElseThrow(), group);
   }
 
   String encode() {
@@ -34,6 +36,7 @@ record SnapshotEntry(String dir, String requestName, long sizeBytes, Optional<In
     json.put("name", requestName);
     json.put("size", sizeBytes);
     json.put("taken", takenAt.map(Instant::toString).orElse(""));
+    json.put("group", group);
     return RecordCodec.encode(json);
   }
 
@@ -48,7 +51,8 @@ record SnapshotEntry(String dir, String requestName, long sizeBytes, Optional<In
           Json.string(json.get("dir"), "dir"),
           Json.string(json.get("name"), "name"),
           Json.integer(json.get("size"), "size"),
-          taken.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(taken)));
+          taken.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(taken)),
+          Json.string(json.get("group"), "group"));
     } catch (java.time.format.DateTimeParseException e) {
       throw new IllegalArgumentException("taken is not a time: " + taken, e);
     }
