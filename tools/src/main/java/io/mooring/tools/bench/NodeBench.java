@@ -22,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Section 2: on one node plugin, NodeStage + NodePublish each volume in turn (as pods start), and
- * the pod's first and second write into it (each volume is new: made by the controller just
- * before), then NodeUnpublish + NodeUnstage each; every call and write timed. Counts the plugin's
- * FUSE clients (processes of the workload's FUSE program whose arguments contain the plugin's state
- * dir) and their RSS with 0, 1 and all volumes published, and again when all are unstaged.
+ * the pod's first and second write into it, then NodeUnpublish + NodeUnstage each; every call and
+ * write timed. Counts the plugin's FUSE clients (processes of the workload's FUSE program whose
+ * arguments contain the plugin's state dir) and their RSS with 0, 1 and all volumes published, and
+ * again when all are unstaged.
  */
 final class NodeBench {
 
@@ -91,6 +91,7 @@ final class NodeBench {
     fuse.add(fuse("0 published", 0, program, needle));
 
     long start = System.nanoTime();
+    String run = Long.toHexString(start); // a backend's node runs share its volumes
     for (int i = 0; i < volumes.size(); i++) {
       Volume v = volumes.get(i);
       Map<String, String> secrets = workload.secrets().get(i);
@@ -129,8 +130,9 @@ final class NodeBench {
                                   .setVolumeCapability(CsiClient.RWX)
                                   .putAllVolumeContext(v.getVolumeContextMap())
                                   .build()));
-      if (published && time(firstWrite, errors, "first write", () -> write(target, "first"))) {
-        time(secondWrite, errors, "second write", () -> write(target, "second"));
+      if (published
+          && time(firstWrite, errors, "first write", () -> write(target, "first-" + run))) {
+        time(secondWrite, errors, "second write", () -> write(target, "second-" + run));
       }
       if (i == 0) {
         fuse.add(fuse("1 published", 1, program, needle));
@@ -284,9 +286,10 @@ final class NodeBench {
     row(t, "NodeUnstageVolume", r.unstage());
     t.note(mode.note());
     t.note(
-        "first write: the pod's first 4 KiB (fsync'd) into a volume the controller made just before"
-            + " it was staged; on GlusterFS it is where a brick's first quota check of the new"
-            + " directory shows (deploy/README.md, \"GlusterFS prerequisites\").");
+        "first write: a pod's first 4 KiB (fsync'd) into each volume once published, a new file;"
+            + " the volumes are new to the backend's first node run (made by the controller just"
+            + " before it). On GlusterFS a brick's first quota check of a new directory would show"
+            + " here (deploy/README.md, \"GlusterFS prerequisites\").");
     r.errors().forEach((msg, n) -> t.note("error " + n + "x " + msg));
     return t;
   }
