@@ -280,7 +280,7 @@ final class NodeBench {
             "max ms");
     row(t, "NodeStageVolume", r.stage());
     row(t, "NodePublishVolume", r.publish());
-    row(t, "first write in the new volume (4 KiB, fsync)", r.firstWrite());
+    row(t, "first write (4 KiB, fsync)", r.firstWrite());
     row(t, "second write", r.secondWrite());
     row(t, "NodeUnpublishVolume", r.unpublish());
     row(t, "NodeUnstageVolume", r.unstage());
