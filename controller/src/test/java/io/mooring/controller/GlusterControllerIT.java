@@ -229,6 +229,60 @@ class GlusterControllerIT {
   }
 
   @Test
+  void createVolumeReturnsOnceTheBricksAnswerTheLimit() throws Exception {
+    // The bricks ask quotad for a limited directory's size. A brick not connected to quotad
+    // answers after 5 s (GlusterFS's fixed retry): CreateVolume asks first, so that the wait after
+    // a quotad restart is its own and not the first write's, and a volume whose limit nobody
+    // answers is not handed out.
+    Path base = Files.createDirectories(view.resolve(basePath.substring(1)));
+    Set<String> before = children(base);
+    StorageHost.stopQuotad();
+    try {
+      StatusRuntimeException refused =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> stub.createVolume(create("pvc-first-write", 10 * MIB, null)));
+      assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
+      assertTrue(refused.getStatus().getDescription().contains("quotad"), refused.toString());
+      assertEquals(before, children(base), "a refused create leaves no directory behind");
+    } finally {
+      StorageHost.startQuotad();
+    }
+
+    String id =
+        stub.createVolume(create("pvc-first-write", 10 * MIB, null)).getVolume().getVolumeId();
+    assertEquals(
+        StorageHost.bricks().size(),
+        StorageHost.bricksConnectedToQuotad(),
+        "every brick is connected to quotad when CreateVolume returns");
+    Path dir = dirOf(id);
+    long start = System.nanoTime();
+    String first =
+        GlusterFixture.run(
+            "sh",
+            "-c",
+            "dd if=/dev/zero of=" + dir.resolve("first") + " bs=4k count=1 conv=fsync 2>&1");
+    System.out.printf(
+        "first write after a quotad restart: %d ms%n", (System.nanoTime() - start) / 1_000_000);
+    assertTrue(first.contains("copied"), first);
+    String dd =
+        GlusterFixture.run(
+            "sh",
+            "-c",
+            "dd if=/dev/zero of="
+                + dir.resolve("big")
+                + " bs=1M count=30 conv=fsync 2>&1; echo exit=$?");
+    assertTrue(dd.contains("Disk quota exceeded"), "the limit holds: " + dd);
+    stub.deleteVolume(DeleteVolumeRequest.newBuilder().setVolumeId(id).build());
+  }
+
+  static Set<String> children(Path dir) throws IOException {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+  }
+
+  @Test
   void retainKeepsDataAndArchiveMovesIt() throws Exception {
     String kept =
         stub.createVolume(create("pvc-keep", 5 * MIB, "retain")).getVolume().getVolumeId();

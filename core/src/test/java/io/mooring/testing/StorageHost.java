@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The storage host of scripts/storage-host-up: GlusterFS (and Ceph) in a network and mount
@@ -13,6 +15,9 @@ import java.util.List;
  * STORAGE_HOLDER_PID a process that holds both namespaces.
  */
 public final class StorageHost {
+
+  private static final String QUOTAD_PID = "/var/run/gluster/quotad/quotad.pid";
+  private static final String QUOTAD_SOCKET = "/var/run/gluster/quotad.socket";
 
   private StorageHost() {}
 
@@ -68,6 +73,59 @@ public final class StorageHost {
     throw new AssertionError("glusterd on the storage host does not answer after its restart");
   }
 
+  /**
+   * Stops quotad, the daemon the bricks ask for directories' sizes (glusterd does not start it
+   * again by itself): every quota check of a write then waits for it.
+   */
+  public static void stopQuotad() throws Exception {
+    long pid = Long.parseLong(run("cat", QUOTAD_PID).strip());
+    ProcessHandle quotad =
+        ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no quotad " + pid));
+    quotad.destroy();
+    quotad.onExit().get();
+  }
+
+  /**
+   * Has glusterd start quotad again ({@code volume start force} starts a started volume's missing
+   * daemons), as after a service restart; the bricks connect to it within a few seconds.
+   */
+  public static void startQuotad() throws Exception {
+    run("gluster", "--mode=script", "volume", "start", GlusterFixture.volume(), "force");
+    for (int i = 0; i < 100; i++) {
+      String pid = run("sh", "-c", "cat " + QUOTAD_PID + " 2>/dev/null || true").strip();
+      if (!pid.isEmpty() && ProcessHandle.of(Long.parseLong(pid)).isPresent()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("glusterd did not start quotad again on the storage host");
+  }
+
+  /**
+   * How many brick processes of the fixture's volume hold a connection to quotad's unix socket: the
+   * connection a brick's quota enforcer asks directories' sizes through.
+   */
+  public static long bricksConnectedToQuotad() {
+    // ss -x lines: netid state recv-q send-q local-path local-inode peer-path peer-inode users
+    List<String[]> sockets =
+        run("ss", "-xpH")
+            .lines()
+            .map(l -> l.strip().split("\\s+"))
+            .filter(f -> f.length >= 9)
+            .toList();
+    Set<String> quotadPeers =
+        sockets.stream()
+            .filter(f -> f[4].equals(QUOTAD_SOCKET) && f[1].equals("ESTAB"))
+            .map(f -> f[7])
+            .collect(Collectors.toSet());
+    List<Long> bricks = bricks();
+    return sockets.stream()
+        .filter(f -> quotadPeers.contains(f[5]))
+        .flatMap(f -> bricks.stream().filter(pid -> f[8].contains("pid=" + pid + ",")))
+        .distinct()
+        .count();
+  }
+
   /** Thaws what {@link #freezeBricks} froze. */
   public interface Frozen extends AutoCloseable {
     @Override
@@ -80,19 +138,23 @@ public final class StorageHost {
    * (until the client's ping timeout, 42 s). Closing thaws them (SIGCONT).
    */
   public static Frozen freezeBricks() {
-    String netns = netns(env("STORAGE_HOLDER_PID"));
-    List<String> pids =
-        ProcessHandle.allProcesses()
-            .filter(p -> isBrickOf(p, GlusterFixture.volume()))
-            .map(p -> Long.toString(p.pid()))
-            .filter(pid -> netns.equals(netns(pid)))
-            .toList();
+    List<String> pids = bricks().stream().map(Object::toString).toList();
     if (pids.isEmpty()) {
       throw new IllegalStateException(
           "no brick process of Gluster volume " + GlusterFixture.volume() + " on the storage host");
     }
     signal("-STOP", pids);
     return () -> signal("-CONT", pids);
+  }
+
+  /** The pids of the fixture volume's brick processes on the storage host. */
+  public static List<Long> bricks() {
+    String netns = netns(env("STORAGE_HOLDER_PID"));
+    return ProcessHandle.allProcesses()
+        .filter(p -> isBrickOf(p, GlusterFixture.volume()))
+        .map(ProcessHandle::pid)
+        .filter(pid -> netns.equals(netns(Long.toString(pid))))
+        .toList();
   }
 
   /** A brick runs {@code glusterfsd ... --volfile-id <volume>.<server>.<brick path> ...}. */

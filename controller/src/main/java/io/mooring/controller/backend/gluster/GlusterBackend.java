@@ -125,6 +125,7 @@ public final class GlusterBackend implements Backend {
         made = true;
       }
       cli.limitUsage(quotaPath(dir), capacityBytes);
+      mount.awaitLimit(path);
       VolumeRecord record = new VolumeRecord(dir, requestName, capacityBytes, parameters);
       writeRecord(path, record);
       return record;

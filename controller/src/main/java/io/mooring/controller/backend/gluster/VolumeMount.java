@@ -30,6 +30,12 @@ final class VolumeMount {
   /** statfs of a healthy mount takes milliseconds; an outage must cost an RPC seconds, not 42 s. */
   static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
 
+  /**
+   * A brick not yet reconnected to quotad answers a limit's first question after 5 s (a fixed retry
+   * in GlusterFS's quota enforcer), or 10 s if it missed again: room for two retries.
+   */
+  static final Duration LIMIT_TIMEOUT = Duration.ofSeconds(15);
+
   private final GlusterConfig config;
   private final Mounter mounter;
   private final MountProbe probe;
@@ -93,6 +99,32 @@ final class VolumeMount {
       return Statfs.usableBytes(root(), CHECK_TIMEOUT, null);
     } catch (Statfs.Failure f) {
       throw unreachable(f.getMessage());
+    }
+  }
+
+  /**
+   * Asks every brick for the limit of {@code dir} (statfs of it: with quota-deem-statfs the bricks
+   * answer with its limit and usage, which they get from quotad). After quotad (re)starts (quota
+   * enabled, glusterd restarted) the bricks reconnect to it within about 3 s, and a question asked
+   * before then waits 5 s: asked here, that wait is CreateVolume's, not the first write of a pod.
+   *
+   * @throws StorageException UNAVAILABLE when the bricks do not answer within {@link
+   *     #LIMIT_TIMEOUT}
+   */
+  void awaitLimit(Path dir) {
+    try {
+      Statfs.usableBytes(dir, LIMIT_TIMEOUT, null);
+    } catch (Statfs.Failure f) {
+      throw new StorageException(
+          StorageException.Kind.UNAVAILABLE,
+          "the quota of "
+              + dir.getFileName()
+              + " on Gluster volume "
+              + config.volume()
+              + " is not answered (is quotad running on "
+              + String.join(",", config.servers())
+              + "?): "
+              + f.getMessage());
     }
   }
 
