@@ -9,13 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * How a process that uses librados ends. The JVM's exit, too, ends in C's {@code exit()}, which
  * runs the exit handlers and destroys the static objects of libceph-common while the threads of
- * every librados handle not shut down (messengers, timers, the callers blocked in a command) go on
- * using them: a controller SIGTERMed with a command hanging in a hung mgr died once of glibc's
- * "double free or corruption". A handle with a call in flight is never shut down (its late reply
- * would land in freed memory), so a process that still has one must not run {@code exit()}: {@link
- * #end} ends it with {@code _exit(2)} instead, once everything else is closed. Nothing is lost by
- * skipping the handlers: librados keeps no files here (no log, no admin socket) and the kernel
- * closes its sockets; the one file the JVM removes at exit, its perf data, is removed first.
+ * every librados handle not shut down (messengers, timers, the callers blocked in a command) may go
+ * on using them, which is undefined: a controller SIGTERMed with a command hanging in a hung mgr
+ * died once of glibc's "double free or corruption". A handle with a call in flight is never shut
+ * down (its late reply would land in freed memory), so a process that still has one must not run
+ * {@code exit()}: {@link #end} ends it with {@code _exit(2)} instead, once everything else is
+ * closed. Nothing is lost by skipping the handlers: librados keeps no files here (no log, no admin
+ * socket) and the kernel closes its sockets; the one file the JVM removes at exit, its perf data,
+ * is removed first.
  */
 public final class LibradosExit {
 

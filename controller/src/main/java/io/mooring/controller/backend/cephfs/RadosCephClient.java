@@ -131,9 +131,10 @@ final class RadosCephClient implements CephClient {
 
   /**
    * Closing shuts down the connections no call uses within this; the others stay open (see {@link
-   * #close}). Short: closing is the last step of a shutdown that has a grace to keep.
+   * #close}). Short: a shutdown keeps 2 s of its grace for cancelling the RPCs still running (up to
+   * 1 s) and for closing the backends.
    */
-  static final Duration CLOSE_BOUND = Duration.ofSeconds(1);
+  static final Duration CLOSE_BOUND = Duration.ofMillis(500);
 
   /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
   static final CephCommand SETTLE = CephCommand.mgr("fs volume ls");
