@@ -226,7 +226,8 @@ public final class CephfsBackend implements Backend {
    * (a retained volume) is taken over, as with metadata records.
    *
    * @param make makes the subvolume, or does nothing when it is made already (runs again on a
-   *     retry); when it fails on a fresh reservation, the reservation is dropped
+   *     retry); when Ceph refuses it on a fresh reservation, the reservation is dropped (not when
+   *     it goes unanswered: it may still happen)
    * @param finish waits for the subvolume to be complete; when it fails, the reservation stays for
    *     the retry
    */
