@@ -89,7 +89,9 @@ public final class Main implements Callable<Integer> {
       names = "--shutdown-grace",
       defaultValue = "10s",
       converter = DurationConverter.class,
-      description = "how long in-flight RPCs may run after SIGTERM (default: ${DEFAULT-VALUE})")
+      description =
+          "how long the plugin may take to exit after SIGTERM; in-flight RPCs may run until 2 s"
+              + " before its end (default: ${DEFAULT-VALUE})")
   Duration shutdownGrace;
 
   // Sizes have no picocli default: ClientLimits holds the defaults, the help text repeats them.

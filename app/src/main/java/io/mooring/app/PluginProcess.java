@@ -7,6 +7,7 @@ import io.mooring.controller.Backends;
 import io.mooring.controller.ControllerService;
 import io.mooring.controller.GroupControllerService;
 import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.cephfs.LibradosExit;
 import io.mooring.controller.config.BackendsFile;
 import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
@@ -40,6 +41,15 @@ final class PluginProcess {
 
   /** Controller calls for one volume wait this long for each other before answering ABORTED. */
   private static final Duration CONTROLLER_LOCK_WAIT = Duration.ofSeconds(60);
+
+  /**
+   * What a shutdown keeps of its grace for the RPCs still running when it ends (cancelled: their
+   * waits on storage end at once) and for closing the backends.
+   */
+  static final Duration CLOSING = Duration.ofSeconds(2);
+
+  /** 128 + SIGTERM, as the JVM exits on SIGTERM. */
+  private static final int SIGTERM_STATUS = 143;
 
   private final PluginServer server;
   private final List<AutoCloseable> closeables;
@@ -158,16 +168,30 @@ final class PluginProcess {
     return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
   }
 
-  /** SIGTERM: stop accepting, let in-flight RPCs finish (bounded), remove the socket, release. */
+  /**
+   * SIGTERM: stop accepting, let in-flight RPCs finish, remove the socket, release; all within
+   * {@code grace}, of which {@link #CLOSING} is kept for cancelling the RPCs still running and for
+   * closing. Then the process ends; without C's exit handlers if librados calls still hang ({@link
+   * LibradosExit}), with the status the JVM gives a SIGTERM (the only way here: main waits for the
+   * server, which only this stops).
+   */
   void stop(Duration grace) {
-    LOG.info("stopping: waiting up to {} ms for in-flight RPCs", grace.toMillis());
-    server.stop(grace);
+    Duration rpcs = grace.compareTo(CLOSING) > 0 ? grace.minus(CLOSING) : Duration.ZERO;
+    LOG.info("stopping: waiting up to {} ms for in-flight RPCs", rpcs.toMillis());
+    server.stop(rpcs);
     for (AutoCloseable closeable : closeables) {
       try {
         closeable.close();
       } catch (Exception e) {
         LOG.warn("while stopping: {}", e.toString());
       }
+    }
+    int open = LibradosExit.open();
+    if (open > 0) {
+      LOG.info(
+          "stopped; {} librados connection(s) still wait on Ceph: exit without C's exit handlers",
+          open);
+      LibradosExit.end(SIGTERM_STATUS);
     }
     LOG.info("stopped");
   }

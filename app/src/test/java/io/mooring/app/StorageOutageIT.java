@@ -78,12 +78,9 @@ class StorageOutageIT {
 
   /** A CephFS backend on a subvolume group of its own, removed again by {@link #tearDown}. */
   String startCeph() throws Exception {
-    String adminId = System.getenv().getOrDefault("CEPH_ADMIN_ID", "admin");
-    String adminKey = Files.readString(Path.of(System.getenv("CEPH_ADMIN_KEY_FILE"))).strip();
-    secrets = Map.of("adminID", adminId, "adminKey", adminKey);
-    Path secretDir = Files.createDirectories(dir.resolve("secret"));
-    Files.writeString(secretDir.resolve("adminID"), adminId);
-    Files.writeString(secretDir.resolve("adminKey"), adminKey);
+    CephAdmin admin = CephAdmin.ofFixture();
+    secrets = admin.secrets();
+    Path secretDir = admin.writeSecretDir(dir.resolve("secret"));
     cephGroup = "outage-" + UUID.randomUUID().toString().substring(0, 8);
     start(
         """

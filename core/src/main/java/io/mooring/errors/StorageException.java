@@ -21,10 +21,18 @@ public class StorageException extends RuntimeException {
     FAILED_PRECONDITION,
     /** The backend refused the credentials given. */
     PERMISSION_DENIED,
-    /** The caller gave up (cancelled, or its deadline passed) before anything was done. */
+    /**
+     * The caller gave up: it cancelled the call (what was sent may still happen), or its deadline
+     * passed before anything was done.
+     */
     CANCELLED,
     /** The plugin cannot do this (here): the feature is missing, not the request wrong. */
     UNIMPLEMENTED,
+    /**
+     * The caller's deadline passed while the backend worked on the call: what it asked for may
+     * still happen, and a retry must converge with it.
+     */
+    DEADLINE_EXCEEDED,
     INTERNAL
   }
 

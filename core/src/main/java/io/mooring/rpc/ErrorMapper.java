@@ -36,6 +36,7 @@ public final class ErrorMapper {
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case CANCELLED -> Status.CANCELLED;
       case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+      case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
       case INTERNAL -> Status.INTERNAL;
     };
   }

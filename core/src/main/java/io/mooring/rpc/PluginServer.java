@@ -109,8 +109,9 @@ public final class PluginServer {
     server.shutdown();
     try {
       if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        // cancels the RPCs still running: those that wait on storage stop waiting at once
         server.shutdownNow();
-        server.awaitTermination(2, TimeUnit.SECONDS);
+        server.awaitTermination(1, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       server.shutdownNow();

@@ -157,6 +157,27 @@ public final class StorageHost {
         .toList();
   }
 
+  /**
+   * Freezes (SIGSTOP) the storage host's ceph-mgr: the monitors still take connections and answer,
+   * the mgr keeps its sockets open and answers nothing, as a hung mgr does. After the mgr beacon
+   * grace (30 s) the monitors mark it failed; once thawed it respawns (the same process) and takes
+   * over again within seconds. Closing thaws it (SIGCONT).
+   */
+  public static Frozen freezeMgr() {
+    String netns = netns(env("STORAGE_HOLDER_PID"));
+    List<String> pids =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().command().orElse("").endsWith("/ceph-mgr"))
+            .map(p -> Long.toString(p.pid()))
+            .filter(pid -> netns.equals(netns(pid)))
+            .toList();
+    if (pids.isEmpty()) {
+      throw new IllegalStateException("no ceph-mgr process on the storage host");
+    }
+    signal("-STOP", pids);
+    return () -> signal("-CONT", pids);
+  }
+
   /** A brick runs {@code glusterfsd ... --volfile-id <volume>.<server>.<brick path> ...}. */
   private static boolean isBrickOf(ProcessHandle process, String volume) {
     List<String> args = Arrays.asList(process.info().arguments().orElse(new String[0]));

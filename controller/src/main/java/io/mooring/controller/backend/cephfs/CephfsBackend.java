@@ -226,7 +226,8 @@ public final class CephfsBackend implements Backend {
    * (a retained volume) is taken over, as with metadata records.
    *
    * @param make makes the subvolume, or does nothing when it is made already (runs again on a
-   *     retry); when it fails on a fresh reservation, the reservation is dropped
+   *     retry); when Ceph refuses it on a fresh reservation, the reservation is dropped (not when
+   *     it goes unanswered: it may still happen)
    * @param finish waits for the subvolume to be complete; when it fails, the reservation stays for
    *     the retry
    */
@@ -269,7 +270,11 @@ public final class CephfsBackend implements Backend {
     try {
       make.run();
     } catch (RuntimeException e) {
-      if (fresh) { // nothing was made: leave nothing (a later failure leaves what a retry finishes)
+      // Ceph refused: nothing was made, leave nothing. Unanswered: the subvolume may still be made
+      // (the mgr works through its queue), and the reservation is what lets the retry, which the
+      // provisioner owes a non-final error, finish it; a later failure leaves what a retry
+      // finishes.
+      if (fresh && !mayStillHappen(e)) {
         try {
           records.remove(dir, credentials);
         } catch (RuntimeException ignored) {
@@ -284,6 +289,18 @@ public final class CephfsBackend implements Backend {
     records.commit(dir, record, credentials);
     paths.put(dir, path);
     return record.volume(dir);
+  }
+
+  /**
+   * Whether what a failed call asked Ceph for may still happen: it was not answered (UNAVAILABLE),
+   * or its caller stopped waiting (DEADLINE_EXCEEDED, CANCELLED); the RPC's error is then one the
+   * provisioner retries.
+   */
+  private static boolean mayStillHappen(RuntimeException e) {
+    return !(e instanceof StorageException s)
+        || s.kind() == Kind.UNAVAILABLE
+        || s.kind() == Kind.DEADLINE_EXCEEDED
+        || s.kind() == Kind.CANCELLED;
   }
 
   /**
@@ -658,11 +675,9 @@ public final class CephfsBackend implements Backend {
       return Optional.of(
           "Ceph cluster at " + String.join(",", config.monitors()) + " fails: " + e.getMessage());
     } catch (StorageException e) {
+      // unreachable, or its mgr silent: the message says which
       return Optional.of(
-          "Ceph cluster at "
-              + String.join(",", config.monitors())
-              + " is unreachable: "
-              + e.getMessage());
+          "Ceph cluster at " + String.join(",", config.monitors()) + ": " + e.getMessage());
     }
   }
 

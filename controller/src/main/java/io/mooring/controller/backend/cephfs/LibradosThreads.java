@@ -1,7 +1,11 @@
 package io.mooring.controller.backend.cephfs;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.mooring.errors.StorageException;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,7 +14,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,14 +27,13 @@ final class LibradosThreads implements AutoCloseable {
 
   static final long STACK_BYTES = 8L << 20;
 
-  /**
-   * How often a bounded call that has not returned asks whether the cluster is reachable at all.
-   */
+  /** How often a bounded call that has not returned asks whether to give up on it. */
   static final Duration CHECK_EVERY = Duration.ofSeconds(5);
 
   static final String NAME = "librados-";
 
   private final ThreadPoolExecutor pool;
+  private final Duration checkEvery;
 
   /**
    * As many threads as calls in flight, each kept 30 s after its last call: a command may wait
@@ -39,6 +41,14 @@ final class LibradosThreads implements AutoCloseable {
    * through 50), and the callers' own concurrency (the gRPC server's) is the bound.
    */
   LibradosThreads() {
+    this(CHECK_EVERY);
+  }
+
+  /**
+   * @param checkEvery how often a bounded call that has not returned asks its check (tests: less)
+   */
+  LibradosThreads(Duration checkEvery) {
+    this.checkEvery = checkEvery;
     AtomicInteger count = new AtomicInteger();
     pool =
         new ThreadPoolExecutor(
@@ -95,30 +105,68 @@ final class LibradosThreads implements AutoCloseable {
   }
 
   /**
-   * The same, waiting at most {@code bound}, and giving up early when {@code reachable} (asked
-   * every {@link #CHECK_EVERY} while the call runs) says the cluster cannot be reached: a busy mgr
-   * may take long, a cut link should cost seconds. A call still running then is left to finish on
-   * its thread (a native call cannot be interrupted, and its buffers are its thread's to free), and
-   * the caller gets UNAVAILABLE with {@code what} in the message.
+   * Runs {@code task} on one of these threads and returns at once.
+   *
+   * @throws StorageException UNAVAILABLE once closed
    */
-  <T> T call(Supplier<T> call, Duration bound, BooleanSupplier reachable, Supplier<String> what) {
-    Future<T> result = submit(call);
-    long deadline = System.nanoTime() + bound.toNanos();
+  void execute(Runnable task) {
+    submit(
+        () -> {
+          task.run();
+          return null;
+        });
+  }
+
+  /** Asked every {@link #CHECK_EVERY} while a bounded call waits: why to stop waiting, if so. */
+  interface Check {
+    /**
+     * @param waitingSince when the call was sent ({@link System#nanoTime})
+     */
+    Optional<StorageException> giveUp(long waitingSince);
+  }
+
+  /**
+   * The same, waiting at most {@code bound} and at most as long as the caller does: the gRPC call
+   * this one serves ({@link Context#current()} on the calling thread) ends the wait when it is
+   * cancelled or its deadline passes (CANCELLED, DEADLINE_EXCEEDED; a caller already gone sends
+   * nothing). {@code check}, asked every {@link #CHECK_EVERY}, may give up earlier: a busy mgr may
+   * take long, a cut link or a stopped mgr should cost seconds. A call still running then is left
+   * to finish on its thread (a native call cannot be interrupted, and its buffers are its thread's
+   * to free), and the caller gets the exception, with {@code what} in the message.
+   */
+  <T> T call(Supplier<T> call, Duration bound, Check check, Supplier<String> what) {
+    Context caller = Context.current();
+    if (caller.isCancelled()) {
+      throw gaveUp(caller, what.get() + ": nothing was sent");
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    execute(
+        () -> {
+          try {
+            result.complete(call.get());
+          } catch (RuntimeException | Error e) {
+            result.completeExceptionally(e);
+          }
+        });
+    Context.CancellationListener gone =
+        c -> result.completeExceptionally(gaveUp(c, what.get() + ": Ceph may still carry it out"));
+    caller.addListener(gone, Runnable::run);
+    long start = System.nanoTime();
+    long end = start + bound.toNanos();
     try {
       while (true) {
-        long left = deadline - System.nanoTime();
+        long left = end - System.nanoTime();
         if (left <= 0) {
           throw new StorageException(
               StorageException.Kind.UNAVAILABLE,
               what.get() + ": no answer within " + bound.toSeconds() + " s");
         }
         try {
-          return result.get(Math.min(left, CHECK_EVERY.toNanos()), TimeUnit.NANOSECONDS);
+          return result.get(Math.min(left, checkEvery.toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-          if (!reachable.getAsBoolean()) {
-            throw new StorageException(
-                StorageException.Kind.UNAVAILABLE,
-                what.get() + ": no answer, and no monitor accepts connections");
+          Optional<StorageException> why = check.giveUp(start);
+          if (why.isPresent()) {
+            throw why.get();
           }
         }
       }
@@ -126,7 +174,18 @@ final class LibradosThreads implements AutoCloseable {
       throw unwrap(e);
     } catch (InterruptedException e) {
       throw interrupted(e);
+    } finally {
+      caller.removeListener(gone);
     }
+  }
+
+  /** The caller's deadline passed (DEADLINE_EXCEEDED) or it cancelled the call (CANCELLED). */
+  private static StorageException gaveUp(Context caller, String what) {
+    Deadline deadline = caller.getDeadline();
+    return deadline != null && deadline.isExpired()
+        ? new StorageException(
+            StorageException.Kind.DEADLINE_EXCEEDED, what + " (the caller's deadline passed)")
+        : new StorageException(StorageException.Kind.CANCELLED, what + " (the caller cancelled)");
   }
 
   @Override

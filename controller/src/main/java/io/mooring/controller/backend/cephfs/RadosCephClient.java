@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -127,7 +128,13 @@ final class RadosCephClient implements CephClient {
   static final Duration CALL_BOUND = Duration.ofSeconds(110);
 
   static final Duration RETRY_SPACING = Duration.ofSeconds(5);
-  static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
+
+  /**
+   * Closing shuts down the connections no call uses within this; the others stay open (see {@link
+   * #close}). Short: a shutdown keeps 2 s of its grace for cancelling the RPCs still running (up to
+   * 1 s) and for closing the backends.
+   */
+  static final Duration CLOSE_BOUND = Duration.ofMillis(500);
 
   /** Sent before the first command after silence: cheap, read-only, answered by the mgr. */
   static final CephCommand SETTLE = CephCommand.mgr("fs volume ls");
@@ -140,20 +147,22 @@ final class RadosCephClient implements CephClient {
   private final String monitors;
   private final Map<CephCredentials, Connection> connections = new ConcurrentHashMap<>();
   private final LibradosThreads threads;
+  private final MgrLiveness mgr;
   private volatile boolean closed;
   private volatile Instant unansweredSince;
   private volatile Instant lastFailure = Instant.MIN;
   private final AtomicBoolean retrying = new AtomicBoolean();
 
   RadosCephClient(Librados lib, List<String> monitors) {
-    this(lib, monitors, new LibradosThreads());
+    this(lib, monitors, new LibradosThreads(), new MgrLiveness());
   }
 
-  private RadosCephClient(Librados lib, List<String> monitors, LibradosThreads threads) {
+  RadosCephClient(Librados lib, List<String> monitors, LibradosThreads threads, MgrLiveness mgr) {
     this.lib = lib;
     this.monitorList = List.copyOf(monitors);
     this.monitors = String.join(",", monitors);
     this.threads = threads;
+    this.mgr = mgr;
   }
 
   /** The librados client, or {@code fallback} when librados (or JNA) cannot be loaded here. */
@@ -172,7 +181,7 @@ final class RadosCephClient implements CephClient {
                       library,
                       Librados.class,
                       Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
-      return new RadosCephClient(lib, monitors, threads);
+      return new RadosCephClient(lib, monitors, threads, new MgrLiveness());
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       threads.close();
       return fallback;
@@ -189,6 +198,8 @@ final class RadosCephClient implements CephClient {
   public String run(CephCommand command, CephCredentials credentials) {
     return bounded(
         command::describe,
+        credentials,
+        command.target() == CephCommand.Target.MGR,
         retry -> {
           if (retry) {
             // Measured (Pacific): the first mgr command after the mgr session comes back can get
@@ -220,6 +231,8 @@ final class RadosCephClient implements CephClient {
       OmapObject object, Set<String> keys, CephCredentials credentials) {
     return bounded(
         () -> "reading omap of " + object,
+        credentials,
+        false,
         retry -> onConnection(credentials, object.toString(), c -> c.omapRead(object, keys)));
   }
 
@@ -228,20 +241,32 @@ final class RadosCephClient implements CephClient {
       OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials credentials) {
     bounded(
         () -> "writing omap of " + object,
+        credentials,
+        false,
         retry ->
             onConnection(credentials, object.toString(), c -> c.omapWrite(object, set, remove)));
   }
 
   /**
    * Runs {@code call} (given whether it is the one retry while the cluster is silent) on a librados
-   * thread, bounded by {@link #CALL_BOUND}.
+   * thread, bounded by {@link #CALL_BOUND} and by the deadline of the gRPC call it serves.
    *
    * <p>While the cluster does not answer (a call ran into its bound or librados' own timeout),
    * other calls fail at once instead of each waiting up to {@link #CALL_BOUND}: one call tries
    * again at most every {@link #RETRY_SPACING}, and the first answer of any kind clears it. An
-   * outage costs the first RPC seconds, not every step of every RPC.
+   * outage costs the first RPC seconds, not every step of every RPC. A silent mgr ({@link
+   * MgrLiveness}) fails the mgr commands alike, and only those: omap and monitor commands go on.
+   *
+   * @param toMgr whether {@code call} sends a mgr command
    */
-  private <T> T bounded(Supplier<String> what, Function<Boolean, T> call) {
+  private <T> T bounded(
+      Supplier<String> what,
+      CephCredentials credentials,
+      boolean toMgr,
+      Function<Boolean, T> call) {
+    if (toMgr && mgr.refuses(() -> probe(credentials))) {
+      throw mgrSilent(what.get() + ": the Ceph mgr still answers nothing");
+    }
     Instant since = unansweredSince;
     boolean retry = since != null;
     if (retry
@@ -256,20 +281,15 @@ final class RadosCephClient implements CephClient {
           threads.call(
               () -> call.apply(retry),
               CALL_BOUND,
-              this::reachable,
+              sent -> giveUp(what, toMgr, sent, credentials),
               () -> what.get() + " to the Ceph cluster at " + monitors);
       unansweredSince = null;
       return out;
     } catch (StorageException e) {
-      // a reset connection (a monitor election) is retried at once by the next call; silence is not
-      boolean silent =
-          e instanceof CephError c
-              ? c.errno() == CephError.ETIMEDOUT
-              : e.kind() == StorageException.Kind.UNAVAILABLE;
-      if (silent) {
+      if (clusterSilent(e)) {
         lastFailure = Instant.now();
         unansweredSince = since != null ? since : lastFailure;
-      } else {
+      } else if (!saysNothingOfTheCluster(e)) {
         unansweredSince = null; // an answer, if a negative one, or a fresh connection next
       }
       throw e;
@@ -278,6 +298,78 @@ final class RadosCephClient implements CephClient {
         retrying.set(false);
       }
     }
+  }
+
+  /** Why to stop waiting for a call sent at {@code sent} that has not returned yet, if so. */
+  private Optional<StorageException> giveUp(
+      Supplier<String> what, boolean toMgr, long sent, CephCredentials credentials) {
+    if (!reachable()) {
+      return Optional.of(
+          new StorageException(
+              StorageException.Kind.UNAVAILABLE,
+              what.get()
+                  + " to the Ceph cluster at "
+                  + monitors
+                  + ": no answer, and no monitor accepts connections"));
+    }
+    if (toMgr && mgr.silent(sent, () -> probe(credentials))) {
+      return Optional.of(
+          mgrSilent(
+              what.get()
+                  + ": the Ceph mgr answers nothing (none of our commands for "
+                  + MgrLiveness.SILENCE.toSeconds()
+                  + " s, not even '"
+                  + MgrLiveness.PROBE.prefix()
+                  + "')"));
+    }
+    return Optional.empty();
+  }
+
+  /** A silent mgr: the message says so and what may be the matter; the cluster answers. */
+  private MgrSilent mgrSilent(String message) {
+    return new MgrSilent(
+        message
+            + ": it is stopped, hung or failing over (Ceph cluster at "
+            + monitors
+            + "); retry later");
+  }
+
+  /** The mgr does not answer; tells nothing of the monitors and OSDs. */
+  private static final class MgrSilent extends StorageException {
+    MgrSilent(String message) {
+      super(Kind.UNAVAILABLE, message);
+    }
+  }
+
+  /**
+   * Whether {@code e} says the cluster (its monitors) did not answer. A reset connection (a monitor
+   * election) is not silence: the next call retries it at once.
+   */
+  private static boolean clusterSilent(StorageException e) {
+    return e instanceof CephError c
+        ? c.errno() == CephError.ETIMEDOUT
+        : e.kind() == StorageException.Kind.UNAVAILABLE && !(e instanceof MgrSilent);
+  }
+
+  /** Whether {@code e} says nothing of the cluster: the mgr alone is silent, or the caller left. */
+  private static boolean saysNothingOfTheCluster(StorageException e) {
+    return e instanceof MgrSilent
+        || e.kind() == StorageException.Kind.DEADLINE_EXCEEDED
+        || e.kind() == StorageException.Kind.CANCELLED;
+  }
+
+  /** Sends {@link MgrLiveness#PROBE} and returns at once; its answer tells {@link #mgr}. */
+  private void probe(CephCredentials credentials) {
+    threads.execute(
+        () -> {
+          try {
+            runHere(MgrLiveness.PROBE, credentials);
+          } catch (RuntimeException e) {
+            // an error is an answer too, counted as such by Connection.command
+          } finally {
+            mgr.probeReturned();
+          }
+        });
   }
 
   /** Whether any monitor takes a TCP connection (a monitor without a port: msgr v2 or v1 port). */
@@ -387,6 +479,7 @@ final class RadosCephClient implements CephClient {
     PointerByReference ref = new PointerByReference();
     check(lib.rados_create2(ref, "ceph", credentials.entity(), 0), "rados_create2", credentials);
     Pointer handle = ref.getValue();
+    LibradosExit.opened();
     try {
       // Only what is set here counts: no ceph.conf, no keyring files, no admin socket, no logs.
       set(handle, "mon_host", monitors, credentials);
@@ -421,6 +514,7 @@ final class RadosCephClient implements CephClient {
       return new Connection(handle);
     } catch (RuntimeException e) {
       lib.rados_shutdown(handle);
+      LibradosExit.shutDown();
       throw e;
     }
   }
@@ -436,30 +530,40 @@ final class RadosCephClient implements CephClient {
     }
   }
 
+  /** Shut down once no call uses it, on a thread of its own: the caller's error goes on at once. */
   private void drop(CephCredentials credentials, Connection connection) {
     if (connections.remove(credentials, connection)) {
-      connection.close();
+      threads.execute(connection::close);
     }
   }
 
-  /** Closing waits for calls in flight; one that Ceph never answers must not hold up a shutdown. */
+  /**
+   * Shuts down the connections that no call uses within {@link #CLOSE_BOUND}. One that a call still
+   * uses (Ceph has not answered it) stays open, as it must: its reply would land in freed memory.
+   * The process then ends without C's exit handlers ({@link LibradosExit}).
+   */
   @Override
   public void close() {
-    try {
-      threads.call(
-          () -> {
-            synchronized (this) {
-              closed = true;
-              connections.values().forEach(Connection::close);
-              connections.clear();
-            }
-            return null;
-          },
-          CLOSE_BOUND,
-          () -> true,
-          () -> "closing the connections to the Ceph cluster at " + monitors);
-    } catch (StorageException e) {
-      // the daemon threads still waiting on Ceph end with the process
+    List<Connection> open;
+    synchronized (this) {
+      closed = true;
+      open = List.copyOf(connections.values());
+      connections.clear();
+    }
+    long end = System.nanoTime() + CLOSE_BOUND.toNanos();
+    for (Connection connection : open) {
+      try {
+        threads.call(
+            () -> {
+              connection.close();
+              return null;
+            },
+            Duration.ofNanos(Math.max(0, end - System.nanoTime())),
+            sent -> Optional.empty(),
+            () -> "closing a connection to the Ceph cluster at " + monitors);
+      } catch (StorageException e) {
+        // left to its thread, which shuts it down once Ceph has answered its calls
+      }
     }
     threads.close();
   }
@@ -484,12 +588,15 @@ final class RadosCephClient implements CephClient {
       NativeLongByReference outslen = new NativeLongByReference();
       NativeLong one = new NativeLong(1);
       NativeLong zero = new NativeLong(0);
-      int ret =
-          command.target() == CephCommand.Target.MGR
-              ? lib.rados_mgr_command(
-                  handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen)
-              : lib.rados_mon_command(
-                  handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen);
+      int ret;
+      if (command.target() == CephCommand.Target.MGR) {
+        ret = lib.rados_mgr_command(handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen);
+        if (!isConnectionError(-ret)) {
+          mgr.answered();
+        }
+      } else {
+        ret = lib.rados_mon_command(handle, cmd, one, null, zero, outbuf, outbuflen, outs, outslen);
+      }
       return new Reply(ret, take(outbuf, outbuflen), take(outs, outslen));
     }
 
@@ -621,6 +728,7 @@ final class RadosCephClient implements CephClient {
         ioctxs.clear();
         if (handle != null) {
           lib.rados_shutdown(handle);
+          LibradosExit.shutDown();
           handle = null;
         }
       } finally {

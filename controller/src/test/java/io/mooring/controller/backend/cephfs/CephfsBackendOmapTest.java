@@ -25,6 +25,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** CephfsBackend with a client that has omap (librados): records in omap, reserve → commit. */
 class CephfsBackendOmapTest {
@@ -139,6 +141,24 @@ class CephfsBackendOmapTest {
     assertThrows(CephError.class, () -> backend().create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS));
     assertNull(ceph.sub(GROUP, DIR));
     assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Kind.class,
+      names = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED"})
+  void aSubvolumeCreateNotAnsweredKeepsItsReservationForTheRetryToFinish(Kind unanswered) {
+    ceph.failNext.put(
+        "fs subvolume create", new StorageException(unanswered, "the mgr answers nothing"));
+    assertThrows(
+        StorageException.class, () -> backend().create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS));
+    assertTrue(omap().containsKey(OmapRecords.RESERVED + DIR), "the mgr may still make it");
+    ceph.add(GROUP, DIR, 4 << 20); // and it does, late
+
+    VolumeRecord v = backend().create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
+    assertEquals(Optional.of(v), backend().get(DIR));
+    assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
+    assertEquals(List.of(v), backend().list(), "once");
   }
 
   @Test

@@ -13,10 +13,13 @@ import com.sun.jna.ptr.ByteByReference;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.NativeLongByReference;
 import com.sun.jna.ptr.PointerByReference;
+import io.grpc.Context;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
 import io.mooring.testing.CephKeys;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -29,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +111,12 @@ class RadosCephClientTest {
 
     volatile boolean hanging;
 
+    /** Whether the probe waits for {@link #hang} too (a stopped mgr), or not (a busy module). */
+    volatile boolean probeHangs = true;
+
+    final java.util.concurrent.atomic.AtomicInteger probes =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public int rados_mgr_command(
         Pointer cluster,
@@ -118,8 +128,11 @@ class RadosCephClientTest {
         NativeLongByReference outbuflen,
         PointerByReference outs,
         NativeLongByReference outslen) {
+      if (cmd[0].equals(MgrLiveness.PROBE.json())) {
+        probes.incrementAndGet();
+      }
       CountDownLatch h = hang;
-      if (h != null) {
+      if (h != null && (probeHangs || !cmd[0].equals(MgrLiveness.PROBE.json()))) {
         hanging = true;
         try {
           h.await();
@@ -128,8 +141,15 @@ class RadosCephClientTest {
         }
       }
       threads.add(Thread.currentThread().getName());
-      mgr.add(cmd[0]);
       assertEquals(1, cmdlen.intValue());
+      if (cmd[0].equals(MgrLiveness.PROBE.json())) {
+        synchronized (this) {
+          fill("{}", outbuf, outbuflen);
+          fill("", outs, outslen);
+          return 0;
+        }
+      }
+      mgr.add(cmd[0]);
       return reply(cluster, outbuf, outbuflen, outs, outslen);
     }
 
@@ -438,6 +458,210 @@ class RadosCephClientTest {
     assertEquals("[]", client.run(LS, ADMIN), "answered: calls go through again");
   }
 
+  /** A port that takes connections, as a monitor does (and closes them). */
+  static final class Monitor implements AutoCloseable {
+    final ServerSocket socket;
+
+    Monitor() throws java.io.IOException {
+      socket = new ServerSocket(0);
+      Thread accepting =
+          new Thread(
+              () -> {
+                while (!socket.isClosed()) {
+                  try {
+                    socket.accept().close();
+                  } catch (java.io.IOException e) {
+                    // closed
+                  }
+                }
+              });
+      accepting.setDaemon(true);
+      accepting.start();
+    }
+
+    int getLocalPort() {
+      return socket.getLocalPort();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      socket.close();
+    }
+  }
+
+  /** A client whose monitors take connections, looking and judging the mgr in milliseconds. */
+  RadosCephClient quickClient(Monitor monitor) {
+    return new RadosCephClient(
+        lib,
+        List.of("127.0.0.1:" + monitor.getLocalPort()),
+        new LibradosThreads(Duration.ofMillis(20)),
+        new MgrLiveness(
+            System::nanoTime,
+            Duration.ofMillis(100),
+            Duration.ofMillis(100),
+            Duration.ofMillis(300),
+            Duration.ofSeconds(60)));
+  }
+
+  /** Runs {@code call} as the body of a gRPC call with this deadline. */
+  static <T> T withDeadline(long millis, java.util.concurrent.Callable<T> call) throws Exception {
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try (Context.CancellableContext rpc =
+        Context.current().withDeadlineAfter(millis, TimeUnit.MILLISECONDS, timer)) {
+      return rpc.call(call);
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCallWaitsNoLongerThanTheDeadlineOfItsRpcAndNeverFreesWhatLibradosStillHolds()
+      throws Exception {
+    client.run(LS, ADMIN); // connected
+    lib.hang = new CountDownLatch(1);
+    long start = System.nanoTime();
+    StorageException e =
+        assertThrows(StorageException.class, () -> withDeadline(300, () -> client.run(LS, ADMIN)));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(StorageException.Kind.DEADLINE_EXCEEDED, e.kind(), e.getMessage());
+    assertTrue(ms >= 300 && ms < 2000, ms + " ms");
+    assertTrue(e.getMessage().contains("fs subvolume ls"), e.getMessage());
+    assertEquals(lib.allocated, lib.freed, "nothing of the hanging call is freed yet");
+
+    lib.hang.countDown(); // Ceph answers late: its thread takes the answer and frees it
+    lib.hang = null;
+    for (int i = 0; i < 100 && lib.mgr.size() < 2; i++) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(50);
+    assertEquals(lib.allocated, lib.freed, "freed by the thread that called librados");
+    assertEquals("[]", client.run(LS, ADMIN), "no breaker: the cluster did answer");
+  }
+
+  @Test
+  void aCancelledRpcStopsWaitingAndOneGoneBeforeSendsNothing() throws Exception {
+    client.run(LS, ADMIN);
+    lib.hang = new CountDownLatch(1);
+    Context.CancellableContext rpc = Context.current().withCancellation();
+    ExecutorService canceller = Executors.newSingleThreadExecutor();
+    try {
+      canceller.submit(
+          () -> {
+            while (!lib.hanging) {
+              Thread.sleep(5);
+            }
+            return rpc.cancel(null);
+          });
+      StorageException e =
+          assertThrows(StorageException.class, () -> rpc.call(() -> client.run(LS, ADMIN)));
+      assertEquals(StorageException.Kind.CANCELLED, e.kind(), e.getMessage());
+      int sent = lib.mgr.size();
+      StorageException gone =
+          assertThrows(StorageException.class, () -> rpc.call(() -> client.run(LS, ADMIN)));
+      assertEquals(StorageException.Kind.CANCELLED, gone.kind());
+      assertTrue(gone.getMessage().contains("nothing was sent"), gone.getMessage());
+      lib.hang.countDown();
+      lib.hang = null;
+      Thread.sleep(100);
+      assertEquals(sent + 1, lib.mgr.size(), "only the first call reached librados");
+    } finally {
+      canceller.shutdownNow();
+    }
+  }
+
+  @Test
+  void aStoppedMgrFailsTheCallInAMomentAndTheNextAtOnceWhileOmapGoesOn() throws Exception {
+    try (Monitor monitor = new Monitor()) {
+      RadosCephClient quick = quickClient(monitor);
+      quick.run(LS, ADMIN);
+      lib.hang = new CountDownLatch(1); // every mgr command waits, the probe too
+      long start = System.nanoTime();
+      StorageException e = assertThrows(StorageException.class, () -> quick.run(LS, ADMIN));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
+      assertTrue(e.getMessage().contains("the Ceph mgr answers nothing"), e.getMessage());
+      assertTrue(ms >= 300 && ms < 3000, ms + " ms");
+      assertEquals(1, lib.probes.get(), "one probe");
+
+      start = System.nanoTime();
+      StorageException next = assertThrows(StorageException.class, () -> quick.run(LS, ADMIN));
+      assertTrue(System.nanoTime() - start < 100_000_000L, "refused at once");
+      assertTrue(
+          next.getMessage().contains("the Ceph mgr still answers nothing"), next.getMessage());
+      assertEquals(1, lib.probes.get(), "and nothing more is sent to the mgr");
+      quick.omapWrite(OBJECT, Map.of("a", "b"), Set.of(), ADMIN); // the OSDs answer
+      assertEquals(Map.of("a", "b"), quick.omapRead(OBJECT, Set.of(), ADMIN));
+
+      lib.hang.countDown(); // thawed: the probe and the command are answered
+      lib.hang = null;
+      String answer = null;
+      for (int i = 0; i < 100 && answer == null; i++) {
+        try {
+          answer = quick.run(LS, ADMIN);
+        } catch (StorageException untilTheProbeIsAnswered) {
+          Thread.sleep(20);
+        }
+      }
+      assertEquals("[]", answer, "the mgr answered: commands go out again");
+      quick.close();
+    }
+  }
+
+  @Test
+  void aBusyMgrWhoseCoreAnswersTheProbeIsWaitedFor() throws Exception {
+    try (Monitor monitor = new Monitor()) {
+      RadosCephClient quick = quickClient(monitor);
+      quick.run(LS, ADMIN);
+      lib.hang = new CountDownLatch(1);
+      lib.probeHangs = false; // the module works through a queue, the mgr answers
+      ExecutorService other = Executors.newSingleThreadExecutor();
+      try {
+        Future<String> slow = other.submit(() -> quick.run(LS, ADMIN));
+        Thread.sleep(1500); // five times the silence that condemns a stopped mgr
+        assertFalse(slow.isDone(), "still waited for");
+        assertTrue(lib.probes.get() >= 2, "probed while it waits: " + lib.probes);
+        lib.hang.countDown();
+        assertEquals("[]", slow.get(5, TimeUnit.SECONDS));
+      } finally {
+        lib.hang = null;
+        other.shutdownNow();
+      }
+      quick.close();
+    }
+  }
+
+  @Test
+  void closeLeavesAHandleWithACallInFlightOpenAndShutsItDownOnceAnswered() throws Exception {
+    client.run(LS, ADMIN);
+    client.run(LS, OTHER);
+    int open = LibradosExit.open();
+    lib.hang = new CountDownLatch(1);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Future<String> hanging = other.submit(() -> client.run(LS, ADMIN));
+      while (!lib.hanging) {
+        Thread.sleep(5);
+      }
+      long start = System.nanoTime();
+      client.close();
+      assertTrue(
+          System.nanoTime() - start < RadosCephClient.CLOSE_BOUND.toNanos() + 500_000_000L,
+          "closing is bounded");
+      assertEquals(Set.of(1L), lib.live, "the idle handle is shut down, the busy one is not");
+      assertEquals(open - 1, LibradosExit.open(), "one left open: the process must _exit");
+      lib.hang.countDown();
+      lib.hang = null;
+      hanging.get(5, TimeUnit.SECONDS);
+      for (int i = 0; i < 100 && !lib.live.isEmpty(); i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(Set.of(), lib.live, "shut down by its own thread once answered");
+      assertEquals(open - 2, LibradosExit.open());
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
   @Test
   void anEmptySuccessOfACommandThatAlwaysPrintsIsNoAnswer() {
     lib.replies.add(new Object[] {0, "", ""});
@@ -496,12 +720,15 @@ class RadosCephClientTest {
   }
 
   @Test
-  void connectionErrorsDropTheConnectionAndTheNextCallReconnects() {
+  void connectionErrorsDropTheConnectionAndTheNextCallReconnects() throws Exception {
     client.run(LS, ADMIN);
     lib.replies.add(
         new Object[] {-104, "", ""}); // ECONNRESET; a silent cluster (ETIMEDOUT) is tested above
     CephError e = assertThrows(CephError.class, () -> client.run(LS, ADMIN));
     assertEquals(StorageException.Kind.UNAVAILABLE, e.kind());
+    for (int i = 0; i < 100 && lib.live.contains(1L); i++) {
+      Thread.sleep(10); // on a thread of its own
+    }
     assertFalse(lib.live.contains(1L), "the broken handle is shut down");
     client.run(LS, ADMIN);
     assertTrue(lib.live.contains(2L), "a new one is made");
