@@ -815,6 +815,10 @@ class DeployManifestsTest {
         snapshots,
         allows(rules, "snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"));
     assertEquals(snapshots, allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "get"));
+    assertEquals(
+        snapshots,
+        allows(
+            rules, "groupsnapshot.storage.k8s.io", "volumegroupsnapshotcontents/status", "patch"));
     assertFalse(
         allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "update"),
         "only snapshot-controller writes VolumeSnapshots");
@@ -841,6 +845,19 @@ class DeployManifestsTest {
     PersistentVolumeClaim source = only(example, PersistentVolumeClaim.class);
     String storageClass = only(example, StorageClass.class).getMetadata().getName();
 
+    Map<String, Object> group =
+        (Map<String, Object>)
+            byKindAndName.get("VolumeGroupSnapshot/shared-data-group").get("spec");
+    assertEquals("mooring-cephfs", group.get("volumeGroupSnapshotClassName"));
+    assertEquals(
+        DRIVER, byKindAndName.get("VolumeGroupSnapshotClass/mooring-cephfs").get("driver"));
+    Map<String, String> selected =
+        (Map<String, String>)
+            ((Map<String, Object>) ((Map<String, Object>) group.get("source")).get("selector"))
+                .get("matchLabels");
+    assertTrue(
+        source.getMetadata().getLabels().entrySet().containsAll(selected.entrySet()),
+        "the group selects the example's claim");
     Map<String, Object> snapshotClass = byKindAndName.get("VolumeSnapshotClass/mooring-cephfs");
     assertEquals(DRIVER, snapshotClass.get("driver"));
     assertEquals(
