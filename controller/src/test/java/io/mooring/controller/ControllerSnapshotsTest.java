@@ -22,6 +22,9 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -325,5 +328,25 @@ class ControllerSnapshotsTest {
             () ->
                 stub.createVolume(
                     clone.toBuilder().setName("pvc-4").setVolumeContentSource(fromG).build())));
+  }
+
+  @Test
+  void concurrentRepeatsTakeOneSnapshot() throws Exception {
+    start(cephLike);
+    Volume a = volume("pvc-a", 8192);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Snapshot>> repeats = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        repeats.add(pool.submit(() -> snapshot("snapshot-1", a.getVolumeId())));
+      }
+      Snapshot first = repeats.get(0).get();
+      for (Future<Snapshot> f : repeats) {
+        assertEquals(first, f.get());
+      }
+      assertEquals(1, cephLike.snapshots.creates.get());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
