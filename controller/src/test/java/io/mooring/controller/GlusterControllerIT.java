@@ -34,6 +34,7 @@ import io.mooring.rpc.IdentityService;
 import io.mooring.testing.GlusterFixture;
 import io.mooring.testing.StorageHost;
 import io.mooring.volume.KeyedLocks;
+import io.mooring.volume.VolumeNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -236,6 +237,8 @@ class GlusterControllerIT {
     // answers is not handed out.
     Path base = Files.createDirectories(view.resolve(basePath.substring(1)));
     Set<String> before = children(base);
+    // what a create cut off after its mkdir leaves: the refused create takes it back too
+    Files.createDirectory(base.resolve(VolumeNames.dirFor("pvc-first-write")));
     StorageHost.stopQuotad();
     try {
       StatusRuntimeException refused =

@@ -117,12 +117,10 @@ public final class GlusterBackend implements Backend {
       Map<String, String> secrets) {
     ensureQuotaEnabled();
     Path path = volumePath(dir);
-    boolean made = false;
     try {
       Files.createDirectories(path.getParent());
       if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         Files.createDirectory(path);
-        made = true;
       }
       cli.limitUsage(quotaPath(dir), capacityBytes);
       mount.awaitLimit(path);
@@ -130,9 +128,10 @@ public final class GlusterBackend implements Backend {
       writeRecord(path, record);
       return record;
     } catch (IOException | RuntimeException e) {
-      if (made) {
-        undoCreate(dir, path);
-      }
+      // Made now or found without a record (left by an interrupted create of this name, or a
+      // retained volume): either way this create set the limit, and an empty directory holds
+      // nothing anyone could miss.
+      undoCreate(dir, path);
       if (e instanceof StorageException se) {
         throw se;
       }
@@ -151,7 +150,8 @@ public final class GlusterBackend implements Backend {
     try {
       Files.deleteIfExists(path);
     } catch (IOException ignored) {
-      // an empty directory without a record is adopted by the next create of that name
+      // not empty (a retained volume's data stays), or the volume cannot be reached now: an
+      // empty directory without a record is adopted by the next create of that name
     }
   }
 
