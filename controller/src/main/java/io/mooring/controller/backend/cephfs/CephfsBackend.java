@@ -240,7 +240,8 @@ public final class CephfsBackend implements Backend {
       Runnable make,
       Runnable finish) {
     OmapRecords records = records(credentials);
-    OmapRecords.Entry entry = records.get(dir, credentials);
+    OmapRecords.Entry entry =
+        lookedUpAbsent(dir) ? OmapRecords.Entry.NONE : records.get(dir, credentials);
     if (entry.archived().isPresent()) {
       throw archived(dir, entry.archived().get());
     }
@@ -691,9 +692,14 @@ public final class CephfsBackend implements Backend {
 
   private Optional<SubvolumeRecord> read(String dir, CephCredentials credentials) {
     if (omap != null) {
-      Optional<SubvolumeRecord> record = records(credentials).get(dir, credentials).committed();
-      record.ifPresent(r -> paths.put(dir, r.path()));
-      return record;
+      OmapRecords.Entry entry = records(credentials).get(dir, credentials);
+      if (entry.isEmpty()) {
+        rememberAbsent(dir);
+      } else {
+        absent.remove(dir);
+      }
+      entry.committed().ifPresent(r -> paths.put(dir, r.path()));
+      return entry.committed();
     }
     Optional<Map<String, Object>> found = metadataIfExists(dir, credentials);
     if (found.isEmpty()) {
@@ -711,9 +717,10 @@ public final class CephfsBackend implements Backend {
   }
 
   /**
-   * Whether a lookup found no subvolume {@code dir} within the last {@link #ABSENT_TTL_MS}: the
-   * lookup CreateVolume makes (under the volume's lock) just before it creates, so that the create
-   * need not ask again (one mgr command of the five a create takes). Taken once.
+   * Whether a lookup found no subvolume {@code dir} (no record of any kind, in omap) within the
+   * last {@link #ABSENT_TTL_MS}: the lookup CreateVolume makes (under the volume's lock) just
+   * before it creates, so that the create need not ask again (a mgr command with metadata records,
+   * an omap read with omap records). Taken once.
    */
   private void rememberAbsent(String dir) {
     long now = clock.millis();

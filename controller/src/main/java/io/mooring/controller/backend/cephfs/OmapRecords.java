@@ -47,7 +47,14 @@ final class OmapRecords {
   record Entry(
       Optional<SubvolumeRecord> committed,
       Optional<SubvolumeRecord> reserved,
-      Optional<String> archived) {}
+      Optional<String> archived) {
+
+    static final Entry NONE = new Entry(Optional.empty(), Optional.empty(), Optional.empty());
+
+    boolean isEmpty() {
+      return equals(NONE);
+    }
+  }
 
   private final CephClient client;
   private final String group;

@@ -76,6 +76,32 @@ class CephfsBackendOmapTest {
   }
 
   @Test
+  void aCreateLooksAgainWhenTheLookupIsOldOrFoundAReservation() {
+    CephfsBackend backend = backend();
+    backend.create("warm-up", "pvc-0", 4 << 20, Map.of(), SECRETS);
+    assertEquals(Optional.empty(), backend.get(DIR, SECRETS));
+    clock.advance(java.time.Duration.ofSeconds(3));
+    ceph.calls.clear();
+    backend.create(DIR, "pvc-1", 4 << 20, Map.of(), SECRETS);
+    assertEquals("omap read", ceph.calls.get(0), "a lookup 3 s old is not trusted");
+
+    String other = "pvc-2-0011223344556677";
+    ceph.omapWrite(
+        OBJECT,
+        Map.of(
+            OmapRecords.RESERVED + other,
+            new SubvolumeRecord("pvc-9", 4 << 20, Map.of(), "").encode()),
+        java.util.Set.of(),
+        null);
+    assertEquals(Optional.empty(), backend.get(other, SECRETS), "a reservation is no volume yet");
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () -> backend.create(other, "pvc-2", 4 << 20, Map.of(), SECRETS));
+    assertEquals(Kind.ALREADY_EXISTS, e.kind(), "the reservation was read, not assumed absent");
+  }
+
+  @Test
   void aCreateSendsTheMgrOnlyCreateAndGetpath() {
     CephfsBackend backend = backend();
     backend.create("warm-up", "pvc-0", 4 << 20, Map.of(), SECRETS); // group, pools, import
@@ -85,13 +111,12 @@ class CephfsBackendOmapTest {
     assertEquals(
         List.of(
             "omap read",
-            "omap read",
             "omap write",
             "fs subvolume create " + DIR,
             "fs subvolume getpath " + DIR,
             "omap write"),
         ceph.calls,
-        "look, reserve, create, getpath, commit");
+        "look (once: the create trusts the lookup just made), reserve, create, getpath, commit");
     assertFalse(omap().containsKey(OmapRecords.RESERVED + DIR));
     assertEquals(
         ceph.sub(GROUP, DIR).path,
