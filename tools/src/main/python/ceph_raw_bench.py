@@ -4,10 +4,11 @@
 Creates then removes N subvolumes PREFIX-I over ONE persistent librados connection shared by a
 pool of C threads, all released at once: the fastest known client of the backend.
 --sequence create sends just the mgr commands CreateVolume and DeleteVolume boil down to
-(fs subvolume create with a size, fs subvolume rm); --sequence driver sends the same commands the
-driver sends (io.mooring.controller.backend.cephfs.CephfsBackend; keep in step with it):
-create = metadata ls (the lookup, which the create trusts for a moment), create, getpath, metadata set;
-delete = metadata ls, rm.
+(fs subvolume create with a size, fs subvolume rm); --sequence driver sends what the driver sends
+(io.mooring.controller.backend.cephfs.CephfsBackend and OmapRecords; keep in step with them), its
+records in omap of one object in the file system's metadata pool (here an object of this run):
+create = omap read (the lookup, which the create trusts for a moment), omap write (reserve),
+mgr create, mgr getpath, omap write (commit); delete = omap read, mgr rm, omap write (remove).
 
   ceph_raw_bench.py --conf CONF --id admin --keyfile FILE --fs NAME --group GROUP \
       --prefix NAME-PREFIX --bytes N --concurrency C --count N [--from I] [--sequence create|driver]
@@ -51,16 +52,65 @@ def main():
         base = {"vol_name": a.fs, "group_name": a.group}
         create = [dict(base, prefix="fs subvolume create", size=a.bytes, mode="0777")]
         delete = [dict(base, prefix="fs subvolume rm")]
+        records = None
         if a.sequence == "driver":
-            lookup = dict(base, prefix="fs subvolume metadata ls")
-            record = dict(base, prefix="fs subvolume metadata set", key_name="mooring-volume")
-            create = [lookup] + create + [dict(base, prefix="fs subvolume getpath"), record]
-            delete = [lookup] + delete
-        phase(cluster, "create", names, create, a.concurrency, a.bytes)
-        phase(cluster, "delete", names, delete, a.concurrency, a.bytes)
+            records = Records(cluster, a.fs, a.prefix)
+            create = [LOOKUP, RESERVE] + create + [dict(base, prefix="fs subvolume getpath"), COMMIT]
+            delete = [LOOKUP] + delete + [REMOVE]
+        try:
+            phase(cluster, records, "create", names, create, a.concurrency, a.bytes)
+            phase(cluster, records, "delete", names, delete, a.concurrency, a.bytes)
+        finally:
+            if records:
+                records.close()
     finally:
         cluster.shutdown()
     return 0
+
+
+LOOKUP, RESERVE, COMMIT, REMOVE = "omap lookup", "omap reserve", "omap commit", "omap remove"
+
+
+class Records:
+    """An omap object like the driver's (namespace mooring of the metadata pool), of this run only."""
+
+    def __init__(self, cluster, fs, prefix):
+        ret, out, status = cluster.mon_command(json.dumps({"prefix": "fs ls", "format": "json"}), b"", timeout=60)
+        if ret < 0:
+            raise CommandError(-ret, "fs ls: %s" % status)
+        pool = next(f["metadata_pool"] for f in json.loads(out) if f["name"] == fs)
+        self.io = cluster.open_ioctx(pool)
+        self.io.set_namespace("mooring")
+        self.oid = "bench-raw." + prefix
+
+    def run(self, step, name, value):
+        keys = ("volume." + name, "reserved." + name, "archived." + name)
+        if step == LOOKUP:
+            with rados.ReadOpCtx() as op:
+                it, _ = self.io.get_omap_vals_by_keys(op, keys)
+                try:
+                    self.io.operate_read_op(op, self.oid)
+                    list(it)
+                except rados.ObjectNotFound:
+                    pass
+            return
+        with rados.WriteOpCtx() as op:
+            op.new(rados.LIBRADOS_CREATE_IDEMPOTENT)
+            if step == RESERVE:
+                self.io.set_omap(op, (keys[1],), (value,))
+            elif step == COMMIT:
+                self.io.set_omap(op, (keys[0],), (value,))
+                self.io.remove_omap_keys(op, (keys[1],))
+            else:
+                self.io.remove_omap_keys(op, keys)
+            self.io.operate_write_op(op, self.oid)
+
+    def close(self):
+        try:
+            self.io.remove_object(self.oid)
+        except rados.ObjectNotFound:
+            pass
+        self.io.close()
 
 
 def run(cluster, command):
@@ -76,23 +126,17 @@ class CommandError(RuntimeError):
         self.errno = errno
 
 
-ENOENT = 2
-
-
-def sequence(cluster, commands, name, size):
-    """Runs commands for subvolume name; a metadata ls may find nothing (a new volume), as in the driver."""
+def sequence(cluster, records, commands, name, size):
+    """Runs commands (mgr commands, or omap steps of records) for subvolume name."""
+    value = json.dumps({"requestName": name, "capacityBytes": size, "path": "/volumes/x/" + name}).encode()
     for command in commands:
-        command = dict(command, sub_name=name)
-        if command["prefix"] == "fs subvolume metadata set":
-            command["value"] = json.dumps({"requestName": name, "capacityBytes": size})
-        try:
-            run(cluster, command)
-        except CommandError as e:
-            if not (command["prefix"] == "fs subvolume metadata ls" and e.errno == ENOENT):
-                raise
+        if isinstance(command, str):
+            records.run(command, name, value)
+        else:
+            run(cluster, dict(command, sub_name=name))
 
 
-def phase(cluster, op, names, commands, concurrency, size):
+def phase(cluster, records, op, names, commands, concurrency, size):
     go = threading.Event()
     results = [None] * len(names)
 
@@ -100,7 +144,7 @@ def phase(cluster, op, names, commands, concurrency, size):
         go.wait()
         start = time.monotonic()
         try:
-            sequence(cluster, commands, names[i], size)
+            sequence(cluster, records, commands, names[i], size)
             outcome = "ok"
         except Exception as e:  # an operation's failure is a result: report it, go on
             outcome = " ".join(str(e).split()) or type(e).__name__

@@ -100,7 +100,7 @@ public final class Bench {
       backends.add(new GlusterBench(o.gluster(), o.storageHolder()));
     }
     if (o.ceph() != null) {
-      backends.add(new CephBench(o.root(), o.ceph()));
+      backends.add(new CephBench(o.root(), o.ceph(), o.work().resolve("ceph-admin")));
     }
     Path backendsFile =
         Files.writeString(
@@ -184,18 +184,11 @@ public final class Bench {
     List<Targets.Provisioned> provisioned =
         o.provisioning()
             ? backends.stream()
-                .map(
-                    b ->
-                        Provisioning.targetInputs(
-                            levels,
-                            b.type(),
-                            b.latencyBaseline(),
-                            b.throughputBaseline(),
-                            low,
-                            high))
+                .map(b -> Provisioning.targetInputs(levels, b.type(), b.goals(low, high), high))
                 .toList()
             : List.of();
-    List<Targets.Target> targets = Targets.evaluate(provisioned, nodeInputs(startUp));
+    List<Targets.Target> targets =
+        Targets.evaluate(provisioned, nodeInputs(startUp, footprint.controllerIdle.rssMiB()));
     tables.add(Targets.table(targets));
     int jvmAt =
         tables.indexOf(
@@ -395,12 +388,14 @@ public final class Bench {
 
   /**
    * @param startUp the run whose starts were measured; null when none ran
+   * @param controllerIdleMiB the controller's idle RSS
    */
-  private Targets.Node nodeInputs(NodeTrial.Result startUp) {
+  private Targets.Node nodeInputs(NodeTrial.Result startUp, double controllerIdleMiB) {
     List<Targets.NodeRun> runs = nodeRuns.stream().map(this::nodeInputs).toList();
     return startUp == null
-        ? new Targets.Node(runs, Double.NaN, Double.NaN)
-        : new Targets.Node(runs, startUp.medianIdleRssMiB(), startUp.medianProbeMs());
+        ? new Targets.Node(runs, Double.NaN, Double.NaN, controllerIdleMiB)
+        : new Targets.Node(
+            runs, startUp.medianIdleRssMiB(), startUp.medianProbeMs(), controllerIdleMiB);
   }
 
   private Targets.NodeRun nodeInputs(NodeRun run) {

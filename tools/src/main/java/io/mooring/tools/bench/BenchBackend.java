@@ -22,13 +22,12 @@ interface BenchBackend {
    */
   String program();
 
-  /** The baseline the driver's CreateVolume latency at the lowest concurrency is judged against. */
-  String latencyBaseline();
-
   /**
-   * The baseline the driver's CreateVolume throughput at the highest concurrency is judged against.
+   * The ratio goals the driver is judged by against this backend's baselines.
+   *
+   * @param low the lowest concurrency of the run; @param high the highest
    */
-  String throughputBaseline();
+  List<Targets.Goal> goals(int low, int high);
 
   /**
    * CreateVolume and DeleteVolume requests for it, with the StorageClass parameters and secrets it

@@ -56,13 +56,13 @@ record BenchOptions(
                    [--gluster-server HOST --gluster-volume NAME [--gluster-ssh-user USER]
                     --gluster-ssh-key FILE --gluster-ssh-known-hosts FILE]
                    [--ceph-conf FILE --ceph-monitors HOST:PORT --ceph-fs NAME --ceph-id ID --ceph-key-file FILE]
-                   [--storage-holder-pid PID] [--quick] [-n N] [--node-volumes M] [--concurrency 1,10,100] [--starts 3]
+                   [--storage-holder-pid PID] [--quick] [-n N] [--node-volumes M] [--concurrency 1,10,50,100] [--starts 3]
                    [--jvm-flags] [--no-provisioning] [--strict]
         --gluster-*        bench GlusterFS on this volume, managed over SSH (user default root)
         --ceph-*           bench CephFS on this cluster; at least one backend is needed
         --storage-holder-pid  a process in the storage host's namespaces: adds the raw Gluster baseline
                            with the CLI run on the storage host (nsenter), to explain the SSH cost
-        --quick            N=20, M=10, concurrency 1,100 (unless given), the raw Gluster baseline without
+        --quick            N=20, M=10, concurrency 1,50,100 (unless given), the raw Gluster baseline without
                            retry at concurrency 1 and with retry at the top only, the baselines that only
                            explain at concurrency 1 only: a smoke test of about five minutes for both
         -n N               volumes per provisioning level (default 200); a level makes max(N, concurrency)
@@ -167,7 +167,7 @@ record BenchOptions(
         holder,
         n != null ? n : quick ? 20 : 200,
         nodeVolumes != null ? nodeVolumes : quick ? 10 : 50,
-        concurrency != null ? concurrency : quick ? List.of(1, 100) : List.of(1, 10, 100),
+        concurrency != null ? concurrency : quick ? List.of(1, 50, 100) : List.of(1, 10, 50, 100),
         starts,
         quick,
         jvm,

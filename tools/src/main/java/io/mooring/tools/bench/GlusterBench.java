@@ -85,14 +85,10 @@ final class GlusterBench implements BenchBackend {
     return "ssh";
   }
 
+  /** The raw baseline's latency, and its throughput with the retry the driver has too. */
   @Override
-  public String latencyBaseline() {
-    return RAW;
-  }
-
-  @Override
-  public String throughputBaseline() {
-    return RAW_RETRY;
+  public List<Targets.Goal> goals(int low, int high) {
+    return List.of(Targets.Goal.latency(RAW, low, 1.10), Targets.Goal.rate(RAW_RETRY, high, 0.9));
   }
 
   @Override

@@ -447,29 +447,27 @@ final class Provisioning {
   }
 
   /**
-   * What the targets judge for one backend: the driver at the lowest and highest concurrency
-   * against its baselines.
+   * What the targets judge for one backend: the zero-errors check at the highest concurrency, and
+   * the driver against a baseline for each of its goals.
    */
   static Targets.Provisioned targetInputs(
-      List<Level> levels,
-      String backend,
-      String latencyBaseline,
-      String rateBaseline,
-      int low,
-      int high) {
+      List<Level> levels, String backend, List<Targets.Goal> goals, int high) {
     Level top = find(levels, backend, DRIVER, high);
     return new Targets.Provisioned(
         backend,
         top == null ? 0 : Math.min(top.concurrency(), top.n()),
         top == null ? 0 : top.create().summary().count(),
         top == null ? 0 : top.create().summary().errors(),
-        value(find(levels, backend, DRIVER, low), true, true),
-        value(find(levels, backend, latencyBaseline, low), true, true),
-        latencyBaseline,
-        value(top, true, false),
-        value(find(levels, backend, rateBaseline, high), true, false),
-        rateBaseline,
-        high);
+        goals.stream()
+            .map(
+                g -> {
+                  boolean latency = g.measure() == Targets.Measure.LATENCY;
+                  return new Targets.Ratio(
+                      g,
+                      value(find(levels, backend, DRIVER, g.concurrency()), true, latency),
+                      value(find(levels, backend, g.baseline(), g.concurrency()), true, latency));
+                })
+            .toList());
   }
 
   static Level find(List<Level> levels, String backend, String mode, int c) {

@@ -7,11 +7,10 @@ import java.util.Locale;
 /** The performance targets, judged against measured numbers. Pure; see TargetsTest. */
 final class Targets {
 
-  static final double LATENCY_RATIO_MAX = 1.10;
-  static final double THROUGHPUT_RATIO_MIN = 0.9;
   static final double PUBLISH_P50_MAX_MS = 20;
-  static final double NODE_RSS_IDLE_MAX_MIB = 64;
+  static final double NODE_RSS_IDLE_MAX_MIB = 60;
   static final double NODE_RSS_AFTER_MAX_MIB = 96;
+  static final double CONTROLLER_RSS_IDLE_MAX_MIB = 64;
   static final double START_TO_PROBE_MAX_MS = 1000;
   static final int CREATE_CONCURRENCY = 100;
 
@@ -36,32 +35,46 @@ final class Targets {
 
   record Target(String name, String goal, String measured, Verdict verdict) {}
 
+  /** What a ratio goal compares: CreateVolume p50 (at most the limit) or creates/s (at least). */
+  enum Measure {
+    LATENCY,
+    RATE
+  }
+
+  /**
+   * One ratio goal of a backend: the driver against {@code baseline} at {@code concurrency}.
+   *
+   * @param limit the most (LATENCY) or least (RATE) times the baseline that meets it
+   */
+  record Goal(Measure measure, String baseline, int concurrency, double limit) {
+
+    static Goal latency(String baseline, int concurrency, double limit) {
+      return new Goal(Measure.LATENCY, baseline, concurrency, limit);
+    }
+
+    static Goal rate(String baseline, int concurrency, double limit) {
+      return new Goal(Measure.RATE, baseline, concurrency, limit);
+    }
+  }
+
+  /**
+   * A goal with its numbers: p50 in ms or creates/s, NaN where a level did not run.
+   *
+   * @param driver the driver's number
+   * @param baseline the baseline's number
+   */
+  record Ratio(Goal goal, double driver, double baseline) {}
+
   /**
    * The provisioning numbers of one backend; NaN (or a zero count) where they were not measured.
    *
    * @param createInFlight CreateVolume calls in flight at once in the zero-errors check
    * @param createCount CreateVolume calls made in that check
    * @param createErrors how many of them failed
-   * @param driverP50 driver CreateVolume p50 at the lowest concurrency, ms
-   * @param baselineP50 the latency baseline's create p50 there, ms
-   * @param latencyBaseline that baseline's mode, e.g. raw
-   * @param driverRate driver creates/s at the highest concurrency
-   * @param baselineRate the throughput baseline's creates/s there
-   * @param rateBaseline that baseline's mode, e.g. raw+retry
-   * @param rateConcurrency the highest concurrency
+   * @param ratios its goals, in order
    */
   record Provisioned(
-      String backend,
-      int createInFlight,
-      int createCount,
-      int createErrors,
-      double driverP50,
-      double baselineP50,
-      String latencyBaseline,
-      double driverRate,
-      double baselineRate,
-      String rateBaseline,
-      int rateConcurrency) {}
+      String backend, int createInFlight, int createCount, int createErrors, List<Ratio> ratios) {}
 
   /**
    * The numbers of one node mode's run; NaN (or a negative count) where it did not run.
@@ -93,8 +106,13 @@ final class Targets {
    * @param runs one per node mode, in order
    * @param nodeRssIdleMiB node plugin RSS right after start (median of the starts)
    * @param startToProbeMs median time from spawn to first successful Probe
+   * @param controllerRssIdleMiB controller RSS right after start, its backends connected
    */
-  record Node(List<NodeRun> runs, double nodeRssIdleMiB, double startToProbeMs) {}
+  record Node(
+      List<NodeRun> runs,
+      double nodeRssIdleMiB,
+      double startToProbeMs,
+      double controllerRssIdleMiB) {}
 
   /**
    * Provisioning targets per backend, in the order given, then the node targets: per node mode,
@@ -135,36 +153,28 @@ final class Targets {
               enough ? Verdict.of(in.createErrors() == 0) : Verdict.NOT_MEASURED));
     }
 
-    double latency = Stats.ratio(in.driverP50(), in.baselineP50());
-    out.add(
-        judged(
-            in.backend()
-                + ": driver CreateVolume p50 vs "
-                + in.latencyBaseline()
-                + ", concurrency 1",
-            "<= " + fmt(LATENCY_RATIO_MAX) + " x " + in.latencyBaseline(),
-            latency,
-            String.format(
-                Locale.ROOT,
-                "%.2f x (%.1f ms vs %.1f ms)",
-                latency,
-                in.driverP50(),
-                in.baselineP50()),
-            latency <= LATENCY_RATIO_MAX));
+    in.ratios().forEach(r -> out.add(ratio(in.backend(), r)));
+  }
 
-    double rate = Stats.ratio(in.driverRate(), in.baselineRate());
-    out.add(
-        judged(
-            in.backend()
-                + ": driver creates/s vs "
-                + in.rateBaseline()
-                + ", concurrency "
-                + in.rateConcurrency(),
-            ">= " + fmt(THROUGHPUT_RATIO_MIN) + " x " + in.rateBaseline(),
-            rate,
-            String.format(
-                Locale.ROOT, "%.2f x (%.1f/s vs %.1f/s)", rate, in.driverRate(), in.baselineRate()),
-            rate >= THROUGHPUT_RATIO_MIN));
+  private static Target ratio(String backend, Ratio r) {
+    Goal g = r.goal();
+    boolean latency = g.measure() == Measure.LATENCY;
+    double ratio = Stats.ratio(r.driver(), r.baseline());
+    return judged(
+        backend
+            + (latency ? ": driver CreateVolume p50 vs " : ": driver creates/s vs ")
+            + g.baseline()
+            + ", concurrency "
+            + g.concurrency(),
+        (latency ? "<= " : ">= ") + fmt(g.limit()) + " x " + g.baseline(),
+        ratio,
+        String.format(
+            Locale.ROOT,
+            latency ? "%.2f x (%.1f ms vs %.1f ms)" : "%.2f x (%.1f/s vs %.1f/s)",
+            ratio,
+            r.driver(),
+            r.baseline()),
+        latency ? ratio <= g.limit() : ratio >= g.limit());
   }
 
   private static void node(Node in, List<Target> out) {
@@ -183,6 +193,13 @@ final class Targets {
             in.startToProbeMs(),
             String.format(Locale.ROOT, "%.3f s", in.startToProbeMs() / 1000),
             in.startToProbeMs() <= START_TO_PROBE_MAX_MS));
+    out.add(
+        judged(
+            "controller RSS idle, its backends connected",
+            "<= " + fmt(CONTROLLER_RSS_IDLE_MAX_MIB) + " MiB",
+            in.controllerRssIdleMiB(),
+            String.format(Locale.ROOT, "%.1f MiB", in.controllerRssIdleMiB()),
+            in.controllerRssIdleMiB() <= CONTROLLER_RSS_IDLE_MAX_MIB));
   }
 
   /**

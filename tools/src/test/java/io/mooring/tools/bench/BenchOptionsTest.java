@@ -27,7 +27,7 @@ class BenchOptionsTest {
     assertEquals(Path.of("/r"), o.root());
     assertEquals(200, o.n());
     assertEquals(50, o.nodeVolumes());
-    assertEquals(List.of(1, 10, 100), o.concurrency());
+    assertEquals(List.of(1, 10, 50, 100), o.concurrency());
     assertEquals(3, o.starts());
     assertFalse(o.quick());
     assertFalse(o.jvm());
@@ -41,7 +41,7 @@ class BenchOptionsTest {
     assertEquals(10, parse("--quick").nodeVolumes());
     assertEquals(7, parse("--quick", "-n", "7").n());
     assertEquals(5, parse("--node-volumes", "5", "--quick").nodeVolumes());
-    assertEquals(List.of(1, 100), parse("--quick").concurrency());
+    assertEquals(List.of(1, 50, 100), parse("--quick").concurrency());
     assertEquals(List.of(1, 10), parse("--quick", "--concurrency", "1,10").concurrency());
   }
 

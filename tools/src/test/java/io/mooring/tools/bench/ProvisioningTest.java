@@ -59,17 +59,19 @@ class ProvisioningTest {
 
   @Test
   void targetInputsTakeTheDriverAndTheNamedBaselinesOfOneBackend() {
-    Targets.Provisioned p = Provisioning.targetInputs(LEVELS, "cephfs", "rados", "rados", 1, 100);
+    Targets.Goal latency = Targets.Goal.latency("rados", 1, 1.3);
+    Targets.Goal rate = Targets.Goal.rate("rados", 100, 0.85);
+    Targets.Goal missing = Targets.Goal.latency("rados-as-driver", 1, 1.1);
+    Targets.Provisioned p =
+        Provisioning.targetInputs(LEVELS, "cephfs", List.of(latency, rate, missing), 100);
     assertEquals("cephfs", p.backend());
     assertEquals(2, p.createInFlight()); // a level of 2 volumes has only 2 in flight
     assertEquals(2, p.createCount());
-    assertEquals(30, p.driverP50());
-    assertEquals(20, p.baselineP50());
-    assertEquals(20, p.driverRate(), 1e-9);
-    assertEquals(25, p.baselineRate(), 1e-9);
-    Targets.Provisioned missing =
-        Provisioning.targetInputs(LEVELS, "cephfs", "rados-as-driver", "rados", 1, 100);
-    assertTrue(Double.isNaN(missing.baselineP50()));
+    assertEquals(new Targets.Ratio(latency, 30, 20), p.ratios().get(0));
+    assertEquals(20, p.ratios().get(1).driver(), 1e-9);
+    assertEquals(25, p.ratios().get(1).baseline(), 1e-9);
+    assertEquals(30, p.ratios().get(2).driver());
+    assertTrue(Double.isNaN(p.ratios().get(2).baseline()));
   }
 
   @Test

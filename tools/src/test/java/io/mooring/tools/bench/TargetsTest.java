@@ -14,13 +14,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class TargetsTest {
 
+  private static final Targets.Goal LATENCY = Targets.Goal.latency("raw", 1, 1.1);
+  private static final Targets.Goal RATE = Targets.Goal.rate("raw+retry", 100, 0.9);
+
   /** Every target just met. */
   private static final Targets.Provisioned GOOD_PROVISIONING =
-      new Targets.Provisioned("glusterfs", 100, 100, 0, 110, 100, "raw", 9, 10, "raw+retry", 100);
+      new Targets.Provisioned(
+          "glusterfs",
+          100,
+          100,
+          0,
+          List.of(new Targets.Ratio(LATENCY, 110, 100), new Targets.Ratio(RATE, 9, 10)));
 
   private static final Targets.NodeRun GOOD_RUN =
       new Targets.NodeRun("glusterfs", true, 20, 50, 1, 96);
-  private static final Targets.Node GOOD_NODE = new Targets.Node(List.of(GOOD_RUN), 64, 1000);
+  private static final Targets.Node GOOD_NODE = new Targets.Node(List.of(GOOD_RUN), 60, 1000, 64);
 
   private static List<Targets.Target> with(UnaryOperator<Object[]> change) {
     Targets.Provisioned p = GOOD_PROVISIONING;
@@ -29,16 +37,17 @@ class TargetsTest {
       p.createInFlight(),
       p.createCount(),
       p.createErrors(),
-      p.driverP50(),
-      p.baselineP50(),
-      p.driverRate(),
-      p.baselineRate(),
+      p.ratios().get(0).driver(),
+      p.ratios().get(0).baseline(),
+      p.ratios().get(1).driver(),
+      p.ratios().get(1).baseline(),
       r.publishP50(),
       r.nodeVolumes(),
       r.fuseClients(),
       GOOD_NODE.nodeRssIdleMiB(),
       r.nodeRssAfterMiB(),
-      GOOD_NODE.startToProbeMs()
+      GOOD_NODE.startToProbeMs(),
+      GOOD_NODE.controllerRssIdleMiB()
     };
     a = change.apply(a);
     return Targets.evaluate(
@@ -48,19 +57,16 @@ class TargetsTest {
                 (int) a[0],
                 (int) a[1],
                 (int) a[2],
-                (double) a[3],
-                (double) a[4],
-                p.latencyBaseline(),
-                (double) a[5],
-                (double) a[6],
-                p.rateBaseline(),
-                p.rateConcurrency())),
+                List.of(
+                    new Targets.Ratio(LATENCY, (double) a[3], (double) a[4]),
+                    new Targets.Ratio(RATE, (double) a[5], (double) a[6])))),
         new Targets.Node(
             List.of(
                 new Targets.NodeRun(
                     r.mode(), r.shared(), (double) a[7], (int) a[8], (int) a[9], (double) a[11])),
             (double) a[10],
-            (double) a[12]));
+            (double) a[12],
+            (double) a[13]));
   }
 
   private static UnaryOperator<Object[]> set(int index, Object value) {
@@ -73,7 +79,7 @@ class TargetsTest {
   @Test
   void boundariesCountAsMet() {
     List<Targets.Target> targets = with(UnaryOperator.identity());
-    assertEquals(8, targets.size());
+    assertEquals(9, targets.size());
     targets.forEach(t -> assertEquals(Verdict.MET, t.verdict(), t.name() + ": " + t.measured()));
   }
 
@@ -86,8 +92,9 @@ class TargetsTest {
         Arguments.of(4, set(9, 2)), // two FUSE clients
         Arguments.of(4, set(9, 0)), // none at all
         Arguments.of(5, set(11, 96.1)), // RSS after
-        Arguments.of(6, set(10, 64.1)), // idle RSS
-        Arguments.of(7, set(12, 1000.5))); // start to Probe
+        Arguments.of(6, set(10, 60.1)), // idle RSS
+        Arguments.of(7, set(12, 1000.5)), // start to Probe
+        Arguments.of(8, set(13, 64.1))); // controller idle RSS
   }
 
   @ParameterizedTest
@@ -110,17 +117,16 @@ class TargetsTest {
             0,
             0,
             0,
-            Double.NaN,
-            Double.NaN,
-            "rados",
-            Double.NaN,
-            Double.NaN,
-            "rados",
-            100);
+            List.of(
+                new Targets.Ratio(LATENCY, Double.NaN, Double.NaN),
+                new Targets.Ratio(RATE, 20, Double.NaN)));
     Targets.evaluate(
             List.of(none),
             new Targets.Node(
-                List.of(Targets.NodeRun.none("cephfs, group key", true)), Double.NaN, Double.NaN))
+                List.of(Targets.NodeRun.none("cephfs, group key", true)),
+                Double.NaN,
+                Double.NaN,
+                Double.NaN))
         .forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
   }
 
@@ -144,8 +150,8 @@ class TargetsTest {
         new Targets.NodeRun("cephfs, per-volume keys", false, 21, 50, 50, 97);
     List<Targets.Target> targets =
         Targets.evaluate(
-            List.of(), new Targets.Node(List.of(GOOD_RUN, group, perVolume), 64, 1000));
-    assertEquals(11, targets.size());
+            List.of(), new Targets.Node(List.of(GOOD_RUN, group, perVolume), 60, 1000, 64));
+    assertEquals(12, targets.size());
     assertEquals(
         "cephfs, group key: FUSE clients for the published volumes", targets.get(4).name());
     assertEquals(Verdict.MET, targets.get(4).verdict());
@@ -165,24 +171,32 @@ class TargetsTest {
         Targets.evaluate(
             List.of(),
             new Targets.Node(
-                List.of(Targets.NodeRun.none("cephfs, per-volume keys", false)), 64, 1000));
-    assertEquals(5, targets.size());
+                List.of(Targets.NodeRun.none("cephfs, per-volume keys", false)), 60, 1000, 64));
+    assertEquals(6, targets.size());
     targets.subList(0, 3).forEach(t -> assertEquals(Verdict.NOT_MEASURED, t.verdict(), t.name()));
   }
 
   @Test
   void eachBackendGetsItsOwnProvisioningRowsNamedAfterItsBaselines() {
     Targets.Provisioned ceph =
-        new Targets.Provisioned("cephfs", 100, 100, 0, 60, 20, "rados", 45, 50, "rados", 100);
+        new Targets.Provisioned(
+            "cephfs",
+            100,
+            100,
+            0,
+            List.of(
+                new Targets.Ratio(Targets.Goal.latency("rados", 1, 1.3), 60, 20),
+                new Targets.Ratio(Targets.Goal.rate("rados", 50, 0.85), 45, 50)));
     List<Targets.Target> targets = Targets.evaluate(List.of(GOOD_PROVISIONING, ceph), GOOD_NODE);
-    assertEquals(11, targets.size());
+    assertEquals(12, targets.size());
     Targets.Target latency = targets.get(4);
     assertEquals("cephfs: driver CreateVolume p50 vs rados, concurrency 1", latency.name());
-    assertEquals("<= 1.1 x rados", latency.goal());
+    assertEquals("<= 1.3 x rados", latency.goal());
     assertEquals("3.00 x (60.0 ms vs 20.0 ms)", latency.measured());
     assertEquals(Verdict.NOT_MET, latency.verdict());
     Targets.Target rate = targets.get(5);
-    assertEquals(">= 0.9 x rados", rate.goal());
+    assertEquals("cephfs: driver creates/s vs rados, concurrency 50", rate.name());
+    assertEquals(">= 0.85 x rados", rate.goal());
     assertEquals(Verdict.MET, rate.verdict(), rate.measured());
     assertTrue(targets.get(3).name().startsWith("cephfs: 100 concurrent"), targets.get(3).name());
   }
@@ -190,7 +204,7 @@ class TargetsTest {
   @Test
   void tableHasOneRowPerTarget() {
     Table t = Targets.table(with(UnaryOperator.identity()));
-    assertEquals(8, t.rows().size());
+    assertEquals(9, t.rows().size());
     assertEquals("met", t.rows().get(0).get(3));
   }
 }
