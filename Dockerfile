@@ -46,17 +46,18 @@ RUN for g in /usr/lib/*/glusterfs/gsyncd; do \
       dpkg-divert --local --rename --divert "$g.real" --add "$g" && ln -s /bin/false "$g"; \
     done
 COPY --from=build /src/app/target/mooring-all.jar /opt/mooring/mooring.jar
-# Small, predictable JVM: Mooring is a gRPC server with short requests; the FUSE clients and
-# CLI processes it starts share the container's memory limit with it. What each flag buys is in
-# scripts/mooring (same flags). The manifests set the same variable explicitly so it can be
-# tuned per deployment.
-ARG JVM_FLAGS="-XX:+UseSerialGC -Xms4m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:ReservedCodeCacheSize=24m -XX:MaxMetaspaceSize=80m -Dio.grpc.netty.useCustomAllocator=false -Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled"
+# Small, predictable JVM: the flags of app/jvm.options (what each buys is there), the same file
+# scripts/mooring and the benchmark use.
+COPY --from=build /src/app/jvm.options /opt/mooring/jvm.options
 # AppCDS archive of the classes a node plugin loads (start-up ~40% faster), trained here against
 # this image's JRE and jar. Without it (training failed) the JVM starts silently without; with an
 # unusable one it warns once and does the same.
-RUN java -cp /opt/mooring/mooring.jar io.mooring.app.CdsTraining /opt/mooring/mooring.jsa $JVM_FLAGS \
+RUN java -cp /opt/mooring/mooring.jar io.mooring.app.CdsTraining /opt/mooring/mooring.jsa @/opt/mooring/jvm.options \
  || echo "no AppCDS archive: the plugin will start without one" >&2
-ENV JAVA_TOOL_OPTIONS="$JVM_FLAGS -XX:SharedArchiveFile=/opt/mooring/mooring.jsa"
+# The java launcher reads this variable before its command line. A deployment that tunes the JVM
+# sets it again with its flags after these (a later flag wins), e.g.
+#   JDK_JAVA_OPTIONS="@/opt/mooring/jvm.options -XX:SharedArchiveFile=/opt/mooring/mooring.jsa -Xmx128m"
+ENV JDK_JAVA_OPTIONS="@/opt/mooring/jvm.options -XX:SharedArchiveFile=/opt/mooring/mooring.jsa"
 # Runs as root on purpose: mount(2), FUSE mounts, the gluster CLI and Bidirectional mount
 # propagation need it (the pods are privileged as well). There is no non-root variant.
 USER root

@@ -335,13 +335,8 @@ public final class Bench {
 
   private Void jvm(NodeTrial.Context ctx, Plugin.Spec nodeSpec, NodeBench.Workload workload)
       throws Exception {
-    String launcher = JvmExperiments.launcherDefaults(o.root());
-    meta.put("launcher default JVM flags", launcher);
-    if (!launcher.equals(JvmExperiments.DEFAULT)) {
-      Progress.say(
-          "warning: scripts/mooring's defaults (%s) differ from the experiments' baseline (%s)",
-          launcher, JvmExperiments.DEFAULT);
-    }
+    String defaults = JvmExperiments.defaults(o.root());
+    meta.put("JVM flags (" + JvmExperiments.OPTIONS + ")", defaults);
     Path cds = o.work().resolve("node-cds.jsa");
     Progress.say("4 JVM flags: AppCDS training (CdsTraining)");
     double trainMs = JvmExperiments.trainCds(o.root(), cds);
@@ -351,9 +346,10 @@ public final class Bench {
     meta.put("AppCDS training ms", Double.isNaN(trainMs) ? null : Math.round(trainMs));
     tables.add(
         JvmExperiments.classCensus(
-            ctx, nodeSpec.rename("node-classes"), JvmExperiments.DEFAULT, "launcher defaults"));
+            ctx, nodeSpec.rename("node-classes"), defaults, "launcher defaults"));
     List<JvmExperiments.Row> rows =
-        JvmExperiments.run(ctx, nodeSpec, o.starts(), workload, cds, JvmExperiments.variants(cds));
+        JvmExperiments.run(
+            ctx, nodeSpec, o.starts(), workload, cds, JvmExperiments.variants(defaults, cds));
     tables.add(JvmExperiments.table(rows, workload.volumes().size()));
     return null;
   }

@@ -19,15 +19,8 @@ import java.util.TreeMap;
  */
 final class JvmExperiments {
 
-  /**
-   * The launcher's defaults (scripts/mooring, which adds its AppCDS archive; the Dockerfile's
-   * JAVA_TOOL_OPTIONS are the same plus the image's archive).
-   */
-  static final String DEFAULT =
-      "-XX:+UseSerialGC -Xms4m -Xmx96m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
-          + " -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:ReservedCodeCacheSize=24m"
-          + " -XX:MaxMetaspaceSize=80m -Dio.grpc.netty.useCustomAllocator=false"
-          + " -Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled";
+  /** The plugins' JVM flags: the one file scripts/mooring, the image and this benchmark use. */
+  static final String OPTIONS = "app/jvm.options";
 
   /** The defaults before the footprint work: the baseline of the ladder in {@link #variants}. */
   static final String BEFORE =
@@ -45,7 +38,8 @@ final class JvmExperiments {
   record Variant(String name, String opts, Map<String, String> env, boolean direct) {
 
     String shown() {
-      String o = opts == null ? "(launcher defaults) " + DEFAULT : opts;
+      String o =
+          opts == null ? "(launcher defaults: " + OPTIONS + " and its AppCDS archive)" : opts;
       if (!env.isEmpty()) {
         o =
             env.entrySet().stream()
@@ -80,11 +74,11 @@ final class JvmExperiments {
    * The launcher's defaults; then a ladder from the old defaults, one lever per rung, to the new
    * ones, so each row shows what its lever bought; then the levers that were tried and left out.
    */
-  static List<Variant> variants(Path cds) {
+  static List<Variant> variants(String defaults, Path cds) {
     String archive = " -XX:SharedArchiveFile=" + cds;
     List<Variant> v = new ArrayList<>();
     v.add(new Variant("launcher defaults (with its AppCDS archive)", null, Map.of(), false));
-    v.add(new Variant("defaults, java without the launcher (no AppCDS)", DEFAULT, Map.of(), true));
+    v.add(new Variant("defaults, java without the launcher (no AppCDS)", defaults, Map.of(), true));
     v.add(
         new Variant(
             "no flags (JVM ergonomics: G1, 1/4 of RAM)",
@@ -103,34 +97,35 @@ final class JvmExperiments {
             Map.of(),
             false));
     v.add(
-        new Variant("+ AppCDS archive (= launcher defaults)", DEFAULT + archive, Map.of(), false));
-    v.add(new Variant("defaults + netty JFR events off", DEFAULT + " " + NO_JFR, Map.of(), false));
+        new Variant("+ AppCDS archive (= launcher defaults)", defaults + archive, Map.of(), false));
+    v.add(new Variant("defaults + netty JFR events off", defaults + " " + NO_JFR, Map.of(), false));
     v.add(
         new Variant(
-            "defaults + MALLOC_ARENA_MAX=2", DEFAULT, Map.of("MALLOC_ARENA_MAX", "2"), false));
+            "defaults + MALLOC_ARENA_MAX=2", defaults, Map.of("MALLOC_ARENA_MAX", "2"), false));
     v.add(
         new Variant(
-            "defaults + CICompilerCount=1", DEFAULT + " -XX:CICompilerCount=1", Map.of(), false));
+            "defaults + CICompilerCount=1", defaults + " -XX:CICompilerCount=1", Map.of(), false));
     v.add(
-        new Variant("defaults + -XX:-UsePerfData", DEFAULT + " -XX:-UsePerfData", Map.of(), false));
+        new Variant(
+            "defaults + -XX:-UsePerfData", defaults + " -XX:-UsePerfData", Map.of(), false));
     v.add(
         new Variant(
             "defaults + AppCDS + TrimNativeHeapInterval=1000 (17.0.9+)",
-            DEFAULT + " -XX:TrimNativeHeapInterval=1000" + archive,
+            defaults + " -XX:TrimNativeHeapInterval=1000" + archive,
             Map.of(),
             false));
     v.add(
         new Variant(
-            "defaults + AppCDS + -Xint (no JIT)", DEFAULT + archive + " -Xint", Map.of(), false));
+            "defaults + AppCDS + -Xint (no JIT)", defaults + archive + " -Xint", Map.of(), false));
     v.add(
         new Variant(
             "defaults + AppCDS mapped unrelocated (diagnostic flag)",
-            DEFAULT + archive + " -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0",
+            defaults + archive + " -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0",
             Map.of(),
             false));
     v.add(
         new Variant(
-            "defaults + -Xshare:off (no CDS at all)", DEFAULT + " -Xshare:off", Map.of(), false));
+            "defaults + -Xshare:off (no CDS at all)", defaults + " -Xshare:off", Map.of(), false));
     return v;
   }
 
@@ -150,7 +145,7 @@ final class JvmExperiments {
                 root.resolve("app/target/mooring-all.jar").toString(),
                 CdsTraining.class.getName(),
                 archive.toString()));
-    argv.addAll(List.of(DEFAULT.split(" ")));
+    argv.add("@" + root.resolve(OPTIONS));
     Path log = archive.resolveSibling("cds-training.log");
     long t0 = System.nanoTime();
     Process p =
@@ -351,13 +346,11 @@ final class JvmExperiments {
   }
 
   /** The launcher's JVM flags as scripts/mooring has them now (for the report's header). */
-  static String launcherDefaults(Path root) {
-    try {
-      String s = Files.readString(root.resolve("scripts/mooring"));
-      int i = s.indexOf("default_opts=(");
-      return i < 0 ? "?" : s.substring(i + 14, s.indexOf(')', i)).replaceAll("\\s+", " ").strip();
-    } catch (IOException e) {
-      return "?";
-    }
+  /** The flags of {@link #OPTIONS} under {@code root}, on one line, without its comments. */
+  static String defaults(Path root) throws IOException {
+    return Files.readAllLines(root.resolve(OPTIONS)).stream()
+        .map(line -> line.replaceAll("#.*", "").strip())
+        .filter(line -> !line.isEmpty())
+        .collect(java.util.stream.Collectors.joining(" "));
   }
 }

@@ -120,6 +120,7 @@ final class Plugin implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().remove("MOORING_JAVA_OPTS");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().remove("JDK_JAVA_OPTIONS");
     if (spec.javaOpts() != null && !spec.direct()) {
       builder.environment().put("MOORING_JAVA_OPTS", spec.javaOpts());
     }

@@ -46,13 +46,26 @@ class JvmExperimentsTest {
   }
 
   @Test
-  void variantsStartWithTheLauncherDefaultsAndAllDiffer() {
-    List<JvmExperiments.Variant> v = JvmExperiments.variants(Path.of("/w/node.jsa"));
+  void variantsStartWithTheLauncherDefaultsAndAllDiffer() throws Exception {
+    List<JvmExperiments.Variant> v =
+        JvmExperiments.variants(JvmExperiments.defaults(root()), Path.of("/w/node.jsa"));
     assertEquals(null, v.get(0).opts());
     assertEquals(v.size(), v.stream().map(x -> x.shown()).distinct().count());
     assertTrue(v.stream().anyMatch(x -> x.shown().contains("-XX:SharedArchiveFile=/w/node.jsa")));
     assertTrue(
         v.stream().filter(x -> x.opts() != null).allMatch(x -> !x.opts().isBlank()),
         "an empty MOORING_JAVA_OPTS would mean the launcher's defaults");
+  }
+
+  @Test
+  void theDefaultsAreTheFlagsOfTheOptionsFileWithoutItsComments() throws Exception {
+    String defaults = JvmExperiments.defaults(root());
+    assertTrue(defaults.startsWith("-XX:+UseSerialGC -Xms4m "), defaults);
+    assertTrue(!defaults.contains("#") && !defaults.contains("  "), defaults);
+  }
+
+  /** The repository: tests run in tools/. */
+  private static Path root() {
+    return Path.of("").toAbsolutePath().getParent();
   }
 }
