@@ -146,7 +146,14 @@ public final class Bench {
             new Plugin.Spec(
                 "node",
                 "node",
-                List.of("--node-id", "bench-node", "--state-dir", stateDir.toString()),
+                // with its metrics server, as deployed (deploy/base/node.yaml)
+                List.of(
+                    "--node-id",
+                    "bench-node",
+                    "--state-dir",
+                    stateDir.toString(),
+                    "--metrics-address",
+                    "127.0.0.1:" + freePort()),
                 null,
                 Map.of(),
                 false);

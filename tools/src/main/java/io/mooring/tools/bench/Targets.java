@@ -181,7 +181,7 @@ final class Targets {
     in.runs().forEach(run -> nodeRun(run, out));
     out.add(
         judged(
-            "node plugin RSS idle",
+            "node plugin RSS idle, with --metrics-address",
             "<= " + fmt(NODE_RSS_IDLE_MAX_MIB) + " MiB",
             in.nodeRssIdleMiB(),
             String.format(Locale.ROOT, "%.1f MiB", in.nodeRssIdleMiB()),
