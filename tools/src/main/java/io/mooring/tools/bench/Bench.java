@@ -106,6 +106,9 @@ public final class Bench {
         Files.writeString(
             o.work().resolve("backends.yaml"),
             "backends:\n" + String.join("", backends.stream().map(BenchBackend::yaml).toList()));
+    if (o.scale() > 0) {
+      return scale(noise, backends);
+    }
     String metrics = "127.0.0.1:" + freePort();
 
     Footprint footprint = new Footprint();
@@ -211,6 +214,53 @@ public final class Bench {
                 tables.add(t);
               });
     }
+    tables.add(noise.finish());
+    meta.put("failures", failures);
+    meta.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    report();
+    if (!failures.isEmpty()) {
+      return 1;
+    }
+    boolean missed = targets.stream().anyMatch(t -> t.verdict() == Targets.Verdict.NOT_MET);
+    return o.strict() && missed ? 3 : 0;
+  }
+
+  /** The scale section alone: each backend on a controller of its own, one after the other. */
+  private int scale(Noise noise, List<BenchBackend> backends) throws Exception {
+    List<Scale.Result> results = new ArrayList<>();
+    try (CsiClient csi = new CsiClient()) {
+      for (BenchBackend b : backends) {
+        Path file =
+            Files.writeString(
+                o.work().resolve("backends-" + b.type() + ".yaml"), "backends:\n" + b.yaml());
+        Plugin.Spec spec =
+            new Plugin.Spec(
+                "controller-" + b.type(),
+                "controller",
+                List.of("--backends", file.toString(), "--state-dir", controllerState().toString()),
+                null,
+                Map.of(),
+                false);
+        Scale.Result r =
+            section(
+                "scale " + b.type(),
+                () ->
+                    new Scale(b, o.root(), o.work(), spec, csi, VOLUME_BYTES, runId, o.scale())
+                        .run());
+        if (r != null) {
+          results.add(r);
+        }
+      }
+    }
+    List<Targets.Target> targets = Targets.scale(Scale.targetInputs(results));
+    if (!results.isEmpty()) {
+      tables.add(Scale.table(results));
+      Table quota = Scale.quotaTable(results);
+      if (quota != null) {
+        tables.add(quota);
+      }
+    }
+    tables.add(Targets.table(targets));
     tables.add(noise.finish());
     meta.put("failures", failures);
     meta.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
@@ -639,18 +689,22 @@ public final class Bench {
                         .isBlank()
                     ? ""
                     : " (with uncommitted changes)"));
+    String sections =
+        o.scale() > 0
+            ? "--scale: " + o.scale() + " volumes per backend (the scale section alone)"
+            : (o.quick() ? "--quick, " : "")
+                + "N="
+                + o.n()
+                + " per level (a level makes max(N, concurrency)),"
+                + " concurrency "
+                + o.concurrency()
+                + ", node volumes "
+                + o.nodeVolumes()
+                + ", node starts "
+                + o.starts();
     meta.put(
         "run",
-        (o.quick() ? "--quick, " : "")
-            + "N="
-            + o.n()
-            + " per level (a level makes max(N, concurrency)),"
-            + " concurrency "
-            + o.concurrency()
-            + ", node volumes "
-            + o.nodeVolumes()
-            + ", node starts "
-            + o.starts()
+        sections
             + (o.gluster() == null
                 ? ""
                 : ", Gluster volume "

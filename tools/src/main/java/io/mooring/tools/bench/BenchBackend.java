@@ -50,4 +50,12 @@ interface BenchBackend {
    */
   Provisioning.Baselines baselines(Path work, long bytes, String runId, boolean quick)
       throws Exception;
+
+  /**
+   * The backend's own commands that may grow with its volumes, measured with {@code volumes}
+   * present, {@code dir} one of them ({@code bytes} in size); null when it has none.
+   */
+  default Scale.Quota quotaAt(int volumes, String dir, long bytes) throws Exception {
+    return null;
+  }
 }

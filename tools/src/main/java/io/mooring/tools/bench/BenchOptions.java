@@ -19,6 +19,8 @@ import java.util.Map;
  * @param n volumes per provisioning level (each level makes max(n, concurrency))
  * @param nodeVolumes volumes staged and published in the node run
  * @param starts node plugin starts per measurement (median reported)
+ * @param scale volumes per backend in the scale section ({@link Scale}), which then runs alone; 0
+ *     for the other sections
  */
 record BenchOptions(
     Path root,
@@ -34,7 +36,11 @@ record BenchOptions(
     boolean quick,
     boolean jvm,
     boolean provisioning,
-    boolean strict) {
+    boolean strict,
+    int scale) {
+
+  /** Volumes per backend of {@code --scale} without a number. */
+  static final int SCALE_DEFAULT = 2000;
 
   /**
    * A GlusterFS volume and the way to manage it over SSH, as scripts/storage-host-up prints them.
@@ -57,7 +63,7 @@ record BenchOptions(
                     --gluster-ssh-key FILE --gluster-ssh-known-hosts FILE]
                    [--ceph-conf FILE --ceph-monitors HOST:PORT --ceph-fs NAME --ceph-id ID --ceph-key-file FILE]
                    [--storage-holder-pid PID] [--quick] [-n N] [--node-volumes M] [--concurrency 1,10,50,100] [--starts 3]
-                   [--jvm-flags] [--no-provisioning] [--strict]
+                   [--jvm-flags] [--no-provisioning] [--strict] [--scale [N]]
         --gluster-*        bench GlusterFS on this volume, managed over SSH (user default root)
         --ceph-*           bench CephFS on this cluster; at least one backend is needed
         --storage-holder-pid  a process in the storage host's namespaces: adds the raw Gluster baseline
@@ -70,6 +76,9 @@ record BenchOptions(
         --jvm-flags        also run the JVM flag experiments on the node plugin (section 4)
         --no-provisioning  skip section 1 (provisioning); sections 2 and 3 still run
         --strict           exit 3 when a target is not met (exit 1 is reserved for a failed section)
+        --scale [N]        only the scale section: N volumes per backend (default 2000), then what
+                           grows with them (create latency, ListVolumes, GetCapacity, restart,
+                           delete; GlusterFS quota commands)
       """;
 
   static BenchOptions parse(String... args) {
@@ -87,6 +96,7 @@ record BenchOptions(
     boolean jvm = false;
     boolean provisioning = true;
     boolean strict = false;
+    int scale = 0;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -116,6 +126,14 @@ record BenchOptions(
         case "--jvm-flags" -> jvm = true;
         case "--no-provisioning" -> provisioning = false;
         case "--strict" -> strict = true;
+        case "--scale" -> {
+          // the number is optional: taken when the next argument is one
+          if (i + 1 < args.length && args[i + 1].matches("\\d+")) {
+            scale = positive(args[++i], a);
+          } else {
+            scale = SCALE_DEFAULT;
+          }
+        }
         default -> throw new IllegalArgumentException("unknown argument " + a + "\n" + USAGE);
       }
     }
@@ -172,7 +190,8 @@ record BenchOptions(
         quick,
         jvm,
         provisioning,
-        strict);
+        strict,
+        scale);
   }
 
   private static final int GLUSTER_FLAGS = 5;

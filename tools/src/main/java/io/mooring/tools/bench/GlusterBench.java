@@ -34,6 +34,7 @@ final class GlusterBench implements BenchBackend {
   private static final String RAW_BASE = "/bench-raw";
   private static final int WARM_UP = 3;
   private static final int OVERHEAD_CALLS = 10;
+  private static final int QUOTA_CALLS = 3;
 
   /** Where distributions put gsyncd, which the gluster CLI runs at every start. */
   private static final List<String> GSYNCD =
@@ -340,6 +341,75 @@ final class GlusterBench implements BenchBackend {
             other);
       }
     }
+  }
+
+  /**
+   * The quota commands on the storage host itself (glusterd's cost, without SSH): listing every
+   * limit, and setting one volume's limit again to the size it has; and the size of glusterd's
+   * quota.conf, which holds one entry per limit. Null without the storage host's namespaces.
+   */
+  @Override
+  public Scale.Quota quotaAt(int volumes, String dir, long bytes) throws Exception {
+    if (storageHolder <= 0) {
+      return null;
+    }
+    RawClient.Reach host = RawClient.onStorageHost(storageHolder);
+    List<String> quota =
+        List.of("gluster", "--mode=script", "--xml", "volume", "quota", gluster.volume());
+    int[] listed = {-1};
+    Load.Result list =
+        Load.run(
+            1,
+            QUOTA_CALLS,
+            i -> listed[0] = count(ok(host.run(with(quota, "list"), 600)), "<path>"));
+    Load.Result limit =
+        Load.run(
+            1,
+            QUOTA_CALLS,
+            i ->
+                ok(
+                    host.run(
+                        with(quota, "limit-usage", "/mooring/" + dir, Long.toString(bytes)), 60)));
+    Exec.Outcome conf =
+        host.run(
+            List.of(
+                "/usr/bin/stat",
+                "-c",
+                "%s",
+                "/var/lib/glusterd/vols/" + gluster.volume() + "/quota.conf"),
+            30);
+    Progress.say(
+        "  quota with %d volumes: list p50 %.0f ms (%d limits), limit-usage p50 %.0f ms",
+        volumes, list.summary().p50(), listed[0], limit.summary().p50());
+    return new Scale.Quota(
+        volumes,
+        list.summary(),
+        listed[0],
+        limit.summary(),
+        conf.exit() == 0 ? Long.parseLong(conf.output().strip()) : -1);
+  }
+
+  private static List<String> with(List<String> command, String... more) {
+    List<String> argv = new ArrayList<>(command);
+    argv.addAll(List.of(more));
+    return argv;
+  }
+
+  /** The output of a gluster call that succeeded; else throws with what it said. */
+  private static String ok(Exec.Outcome out) {
+    if (out.exit() != 0 || !out.output().contains("<opRet>0</opRet>")) {
+      throw new IllegalStateException(
+          "gluster: exit " + out.exit() + ": " + Load.tidy(out.output()));
+    }
+    return out.output();
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) {
+      n++;
+    }
+    return n;
   }
 
   private static double stepMs(Map<String, RawClient.Step> steps, String name) {

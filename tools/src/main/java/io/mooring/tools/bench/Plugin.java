@@ -63,6 +63,7 @@ final class Plugin implements AutoCloseable {
   private final Path pidFile;
   private final ManagedChannel channel;
   private final long logOffset;
+  private final long spawnNanos;
   private final double startToProbeMs;
   private final long cpuMsAtProbe;
   private final boolean ready;
@@ -75,6 +76,7 @@ final class Plugin implements AutoCloseable {
       long logOffset,
       Path pidFile,
       ManagedChannel channel,
+      long spawnNanos,
       double startToProbeMs,
       long cpuMsAtProbe,
       boolean ready) {
@@ -85,6 +87,7 @@ final class Plugin implements AutoCloseable {
     this.logOffset = logOffset;
     this.pidFile = pidFile;
     this.channel = channel;
+    this.spawnNanos = spawnNanos;
     this.startToProbeMs = startToProbeMs;
     this.cpuMsAtProbe = cpuMsAtProbe;
     this.ready = ready;
@@ -170,6 +173,7 @@ final class Plugin implements AutoCloseable {
               logOffset,
               pidFile,
               channel,
+              t0,
               ms,
               cpu,
               !r.hasReady() || r.getReady().getValue());
@@ -205,6 +209,11 @@ final class Plugin implements AutoCloseable {
 
   double startToProbeMs() {
     return startToProbeMs;
+  }
+
+  /** Milliseconds from just before the plugin was spawned until now. */
+  double sinceSpawnMs() {
+    return (System.nanoTime() - spawnNanos) / 1e6;
   }
 
   /** CPU the process had used when it first answered Probe (JVM start-up, JIT, class loading). */

@@ -13,6 +13,8 @@ final class Targets {
   static final double CONTROLLER_RSS_IDLE_MAX_MIB = 64;
   static final double START_TO_PROBE_MAX_MS = 1000;
   static final int CREATE_CONCURRENCY = 100;
+  static final double SCALE_CREATE_RATIO_MAX = 1.2;
+  static final double SCALE_LIST_MAX_MS = 1000;
 
   private Targets() {}
 
@@ -113,6 +115,48 @@ final class Targets {
       double nodeRssIdleMiB,
       double startToProbeMs,
       double controllerRssIdleMiB) {}
+
+  /**
+   * The scale section's numbers of one backend; NaN where they were not measured.
+   *
+   * @param n volumes made; @param firstP50 CreateVolume p50 of the first volumes, ms
+   * @param lastP50 CreateVolume p50 of the last volumes, at n, ms
+   * @param pagedListMs ListVolumes of all n in pages of {@link Scale#PAGE}, ms in total
+   */
+  record Scaled(String backend, int n, double firstP50, double lastP50, double pagedListMs) {}
+
+  /** The scale targets per backend, in the order given. */
+  static List<Target> scale(List<Scaled> scaled) {
+    List<Target> out = new ArrayList<>();
+    for (Scaled in : scaled) {
+      double ratio = Stats.ratio(in.lastP50(), in.firstP50());
+      out.add(
+          judged(
+              in.backend()
+                  + ": CreateVolume p50 at "
+                  + in.n()
+                  + " volumes vs the first "
+                  + Scale.SAMPLE,
+              "<= " + fmt(SCALE_CREATE_RATIO_MAX) + " x",
+              ratio,
+              String.format(
+                  Locale.ROOT, "%.2f x (%.1f ms vs %.1f ms)", ratio, in.lastP50(), in.firstP50()),
+              ratio <= SCALE_CREATE_RATIO_MAX));
+      out.add(
+          judged(
+              in.backend()
+                  + ": ListVolumes of "
+                  + in.n()
+                  + " volumes in pages of "
+                  + Scale.PAGE
+                  + ", in total",
+              "<= " + fmt(SCALE_LIST_MAX_MS / 1000) + " s",
+              in.pagedListMs(),
+              String.format(Locale.ROOT, "%.3f s", in.pagedListMs() / 1000),
+              in.pagedListMs() <= SCALE_LIST_MAX_MS));
+    }
+    return out;
+  }
 
   /**
    * Provisioning targets per backend, in the order given, then the node targets: per node mode,

@@ -33,6 +33,16 @@ class BenchOptionsTest {
     assertFalse(o.jvm());
     assertTrue(o.provisioning());
     assertFalse(o.strict());
+    assertEquals(0, o.scale());
+  }
+
+  @Test
+  void scaleTakesAnOptionalNumber() {
+    assertEquals(BenchOptions.SCALE_DEFAULT, parse("--scale").scale());
+    assertEquals(BenchOptions.SCALE_DEFAULT, parse("--scale", "--strict").scale());
+    assertTrue(parse("--scale", "--strict").strict());
+    assertEquals(10000, parse("--scale", "10000").scale());
+    assertThrows(IllegalArgumentException.class, () -> parse("--scale", "0"));
   }
 
   @Test

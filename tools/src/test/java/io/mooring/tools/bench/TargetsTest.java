@@ -207,4 +207,27 @@ class TargetsTest {
     assertEquals(9, t.rows().size());
     assertEquals("met", t.rows().get(0).get(3));
   }
+
+  @Test
+  void scaleTargetsPerBackendAtTheirBoundariesAndWhenMissed() {
+    List<Targets.Target> targets =
+        Targets.scale(
+            List.of(
+                new Targets.Scaled("glusterfs", 2000, 100, 120, 1000),
+                new Targets.Scaled("cephfs", 2000, 20, 30, 1500),
+                new Targets.Scaled("x", 2000, Double.NaN, Double.NaN, Double.NaN)));
+    assertEquals(6, targets.size());
+    assertEquals(
+        "glusterfs: CreateVolume p50 at 2000 volumes vs the first 100", targets.get(0).name());
+    assertEquals("1.20 x (120.0 ms vs 100.0 ms)", targets.get(0).measured());
+    assertEquals(Verdict.MET, targets.get(0).verdict());
+    assertEquals(
+        "glusterfs: ListVolumes of 2000 volumes in pages of 500, in total", targets.get(1).name());
+    assertEquals("<= 1 s", targets.get(1).goal());
+    assertEquals(Verdict.MET, targets.get(1).verdict());
+    assertEquals(Verdict.NOT_MET, targets.get(2).verdict());
+    assertEquals(Verdict.NOT_MET, targets.get(3).verdict());
+    assertEquals(Verdict.NOT_MEASURED, targets.get(4).verdict());
+    assertEquals(Verdict.NOT_MEASURED, targets.get(5).verdict());
+  }
 }
