@@ -33,6 +33,7 @@ import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
+import io.mooring.errors.Untrusted;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
 import io.mooring.volume.KeyedLocks;
@@ -320,60 +321,63 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         });
   }
 
+  /**
+   * Volumes in the order of their backend's name, then their directory; the next page's token is
+   * the ID of its first volume, so a page costs what it holds (each backend lists from a name) and
+   * volumes created or deleted between pages never make a later page repeat or skip one that
+   * stayed. A token this plugin did not issue is ABORTED: the caller lists again from the start.
+   */
   @Override
   public void listVolumes(ListVolumesRequest req, StreamObserver<ListVolumesResponse> observer) {
     Rpc.unary(
         observer,
         () -> {
-          if (req.getMaxEntries() < 0) {
+          int max = req.getMaxEntries();
+          if (max < 0) {
             throw StorageException.invalid("max_entries must not be negative");
           }
-          String start = req.getStartingToken();
-          if (!start.isEmpty()) {
-            try {
-              VolumeId.parse(start);
-            } catch (StorageException e) {
-              throw new StorageException(
-                  StorageException.Kind.BUSY,
-                  "starting_token "
-                      + start
-                      + " was not issued by this plugin; list again from the start");
-            }
-          }
-          List<Listed> listed = new ArrayList<>();
-          for (Backend backend : backends.all()) {
-            backend.list().forEach(volume -> listed.add(new Listed(backend, volume)));
-          }
-          listed.sort(Comparator.comparing(Listed::id));
-          int from = 0;
-          while (from < listed.size()
-              && !start.isEmpty()
-              && listed.get(from).id().compareTo(start) < 0) {
-            from++;
-          }
-          int to =
-              req.getMaxEntries() == 0
-                  ? listed.size()
-                  : Math.min(listed.size(), from + req.getMaxEntries());
+          Optional<VolumeId> start = startingToken(req.getStartingToken());
           ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
           Map<Backend, VolumeCondition> conditions = new HashMap<>(); // one check per backend
-          for (Listed entry : listed.subList(from, to)) {
-            out.addEntriesBuilder()
-                .setVolume(volume(entry.backend(), entry.volume()))
-                .getStatusBuilder()
-                .setVolumeCondition(conditions.computeIfAbsent(entry.backend(), this::condition));
-          }
-          if (to < listed.size()) {
-            out.setNextToken(listed.get(to).id());
+          List<Backend> ordered = new ArrayList<>(backends.all());
+          ordered.sort(Comparator.comparing(Backend::name));
+          int listed = 0;
+          for (Backend backend : ordered) {
+            int order = start.map(s -> backend.name().compareTo(s.backend())).orElse(1);
+            if (order < 0) {
+              continue; // all of its volumes come before the token
+            }
+            String from = order == 0 ? start.get().dir() : "";
+            // one more than the page has room for: whether there is a next page, and its token
+            for (VolumeRecord record : backend.list(from, max == 0 ? 0 : max - listed + 1)) {
+              if (max > 0 && listed == max) {
+                return out.setNextToken(new VolumeId(backend.name(), record.dir()).toString())
+                    .build();
+              }
+              out.addEntriesBuilder()
+                  .setVolume(volume(backend, record))
+                  .getStatusBuilder()
+                  .setVolumeCondition(conditions.computeIfAbsent(backend, this::condition));
+              listed++;
+            }
           }
           return out.build();
         });
   }
 
-  /** A volume as ListVolumes found it, with its ID (the order and the paging token). */
-  private record Listed(Backend backend, VolumeRecord volume) {
-    String id() {
-      return new VolumeId(backend.name(), volume.dir()).toString();
+  /** The volume a page starts at; empty for the first page. */
+  private static Optional<VolumeId> startingToken(String token) {
+    if (token.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(VolumeId.parse(token));
+    } catch (StorageException e) {
+      throw new StorageException(
+          StorageException.Kind.BUSY,
+          "starting_token "
+              + Untrusted.quote(token)
+              + " was not issued by this plugin; list again from the start");
     }
   }
 

@@ -15,10 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** An in-memory backend for service-level unit tests. */
 final class FakeBackend implements Backend {
 
-  final Map<String, VolumeRecord> volumes = new TreeMap<>();
+  final TreeMap<String, VolumeRecord> volumes = new TreeMap<>();
   final List<String> deleted = new ArrayList<>();
   final AtomicInteger creates = new AtomicInteger();
   final AtomicInteger gets = new AtomicInteger();
+
+  /** Records ListVolumes read: what a page costs. */
+  final AtomicInteger listed = new AtomicInteger();
+
   boolean closed;
   RuntimeException closeFailure;
   private final String name;
@@ -81,8 +85,11 @@ final class FakeBackend implements Backend {
   }
 
   @Override
-  public synchronized List<VolumeRecord> list() {
-    return List.copyOf(volumes.values());
+  public synchronized List<VolumeRecord> list(String from, int limit) {
+    List<VolumeRecord> page =
+        volumes.tailMap(from).values().stream().limit(limit == 0 ? Long.MAX_VALUE : limit).toList();
+    listed.addAndGet(page.size());
+    return page;
   }
 
   @Override

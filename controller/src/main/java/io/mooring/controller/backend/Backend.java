@@ -58,8 +58,17 @@ public interface Backend extends AutoCloseable {
   /** Removes (or retains / archives) the volume; a missing volume is not an error. */
   void delete(String dir, DeletePolicy policy, Map<String, String> secrets);
 
-  /** All complete volumes, sorted by {@code dir}: each record read once. */
-  List<VolumeRecord> list();
+  /**
+   * Complete volumes whose {@code dir} is {@code from} or after it, sorted by {@code dir}, at most
+   * {@code limit} of them (0: all): a page of ListVolumes, each record read once. Costs about what
+   * the page holds, not what the backend holds.
+   */
+  List<VolumeRecord> list(String from, int limit);
+
+  /** All complete volumes, sorted by {@code dir}. */
+  default List<VolumeRecord> list() {
+    return list("", 0);
+  }
 
   /** The backend's snapshots, if it has them. */
   default Optional<Snapshots> snapshots() {

@@ -573,22 +573,27 @@ public final class CephfsBackend implements Backend {
   }
 
   @Override
-  public List<VolumeRecord> list() {
+  public List<VolumeRecord> list(String from, int limit) {
     CephCredentials credentials = adminCredentials("ListVolumes");
     List<VolumeRecord> volumes = new ArrayList<>();
     if (omap != null) {
       // one OSD read per thousand volumes, instead of a mgr command per volume
-      records(credentials)
-          .committed(credentials)
-          .forEach(
-              (dir, r) -> {
-                paths.put(dir, r.path()); // the volume context of each entry: no getpath
-                volumes.add(r.volume(dir));
-              });
+      for (var entry : records(credentials).committed(credentials).tailMap(from).entrySet()) {
+        if (limit > 0 && volumes.size() == limit) {
+          break;
+        }
+        paths.put(entry.getKey(), entry.getValue().path()); // the entry's context: no getpath
+        volumes.add(entry.getValue().volume(entry.getKey()));
+      }
       return volumes;
     }
     for (String dir : subvolumeNames(credentials)) {
-      read(dir, credentials).ifPresent(r -> volumes.add(r.volume(dir)));
+      if (limit > 0 && volumes.size() == limit) {
+        break;
+      }
+      if (dir.compareTo(from) >= 0) {
+        read(dir, credentials).ifPresent(r -> volumes.add(r.volume(dir)));
+      }
     }
     return volumes;
   }

@@ -303,6 +303,28 @@ class CephOmapIT {
     assertEquals(List.of(b), backend(rados).list());
   }
 
+  /** A ListVolumes page starts at a name and holds at most the limit, with either records. */
+  @Test
+  void listingStartsAtANameAndStopsAtTheLimit() {
+    for (boolean omap : new boolean[] {false, true}) {
+      group = "omap-it-" + UUID.randomUUID().toString().substring(0, 8);
+      CephfsBackend backend = backend(new Counting(rados, omap));
+      List<VolumeRecord> made = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        String name = "pvc-page-" + i;
+        made.add(backend.create(VolumeNames.dirFor(name), name, 4 * MIB, Map.of(), Map.of()));
+      }
+      made.sort((x, y) -> x.dir().compareTo(y.dir()));
+      CephfsBackend restarted = backend(new Counting(rados, omap));
+      assertEquals(made.subList(0, 2), restarted.list("", 2), "omap " + omap);
+      assertEquals(made.subList(2, 4), restarted.list(made.get(2).dir(), 2), "omap " + omap);
+      assertEquals(made.subList(4, 5), restarted.list(made.get(4).dir(), 2), "omap " + omap);
+      assertEquals(made.subList(3, 5), restarted.list(made.get(2).dir() + "0", 0), "omap " + omap);
+      assertEquals(made, restarted.list(), "omap " + omap);
+      removeGroup();
+    }
+  }
+
   /** Numbers, not assertions: mgr commands and p50 of a create, list time, either record kind. */
   @Test
   void measureCreatesAndListsWithEitherRecords() {
