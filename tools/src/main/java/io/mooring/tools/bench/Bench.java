@@ -232,7 +232,8 @@ public final class Bench {
       for (BenchBackend b : backends) {
         Path file =
             Files.writeString(
-                o.work().resolve("backends-" + b.type() + ".yaml"), "backends:\n" + b.yaml());
+                o.work().resolve("backends-" + b.type() + ".yaml"),
+                "backends:\n" + b.yamlWithoutSecrets(o.work()));
         Plugin.Spec spec =
             new Plugin.Spec(
                 "controller-" + b.type(),

@@ -1,5 +1,6 @@
 package io.mooring.tools.bench;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,6 +17,14 @@ interface BenchBackend {
    * Its entry in the controller's backends file (a YAML list item, indented for {@code backends:}).
    */
   String yaml();
+
+  /**
+   * Its entry for a controller that also answers calls that carry no secrets (ListVolumes,
+   * GetCapacity): {@link #yaml()} and whatever the backend needs for them, kept below {@code work}.
+   */
+  default String yamlWithoutSecrets(Path work) throws IOException {
+    return yaml();
+  }
 
   /**
    * The program label of the driver's own CLI calls to this backend in its metrics, e.g. gluster.

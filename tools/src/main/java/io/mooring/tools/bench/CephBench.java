@@ -97,6 +97,25 @@ final class CephBench implements BenchBackend {
         .formatted(TYPE, ceph.monitors(), ceph.fs(), GROUP, adminSecretDir);
   }
 
+  /**
+   * The admin key as a Secret mounted at the backend's adminSecretDir would hold it (files adminID
+   * and adminKey, readable by the controller only), which calls without secrets use.
+   */
+  @Override
+  public String yamlWithoutSecrets(Path work) throws IOException {
+    Path dir = work.resolve("ceph-admin");
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    for (String key : List.of("adminID", "adminKey")) {
+      Path file = dir.resolve(key);
+      Files.deleteIfExists(file);
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, requests.secrets().get(key));
+    }
+    return yaml() + "    adminSecretDir: " + dir + "\n";
+  }
+
   /** Only when librados cannot be loaded does the driver fall back to the CLI. */
   @Override
   public String program() {
