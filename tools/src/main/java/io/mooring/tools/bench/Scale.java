@@ -255,9 +255,20 @@ final class Scale {
     }
   }
 
+  /** A stub whose calls each get {@link #DEADLINE_S} (withDeadlineAfter fixes one instant). */
   private static ControllerGrpc.ControllerBlockingStub stub(Plugin controller) {
     return ControllerGrpc.newBlockingStub(controller.channel())
-        .withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS);
+        .withInterceptors(
+            new io.grpc.ClientInterceptor() {
+              @Override
+              public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(
+                  io.grpc.MethodDescriptor<Q, A> method,
+                  io.grpc.CallOptions options,
+                  io.grpc.Channel next) {
+                return next.newCall(
+                    method, options.withDeadlineAfter(DEADLINE_S, TimeUnit.SECONDS));
+              }
+            });
   }
 
   private String name(int i) {
