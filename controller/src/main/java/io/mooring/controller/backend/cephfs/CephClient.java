@@ -34,6 +34,18 @@ interface CephClient extends AutoCloseable {
   }
 
   /**
+   * The omap values of the keys of {@code object} that start with {@code prefix} and come after
+   * {@code after} (from the first when it is empty), at most {@code max} of them (all when 0): a
+   * page of a listing costs what it holds.
+   *
+   * @throws CephError ENOTSUP when this client cannot reach RADOS objects (the CLI client)
+   */
+  default SortedMap<String, String> omapRange(
+      OmapObject object, String prefix, String after, int max, CephCredentials credentials) {
+    throw new CephError(CephError.ENOTSUP, "omap of " + object + " needs librados");
+  }
+
+  /**
    * Sets {@code set} and removes {@code remove} in one atomic write, creating the object if need
    * be.
    *

@@ -578,10 +578,7 @@ public final class CephfsBackend implements Backend {
     List<VolumeRecord> volumes = new ArrayList<>();
     if (omap != null) {
       // one OSD read per thousand volumes, instead of a mgr command per volume
-      for (var entry : records(credentials).committed(credentials).tailMap(from).entrySet()) {
-        if (limit > 0 && volumes.size() == limit) {
-          break;
-        }
+      for (var entry : records(credentials).committed(from, limit, credentials).entrySet()) {
         paths.put(entry.getKey(), entry.getValue().path()); // the entry's context: no getpath
         volumes.add(entry.getValue().volume(entry.getKey()));
       }

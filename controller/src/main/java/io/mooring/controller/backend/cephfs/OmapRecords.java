@@ -114,6 +114,28 @@ final class OmapRecords {
     return all(VOLUME, SubvolumeRecord::decode, credentials);
   }
 
+  /**
+   * The committed records of subvolume {@code from} and those after it, at most {@code limit} (all
+   * when 0): one read of the first key and one of the rest, however many volumes there are.
+   */
+  SortedMap<String, SubvolumeRecord> committed(
+      String from, int limit, CephCredentials credentials) {
+    SortedMap<String, SubvolumeRecord> out = new TreeMap<>();
+    if (!from.isEmpty()) {
+      get(from, credentials).committed().ifPresent(r -> out.put(from, r));
+    }
+    if (limit == 0 || out.size() < limit) {
+      out.putAll(
+          range(
+              VOLUME,
+              from.isEmpty() ? "" : VOLUME + from,
+              limit == 0 ? 0 : limit - out.size(),
+              SubvolumeRecord::decode,
+              credentials));
+    }
+    return out;
+  }
+
   /** Every snapshot entry, complete or not, by snapshot name. */
   SortedMap<String, SnapshotEntry> snapshots(CephCredentials credentials) {
     return all(SNAPSHOT, SnapshotEntry::decode, credentials);
@@ -182,16 +204,26 @@ final class OmapRecords {
   /** The values of the keys starting with {@code prefix}, by the rest of the key. */
   private <T> SortedMap<String, T> all(
       String prefix, Function<String, T> decoder, CephCredentials credentials) {
+    return range(prefix, "", 0, decoder, credentials);
+  }
+
+  /**
+   * The values of the keys starting with {@code prefix} after key {@code after} (from the first
+   * when empty), at most {@code max} (all when 0), by the rest of the key.
+   */
+  private <T> SortedMap<String, T> range(
+      String prefix,
+      String after,
+      int max,
+      Function<String, T> decoder,
+      CephCredentials credentials) {
     SortedMap<String, T> out = new TreeMap<>();
     OmapObject object = object(credentials);
     client
-        .omapRead(object, Set.of(), credentials)
+        .omapRange(object, prefix, after, max, credentials)
         .forEach(
-            (key, value) -> {
-              if (key.startsWith(prefix)) {
-                out.put(key.substring(prefix.length()), decode(object, key, value, decoder));
-              }
-            });
+            (key, value) ->
+                out.put(key.substring(prefix.length()), decode(object, key, value, decoder)));
     return out;
   }
 

@@ -233,7 +233,22 @@ final class RadosCephClient implements CephClient {
         () -> "reading omap of " + object,
         credentials,
         false,
-        retry -> onConnection(credentials, object.toString(), c -> c.omapRead(object, keys)));
+        retry ->
+            onConnection(credentials, object.toString(), c -> c.omapRead(object, keys, "", "", 0)));
+  }
+
+  @Override
+  public SortedMap<String, String> omapRange(
+      OmapObject object, String prefix, String after, int max, CephCredentials credentials) {
+    return bounded(
+        () -> "reading omap of " + object,
+        credentials,
+        false,
+        retry ->
+            onConnection(
+                credentials,
+                object.toString(),
+                c -> c.omapRead(object, Set.of(), prefix, after, max)));
   }
 
   @Override
@@ -614,22 +629,25 @@ final class RadosCephClient implements CephClient {
     }
 
     /**
-     * The omap values of {@code keys} that exist, or all of them when {@code keys} is empty; none
-     * when the object does not exist. Op and iterators are released on this thread once librados
-     * has returned: a caller that gave up waiting never frees what librados still writes.
+     * The omap values of {@code keys} that exist, or when {@code keys} is empty those of the keys
+     * with {@code prefix} after {@code start} (at most {@code max}, all when 0); none when the
+     * object does not exist. Op and iterators are released on this thread once librados has
+     * returned: a caller that gave up waiting never frees what librados still writes.
      */
-    SortedMap<String, String> omapRead(OmapObject object, Set<String> keys) {
+    SortedMap<String, String> omapRead(
+        OmapObject object, Set<String> keys, String prefix, String start, int max) {
       Pointer io = ioctx(object);
       SortedMap<String, String> values = new TreeMap<>();
-      String after = "";
+      String after = start;
       while (true) {
+        int page = max > 0 ? Math.min(OMAP_PAGE, max - values.size()) : OMAP_PAGE;
         Pointer op = lib.rados_create_read_op();
         try {
           PointerByReference iter = new PointerByReference();
           IntByReference prval = new IntByReference();
           ByteByReference more = new ByteByReference();
           if (keys.isEmpty()) {
-            lib.rados_read_op_omap_get_vals2(op, after, "", OMAP_PAGE, iter, more, prval);
+            lib.rados_read_op_omap_get_vals2(op, after, prefix, page, iter, more, prval);
           } else {
             String[] wanted = keys.toArray(String[]::new);
             lib.rados_read_op_omap_get_vals_by_keys(op, wanted, wanted.length, iter, prval);
@@ -659,7 +677,7 @@ final class RadosCephClient implements CephClient {
           } finally {
             lib.rados_omap_get_end(iter.getValue());
           }
-          if (!keys.isEmpty() || more.getValue() == 0) {
+          if (!keys.isEmpty() || more.getValue() == 0 || max > 0 && values.size() >= max) {
             return values;
           }
         } finally {

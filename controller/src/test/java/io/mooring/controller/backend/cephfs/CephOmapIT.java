@@ -207,6 +207,15 @@ class CephOmapIT {
     }
 
     @Override
+    public SortedMap<String, String> omapRange(
+        OmapObject object, String prefix, String after, int max, CephCredentials credentials) {
+      long start = System.nanoTime();
+      SortedMap<String, String> out = real.omapRange(object, prefix, after, max, credentials);
+      took("omap range", start);
+      return out;
+    }
+
+    @Override
     public void omapWrite(
         OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials c) {
       long start = System.nanoTime();

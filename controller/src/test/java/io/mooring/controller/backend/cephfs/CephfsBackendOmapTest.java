@@ -203,7 +203,7 @@ class CephfsBackendOmapTest {
     ceph.calls.clear();
     assertEquals(List.of(a, b), backend().list());
     assertEquals(
-        List.of("fs ls", "omap read", "omap read"),
+        List.of("fs ls", "omap read", "omap range"),
         ceph.calls,
         "a new controller: its pools once, the import mark, the records; no metadata ls");
     CephfsBackend restarted = backend();
@@ -253,5 +253,33 @@ class CephfsBackendOmapTest {
     assertThrows(
         StorageException.class,
         () -> backend.create(archived, "archived", 4 << 20, Map.of(), SECRETS));
+  }
+
+  @Test
+  void listPagesReadOnlyTheirOwnRecords() {
+    CephfsBackend backend = backend();
+    List<String> dirs = new java.util.ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      String dir = String.format("pvc-%02d-0011223344556677", i);
+      backend.create(dir, "pvc-" + i, 4 << 20, Map.of(), SECRETS);
+      dirs.add(dir);
+    }
+    backend.delete(dirs.get(7), DeletePolicy.ARCHIVE, SECRETS); // archived: not listed
+    dirs.remove(7);
+    List<String> paged = new java.util.ArrayList<>();
+    String from = "";
+    while (true) {
+      List<VolumeRecord> page = backend.list(from, 11);
+      page.stream().limit(10).forEach(r -> paged.add(r.dir()));
+      if (page.size() < 11) {
+        break;
+      }
+      from = page.get(10).dir(); // the next page starts at the 11th, as ListVolumes pages
+    }
+    assertEquals(dirs, paged);
+    ceph.calls.clear();
+    assertEquals(3, backend.list(dirs.get(5), 3).size());
+    assertEquals(
+        List.of("omap read", "omap range"), ceph.calls, "the first key, then the rest of the page");
   }
 }

@@ -199,6 +199,23 @@ final class FakeCephClient implements CephClient {
   }
 
   @Override
+  public synchronized SortedMap<String, String> omapRange(
+      OmapObject object, String prefix, String after, int max, CephCredentials creds) {
+    omapCall("omap range", creds);
+    SortedMap<String, String> out = new TreeMap<>();
+    for (Map.Entry<String, String> e :
+        objects.getOrDefault(object, new TreeMap<>()).tailMap(after, false).entrySet()) {
+      if (max > 0 && out.size() == max) {
+        break;
+      }
+      if (e.getKey().startsWith(prefix)) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
+
+  @Override
   public synchronized void omapWrite(
       OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials creds) {
     omapCall("omap write", creds);

@@ -318,7 +318,19 @@ class RadosCephClientTest {
         PointerByReference iter,
         ByteByReference more,
         IntByReference prval) {
-      op(op).putAll(Map.of("after", startAfter, "max", maxReturn, "iter", iter, "more", more));
+      op(op)
+          .putAll(
+              Map.of(
+                  "after",
+                  startAfter,
+                  "prefix",
+                  filterPrefix,
+                  "max",
+                  maxReturn,
+                  "iter",
+                  iter,
+                  "more",
+                  more));
     }
 
     @Override
@@ -343,6 +355,9 @@ class RadosCephClientTest {
         } else {
           for (Map.Entry<String, String> e :
               values.tailMap((String) o.get("after"), false).entrySet()) {
+            if (!e.getKey().startsWith((String) o.get("prefix"))) {
+              continue;
+            }
             if (out.size() == (Long) o.get("max")) {
               ((ByteByReference) o.get("more")).setValue((byte) 1);
               break;
