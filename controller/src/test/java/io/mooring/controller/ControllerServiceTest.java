@@ -21,13 +21,8 @@ import csi.v1.Csi.ListVolumesResponse;
 import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
 import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeCapability.AccessMode;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.mooring.volume.KeyedLocks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,29 +48,18 @@ class ControllerServiceTest {
           .build();
 
   private final FakeBackend backend = new FakeBackend("gluster-a");
-  private Server server;
-  private ManagedChannel channel;
+  private InProcessController controller;
   private ControllerGrpc.ControllerBlockingStub stub;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(
-                new ControllerService(
-                    new Backends(List.of(backend)), new KeyedLocks(Duration.ofSeconds(5))))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    stub = ControllerGrpc.newBlockingStub(channel);
+    controller = new InProcessController(List.of(backend), Duration.ofSeconds(5));
+    stub = controller.stub;
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    controller.close();
   }
 
   static CreateVolumeRequest.Builder create(String name, long bytes) {

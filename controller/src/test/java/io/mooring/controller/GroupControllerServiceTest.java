@@ -13,13 +13,8 @@ import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.Snapshot;
 import csi.v1.Csi.VolumeGroupSnapshot;
 import csi.v1.GroupControllerGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.mooring.volume.KeyedLocks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -34,8 +29,7 @@ class GroupControllerServiceTest {
 
   final FakeBackend ceph = new FakeBackend("ceph");
   final FakeBackend other = new FakeBackend("other");
-  Server server;
-  ManagedChannel channel;
+  InProcessController service;
   GroupControllerGrpc.GroupControllerBlockingStub groups;
   ControllerGrpc.ControllerBlockingStub controller;
   String a;
@@ -46,19 +40,9 @@ class GroupControllerServiceTest {
   void start() throws Exception {
     ceph.snapshots = new FakeSnapshots(ceph);
     other.snapshots = new FakeSnapshots(other);
-    Backends backends = new Backends(List.of(ceph, other));
-    KeyedLocks locks = new KeyedLocks(Duration.ofSeconds(5));
-    String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(new ControllerService(backends, locks))
-            .addService(new GroupControllerService(backends, locks))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    groups = GroupControllerGrpc.newBlockingStub(channel);
-    controller = ControllerGrpc.newBlockingStub(channel);
+    service = new InProcessController(List.of(ceph, other), Duration.ofSeconds(5));
+    groups = service.groups;
+    controller = service.stub;
     a = volume("pvc-a", "ceph");
     b = volume("pvc-b", "ceph");
     c = volume("pvc-c", "other");
@@ -66,8 +50,7 @@ class GroupControllerServiceTest {
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    service.close();
   }
 
   String volume(String name, String backend) {

@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
-/** A ControllerService on an in-process channel, for tests; closing stops both. */
+/**
+ * A ControllerService (and the GroupController where served) on an in-process channel, for tests;
+ * calls run on the caller's thread. Closing stops both.
+ */
 final class InProcessController implements AutoCloseable {
 
   final ControllerGrpc.ControllerBlockingStub stub;
@@ -28,12 +31,14 @@ final class InProcessController implements AutoCloseable {
     Backends all = new Backends(List.copyOf(backends));
     KeyedLocks locks = new KeyedLocks(lockWait);
     InProcessServerBuilder builder =
-        InProcessServerBuilder.forName(name).addService(new ControllerService(all, locks));
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(new ControllerService(all, locks));
     if (GroupControllerService.servedFor(all)) {
       builder.addService(new GroupControllerService(all, locks));
     }
     server = builder.build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     stub = ControllerGrpc.newBlockingStub(channel);
     groups = GroupControllerGrpc.newBlockingStub(channel);
   }

@@ -7,12 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import csi.v1.ControllerGrpc;
 import csi.v1.Csi.ListVolumesRequest;
 import csi.v1.Csi.ListVolumesResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.VolumeRecord;
-import io.mooring.volume.KeyedLocks;
 import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
 import java.time.Duration;
@@ -32,29 +27,18 @@ class ListVolumesPagingTest {
 
   private final FakeBackend a = new FakeBackend("a");
   private final FakeBackend a1 = new FakeBackend("a1");
-  private Server server;
-  private ManagedChannel channel;
+  private InProcessController controller;
   private ControllerGrpc.ControllerBlockingStub stub;
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server =
-        InProcessServerBuilder.forName(name)
-            .directExecutor()
-            .addService(
-                new ControllerService(
-                    new Backends(List.of(a1, a)), new KeyedLocks(Duration.ofSeconds(5))))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    stub = ControllerGrpc.newBlockingStub(channel);
+    controller = new InProcessController(List.of(a1, a), Duration.ofSeconds(5));
+    stub = controller.stub;
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    controller.close();
   }
 
   private static String add(FakeBackend backend, String request) {
