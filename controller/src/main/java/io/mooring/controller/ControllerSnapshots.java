@@ -23,8 +23,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -33,8 +31,6 @@ import java.util.function.Predicate;
  * never taken of a volume being deleted, and one name never serves two volumes.
  */
 final class ControllerSnapshots {
-
-  private static final String PROVISIONER_PREFIX = "csi.storage.k8s.io/";
 
   private final Backends backends;
   private final KeyedLocks locks;
@@ -54,12 +50,7 @@ final class ControllerSnapshots {
     if (req.getSourceVolumeId().isEmpty()) {
       throw StorageException.invalid("source_volume_id is required");
     }
-    Set<String> unknown = new TreeSet<>(req.getParametersMap().keySet());
-    unknown.removeIf(key -> key.startsWith(PROVISIONER_PREFIX));
-    if (!unknown.isEmpty()) {
-      throw StorageException.invalid(
-          "unknown parameters %s: Mooring's VolumeSnapshotClass takes none", unknown);
-    }
+    CreateParameters.requireNone(req.getParametersMap(), "VolumeSnapshotClass");
     Optional<VolumeId> source = VolumeId.lookup(req.getSourceVolumeId());
     Backend backend =
         source

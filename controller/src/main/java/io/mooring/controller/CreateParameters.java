@@ -40,6 +40,21 @@ record CreateParameters(
   private static final String PROVISIONER_PREFIX = "csi.storage.k8s.io/";
 
   /**
+   * Checks the parameters of a class that takes none of its own (VolumeSnapshotClass,
+   * VolumeGroupSnapshotClass): only the sidecars' {@value #PROVISIONER_PREFIX} keys.
+   *
+   * @throws StorageException INVALID_ARGUMENT for any other key
+   */
+  static void requireNone(Map<String, String> parameters, String what) {
+    Set<String> unknown = new TreeSet<>(parameters.keySet());
+    unknown.removeIf(key -> key.startsWith(PROVISIONER_PREFIX));
+    if (!unknown.isEmpty()) {
+      throw StorageException.invalid(
+          "unknown parameters %s: Mooring's %s takes none", unknown, what);
+    }
+  }
+
+  /**
    * Short enough that prefix and {@link VolumeNames#dirFor} stay within a volume ID's directory.
    */
   private static final Pattern PREFIX = Pattern.compile("[a-z0-9][a-z0-9-]{0,21}");

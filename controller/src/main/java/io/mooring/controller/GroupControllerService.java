@@ -44,8 +44,6 @@ import java.util.TreeSet;
  */
 public final class GroupControllerService extends GroupControllerGrpc.GroupControllerImplBase {
 
-  private static final String PROVISIONER_PREFIX = "csi.storage.k8s.io/";
-
   private final Backends backends;
   private final KeyedLocks locks;
   private final Clock clock;
@@ -96,12 +94,7 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
     if (req.getSourceVolumeIdsCount() == 0) {
       throw StorageException.invalid("source_volume_ids are required");
     }
-    Set<String> unknown = new TreeSet<>(req.getParametersMap().keySet());
-    unknown.removeIf(key -> key.startsWith(PROVISIONER_PREFIX));
-    if (!unknown.isEmpty()) {
-      throw StorageException.invalid(
-          "unknown parameters %s: Mooring's VolumeGroupSnapshotClass takes none", unknown);
-    }
+    CreateParameters.requireNone(req.getParametersMap(), "VolumeGroupSnapshotClass");
     Set<VolumeId> sources = new HashSet<>();
     for (String text : req.getSourceVolumeIdsList()) {
       sources.add(
