@@ -1,0 +1,74 @@
+package io.mooring.kube;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@EnableKubernetesMockClient(crud = true)
+class KubeClientsTest {
+
+  @TempDir Path dir;
+  KubernetesMockServer server;
+
+  /** Two contexts: "real" points at the mock server, "elsewhere" at a closed port. */
+  private Path kubeconfig(String current) throws Exception {
+    String url = server.url("/");
+    Path file = dir.resolve("config");
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "current-context: " + current,
+            "clusters:",
+            "- name: mock",
+            "  cluster: {server: '" + url + "', insecure-skip-tls-verify: true}",
+            "- name: closed",
+            "  cluster: {server: 'http://127.0.0.1:1'}",
+            "users:",
+            "- name: admin",
+            "  user: {token: not-a-secret}",
+            "contexts:",
+            "- name: real",
+            "  context: {cluster: mock, user: admin, namespace: apps}",
+            "- name: elsewhere",
+            "  context: {cluster: closed, user: admin}",
+            ""));
+    return file;
+  }
+
+  @Test
+  void theNamedContextWinsOverTheCurrentOne() throws Exception {
+    try (KubernetesClient client = KubeClients.connect(kubeconfig("elsewhere"), "real")) {
+      client
+          .namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName("apps").endMetadata().build())
+          .create();
+      assertEquals("apps", client.namespaces().withName("apps").get().getMetadata().getName());
+      assertEquals("apps", client.getNamespace(), "the context's namespace is the default");
+    }
+  }
+
+  @Test
+  void withoutAContextTheCurrentOneIsUsed() throws Exception {
+    assertEquals(server.url("/"), KubeClients.config(kubeconfig("real"), null).getMasterUrl());
+  }
+
+  @Test
+  void aMissingKubeconfigIsNamed() {
+    Path missing = dir.resolve("nope");
+    UncheckedIOException e =
+        assertThrows(UncheckedIOException.class, () -> KubeClients.config(missing, null));
+    assertEquals("cannot read kubeconfig " + missing, e.getMessage());
+  }
+}
