@@ -7,7 +7,7 @@
 build_if_stale() {
   local jar=$1 module=$2 root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  local sources=("$root/pom.xml" "$root/proto" "$root/core" "$root/controller" "$root/node" "$root/app" "$root/$module")
+  local sources=("$root/pom.xml" "$root/proto" "$root/core" "$root/controller" "$root/node" "$root/kube" "$root/app" "$root/$module")
   if [[ -f "$jar" && -z "$(find "${sources[@]}" -path '*/target' -prune -o -type f -newer "$jar" -print -quit)" ]]; then
     return 0
   fi
