@@ -634,12 +634,98 @@ class DeployManifestsTest {
         if (image.contains("@sha256:")) {
           continue;
         }
-        String lastPart = image.substring(image.lastIndexOf('/') + 1);
-        int colon = lastPart.indexOf(':');
-        assertTrue(colon > 0, where + ": no tag");
-        String tag = lastPart.substring(colon + 1);
+        String tag = ImageRef.parse(image).tag();
+        assertNotNull(tag, where + ": no tag");
         assertFalse(tag.isEmpty() || tag.equals("latest"), where + ": not pinned");
       }
+    }
+  }
+
+  /**
+   * One image, one tag: across every overlay, the base and the examples, no two containers name the
+   * same image with different tags or digests, and deploy/README.md's "Sidecar images" table (where
+   * the evidence that each tag exists is kept) names exactly the sidecar tags deployed.
+   */
+  @Test
+  void everyImageHasOneTagEverywhereAndTheSidecarTableSaysWhich() throws IOException {
+    Map<String, Set<String>> refsByImage = new TreeMap<>();
+    Map<String, Set<String>> usedBy = new TreeMap<>();
+    for (Path dir : kustomizations().toList()) {
+      for (HasMetadata workload : workloads(render(dir))) {
+        for (Container c : containers(podSpec(workload))) {
+          ImageRef ref = ImageRef.parse(c.getImage());
+          refsByImage.computeIfAbsent(ref.name(), k -> new TreeSet<>()).add(ref.version());
+          usedBy
+              .computeIfAbsent(ref.name() + "@" + ref.version(), k -> new TreeSet<>())
+              .add(DEPLOY.relativize(dir) + ": " + describe(workload) + "/" + c.getName());
+        }
+      }
+    }
+    refsByImage.forEach(
+        (image, versions) ->
+            assertEquals(
+                1,
+                versions.size(),
+                image
+                    + " is pinned differently: "
+                    + versions.stream()
+                        .map(v -> v + " in " + usedBy.get(image + "@" + v))
+                        .toList()));
+    Map<String, String> deployedSidecars = new TreeMap<>();
+    refsByImage.forEach(
+        (image, versions) -> {
+          if (image.startsWith(SIDECAR_REGISTRY)) {
+            deployedSidecars.put(
+                image.substring(SIDECAR_REGISTRY.length()), versions.iterator().next());
+          }
+        });
+    assertEquals(
+        deployedSidecars,
+        sidecarTable(),
+        "deploy/README.md \"Sidecar images\" must list each deployed sidecar with its tag");
+  }
+
+  private static final String SIDECAR_REGISTRY = "registry.k8s.io/sig-storage/";
+
+  /** Sidecar name to tag, from the first two columns of deploy/README.md's "Sidecar images". */
+  private static Map<String, String> sidecarTable() throws IOException {
+    String readme = Files.readString(DEPLOY.resolve("README.md"));
+    int start = readme.indexOf("### Sidecar images");
+    assertTrue(start >= 0, "deploy/README.md has no \"### Sidecar images\" section");
+    String section = readme.substring(start + 1);
+    int end = section.indexOf("\n#");
+    section = end < 0 ? section : section.substring(0, end);
+    Map<String, String> table = new TreeMap<>();
+    Matcher row = Pattern.compile("(?m)^\\| ([a-z0-9-]+) \\| (v[0-9][^ |]*) \\|").matcher(section);
+    while (row.find()) {
+      table.put(row.group(1), row.group(2));
+    }
+    return table;
+  }
+
+  /**
+   * An image reference split as a registry would: name (with registry and path), and tag and
+   * digest, either of which may be absent. A port in the registry host is not a tag.
+   */
+  record ImageRef(String name, String tag, String digest) {
+    static ImageRef parse(String image) {
+      String rest = image;
+      String digest = null;
+      int at = rest.indexOf('@');
+      if (at >= 0) {
+        digest = rest.substring(at + 1);
+        rest = rest.substring(0, at);
+      }
+      int slash = rest.lastIndexOf('/');
+      int colon = rest.indexOf(':', slash + 1);
+      return colon < 0
+          ? new ImageRef(rest, null, digest)
+          : new ImageRef(rest.substring(0, colon), rest.substring(colon + 1), digest);
+    }
+
+    /** What pins it: the digest when there is one (it wins over the tag), else the tag. */
+    String version() {
+      return digest != null ? digest : String.valueOf(tag);
     }
   }
 
