@@ -20,6 +20,12 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests -pl app -am package
 # anyway, so one base, one package manager and Debian's security updates cover the JRE too, and
 # there is no second JDK to keep in step with the build image.
 FROM debian:12-slim
+# The version is the Maven project version (pom.xml), as `mooring --version` says it and as the
+# image tag in deploy/ names it; ReleaseVersionTest fails when they disagree (CHANGELOG.md).
+LABEL org.opencontainers.image.title="mooring" \
+      org.opencontainers.image.description="Kubernetes CSI driver for ReadWriteMany volumes on GlusterFS and CephFS" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="Apache-2.0"
 # glusterfs-client: mount.glusterfs and the glusterfs FUSE client (node and controller);
 # glusterfs-cli: the gluster CLI (controller with management: local, over glusterd's socket);
 # openssh-client: the controller's management: ssh (gluster runs on a server; the gate lives there);
