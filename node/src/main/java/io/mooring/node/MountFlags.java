@@ -19,6 +19,10 @@ final class MountFlags {
   static final Set<String> ALLOWED =
       Set.of("ro", "nosuid", "nodev", "noexec", "noatime", "nodiratime", "relatime");
 
+  /** SELinux's mount options: the kubelet sends context= when a CSIDriver has seLinuxMount. */
+  private static final Set<String> SELINUX_CONTEXT =
+      Set.of("context", "fscontext", "defcontext", "rootcontext");
+
   private MountFlags() {}
 
   /**
@@ -26,6 +30,14 @@ final class MountFlags {
    */
   static List<String> validate(List<String> flags) {
     for (String flag : flags) {
+      // First: the kubelet quotes a context that holds commas (MCS categories).
+      if (SELINUX_CONTEXT.contains(flag.split("=", 2)[0])) {
+        throw StorageException.invalid(
+            "mount flag %s cannot be honoured: an SELinux context is set per superblock, and the"
+                + " volumes of a backend share one FUSE client's superblock (the CSIDriver says"
+                + " seLinuxMount: false; deploy/README.md, \"fsGroup and SELinux\")",
+            Untrusted.quote(flag));
+      }
       if (flag.isEmpty()
           || flag.chars()
               .anyMatch(c -> c == ',' || Character.isWhitespace(c) || Character.isISOControl(c))) {
