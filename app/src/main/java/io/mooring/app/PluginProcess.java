@@ -81,7 +81,8 @@ final class PluginProcess {
               BackendsFile.load(settings.backendsFile()).values(),
               runner,
               mounter,
-              settings.stateDir().resolve("controller"));
+              settings.stateDir().resolve("controller"),
+              metrics);
       closeables.add(backends);
       checks.add(backends);
       backendNames = backends.all().stream().map(Backend::name).toList();

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -20,6 +21,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -38,6 +40,7 @@ import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mooring.Version;
 import io.mooring.controller.config.BackendConfig;
 import io.mooring.controller.config.BackendsFile;
 import io.mooring.controller.config.CephConfig;
@@ -685,6 +688,19 @@ class DeployManifestsTest {
         "deploy/README.md \"Sidecar images\" must list each deployed sidecar with its tag");
   }
 
+  /** Both plugins run the image of this build: its tag is the project version (CHANGELOG.md). */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void pluginsRunTheImageOfThisVersion(Path overlay) {
+    for (HasMetadata workload : workloads(render(overlay))) {
+      Container plugin = container(podSpec(workload), "mooring");
+      assertEquals(
+          Version.get(),
+          ImageRef.parse(plugin.getImage()).tag(),
+          describe(workload) + " image " + plugin.getImage());
+    }
+  }
+
   private static final String SIDECAR_REGISTRY = "registry.k8s.io/sig-storage/";
 
   /** Sidecar name to tag, from the first two columns of deploy/README.md's "Sidecar images". */
@@ -874,13 +890,123 @@ class DeployManifestsTest {
     }
   }
 
+  /**
+   * Volumes are bind mounts of one FUSE client per backend: the kubelet must neither chown the
+   * shared tree for each pod's fsGroup nor ask for a per-pod SELinux context, which a bind mount of
+   * a shared superblock cannot take (the node refuses context= flags: node's MountFlagsTest). Both
+   * are spelled out, not left to defaults that change (SELinuxMount is on by default from 1.37).
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void csiDriverLeavesOwnershipAndSelinuxLabelsAlone(Path overlay) {
+    CSIDriver driver = only(render(overlay), CSIDriver.class);
+    assertEquals("None", driver.getSpec().getFsGroupPolicy());
+    assertEquals(Boolean.FALSE, driver.getSpec().getSeLinuxMount(), "seLinuxMount set to false");
+  }
+
+  /**
+   * Every HTTP listener of the plugins and sidecars is bound to the pod's address (the node's, on
+   * the host network), never to all interfaces; every one that serves metrics is a named container
+   * port and a port of a headless metrics Service that selects exactly its pods, so each replica
+   * and each node is a target of its own.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void metricsListenOnThePodAddressAndAServiceNamesEveryOne(Path overlay) {
+    List<HasMetadata> objects = render(overlay);
+    List<Service> services = all(objects, Service.class);
+    for (HasMetadata workload : workloads(objects)) {
+      PodTemplateSpec template = podTemplate(workload);
+      List<Service> mine =
+          services.stream()
+              .filter(
+                  s ->
+                      template
+                          .getMetadata()
+                          .getLabels()
+                          .entrySet()
+                          .containsAll(s.getSpec().getSelector().entrySet()))
+              .toList();
+      assertEquals(1, mine.size(), describe(workload) + ": metrics Services " + mine);
+      Service service = mine.get(0);
+      assertEquals("None", service.getSpec().getClusterIP(), "headless: every pod a target");
+      Map<String, Integer> servicePorts = new TreeMap<>();
+      service
+          .getSpec()
+          .getPorts()
+          .forEach(p -> servicePorts.put(p.getTargetPort().getStrVal(), p.getPort()));
+      Map<String, Integer> metricsPorts = new TreeMap<>();
+      for (Container c : containers(podSpec(workload))) {
+        String where = describe(workload) + " container " + c.getName();
+        for (String flag : List.of("--metrics-address", "--http-endpoint", "--health-address")) {
+          Optional<String> address = flag(c, flag);
+          if (address.isEmpty()) {
+            continue;
+          }
+          assertEquals(
+              "$(POD_IP):" + port(address.get()),
+              address.get(),
+              where + ": " + flag + " on the pod's address only");
+          EnvVar podIp =
+              env(c).stream()
+                  .filter(e -> e.getName().equals("POD_IP"))
+                  .findFirst()
+                  .orElseThrow(() -> new AssertionError(where + ": no POD_IP"));
+          assertEquals("status.podIP", podIp.getValueFrom().getFieldRef().getFieldPath());
+          boolean servesMetrics =
+              flag.equals("--metrics-address")
+                  || (flag.equals("--http-endpoint")
+                      && !c.getImage().contains("/csi-node-driver-registrar:"));
+          if (servesMetrics) {
+            ContainerPort declared =
+                c.getPorts().stream()
+                    .filter(p -> p.getContainerPort() == port(address.get()))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(where + ": metrics port not declared"));
+            metricsPorts.put(declared.getName(), declared.getContainerPort());
+          }
+        }
+      }
+      assertEquals(metricsPorts, servicePorts, describe(service) + " names every metrics port");
+    }
+  }
+
+  /** The optional ServiceMonitor scrapes every port of both metrics Services, in every overlay. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void serviceMonitorScrapesEveryMetricsPort() throws IOException {
+    List<Map<String, Object>> docs =
+        kubectl().isPresent() && !forceFallback()
+            ? kubectlRender(kubectl().get(), DEPLOY.resolve("servicemonitor"))
+            : fallbackRender(DEPLOY.resolve("servicemonitor"));
+    assertEquals(1, docs.size());
+    Map<String, Object> monitor = docs.get(0);
+    assertEquals("ServiceMonitor", monitor.get("kind"));
+    assertEquals(NAMESPACE, ((Map<String, Object>) monitor.get("metadata")).get("namespace"));
+    Map<String, Object> spec = (Map<String, Object>) monitor.get("spec");
+    Map<String, String> selector =
+        (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+    Set<String> scraped = new TreeSet<>();
+    ((List<Map<String, Object>>) spec.get("endpoints"))
+        .forEach(e -> scraped.add((String) e.get("port")));
+    Set<String> offered = new TreeSet<>();
+    for (Path overlay : overlays().toList()) {
+      for (Service service : all(render(overlay), Service.class)) {
+        assertTrue(
+            service.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()),
+            describe(service) + " is not selected by the ServiceMonitor");
+        service.getSpec().getPorts().forEach(p -> offered.add(p.getName()));
+      }
+    }
+    assertEquals(offered, scraped, "ServiceMonitor endpoints vs the Services' ports");
+  }
+
   @ParameterizedTest
   @MethodSource("overlays")
   void noAttacherAndASnapshotterOnlyWhereTheBackendsHaveSnapshots(Path overlay) {
     List<HasMetadata> objects = render(overlay);
     CSIDriver driver = only(objects, CSIDriver.class);
     assertEquals(Boolean.FALSE, driver.getSpec().getAttachRequired());
-    assertEquals("None", driver.getSpec().getFsGroupPolicy());
     assertEquals(List.of("Persistent"), driver.getSpec().getVolumeLifecycleModes());
     boolean snapshots = overlay.getFileName().toString().equals("cephfs");
     int snapshotters = 0;
@@ -1400,7 +1526,12 @@ class DeployManifestsTest {
       } else if (value instanceof List<?> v
           && current instanceof List<?> c
           && MERGE_KEYS.containsKey(key)) {
-        String mergeKey = MERGE_KEYS.get(key);
+        // A Service's ports merge by port, a container's by containerPort.
+        String mergeKey =
+            key.equals("ports")
+                    && ((List<Map<String, Object>>) v).stream().allMatch(i -> i.containsKey("port"))
+                ? "port"
+                : MERGE_KEYS.get(key);
         List<Map<String, Object>> merged = new ArrayList<>();
         List<Map<String, Object>> existing = new ArrayList<>((List<Map<String, Object>>) c);
         for (Map<String, Object> item : (List<Map<String, Object>>) v) {

@@ -11,6 +11,7 @@ import io.mooring.exec.CommandRunner;
 import io.mooring.health.HealthCheck;
 import io.mooring.health.Readiness;
 import io.mooring.mount.Mounter;
+import io.mooring.rpc.Metrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,13 +68,18 @@ public final class Backends implements Readiness, AutoCloseable {
    * A backend for each configured one; on a failure, closes those built so far.
    *
    * @param stateDir where the controller keeps its mounts and ssh connections
+   * @param metrics gets the CephFS backends' librados calls
    */
   public static Backends open(
-      Collection<BackendConfig> configs, CommandRunner runner, Mounter mounter, Path stateDir) {
+      Collection<BackendConfig> configs,
+      CommandRunner runner,
+      Mounter mounter,
+      Path stateDir,
+      Metrics metrics) {
     List<Backend> opened = new ArrayList<>();
     try {
       for (BackendConfig config : configs) {
-        opened.add(open(config, runner, mounter, stateDir));
+        opened.add(open(config, runner, mounter, stateDir, metrics));
       }
     } catch (RuntimeException e) {
       try {
@@ -90,12 +96,12 @@ public final class Backends implements Readiness, AutoCloseable {
   }
 
   private static Backend open(
-      BackendConfig config, CommandRunner runner, Mounter mounter, Path stateDir) {
+      BackendConfig config, CommandRunner runner, Mounter mounter, Path stateDir, Metrics metrics) {
     if (config instanceof GlusterConfig gluster) {
       return GlusterBackend.create(gluster, runner, mounter, stateDir);
     }
     CephConfig ceph = (CephConfig) config; // BackendConfig is sealed: the only other kind
-    return CephfsBackend.create(ceph, runner);
+    return CephfsBackend.create(ceph, runner, metrics);
   }
 
   Optional<Backend> find(String name) {

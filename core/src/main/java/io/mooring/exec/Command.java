@@ -84,9 +84,30 @@ public record Command(
         + cgroup.map(c -> " (in cgroup " + c + ")").orElse("");
   }
 
-  /** The program's base name, for metrics and short log lines. */
+  /**
+   * What the command runs, for metrics and short log lines: the program's base name, past a {@code
+   * setsid} that only starts it in a session of its own, and for mount(8) of a file system its type
+   * ({@code glusterfs}, {@code ceph}, ...), which is the FUSE client the mount starts.
+   */
   public String program() {
-    String first = argv.get(0);
-    return first.substring(first.lastIndexOf('/') + 1);
+    int i = 0;
+    if (argv.size() > 1 && baseName(argv.get(0)).equals("setsid")) {
+      i = 1;
+      while (i < argv.size() - 1 && argv.get(i).startsWith("-")) {
+        i++; // setsid's own options (-f, -w)
+      }
+    }
+    String program = baseName(argv.get(i));
+    if (program.equals("mount")) {
+      int type = argv.indexOf("-t");
+      if (type > i && type + 1 < argv.size()) {
+        return argv.get(type + 1);
+      }
+    }
+    return program;
+  }
+
+  private static String baseName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
   }
 }

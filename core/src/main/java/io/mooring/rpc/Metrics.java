@@ -1,10 +1,10 @@
 package io.mooring.rpc;
 
 /**
- * What the RPC interceptor, the command runner and the mount health checker report, never sprinkled
- * through the code. {@link PrometheusMetrics} keeps it for a scrape; {@link #OFF} is for a plugin
- * started without a metrics address, so that it never loads the Prometheus client (about a hundred
- * classes and their metaspace in every node plugin).
+ * What the RPC interceptor, the command runner, the librados client and the mount health checker
+ * report, never sprinkled through the code. {@link PrometheusMetrics} keeps it for a scrape; {@link
+ * #OFF} is for a plugin started without a metrics address, so that it never loads the Prometheus
+ * client (about a hundred classes and their metaspace in every node plugin).
  */
 public interface Metrics {
 
@@ -18,6 +18,9 @@ public interface Metrics {
 
         @Override
         public void mountState(String backend, String state, int count) {}
+
+        @Override
+        public void librados(String call, boolean ok, long millis) {}
       };
 
   void rpc(String method, String code, long millis);
@@ -25,4 +28,11 @@ public interface Metrics {
   void command(String program, boolean ok, long millis);
 
   void mountState(String backend, String state, int count);
+
+  /**
+   * One librados call of the CephFS backend: a mgr or monitor command by its prefix ({@code fs
+   * subvolume create}) or an omap operation, whether it succeeded, and how long it took (also when
+   * it was refused at once because the cluster or the mgr is silent).
+   */
+  void librados(String call, boolean ok, long millis);
 }

@@ -33,6 +33,18 @@ public final class PrometheusMetrics implements Metrics {
           .help("Backend commands that failed or timed out")
           .labelNames("program")
           .register(registry);
+  private final Histogram libradosSeconds =
+      Histogram.builder()
+          .name("mooring_librados_call_duration_seconds")
+          .help("Latency of the CephFS backend's librados calls, by command prefix or omap op")
+          .labelNames("call")
+          .register(registry);
+  private final Counter libradosErrors =
+      Counter.builder()
+          .name("mooring_librados_call_errors_total")
+          .help("librados calls that failed, timed out or were refused while Ceph was silent")
+          .labelNames("call")
+          .register(registry);
   private final Gauge mounts =
       Gauge.builder()
           .name("mooring_mounts")
@@ -55,6 +67,14 @@ public final class PrometheusMetrics implements Metrics {
     commandSeconds.labelValues(program).observe(millis / 1000.0);
     if (!ok) {
       commandErrors.labelValues(program).inc();
+    }
+  }
+
+  @Override
+  public void librados(String call, boolean ok, long millis) {
+    libradosSeconds.labelValues(call).observe(millis / 1000.0);
+    if (!ok) {
+      libradosErrors.labelValues(call).inc();
     }
   }
 

@@ -12,6 +12,7 @@ import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
 import io.mooring.errors.Untrusted;
 import io.mooring.exec.CommandRunner;
+import io.mooring.rpc.Metrics;
 import io.mooring.volume.CephContext;
 import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
@@ -102,13 +103,20 @@ public final class CephfsBackend implements Backend {
    * CLI where librados cannot be loaded.
    */
   public static CephfsBackend create(CephConfig config, CommandRunner runner) {
+    return create(config, runner, Metrics.OFF);
+  }
+
+  /**
+   * As {@link #create(CephConfig, CommandRunner)}, reporting each librados call to {@code metrics}.
+   */
+  public static CephfsBackend create(CephConfig config, CommandRunner runner, Metrics metrics) {
     // a name no other user of the tmp dir can guess and make first; created on first use
     Keyrings keyrings =
         new Keyrings(
             Path.of(System.getProperty("java.io.tmpdir"), "mooring-ceph-" + UUID.randomUUID()));
     CephClient cli = new CliCephClient(runner, config.monitors(), keyrings);
     return new CephfsBackend(
-        config, RadosCephClient.loadOr(config.monitors(), cli), Clock.systemUTC());
+        config, RadosCephClient.loadOr(config.monitors(), cli, metrics), Clock.systemUTC());
   }
 
   @Override

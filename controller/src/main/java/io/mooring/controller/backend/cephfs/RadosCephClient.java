@@ -11,6 +11,7 @@ import com.sun.jna.ptr.PointerByReference;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.ceph.HostPorts;
 import io.mooring.errors.StorageException;
+import io.mooring.rpc.Metrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,29 +149,41 @@ final class RadosCephClient implements CephClient {
   private final Map<CephCredentials, Connection> connections = new ConcurrentHashMap<>();
   private final LibradosThreads threads;
   private final MgrLiveness mgr;
+  private final Metrics metrics;
   private volatile boolean closed;
   private volatile Instant unansweredSince;
   private volatile Instant lastFailure = Instant.MIN;
   private final AtomicBoolean retrying = new AtomicBoolean();
 
   RadosCephClient(Librados lib, List<String> monitors) {
-    this(lib, monitors, new LibradosThreads(), new MgrLiveness());
+    this(lib, monitors, new LibradosThreads(), new MgrLiveness(), Metrics.OFF);
   }
 
-  RadosCephClient(Librados lib, List<String> monitors, LibradosThreads threads, MgrLiveness mgr) {
+  RadosCephClient(
+      Librados lib,
+      List<String> monitors,
+      LibradosThreads threads,
+      MgrLiveness mgr,
+      Metrics metrics) {
     this.lib = lib;
     this.monitorList = List.copyOf(monitors);
     this.monitors = String.join(",", monitors);
     this.threads = threads;
     this.mgr = mgr;
+    this.metrics = metrics;
   }
 
-  /** The librados client, or {@code fallback} when librados (or JNA) cannot be loaded here. */
-  static CephClient loadOr(List<String> monitors, CephClient fallback) {
-    return loadOr("rados", monitors, fallback);
+  /**
+   * The librados client, or {@code fallback} when librados (or JNA) cannot be loaded here.
+   *
+   * @param metrics gets every call's command, outcome and latency
+   */
+  static CephClient loadOr(List<String> monitors, CephClient fallback, Metrics metrics) {
+    return loadOr("rados", monitors, fallback, metrics);
   }
 
-  static CephClient loadOr(String library, List<String> monitors, CephClient fallback) {
+  static CephClient loadOr(
+      String library, List<String> monitors, CephClient fallback, Metrics metrics) {
     LibradosThreads threads = new LibradosThreads();
     try {
       // loading runs libceph-common's static initialisers, as stack-hungry as creating a handle
@@ -181,7 +194,7 @@ final class RadosCephClient implements CephClient {
                       library,
                       Librados.class,
                       Map.of(Library.OPTION_STRING_ENCODING, StandardCharsets.UTF_8.name())));
-      return new RadosCephClient(lib, monitors, threads, new MgrLiveness());
+      return new RadosCephClient(lib, monitors, threads, new MgrLiveness(), metrics);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       threads.close();
       return fallback;
@@ -197,6 +210,7 @@ final class RadosCephClient implements CephClient {
   @Override
   public String run(CephCommand command, CephCredentials credentials) {
     return bounded(
+        command.prefix(),
         command::describe,
         credentials,
         command.target() == CephCommand.Target.MGR,
@@ -230,6 +244,7 @@ final class RadosCephClient implements CephClient {
   public SortedMap<String, String> omapRead(
       OmapObject object, Set<String> keys, CephCredentials credentials) {
     return bounded(
+        "omap read",
         () -> "reading omap of " + object,
         credentials,
         false,
@@ -241,6 +256,7 @@ final class RadosCephClient implements CephClient {
   public SortedMap<String, String> omapRange(
       OmapObject object, String prefix, String after, int max, CephCredentials credentials) {
     return bounded(
+        "omap range",
         () -> "reading omap of " + object,
         credentials,
         false,
@@ -255,6 +271,7 @@ final class RadosCephClient implements CephClient {
   public void omapWrite(
       OmapObject object, Map<String, String> set, Set<String> remove, CephCredentials credentials) {
     bounded(
+        "omap write",
         () -> "writing omap of " + object,
         credentials,
         false,
@@ -272,9 +289,29 @@ final class RadosCephClient implements CephClient {
    * outage costs the first RPC seconds, not every step of every RPC. A silent mgr ({@link
    * MgrLiveness}) fails the mgr commands alike, and only those: omap and monitor commands go on.
    *
+   * <p>Each call is reported to {@link Metrics#librados} under {@code name}, refusals included.
+   *
+   * @param name the call's metric label: a command prefix or an omap operation (few, fixed values)
    * @param toMgr whether {@code call} sends a mgr command
    */
   private <T> T bounded(
+      String name,
+      Supplier<String> what,
+      CephCredentials credentials,
+      boolean toMgr,
+      Function<Boolean, T> call) {
+    long start = System.nanoTime();
+    boolean ok = false;
+    try {
+      T out = boundedUnmeasured(what, credentials, toMgr, call);
+      ok = true;
+      return out;
+    } finally {
+      metrics.librados(name, ok, (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+
+  private <T> T boundedUnmeasured(
       Supplier<String> what,
       CephCredentials credentials,
       boolean toMgr,

@@ -11,6 +11,7 @@ import io.mooring.ceph.CephCredentials;
 import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.controller.config.CephConfig;
+import io.mooring.rpc.Metrics;
 import io.mooring.volume.VolumeNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ class CephOmapIT {
     secretDir = Files.createTempDirectory("mooring-omap-it");
     Files.writeString(secretDir.resolve("adminID"), id);
     Files.writeString(secretDir.resolve("adminKey"), key);
-    rados = RadosCephClient.loadOr(monitors, null);
+    rados = RadosCephClient.loadOr(monitors, null, Metrics.OFF);
     assertInstanceOf(RadosCephClient.class, rados, "librados loads here");
     group = "omap-it-" + UUID.randomUUID().toString().substring(0, 8);
   }

@@ -16,6 +16,7 @@ import com.sun.jna.ptr.PointerByReference;
 import io.grpc.Context;
 import io.mooring.ceph.CephCredentials;
 import io.mooring.errors.StorageException;
+import io.mooring.rpc.Metrics;
 import io.mooring.testing.CephKeys;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -438,6 +439,52 @@ class RadosCephClientTest {
     assertEquals("d", lib.objects.get("meta/mooring/volumes.csi").get("c"));
   }
 
+  /** Every call is measured under its command prefix or omap op, failures and refusals too. */
+  @Test
+  void everyCallIsReportedByCommandWithItsOutcome() {
+    List<String> calls = new ArrayList<>();
+    Metrics recording =
+        new Metrics() {
+          @Override
+          public void rpc(String method, String code, long millis) {}
+
+          @Override
+          public void command(String program, boolean ok, long millis) {}
+
+          @Override
+          public void mountState(String backend, String state, int count) {}
+
+          @Override
+          public void librados(String call, boolean ok, long millis) {
+            assertTrue(millis >= 0);
+            calls.add(call + (ok ? " ok" : " failed"));
+          }
+        };
+    RadosCephClient measured =
+        new RadosCephClient(
+            lib,
+            List.of("127.0.0.1:9", "127.0.0.2"),
+            new LibradosThreads(),
+            new MgrLiveness(),
+            recording);
+    measured.run(LS, ADMIN);
+    measured.omapWrite(OBJECT, Map.of("a", "b"), Set.of(), ADMIN);
+    measured.omapRead(OBJECT, Set.of("a"), ADMIN);
+    measured.omapRange(OBJECT, "", "", 10, ADMIN);
+    lib.replies.add(new Object[] {-CephError.ETIMEDOUT, "", ""});
+    assertThrows(StorageException.class, () -> measured.run(LS, ADMIN));
+    assertThrows(StorageException.class, () -> measured.run(LS, ADMIN)); // refused at once
+    assertEquals(
+        List.of(
+            "fs subvolume ls ok",
+            "omap write ok",
+            "omap read ok",
+            "omap range ok",
+            "fs subvolume ls failed",
+            "fs subvolume ls failed"),
+        calls);
+  }
+
   @Test
   void anUnansweringClusterFailsOtherCallsAtOnceWhileOneTriesAgain() throws Exception {
     lib.replies.add(new Object[] {-CephError.ETIMEDOUT, "", ""});
@@ -515,7 +562,8 @@ class RadosCephClientTest {
             Duration.ofMillis(100),
             Duration.ofMillis(100),
             Duration.ofMillis(300),
-            Duration.ofSeconds(60)));
+            Duration.ofSeconds(60)),
+        Metrics.OFF);
   }
 
   /** Runs {@code call} as the body of a gRPC call with this deadline. */
@@ -784,6 +832,8 @@ class RadosCephClientTest {
   @Test
   void fallsBackWhenLibradosCannotBeLoaded() {
     CephClient fallback = (command, credentials) -> "cli";
-    assertSame(fallback, RadosCephClient.loadOr("mooring-no-such-library", List.of("m"), fallback));
+    assertSame(
+        fallback,
+        RadosCephClient.loadOr("mooring-no-such-library", List.of("m"), fallback, Metrics.OFF));
   }
 }
