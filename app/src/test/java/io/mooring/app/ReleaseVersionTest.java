@@ -20,8 +20,8 @@ import picocli.CommandLine;
 /**
  * One version everywhere. The Maven project version is the source; the program stamps it into
  * {@code mooring --version} and GetPluginInfo (core's version.properties), and this test holds the
- * image label, the changelog and the install instructions to it. The image tag in deploy/ is held
- * to it by {@code DeployManifestsTest}.
+ * image label, the Helm chart, the changelog and the install instructions to it. The image tag in
+ * deploy/ is held to it by {@code DeployManifestsTest}.
  */
 class ReleaseVersionTest {
 
@@ -51,6 +51,16 @@ class ReleaseVersionTest {
             Files.readString(ROOT.resolve("Dockerfile")),
             "org\\.opencontainers\\.image\\.version=\"([^\"]*)\""),
         "Dockerfile LABEL org.opencontainers.image.version");
+  }
+
+  /** The Helm chart (generated from deploy/ by scripts/helm-chart) versions with the program. */
+  @Test
+  void theHelmChartSaysTheVersion() throws Exception {
+    String chart = Files.readString(ROOT.resolve("deploy/helm/mooring/Chart.yaml"));
+    assertEquals(
+        List.of(pomVersion()), all(chart, "(?m)^version: \"?([^\"\\s]+)"), "Chart version");
+    assertEquals(
+        List.of(pomVersion()), all(chart, "(?m)^appVersion: \"?([^\"\\s]+)"), "appVersion");
   }
 
   @Test
