@@ -1,0 +1,21 @@
+package io.mooring.kube.doctor;
+
+/**
+ * One workload or pod that hits, or will hit, a single-attach failure; {@code -o json} prints these
+ * fields (new ones may be added, none renamed).
+ *
+ * @param kind Deployment, ReplicaSet, StatefulSet or Pod
+ * @param claim the PersistentVolumeClaim at fault, null when a pod's events do not name one
+ * @param summary what was found, in one line
+ * @param breaks what goes wrong because of it
+ * @param fix what to change
+ */
+public record Finding(
+    String kind,
+    String namespace,
+    String name,
+    Reason reason,
+    String claim,
+    String summary,
+    String breaks,
+    String fix) {}
