@@ -1,6 +1,11 @@
 package io.mooring.kube;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -9,39 +14,53 @@ import java.util.function.Supplier;
  */
 public final class ApiReadException extends RuntimeException {
 
+  /** What the HTTP client wraps a failure in, saying nothing of its own. */
+  private static final Set<Class<?>> WRAPPERS =
+      Set.of(
+          KubernetesClientException.class,
+          IOException.class,
+          ExecutionException.class,
+          CompletionException.class);
+
   private ApiReadException(String message, Throwable cause) {
     super(message, cause);
   }
 
   /**
-   * Runs {@code read}, naming {@code what} (e.g. "list deployments in namespace shop") if it fails.
+   * Runs {@code read}, naming {@code what} (e.g. "list deployments in namespace shop") and why if
+   * it fails.
    */
-  public static <T> T read(String what, Supplier<T> read) {
+  public static <T> T read(KubernetesClient client, String what, Supplier<T> read) {
     try {
       return read.get();
     } catch (KubernetesClientException e) {
-      throw new ApiReadException("cannot " + what + ": " + why(e), e);
+      throw new ApiReadException("cannot " + what + ": " + why(client, e), e);
     }
   }
 
-  private static String why(KubernetesClientException e) {
+  private static String why(KubernetesClient client, KubernetesClientException e) {
     String status =
         e.getStatus() != null && e.getStatus().getMessage() != null
             ? e.getStatus().getMessage()
             : null;
     return switch (e.getCode()) {
-      case 0 -> "the API server did not answer: " + rootCause(e);
+      case -1, 0 ->
+          "the API server " + client.getMasterUrl() + " did not answer (" + cause(e) + ")";
       case 401 -> "the API server does not accept the credentials (401 Unauthorized)";
       case 403 -> "forbidden (403): " + (status != null ? status : "the RBAC rules deny it");
       default -> "HTTP " + e.getCode() + (status != null ? ": " + status : "");
     };
   }
 
-  private static String rootCause(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
+  /**
+   * The first cause that says more than its wrapper: {@code ConnectException}, {@code
+   * UnknownHostException: x}.
+   */
+  private static String cause(Throwable e) {
+    Throwable t = e;
+    while (WRAPPERS.contains(t.getClass()) && t.getCause() != null) {
+      t = t.getCause();
     }
-    return cause.getMessage() != null ? cause.toString() : cause.getClass().getSimpleName();
+    return t.getClass().getSimpleName() + (t.getMessage() != null ? ": " + t.getMessage() : "");
   }
 }

@@ -35,24 +35,30 @@ record Cluster(
    */
   static Cluster fetch(KubernetesClient client, String namespace) {
     return new Cluster(
-        list(client.apps().deployments(), "deployments", namespace),
-        list(client.apps().replicaSets(), "replicasets", namespace),
-        list(client.apps().statefulSets(), "statefulsets", namespace),
-        list(client.pods(), "pods", namespace),
-        list(client.v1().events(), "events", namespace),
-        list(client.persistentVolumeClaims(), "persistentvolumeclaims", namespace),
-        read("list persistentvolumes", () -> client.persistentVolumes().list().getItems()),
-        read("list storageclasses", () -> client.storage().v1().storageClasses().list().getItems()),
-        read("list csidrivers", () -> client.storage().v1().csiDrivers().list().getItems()));
+        list(client, client.apps().deployments(), "deployments", namespace),
+        list(client, client.apps().replicaSets(), "replicasets", namespace),
+        list(client, client.apps().statefulSets(), "statefulsets", namespace),
+        list(client, client.pods(), "pods", namespace),
+        list(client, client.v1().events(), "events", namespace),
+        list(client, client.persistentVolumeClaims(), "persistentvolumeclaims", namespace),
+        read(client, "list persistentvolumes", () -> client.persistentVolumes().list().getItems()),
+        read(
+            client,
+            "list storageclasses",
+            () -> client.storage().v1().storageClasses().list().getItems()),
+        read(
+            client, "list csidrivers", () -> client.storage().v1().csiDrivers().list().getItems()));
   }
 
   private static <T extends HasMetadata, L extends KubernetesResourceList<T>> List<T> list(
-      MixedOperation<T, L, ?> resources, String plural, String namespace) {
+      KubernetesClient client, MixedOperation<T, L, ?> resources, String plural, String namespace) {
     return namespace == null
         ? read(
+            client,
             "list " + plural + " in all namespaces",
             () -> resources.inAnyNamespace().list().getItems())
         : read(
+            client,
             "list " + plural + " in namespace " + namespace,
             () -> resources.inNamespace(namespace).list().getItems());
   }

@@ -5,7 +5,8 @@ package io.mooring.kube.doctor;
  * fields (new ones may be added, none renamed).
  *
  * @param kind Deployment, ReplicaSet, StatefulSet or Pod
- * @param claim the PersistentVolumeClaim at fault, null when a pod's events do not name one
+ * @param claim the PersistentVolumeClaim at fault; null (left out of the JSON) for a pod none of
+ *     whose claims is held to one node
  * @param summary what was found, in one line
  * @param breaks what goes wrong because of it
  * @param fix what to change
