@@ -1568,11 +1568,11 @@ class DeployManifestsTest {
                                     ? "node-1"
                                     : "$(" + e.getName() + ")"))
             .toList();
-    Main main = new Main();
-    new CommandLine(main)
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .parseArgs(args.toArray(String[]::new));
-    return main;
+    String[] argv = args.toArray(String[]::new);
+    CommandLine cli = Main.commandLine(argv);
+    assertTrue(cli.getSubcommands().isEmpty(), "a plugin's command line loads no admin command");
+    cli.parseArgs(argv);
+    return cli.getCommand();
   }
 
   private record VolumePath(String volume, String relative) {}
