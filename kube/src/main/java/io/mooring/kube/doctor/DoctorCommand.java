@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code mooring doctor}: the workloads that will hit single-attach failures, and why. */
 @Command(
     name = "doctor",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -26,6 +26,12 @@ import picocli.CommandLine.Spec;
           + " unreachable, or a read forbidden: stderr names it)."
     })
 public final class DoctorCommand implements Callable<Integer> {
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
 
   @Mixin KubeOptions kube;
   @Mixin OutputOption output;
