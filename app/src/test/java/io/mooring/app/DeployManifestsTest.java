@@ -157,9 +157,11 @@ class DeployManifestsTest {
     }
   }
 
-  /** Everything that can be applied with -k: base, overlays, examples. */
+  /** Everything that can be applied with -k: base, overlays, examples, doctor. */
   static Stream<Path> kustomizations() throws IOException {
-    return Stream.concat(Stream.concat(Stream.of(DEPLOY.resolve("base")), examples()), overlays());
+    return Stream.concat(
+        Stream.concat(Stream.of(DEPLOY.resolve("base"), DEPLOY.resolve("doctor")), examples()),
+        overlays());
   }
 
   /**
