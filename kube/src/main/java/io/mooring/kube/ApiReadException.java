@@ -22,7 +22,7 @@ public final class ApiReadException extends RuntimeException {
           ExecutionException.class,
           CompletionException.class);
 
-  private ApiReadException(String message, Throwable cause) {
+  ApiReadException(String message, Throwable cause) {
     super(message, cause);
   }
 

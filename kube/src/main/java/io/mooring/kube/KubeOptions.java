@@ -3,6 +3,7 @@ package io.mooring.kube;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -41,9 +42,17 @@ public final class KubeOptions {
       description = "look at every namespace (wins over -n, as in kubectl)")
   boolean allNamespaces;
 
-  /** A client for the API server these flags name; the caller closes it. */
+  /**
+   * A client for the API server these flags name; the caller closes it. Throws {@link
+   * ApiReadException} for a kubeconfig or context that is not there.
+   */
   public KubernetesClient connect() {
-    Config config = KubeClients.config(kubeconfig, context);
+    Config config;
+    try {
+      config = KubeClients.config(kubeconfig, context);
+    } catch (UncheckedIOException | IllegalArgumentException e) {
+      throw new ApiReadException(e.getMessage(), e);
+    }
     config.setRequestRetryBackoffLimit(RETRIES);
     return new KubernetesClientBuilder().withConfig(config).build();
   }

@@ -46,4 +46,12 @@ class KubeClientsTest {
         assertThrows(UncheckedIOException.class, () -> KubeClients.config(missing, null));
     assertEquals("cannot read kubeconfig " + missing, e.getMessage());
   }
+
+  @Test
+  void anUnknownContextIsAnErrorNotTheCurrentOne() throws Exception {
+    Path file = kubeconfig("real");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> KubeClients.config(file, "nope"));
+    assertEquals("context nope does not exist in " + file, e.getMessage());
+  }
 }

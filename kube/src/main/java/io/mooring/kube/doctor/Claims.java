@@ -63,11 +63,6 @@ final class Claims {
   /** What limits a claim: a reason, and the access mode and driver that make it one. */
   record Limit(Reason reason, String claim, String mode, String driver) {
 
-    /** Whether two pods on the same node are held back too (not only pods on two nodes). */
-    boolean onePod() {
-      return reason == Reason.READ_WRITE_ONCE_POD;
-    }
-
     /** {@code ReadWriteOnce, ebs.csi.aws.com}. */
     String describe() {
       return driver != null ? mode + ", " + driver : mode;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "doctor",
     sortOptions = false,
+    exitCodeOnExecutionException = ExitCodes.CANNOT_CHECK, // never 1, which means findings
     usageHelpAutoWidth = true,
     description = {
       "Finds Deployments, ReplicaSets and StatefulSets whose pods share a claim that attaches to"

@@ -37,16 +37,21 @@ class DoctorCommandTest {
 
   record Run(int exit, String out, String err) {}
 
+  /** The doctor on the mock server's kubeconfig. */
   private static Run doctor(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
     List<String> argv = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString()));
     argv.addAll(List.of(args));
+    return run(argv.toArray(String[]::new));
+  }
+
+  private static Run run(String... argv) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
     int exit =
         new CommandLine(new DoctorCommand())
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
-            .execute(argv.toArray(String[]::new));
+            .execute(argv);
     return new Run(exit, out.toString(), err.toString());
   }
 
@@ -154,5 +159,18 @@ class DoctorCommandTest {
     assertEquals(
         "mooring doctor: cannot list persistentvolumes: forbidden (403): " + denied + "\n",
         run.err());
+  }
+
+  @Test
+  void aMissingKubeconfigOrContextExitsTwoSayingSo() {
+    Run context = doctor("--context", "nope");
+    assertEquals(2, context.exit());
+    assertEquals("", context.out());
+    assertEquals(
+        "mooring doctor: context nope does not exist in " + kubeconfig + "\n", context.err());
+    Run missing = run("--kubeconfig", dir.resolve("missing").toString());
+    assertEquals(2, missing.exit());
+    assertEquals(
+        "mooring doctor: cannot read kubeconfig " + dir.resolve("missing") + "\n", missing.err());
   }
 }
