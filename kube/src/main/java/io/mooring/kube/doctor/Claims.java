@@ -43,18 +43,19 @@ final class Claims {
           "kubernetes.io/rbd");
 
   /**
-   * The in-tree volume plugins that attach (their volumes' names as {@link #driver} gives them).
+   * The in-tree volume plugins that attach, named as their provisioners, by the volume source each
+   * reads.
    */
-  private static final Set<String> IN_TREE_ATTACHED =
-      Set.of(
-          "kubernetes.io/aws-ebs",
-          "kubernetes.io/gce-pd",
-          "kubernetes.io/azure-disk",
-          "kubernetes.io/cinder",
-          "kubernetes.io/rbd",
-          "kubernetes.io/vsphere-volume",
-          "kubernetes.io/iscsi",
-          "kubernetes.io/fc");
+  private static final Map<String, Function<PersistentVolumeSpec, Object>> IN_TREE_ATTACHED =
+      Map.of(
+          "kubernetes.io/aws-ebs", PersistentVolumeSpec::getAwsElasticBlockStore,
+          "kubernetes.io/gce-pd", PersistentVolumeSpec::getGcePersistentDisk,
+          "kubernetes.io/azure-disk", PersistentVolumeSpec::getAzureDisk,
+          "kubernetes.io/cinder", PersistentVolumeSpec::getCinder,
+          "kubernetes.io/rbd", PersistentVolumeSpec::getRbd,
+          "kubernetes.io/vsphere-volume", PersistentVolumeSpec::getVsphereVolume,
+          "kubernetes.io/iscsi", PersistentVolumeSpec::getIscsi,
+          "kubernetes.io/fc", PersistentVolumeSpec::getFc);
 
   private static final String RWO = "ReadWriteOnce";
   private static final String RWOP = "ReadWriteOncePod";
@@ -144,31 +145,11 @@ final class Claims {
     if (spec.getCsi() != null) {
       return spec.getCsi().getDriver();
     }
-    if (spec.getAwsElasticBlockStore() != null) {
-      return "kubernetes.io/aws-ebs";
-    }
-    if (spec.getGcePersistentDisk() != null) {
-      return "kubernetes.io/gce-pd";
-    }
-    if (spec.getAzureDisk() != null) {
-      return "kubernetes.io/azure-disk";
-    }
-    if (spec.getCinder() != null) {
-      return "kubernetes.io/cinder";
-    }
-    if (spec.getRbd() != null) {
-      return "kubernetes.io/rbd";
-    }
-    if (spec.getVsphereVolume() != null) {
-      return "kubernetes.io/vsphere-volume";
-    }
-    if (spec.getIscsi() != null) {
-      return "kubernetes.io/iscsi";
-    }
-    if (spec.getFc() != null) {
-      return "kubernetes.io/fc";
-    }
-    return null;
+    return IN_TREE_ATTACHED.entrySet().stream()
+        .filter(plugin -> plugin.getValue().apply(spec) != null)
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElse(null); // NFS, local, hostPath ...: never attached
   }
 
   /**
@@ -181,7 +162,7 @@ final class Claims {
       return volume == null; // unbound, class unknown: as the controller, assume it is
     }
     if (driver.startsWith("kubernetes.io/")) {
-      return IN_TREE_ATTACHED.contains(driver); // not: no-provisioner (local), azure-file ...
+      return IN_TREE_ATTACHED.containsKey(driver); // not: no-provisioner (local), azure-file ...
     }
     CSIDriver csi = drivers.get(driver);
     return csi == null || !Boolean.FALSE.equals(csi.getSpec().getAttachRequired());

@@ -3,11 +3,17 @@ package io.mooring.kube.doctor;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -116,17 +122,7 @@ final class ClusterFixture {
         "AttachVolume.Attach failed for volume \"pv-rwx\" : rpc error: code = Internal");
 
     // Another namespace, seen with -A only
-    create(
-        new PersistentVolumeClaimBuilder()
-            .withNewMetadata()
-            .withNamespace("other")
-            .withName("data")
-            .endMetadata()
-            .withNewSpec()
-            .withAccessModes("ReadWriteOnce")
-            .withStorageClassName("ebs")
-            .endSpec()
-            .build());
+    create(ebsClaim("other", "data"));
     create(
         new DeploymentBuilder()
             .withNewMetadata()
@@ -135,9 +131,7 @@ final class ClusterFixture {
             .endMetadata()
             .withNewSpec()
             .withReplicas(2)
-            .withNewTemplate()
-            .withSpec(podSpec(claimVolume("data", "data")))
-            .endTemplate()
+            .withTemplate(template(claimVolume("data", "data")))
             .endSpec()
             .build());
   }
@@ -167,10 +161,7 @@ final class ClusterFixture {
   private void claim(String name, String storageClass, String mode, String volumeMode, String pv) {
     create(
         new PersistentVolumeClaimBuilder()
-            .withNewMetadata()
-            .withNamespace(NS)
-            .withName(name)
-            .endMetadata()
+            .withMetadata(meta(name))
             .withNewSpec()
             .withAccessModes(mode)
             .withStorageClassName(storageClass)
@@ -199,16 +190,11 @@ final class ClusterFixture {
   private void deployment(String name, int replicas, DeploymentStrategy strategy, Volume volume) {
     create(
         new DeploymentBuilder()
-            .withNewMetadata()
-            .withNamespace(NS)
-            .withName(name)
-            .endMetadata()
+            .withMetadata(meta(name))
             .withNewSpec()
             .withReplicas(replicas)
             .withStrategy(strategy)
-            .withNewTemplate()
-            .withSpec(podSpec(volume))
-            .endTemplate()
+            .withTemplate(template(volume))
             .endSpec()
             .build());
   }
@@ -222,7 +208,7 @@ final class ClusterFixture {
             .withOwnerReferences(
                 ownedByDeployment
                     ? List.of(
-                        new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                        new OwnerReferenceBuilder()
                             .withApiVersion("apps/v1")
                             .withKind("Deployment")
                             .withName("web")
@@ -232,9 +218,7 @@ final class ClusterFixture {
             .endMetadata()
             .withNewSpec()
             .withReplicas(replicas)
-            .withNewTemplate()
-            .withSpec(podSpec(volume))
-            .endTemplate()
+            .withTemplate(template(volume))
             .endSpec()
             .build());
   }
@@ -243,24 +227,11 @@ final class ClusterFixture {
   private void statefulSet(String name, int replicas, Volume volume) {
     create(
         new StatefulSetBuilder()
-            .withNewMetadata()
-            .withNamespace(NS)
-            .withName(name)
-            .endMetadata()
+            .withMetadata(meta(name))
             .withNewSpec()
             .withReplicas(replicas)
-            .addNewVolumeClaimTemplate()
-            .withNewMetadata()
-            .withName("data")
-            .endMetadata()
-            .withNewSpec()
-            .withAccessModes("ReadWriteOnce")
-            .withStorageClassName("ebs")
-            .endSpec()
-            .endVolumeClaimTemplate()
-            .withNewTemplate()
-            .withSpec(podSpec(volume))
-            .endTemplate()
+            .withVolumeClaimTemplates(ebsClaim(null, "data"))
+            .withTemplate(template(volume))
             .endSpec()
             .build());
   }
@@ -270,10 +241,7 @@ final class ClusterFixture {
     spec.setNodeName(node);
     create(
         new PodBuilder()
-            .withNewMetadata()
-            .withNamespace(NS)
-            .withName(name)
-            .endMetadata()
+            .withMetadata(meta(name))
             .withSpec(spec)
             .withNewStatus()
             .withPhase(phase)
@@ -299,6 +267,24 @@ final class ClusterFixture {
             .build());
   }
 
+  /** A ReadWriteOnce claim of class ebs. */
+  private static PersistentVolumeClaim ebsClaim(String namespace, String name) {
+    return new PersistentVolumeClaimBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withAccessModes("ReadWriteOnce")
+        .withStorageClassName("ebs")
+        .endSpec()
+        .build();
+  }
+
+  private static ObjectMeta meta(String name) {
+    return new ObjectMetaBuilder().withNamespace(NS).withName(name).build();
+  }
+
   private static Volume claimVolume(String name, String claim) {
     return new VolumeBuilder()
         .withName(name)
@@ -306,6 +292,10 @@ final class ClusterFixture {
         .withClaimName(claim)
         .endPersistentVolumeClaim()
         .build();
+  }
+
+  private static PodTemplateSpec template(Volume volume) {
+    return new PodTemplateSpecBuilder().withSpec(podSpec(volume)).build();
   }
 
   private static PodSpec podSpec(Volume volume) {
