@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -22,6 +23,7 @@ record Cluster(
     List<Deployment> deployments,
     List<ReplicaSet> replicaSets,
     List<StatefulSet> statefulSets,
+    List<DaemonSet> daemonSets,
     List<Pod> pods,
     List<Event> events,
     List<PersistentVolumeClaim> claims,
@@ -38,6 +40,7 @@ record Cluster(
         list(client, client.apps().deployments(), "deployments", namespace),
         list(client, client.apps().replicaSets(), "replicasets", namespace),
         list(client, client.apps().statefulSets(), "statefulsets", namespace),
+        list(client, client.apps().daemonSets(), "daemonsets", namespace),
         list(client, client.pods(), "pods", namespace),
         list(client, client.v1().events(), "events", namespace),
         list(client, client.persistentVolumeClaims(), "persistentvolumeclaims", namespace),

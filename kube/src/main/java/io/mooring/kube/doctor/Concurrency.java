@@ -1,14 +1,15 @@
 package io.mooring.kube.doctor;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 
 /**
  * How many pods of one template may run at once: the replicas, plus the surge pod a Deployment's
- * rolling update starts before it stops an old one.
+ * rolling update starts before it stops an old one; or a DaemonSet's pods, one per node.
  */
-record Concurrency(int replicas, int surge) {
+record Concurrency(int replicas, int surge, boolean perNode) {
 
   /** The Deployment default for maxSurge (and maxUnavailable). */
   private static final String DEFAULT_SURGE = "25%";
@@ -18,20 +19,30 @@ record Concurrency(int replicas, int surge) {
    * it).
    */
   static Concurrency of(Integer replicas) {
-    return new Concurrency(replicas != null ? replicas : 1, 0);
+    return new Concurrency(replicas != null ? replicas : 1, 0, false);
+  }
+
+  /**
+   * The nodes a DaemonSet runs on. (Its own maxSurge puts the new pod on the old one's node: only a
+   * ReadWriteOncePod claim would mind, and a DaemonSet on one node with such a claim is rare.)
+   */
+  static Concurrency of(DaemonSet daemonSet) {
+    Integer nodes =
+        daemonSet.getStatus() != null ? daemonSet.getStatus().getDesiredNumberScheduled() : null;
+    return new Concurrency(nodes != null ? nodes : 0, 0, true);
   }
 
   static Concurrency of(Deployment deployment) {
     int replicas = of(deployment.getSpec().getReplicas()).replicas();
     DeploymentStrategy strategy = deployment.getSpec().getStrategy();
     if (strategy != null && "Recreate".equals(strategy.getType())) {
-      return new Concurrency(replicas, 0);
+      return new Concurrency(replicas, 0, false);
     }
     IntOrString maxSurge =
         strategy != null && strategy.getRollingUpdate() != null
             ? strategy.getRollingUpdate().getMaxSurge()
             : null;
-    return new Concurrency(replicas, surge(maxSurge, replicas));
+    return new Concurrency(replicas, surge(maxSurge, replicas), false);
   }
 
   /**
@@ -59,6 +70,9 @@ record Concurrency(int replicas, int surge) {
 
   /** Who uses a claim, for a sentence "claim ... is used by {this}"; when {@link #pods} > 1. */
   String describe() {
+    if (perNode) {
+      return "its pods on " + replicas + " nodes";
+    }
     if (replicas > 1) {
       return replicas + " replicas" + (surge > 0 ? ", " + pods() + " during a rolling update" : "");
     }

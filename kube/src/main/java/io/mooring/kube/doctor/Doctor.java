@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  * claims from volumeClaimTemplates are one per pod and never a finding; a claim its pod template
  * names is shared by all its replicas. A pod is a finding when it waits to start (Pending) with an
  * attach failure (FailedAttachVolume, e.g. "Multi-Attach error") or is not scheduled because of a
- * ReadWriteOncePod claim.
+ * ReadWriteOncePod claim. A DaemonSet is a finding when it runs on more than one node.
  */
 public final class Doctor {
 
@@ -71,6 +72,9 @@ public final class Doctor {
           perPod,
           Concurrency.of(s.getSpec().getReplicas()));
     }
+    for (DaemonSet ds : cluster.daemonSets()) {
+      shared(found, claims, ds, ds.getSpec().getTemplate().getSpec(), Set.of(), Concurrency.of(ds));
+    }
     for (Pod pod : cluster.pods()) {
       stuck(pod, cluster.events(), claims).ifPresent(found::add);
     }
@@ -105,7 +109,6 @@ public final class Doctor {
 
   private static Finding finding(
       HasMetadata workload, Claims.Limit limit, Concurrency concurrency) {
-    boolean statefulSet = workload instanceof StatefulSet;
     boolean rollout = concurrency.replicas() < 2; // only the surge pod shares the claim
     String breaks =
         switch (limit.reason()) {
@@ -125,9 +128,12 @@ public final class Doctor {
       breaks += "; the old pod stays until the new one is ready, so the rollout hangs";
     }
     String fix =
-        statefulSet
+        workload instanceof StatefulSet
             ? "give each replica a claim of its own (volumeClaimTemplates), or " + MIGRATE
-            : MIGRATE + "; or run 1 replica with strategy Recreate (or RollingUpdate maxSurge 0)";
+            : workload instanceof DaemonSet
+                ? MIGRATE
+                : MIGRATE
+                    + "; or run 1 replica with strategy Recreate (or RollingUpdate maxSurge 0)";
     return new Finding(
         workload.getKind(),
         workload.getMetadata().getNamespace(),

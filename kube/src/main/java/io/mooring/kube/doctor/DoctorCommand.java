@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
     exitCodeOnExecutionException = ExitCodes.CANNOT_CHECK, // never 1, which means findings
     usageHelpAutoWidth = true,
     description = {
-      "Finds Deployments, ReplicaSets and StatefulSets whose pods share a claim that attaches to"
-          + " one node (or pod) at a time, and pods stuck on one; says what breaks and the fix.",
+      "Finds Deployments, ReplicaSets, StatefulSets and DaemonSets whose pods share a claim that"
+          + " attaches to one node (or pod) at a time, and pods stuck on one; says what breaks and"
+          + " the fix.",
       "Reads only. Exit code: 0 nothing found, 1 findings, 2 could not check (the API server"
           + " unreachable, or a read forbidden: stderr names it)."
     })

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
@@ -80,6 +81,7 @@ final class ClusterFixture {
     deployment("ebs-rwx", 2, recreate(), claimVolume("data", "data-ebs-rwx"));
     replicaSet("bare", 2, false, claimVolume("data", "data-rwo"));
     statefulSet("db-shared", 2, claimVolume("shared", "data-rwo"));
+    daemonSet("agents", 3, claimVolume("data", "data-rwo"));
     // Quiet
     deployment("single-recreate", 1, recreate(), claimVolume("data", "data-rwo"));
     deployment("single-no-surge", 1, rolling(0, 1), claimVolume("data", "data-rwo"));
@@ -98,6 +100,8 @@ final class ClusterFixture {
     replicaSet("web-5d8f", 3, true, claimVolume("data", "data-rwo")); // web's: reported as web
     statefulSet("db", 3, claimVolume("data", "data-rwo")); // "data" is its per-pod template
     statefulSet("db-one", 1, claimVolume("shared", "data-rwo"));
+    daemonSet("agent-one-node", 1, claimVolume("data", "data-rwo"));
+    daemonSet("agents-rwx", 3, claimVolume("data", "data-rwx"));
 
     // Pods: stuck ones, and look-alikes
     pod("web-new", "node-b", "Pending", claimVolume("data", "data-rwo"));
@@ -233,6 +237,19 @@ final class ClusterFixture {
             .withVolumeClaimTemplates(ebsClaim(null, "data"))
             .withTemplate(template(volume))
             .endSpec()
+            .build());
+  }
+
+  private void daemonSet(String name, int nodes, Volume volume) {
+    create(
+        new DaemonSetBuilder()
+            .withMetadata(meta(name))
+            .withNewSpec()
+            .withTemplate(template(volume))
+            .endSpec()
+            .withNewStatus()
+            .withDesiredNumberScheduled(nodes)
+            .endStatus()
             .build());
   }
 

@@ -67,7 +67,11 @@ class DoctorCommandTest {
     Run run = doctor("-n", "shop");
     assertEquals(1, run.exit(), run.err());
     List<String> lines = run.out().lines().toList();
-    assertEquals(9 * 3 + 1, lines.size(), run.out());
+    assertEquals(10 * 3 + 1, lines.size(), run.out());
+    assertEquals(
+        "DaemonSet shop/agents: claim data-rwo (ReadWriteOnce, ebs.csi.aws.com) is used by its pods"
+            + " on 3 nodes",
+        lines.get(0));
     assertEquals(
         List.of(
             "Deployment shop/ebs-rwx: claim data-ebs-rwx (ReadWriteMany, ebs.csi.aws.com) is used"
@@ -76,8 +80,8 @@ class DoctorCommandTest {
                 + " is not provisioned, or its volume does not attach to a second node",
             "  fix:    copy the data to a Mooring ReadWriteMany claim (mooring migrate) and use"
                 + " that; or run 1 replica with strategy Recreate (or RollingUpdate maxSurge 0)"),
-        lines.subList(0, 3));
-    assertEquals("9 findings in namespace shop", lines.get(lines.size() - 1));
+        lines.subList(3, 6));
+    assertEquals("10 findings in namespace shop", lines.get(lines.size() - 1));
     assertEquals("", run.err());
   }
 
@@ -87,7 +91,7 @@ class DoctorCommandTest {
     assertEquals(1, run.exit(), run.err());
     assertEquals(1, run.out().lines().count(), "one document on one line");
     List<Map<String, Object>> findings = findings(run.out());
-    assertEquals(9, findings.size());
+    assertEquals(10, findings.size());
     Map<String, Object> stuck = new LinkedHashMap<>();
     stuck.put("kind", "Pod");
     stuck.put("namespace", "shop");
@@ -102,15 +106,15 @@ class DoctorCommandTest {
         "fix",
         "see kubectl describe pod; a Mooring claim needs no attach (copy the data to a Mooring"
             + " ReadWriteMany claim (mooring migrate) and use that)");
-    assertEquals(stuck, findings.get(4));
-    assertEquals(List.copyOf(stuck.keySet()), List.copyOf(findings.get(4).keySet()));
+    assertEquals(stuck, findings.get(5));
+    assertEquals(List.copyOf(stuck.keySet()), List.copyOf(findings.get(5).keySet()));
   }
 
   @Test
   void allNamespaces() {
     Run run = doctor("-A", "-o", "json");
     assertEquals(1, run.exit(), run.err());
-    assertEquals(10, findings(run.out()).size());
+    assertEquals(11, findings(run.out()).size());
     assertEquals("other", findings(run.out()).get(0).get("namespace"));
   }
 

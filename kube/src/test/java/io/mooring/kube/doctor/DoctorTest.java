@@ -29,6 +29,7 @@ class DoctorTest {
   void findsEachProblemAndStaysQuietAboutTheLookAlikes() {
     assertEquals(
         List.of(
+            "DaemonSet agents READ_WRITE_ONCE data-rwo",
             "Deployment ebs-rwx SINGLE_ATTACH_DRIVER data-ebs-rwx",
             "Deployment single READ_WRITE_ONCE data-rwo",
             "Deployment single-rwop READ_WRITE_ONCE_POD data-rwop",
@@ -46,7 +47,7 @@ class DoctorTest {
   @Test
   void allNamespacesAddsTheOtherOne() {
     List<Finding> all = examine(null);
-    assertEquals(10, all.size());
+    assertEquals(11, all.size());
     assertEquals("other/app", all.get(0).namespace() + "/" + all.get(0).name(), "sorted first");
   }
 
@@ -88,6 +89,12 @@ class DoctorTest {
         "give each replica a claim of its own (volumeClaimTemplates), or copy the data to a"
             + " Mooring ReadWriteMany claim (mooring migrate) and use that",
         byName.get("db-shared").fix());
+    assertEquals(
+        "claim data-rwo (ReadWriteOnce, ebs.csi.aws.com) is used by its pods on 3 nodes",
+        byName.get("agents").summary());
+    assertEquals(
+        "copy the data to a Mooring ReadWriteMany claim (mooring migrate) and use that",
+        byName.get("agents").fix());
     Finding stuck = byName.get("web-new");
     assertEquals(
         "Multi-Attach error for volume \"pv-rwo\" Volume is already used by pod(s) web-old",
