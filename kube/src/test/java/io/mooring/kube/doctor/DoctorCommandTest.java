@@ -1,20 +1,33 @@
 package io.mooring.kube.doctor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.mooring.kube.MockKubeconfig;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,4 +190,37 @@ class DoctorCommandTest {
     assertEquals(
         "mooring doctor: cannot read kubeconfig " + dir.resolve("missing") + "\n", missing.err());
   }
+
+  /** deploy/doctor's ClusterRole may list exactly what the doctor reads: no more, no less. */
+  @Test
+  void theInClusterRoleListsExactlyWhatItReads() throws Exception {
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {} // the seeding's
+    assertEquals(1, doctor("-A").exit());
+    Set<String> read = new TreeSet<>();
+    for (RecordedRequest r; (r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null; ) {
+      assertEquals("GET", r.getMethod(), r.getPath());
+      Matcher m = RESOURCE.matcher(r.getPath());
+      assertTrue(m.find(), r.getPath());
+      read.add(Objects.requireNonNullElse(m.group(1), "") + "/" + m.group(2));
+    }
+    Set<String> allowed = new TreeSet<>();
+    try (InputStream yaml = Files.newInputStream(DOCTOR_YAML)) {
+      for (HasMetadata o : client.load(yaml).items()) {
+        if (o instanceof ClusterRole role) {
+          for (PolicyRule rule : role.getRules()) {
+            assertEquals(List.of("list"), rule.getVerbs());
+            rule.getApiGroups()
+                .forEach(g -> rule.getResources().forEach(r -> allowed.add(g + "/" + r)));
+          }
+        }
+      }
+    }
+    assertEquals(allowed, read);
+  }
+
+  /** {@code /api/v1/pods}, {@code /apis/apps/v1/namespaces/x/deployments}: group and resource. */
+  private static final Pattern RESOURCE =
+      Pattern.compile("^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/[^/]+)?/([^/?]+)");
+
+  private static final Path DOCTOR_YAML = Path.of("../deploy/doctor/doctor.yaml");
 }
