@@ -210,6 +210,17 @@ public final class Doctor {
         });
   }
 
+  /**
+   * When an event last happened: lastTimestamp, or eventTime for those recorded through
+   * events.k8s.io (RFC 3339 in UTC, so the strings sort by time).
+   */
+  private static String time(Event e) {
+    if (e.getLastTimestamp() != null) {
+      return e.getLastTimestamp();
+    }
+    return e.getEventTime() != null ? e.getEventTime().getTime() : "";
+  }
+
   /** The pod's newest event with this reason. */
   private static Optional<Event> latest(Pod pod, List<Event> events, String reason) {
     ObjectMeta meta = pod.getMetadata();
@@ -224,6 +235,6 @@ public final class Doctor {
                     || meta.getUid() == null
                     || meta.getUid()
                         .equals(e.getInvolvedObject().getUid())) // not a same-named old pod's
-        .max(Comparator.comparing(e -> Objects.requireNonNullElse(e.getLastTimestamp(), "")));
+        .max(Comparator.comparing(Doctor::time));
   }
 }

@@ -105,6 +105,12 @@ final class ClusterFixture {
 
     // Pods: stuck ones, and look-alikes
     pod("web-new", "node-b", "Pending", claimVolume("data", "data-rwo"));
+    event( // older, and listed first: the newest event says what is wrong now
+        "web-new",
+        "FailedAttachVolume",
+        "AttachVolume.Attach failed for volume \"pv-rwo\" : timed out waiting for"
+            + " external-attacher",
+        "2026-12-07T01:00:00Z");
     event(
         "web-new",
         "FailedAttachVolume",
@@ -267,11 +273,15 @@ final class ClusterFixture {
   }
 
   private void event(String pod, String reason, String message) {
+    event(pod, reason, message, "2026-12-07T02:00:00Z");
+  }
+
+  private void event(String pod, String reason, String message, String lastTimestamp) {
     create(
         new EventBuilder()
             .withNewMetadata()
             .withNamespace(NS)
-            .withName(pod + "." + reason)
+            .withName(pod + "." + reason + "." + lastTimestamp.replace(":", ""))
             .endMetadata()
             .withNewInvolvedObject()
             .withKind("Pod")
@@ -280,6 +290,7 @@ final class ClusterFixture {
             .endInvolvedObject()
             .withReason(reason)
             .withMessage(message)
+            .withLastTimestamp(lastTimestamp)
             .withType("Warning")
             .build());
   }
