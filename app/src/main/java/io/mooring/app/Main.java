@@ -3,18 +3,25 @@ package io.mooring.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.mooring.Version;
+import io.mooring.kube.doctor.DoctorCommand;
 import io.mooring.node.ClientLimits;
 import io.mooring.rpc.Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** The plugin program: {@code mooring <controller|node|all> [flags]}. */
+/**
+ * The program: a plugin ({@code mooring <controller|node|all> [flags]}) or an admin command ({@code
+ * mooring doctor [flags]}).
+ */
 @Command(
     name = "mooring",
     mixinStandardHelpOptions = true,
@@ -31,11 +38,15 @@ public final class Main implements Callable<Integer> {
     all
   }
 
+  // Optional for picocli so that an admin command parses as one; call() requires it.
   @Parameters(
       index = "0",
+      arity = "0..1",
       paramLabel = "MODE",
       description = "controller, node, or all (both on one socket)")
   Mode mode;
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--endpoint",
@@ -150,12 +161,33 @@ public final class Main implements Callable<Integer> {
   String logLevel;
 
   public static void main(String[] args) {
-    System.exit(
-        new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(commandLine(args).execute(args));
+  }
+
+  /**
+   * The command line for these arguments: the plugin modes, and the admin commands unless the first
+   * argument is a mode (as deploy/ runs the plugins). The admin commands bring the Kubernetes
+   * client, whose classes a plugin would otherwise load just to list them.
+   */
+  static CommandLine commandLine(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    boolean plugin =
+        args.length > 0
+            && Arrays.stream(Mode.values()).anyMatch(m -> m.name().equalsIgnoreCase(args[0]));
+    if (!plugin) {
+      cli.addSubcommand(new DoctorCommand());
+    }
+    return cli.setCaseInsensitiveEnumValuesAllowed(true); // after addSubcommand: theirs too
   }
 
   @Override
   public Integer call() throws Exception {
+    if (mode == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Missing MODE: controller, node or all; or a command: "
+              + String.join(", ", spec.subcommands().keySet()));
+    }
     ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(Level.toLevel(logLevel, Level.INFO));
     if (mode != Mode.node && backends == null) {

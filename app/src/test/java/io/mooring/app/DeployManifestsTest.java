@@ -160,9 +160,11 @@ class DeployManifestsTest {
     }
   }
 
-  /** Everything that can be applied with -k: base, overlays, examples. */
+  /** Everything that can be applied with -k: base, overlays, examples, doctor. */
   static Stream<Path> kustomizations() throws IOException {
-    return Stream.concat(Stream.concat(Stream.of(DEPLOY.resolve("base")), examples()), overlays());
+    return Stream.concat(
+        Stream.concat(Stream.of(DEPLOY.resolve("base"), DEPLOY.resolve("doctor")), examples()),
+        overlays());
   }
 
   /**
@@ -1785,11 +1787,11 @@ class DeployManifestsTest {
                                     ? "node-1"
                                     : "$(" + e.getName() + ")"))
             .toList();
-    Main main = new Main();
-    new CommandLine(main)
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .parseArgs(args.toArray(String[]::new));
-    return main;
+    String[] argv = args.toArray(String[]::new);
+    CommandLine cli = Main.commandLine(argv);
+    assertTrue(cli.getSubcommands().isEmpty(), "a plugin's command line loads no admin command");
+    cli.parseArgs(argv);
+    return cli.getCommand();
   }
 
   private record VolumePath(String volume, String relative) {}

@@ -109,6 +109,7 @@ class PluginProgramTest {
               "io.prometheus.",
               "com.sun.org.apache.xerces.",
               "io.fabric8.",
+              "io.mooring.kube.",
               "com.sun.jna.",
               "com.google.gson.")) {
         assertFalse(

@@ -24,10 +24,26 @@ public final class KubeClients {
     return new KubernetesClientBuilder().withConfig(config(kubeconfig, context)).build();
   }
 
+  /**
+   * The configuration for these flags. A context the kubeconfig does not have is an error, as in
+   * kubectl (fabric8 would fall back to the current one: another cluster, perhaps).
+   */
   static Config config(Path kubeconfig, String context) {
-    if (kubeconfig == null) {
-      return Config.autoConfigure(context);
+    Config config =
+        kubeconfig == null ? Config.autoConfigure(context) : fromFile(kubeconfig, context);
+    if (context != null
+        && (config.getCurrentContext() == null
+            || !context.equals(config.getCurrentContext().getName()))) {
+      throw new IllegalArgumentException(
+          "context "
+              + context
+              + " does not exist in "
+              + (kubeconfig != null ? kubeconfig : "the kubeconfig"));
     }
+    return config;
+  }
+
+  private static Config fromFile(Path kubeconfig, String context) {
     try {
       return Config.fromKubeconfig(
           context, Files.readString(kubeconfig), kubeconfig.toAbsolutePath().toString());

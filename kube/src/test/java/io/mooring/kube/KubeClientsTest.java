@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,32 +18,8 @@ class KubeClientsTest {
   @TempDir Path dir;
   KubernetesMockServer server;
 
-  /** Two contexts: "real" points at the mock server, "elsewhere" at a closed port. */
   private Path kubeconfig(String current) throws Exception {
-    String url = server.url("/");
-    Path file = dir.resolve("config");
-    Files.writeString(
-        file,
-        String.join(
-            "\n",
-            "apiVersion: v1",
-            "kind: Config",
-            "current-context: " + current,
-            "clusters:",
-            "- name: mock",
-            "  cluster: {server: '" + url + "', insecure-skip-tls-verify: true}",
-            "- name: closed",
-            "  cluster: {server: 'http://127.0.0.1:1'}",
-            "users:",
-            "- name: admin",
-            "  user: {token: not-a-secret}",
-            "contexts:",
-            "- name: real",
-            "  context: {cluster: mock, user: admin, namespace: apps}",
-            "- name: elsewhere",
-            "  context: {cluster: closed, user: admin}",
-            ""));
-    return file;
+    return MockKubeconfig.write(dir, server, current);
   }
 
   @Test
@@ -70,5 +45,13 @@ class KubeClientsTest {
     UncheckedIOException e =
         assertThrows(UncheckedIOException.class, () -> KubeClients.config(missing, null));
     assertEquals("cannot read kubeconfig " + missing, e.getMessage());
+  }
+
+  @Test
+  void anUnknownContextIsAnErrorNotTheCurrentOne() throws Exception {
+    Path file = kubeconfig("real");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> KubeClients.config(file, "nope"));
+    assertEquals("context nope does not exist in " + file, e.getMessage());
   }
 }
