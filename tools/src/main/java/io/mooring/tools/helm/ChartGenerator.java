@@ -28,6 +28,12 @@ public final class ChartGenerator {
   /** Template name → template text, values.yaml and Chart.yaml, for the overlays under deploy. */
   public record Chart(Map<String, String> templates, String values, String chart) {}
 
+  /**
+   * Optional parts of deploy/ (a directory with its own kustomization, applied after an overlay)
+   * and the value that switches each on.
+   */
+  static final Map<String, String> OPTIONAL = Map.of("servicemonitor", "serviceMonitor");
+
   private ChartGenerator() {}
 
   public static void main(String[] args) throws IOException {
@@ -74,13 +80,25 @@ public final class ChartGenerator {
           variants.size() == overlays.size() && variants.values().stream().distinct().count() == 1;
       StringBuilder out = new StringBuilder(Templates.HEADER);
       if (common) {
-        out.append(Templates.document(variants.values().iterator().next(), values, null));
+        out.append(Templates.document(variants.values().iterator().next(), values, null, null));
       } else {
         for (Map.Entry<String, Map<String, Object>> v : variants.entrySet()) {
-          out.append(Templates.document(v.getValue(), values, v.getKey()));
+          out.append(Templates.document(v.getValue(), values, v.getKey(), null));
         }
       }
       templates.put(Kustomize.fileName(e.getKey()), out.toString());
+    }
+    // Parts applied apart from an overlay, each behind a switch of its own (default off)
+    for (Map.Entry<String, String> part : OPTIONAL.entrySet()) {
+      Path dir = deploy.resolve(part.getKey());
+      if (Files.isRegularFile(dir.resolve("kustomization.yaml"))) {
+        for (Map<String, Object> object : Kustomize.render(dir)) {
+          templates.put(
+              Kustomize.fileName(Kustomize.id(object)),
+              Templates.HEADER + Templates.document(object, values, null, part.getValue()));
+        }
+        values.optional(part.getValue(), part.getKey());
+      }
     }
     String chart =
         Templates.HEADER

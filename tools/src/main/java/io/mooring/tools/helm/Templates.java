@@ -35,17 +35,21 @@ final class Templates {
 
   /**
    * One YAML document for the object; under {@code if eq .Values.backend "<backend>"} when the
-   * object is the backend's own variant (backend not null).
+   * object is the backend's own variant (backend not null), under {@code if .Values.<switch>} when
+   * it is an optional part's (switchName not null).
    */
   @SuppressWarnings("unchecked")
-  static String document(Map<String, Object> object, Values values, String backend) {
+  static String document(
+      Map<String, Object> object, Values values, String backend, String switchName) {
     Map<String, Object> metadata = (Map<String, Object>) object.get("metadata");
     Templates t = new Templates(values, backend, (String) metadata.get("name"));
     StringBuilder out = new StringBuilder();
     String condition =
         "Namespace".equals(object.get("kind"))
             ? ".Values.createNamespace"
-            : backend == null ? null : "eq .Values.backend " + JSON.toJson(backend);
+            : switchName != null
+                ? ".Values." + switchName
+                : backend == null ? null : "eq .Values.backend " + JSON.toJson(backend);
     if (condition != null) {
       out.append("{{- if ").append(condition).append(" }}\n");
     }

@@ -20,6 +20,7 @@ final class Values {
   private String image;
   private final Map<String, String> images = new TreeMap<>();
   private final Map<String, Object> resources = new TreeMap<>();
+  private final Map<String, String> switches = new TreeMap<>();
 
   /** The action for a container's image: the Mooring image, or a sidecar's by its name. */
   String image(String container, String reference) {
@@ -75,6 +76,11 @@ final class Values {
     }
   }
 
+  /** A switch (default off) for the optional part under deploy/{@code dir}. */
+  void optional(String name, String dir) {
+    switches.put(name, dir);
+  }
+
   /** The Mooring image's tag: the chart's version and appVersion. */
   String tag() {
     if (image == null) {
@@ -104,8 +110,15 @@ final class Values {
                 + " FUSE file\n"
                 + "# systems). Leave false with `helm install --create-namespace` and label it"
                 + " yourself (deploy/README.md).\n")
-        .append("createNamespace: false\n")
-        .append(
+        .append("createNamespace: false\n");
+    switches.forEach(
+        (name, dir) ->
+            out.append("\n# deploy/")
+                .append(dir)
+                .append(" too (see its kustomization.yaml: it needs that API in the cluster).\n")
+                .append(name)
+                .append(": false\n"));
+    out.append(
             "\n# The kubelet's root directory on the nodes (k0s: /var/lib/k0s/kubelet,"
                 + " microk8s:\n# /var/snap/microk8s/common/var/lib/kubelet).\n")
         .append("kubeletDir: ")

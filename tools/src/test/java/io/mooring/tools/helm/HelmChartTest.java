@@ -84,6 +84,20 @@ class HelmChartTest {
   }
 
   @Test
+  void eachOptionalPartIsItsKustomizationBehindItsSwitch() throws IOException {
+    for (Map.Entry<String, String> part : ChartGenerator.OPTIONAL.entrySet()) {
+      Map<String, Object> values = defaults();
+      values.put(part.getValue(), true);
+      List<Map<String, Object>> on = new ArrayList<>(render(values, "mooring"));
+      on.removeAll(render(defaults(), "mooring"));
+      assertEquals(
+          canonical(Kustomize.render(DEPLOY.resolve(part.getKey()))),
+          canonical(on),
+          part.getValue() + ": true adds deploy/" + part.getKey());
+    }
+  }
+
+  @Test
   void everyValueReachesEveryPlaceItStandsFor() throws IOException {
     String kubelet = "/var/snap/microk8s/common/var/lib/kubelet";
     Map<String, Object> values = defaults();
