@@ -18,6 +18,10 @@ final class FakeSnapshots implements Snapshots {
   final Map<String, SnapshotRecord> snapshots = new TreeMap<>();
   final Map<String, GroupRecord> groups = new TreeMap<>();
   final AtomicInteger creates = new AtomicInteger();
+
+  /** Volumes made by {@link #back}, by the snapshot backing them. */
+  final Map<String, String> backed = new TreeMap<>();
+
   private final FakeBackend backend;
 
   FakeSnapshots(FakeBackend backend) {
@@ -82,6 +86,18 @@ final class FakeSnapshots implements Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets) {
+    return backend.create(dir, requestName, capacityBytes, parameters, secrets);
+  }
+
+  @Override
+  public synchronized VolumeRecord back(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    backed.put(dir, snapshot.snapshot());
     return backend.create(dir, requestName, capacityBytes, parameters, secrets);
   }
 
