@@ -493,11 +493,11 @@ public final class CephfsBackend implements Backend {
    */
   private void deleteRecorded(String dir, DeletePolicy policy, CephCredentials credentials) {
     OmapRecords records = records(credentials);
+    // the path is known from the lookup DeleteVolume makes first; else it is read
     Optional<String> backing =
-        records
-            .get(dir, credentials)
-            .committed()
-            .flatMap(r -> CephContext.backingSnapshotOf(r.path()));
+        Optional.ofNullable(paths.get(dir))
+            .or(() -> records.get(dir, credentials).committed().map(SubvolumeRecord::path))
+            .flatMap(CephContext::backingSnapshotOf);
     if (backing.isPresent()) { // no data of its own: whatever the policy, only the record goes
       records.removeBacked(dir, backing.get(), credentials);
       paths.remove(dir);
