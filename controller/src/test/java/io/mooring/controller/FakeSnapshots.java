@@ -4,6 +4,7 @@ import io.mooring.controller.backend.GroupRecord;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.errors.StorageException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +55,15 @@ final class FakeSnapshots implements Snapshots {
   }
 
   @Override
+  public synchronized void requireUnused(String snapshot, Map<String, String> secrets) {
+    if (backed.containsValue(snapshot)) {
+      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "in use");
+    }
+  }
+
+  @Override
   public synchronized void delete(String dir, String snapshot, Map<String, String> secrets) {
+    requireUnused(snapshot, secrets);
     snapshots.remove(snapshot);
   }
 

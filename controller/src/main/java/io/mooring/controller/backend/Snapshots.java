@@ -50,6 +50,14 @@ public interface Snapshots {
   void removeGroup(String group, Map<String, String> secrets);
 
   /**
+   * Checks that no volume is backed by the snapshot ({@link #back}), which {@link #delete} also
+   * does: for a caller that deletes several and must find one in use before it deletes any.
+   *
+   * @throws io.mooring.errors.StorageException FAILED_PRECONDITION when one is
+   */
+  default void requireUnused(String snapshot, Map<String, String> secrets) {}
+
+  /**
    * Removes the snapshot of volume {@code dir}; a missing one is not an error.
    *
    * @throws io.mooring.errors.StorageException FAILED_PRECONDITION while volumes are still being

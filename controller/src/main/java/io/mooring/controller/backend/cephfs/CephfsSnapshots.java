@@ -134,20 +134,7 @@ final class CephfsSnapshots implements Snapshots {
     if (entry.isEmpty() || !entry.get().dir().equals(dir)) {
       return; // never made (an entry precedes every snapshot), gone, or another volume's
     }
-    Set<String> backed = records.backedBy(snapshot, 3, credentials);
-    if (!backed.isEmpty()) {
-      throw new StorageException(
-          Kind.FAILED_PRECONDITION,
-          "snapshot "
-              + snapshot
-              + " of volume "
-              + dir
-              + " backs read-only volumes (parameter "
-              + BACKING_SNAPSHOT
-              + "), e.g. "
-              + String.join(", ", backed)
-              + ": delete them first");
-    }
+    requireUnused(records, snapshot, credentials);
     try {
       client.run(backend.snapshot("fs subvolume snapshot rm", dir, snapshot), credentials);
     } catch (CephError e) {
@@ -167,6 +154,28 @@ final class CephfsSnapshots implements Snapshots {
       }
     }
     records.removeSnapshot(snapshot, credentials);
+  }
+
+  @Override
+  public void requireUnused(String snapshot, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "DeleteSnapshot");
+    requireUnused(backend.records(credentials), snapshot, credentials);
+  }
+
+  private static void requireUnused(
+      OmapRecords records, String snapshot, CephCredentials credentials) {
+    Set<String> backed = records.backedBy(snapshot, 3, credentials);
+    if (!backed.isEmpty()) {
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION,
+          "snapshot "
+              + snapshot
+              + " backs read-only volumes (parameter "
+              + BACKING_SNAPSHOT
+              + "), e.g. "
+              + String.join(", ", backed)
+              + ": delete them first");
+    }
   }
 
   @Override
