@@ -1112,6 +1112,30 @@ class DeployManifestsTest {
                   >= 0,
               claimName + " asks for less than its source holds");
         });
+
+    // the read-only view of the snapshot: its own class, like the example's but backingSnapshot
+    StorageClass viewClass =
+        SERIALIZATION.convertValue(
+            byKindAndName.get("StorageClass/mooring-cephfs-snapshot-view"), StorageClass.class);
+    StorageClass exampleClass = only(example, StorageClass.class);
+    assertEquals(DRIVER, viewClass.getProvisioner());
+    assertEquals("true", viewClass.getParameters().get("backingSnapshot"));
+    for (String key :
+        List.of(
+            "backend",
+            "csi.storage.k8s.io/provisioner-secret-name",
+            "csi.storage.k8s.io/node-stage-secret-name")) {
+      assertEquals(exampleClass.getParameters().get(key), viewClass.getParameters().get(key), key);
+    }
+    PersistentVolumeClaim view =
+        SERIALIZATION.convertValue(
+            byKindAndName.get("PersistentVolumeClaim/shared-data-cephfs-snapshot-view"),
+            PersistentVolumeClaim.class);
+    assertEquals(viewClass.getMetadata().getName(), view.getSpec().getStorageClassName());
+    assertEquals(List.of("ReadOnlyMany"), view.getSpec().getAccessModes(), "readers only");
+    assertEquals(
+        "VolumeSnapshot/shared-data-cephfs-snap",
+        view.getSpec().getDataSource().getKind() + "/" + view.getSpec().getDataSource().getName());
   }
 
   // ---------------------------------------------------------------------------------------------

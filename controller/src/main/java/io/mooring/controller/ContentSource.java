@@ -1,6 +1,7 @@
 package io.mooring.controller;
 
 import csi.v1.Csi.CapacityRange;
+import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeContentSource;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.SnapshotRecord;
@@ -8,8 +9,10 @@ import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
+import io.mooring.volume.Capabilities;
 import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -70,6 +73,18 @@ sealed interface ContentSource {
         Map<String, String> stored,
         Map<String, String> secrets) {
       return snapshots.restore(
+          record(snapshots, secrets), dir, requestName, capacityBytes, stored, secrets);
+    }
+
+    /** Makes volume {@code dir} a read-only view of the snapshot ({@link Snapshots#back}). */
+    VolumeRecord back(
+        Snapshots snapshots,
+        String dir,
+        String requestName,
+        long capacityBytes,
+        Map<String, String> stored,
+        Map<String, String> secrets) {
+      return snapshots.back(
           record(snapshots, secrets), dir, requestName, capacityBytes, stored, secrets);
     }
 
@@ -148,6 +163,28 @@ sealed interface ContentSource {
                               "source volume %s does not exist", Untrusted.quote(text)))));
     }
     throw StorageException.invalid("volume_content_source names neither a snapshot nor a volume");
+  }
+
+  /**
+   * The snapshot a volume with StorageClass parameter {@link Snapshots#BACKING_SNAPSHOT} is to be a
+   * view of: the request must name one, and ask for reading only, as in ceph-csi.
+   *
+   * @throws StorageException INVALID_ARGUMENT when it names no snapshot or asks to write
+   */
+  static FromSnapshot backing(Optional<ContentSource> source, List<VolumeCapability> caps) {
+    if (source.isEmpty() || !(source.get() instanceof FromSnapshot snapshot)) {
+      throw StorageException.invalid(
+          "parameter %s=true makes a read-only view of a snapshot: the request needs a snapshot"
+              + " as its volume_content_source (a claim with a VolumeSnapshot dataSource)",
+          Snapshots.BACKING_SNAPSHOT);
+    }
+    if (!caps.stream().allMatch(Capabilities::readOnly)) {
+      throw StorageException.invalid(
+          "a volume backed by a snapshot (parameter %s=true) is read-only: ask for access mode"
+              + " ReadOnlyMany (MULTI_NODE_READER_ONLY or SINGLE_NODE_READER_ONLY) only",
+          Snapshots.BACKING_SNAPSHOT);
+    }
+    return snapshot;
   }
 
   /** The source recorded with a volume, as CSI answers name it. */

@@ -91,6 +91,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
           String dir = params.dirFor(req.getName());
           Optional<ContentSource> source =
               ContentSource.of(req.getVolumeContentSource(), req.hasVolumeContentSource());
+          Optional<ContentSource.FromSnapshot> backing =
+              params.backingSnapshot()
+                  ? Optional.of(ContentSource.backing(source, req.getVolumeCapabilitiesList()))
+                  : Optional.empty();
           Backend backend = chooseFor(params, source);
           params.requireSupportedBy(backend);
           Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
@@ -112,7 +116,26 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   .build();
             }
             VolumeRecord created;
-            if (source.isPresent()) {
+            if (backing.isPresent()) {
+              // the snapshot's name lock: no DeleteSnapshot runs between its lookup and the record
+              String snapshot = backing.get().snapshot().snapshot();
+              try (KeyedLocks.Held named =
+                  locks.acquire(ControllerSnapshots.nameKey(backend, snapshot))) {
+                Snapshots here = snapshotsHere.get();
+                long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
+                created =
+                    backing
+                        .get()
+                        .back(
+                            here,
+                            dir,
+                            req.getName(),
+                            ContentSource.sizeFor(
+                                req.getCapacityRange(), backend, sourceBytes, size),
+                            stored,
+                            req.getSecretsMap());
+              }
+            } else if (source.isPresent()) {
               Snapshots here = snapshotsHere.get();
               long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
               created =
@@ -253,6 +276,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .orElseThrow(
                         () -> StorageException.notFound("volume %s does not exist", id.get()));
             if (size > volume.capacityBytes()) {
+              if (Snapshots.isBacked(volume)) {
+                throw StorageException.invalid(
+                    "volume %s is a read-only view of a snapshot (parameter %s): it cannot grow",
+                    id.get(), Snapshots.BACKING_SNAPSHOT);
+              }
               volume = backend.resize(volume, size, req.getSecretsMap());
             }
             return ControllerExpandVolumeResponse.newBuilder()
@@ -280,6 +308,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
               ValidateVolumeCapabilitiesResponse.newBuilder();
           Optional<String> reason =
               Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes());
+          if (reason.isEmpty()
+              && Snapshots.isBacked(volume)
+              && !req.getVolumeCapabilitiesList().stream().allMatch(Capabilities::readOnly)) {
+            reason = Optional.of("the volume is a read-only view of a snapshot: reader modes only");
+          }
           if (reason.isEmpty()) {
             reason = unknownParameters(req);
           }

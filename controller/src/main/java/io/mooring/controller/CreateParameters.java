@@ -2,6 +2,7 @@ package io.mooring.controller;
 
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
 import io.mooring.volume.VolumeNames;
@@ -20,7 +21,11 @@ import java.util.regex.Pattern;
  * are CephFS's ({@link Backend#parameters()}).
  */
 record CreateParameters(
-    String backend, DeletePolicy onDelete, String namePrefix, Map<String, String> stored) {
+    String backend,
+    DeletePolicy onDelete,
+    String namePrefix,
+    boolean backingSnapshot,
+    Map<String, String> stored) {
 
   static final String BACKEND = "backend";
   static final String CLUSTER_ID = "clusterID";
@@ -33,10 +38,17 @@ record CreateParameters(
   static final String CONTENT_SOURCE = "contentSource";
 
   /** Parameters some backends understand and others refuse. */
-  static final Set<String> BACKEND_SPECIFIC = Set.of("fsName", "pool");
+  static final Set<String> BACKEND_SPECIFIC = Set.of("fsName", "pool", Snapshots.BACKING_SNAPSHOT);
 
   static final Set<String> KNOWN =
-      Set.of(BACKEND, CLUSTER_ID, NAME_PREFIX, DeletePolicy.PARAMETER, "fsName", "pool");
+      Set.of(
+          BACKEND,
+          CLUSTER_ID,
+          NAME_PREFIX,
+          DeletePolicy.PARAMETER,
+          "fsName",
+          "pool",
+          Snapshots.BACKING_SNAPSHOT);
   private static final String PROVISIONER_PREFIX = "csi.storage.k8s.io/";
 
   /**
@@ -89,10 +101,20 @@ record CreateParameters(
               + " a letter or digit (e.g. csi-vol-)",
           NAME_PREFIX, Untrusted.quote(prefix));
     }
+    String backing = stored.getOrDefault(Snapshots.BACKING_SNAPSHOT, "false");
+    if (!backing.equals("true") && !backing.equals("false")) {
+      throw StorageException.invalid(
+          "parameter %s %s must be true or false",
+          Snapshots.BACKING_SNAPSHOT, Untrusted.quote(backing));
+    }
+    if (backing.equals("false")) {
+      stored.remove(Snapshots.BACKING_SNAPSHOT); // the default: volumes stay comparable
+    }
     return new CreateParameters(
         backend.isEmpty() ? clusterId : backend,
         DeletePolicy.parse(stored.get(DeletePolicy.PARAMETER)),
         prefix,
+        backing.equals("true"),
         Map.copyOf(stored));
   }
 

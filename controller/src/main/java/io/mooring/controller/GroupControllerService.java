@@ -28,6 +28,7 @@ import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -220,11 +221,23 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
               return DeleteVolumeGroupSnapshotResponse.getDefaultInstance();
             }
             requireMembers(backend.get(), record.get(), req.getSnapshotIdsList());
-            for (Map.Entry<String, String> member : record.get().members().entrySet()) {
-              VolumeId volume = new VolumeId(backend.get().name(), member.getKey());
-              try (KeyedLocks.Held held = locks.acquire(volume.toString())) {
-                snapshots.get().delete(member.getKey(), member.getValue(), req.getSecretsMap());
+            // every member's name, in one order: no volume is made backed by one meanwhile, and
+            // none in use is found only after others are gone
+            List<KeyedLocks.Held> memberLocks = new ArrayList<>();
+            try {
+              for (String snapshot : new TreeSet<>(record.get().members().values())) {
+                memberLocks.add(
+                    locks.acquire(ControllerSnapshots.nameKey(backend.get(), snapshot)));
+                snapshots.get().requireUnused(snapshot, req.getSecretsMap());
               }
+              for (Map.Entry<String, String> member : record.get().members().entrySet()) {
+                VolumeId volume = new VolumeId(backend.get().name(), member.getKey());
+                try (KeyedLocks.Held held = locks.acquire(volume.toString())) {
+                  snapshots.get().delete(member.getKey(), member.getValue(), req.getSecretsMap());
+                }
+              }
+            } finally {
+              memberLocks.forEach(KeyedLocks.Held::close);
             }
             snapshots.get().removeGroup(group, req.getSecretsMap());
             return DeleteVolumeGroupSnapshotResponse.getDefaultInstance();

@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -193,6 +194,78 @@ class CephSnapshotIT {
     }
     assertEquals(List.of(), List.copyOf(subvolumes()));
     assertFalse(omapKeys().contains("snapshot."), omapKeys());
+  }
+
+  /**
+   * backingSnapshot: a read-only volume that is the snapshot, no copy; the snapshot cannot be
+   * deleted under it, its source can.
+   */
+  @Test
+  void aVolumeBackedByASnapshotIsTheSnapshotAndKeepsIt() throws Exception {
+    Volume source =
+        stub.createVolume(CephControllerIT.create("pvc-backing-src", 8 * MIB, null)).getVolume();
+    Files.writeString(data(source), "at the snapshot");
+    Snapshot snap = snapshot("snapshot-backing", source.getVolumeId());
+    Files.writeString(data(source), "after the snapshot");
+    CreateVolumeRequest backed =
+        CreateVolumeRequest.newBuilder()
+            .setName("pvc-backed")
+            .addVolumeCapabilities(ControllerSnapshotsTest.ROX)
+            .putParameters("backingSnapshot", "true")
+            .putAllSecrets(secrets)
+            .setVolumeContentSource(ControllerSnapshotsTest.fromSnapshot(snap.getSnapshotId()))
+            .build();
+    Set<String> before = subvolumes();
+    Volume view = stub.createVolume(backed).getVolume();
+    assertEquals(view, stub.createVolume(backed).getVolume(), "idempotent");
+    assertEquals(before, subvolumes(), "no subvolume is made");
+    assertEquals(8 * MIB, view.getCapacityBytes());
+    String path = view.getVolumeContextMap().get("path");
+    String sourceDir = CephControllerIT.dirOf(source.getVolumeId());
+    assertTrue(path.startsWith("/volumes/" + group + "/" + sourceDir + "/.snap/"), path);
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        codeOf(
+            () ->
+                stub.createVolume(backed.toBuilder().removeParameters("backingSnapshot").build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder()
+                        .setName("pvc-backed-rwx")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(ControllerServiceTest.RWX)
+                        .build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(() -> snapshot("snapshot-of-view", view.getVolumeId())));
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION, codeOf(() -> deleteSnapshot(snap.getSnapshotId())));
+
+    // the source goes, its snapshot stays; a client mounted now reads the snapshot there
+    stub.deleteVolume(CephControllerIT.delete(source.getVolumeId()));
+    Path subvolumeDir = CephControllerIT.mount("/volumes/" + group + "/" + sourceDir);
+    String below = path.substring(("/volumes/" + group + "/" + sourceDir + "/").length());
+    assertEquals(
+        "at the snapshot", Files.readString(subvolumeDir.resolve(below).resolve("data.txt")));
+    CephControllerIT.unmount(subvolumeDir);
+    assertEquals(view, stub.createVolume(backed).getVolume(), "still there");
+
+    stub.deleteVolume(CephControllerIT.delete(view.getVolumeId()));
+    assertEquals(before, subvolumes(), "nothing of its own to remove");
+    assertFalse(omapKeys().contains("backing."), omapKeys());
+    deleteSnapshot(snap.getSnapshotId());
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (subvolumes().contains(sourceDir) && System.nanoTime() < until) {
+      Thread.sleep(500);
+    }
+    assertFalse(subvolumes().contains(sourceDir), "purged with its last snapshot");
+  }
+
+  static Status.Code codeOf(Runnable call) {
+    return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.ControllerGrpc;
 import csi.v1.Csi.CapacityRange;
+import csi.v1.Csi.ControllerExpandVolumeRequest;
 import csi.v1.Csi.ControllerGetCapabilitiesRequest;
 import csi.v1.Csi.ControllerServiceCapability.RPC.Type;
 import csi.v1.Csi.CreateSnapshotRequest;
@@ -15,13 +16,17 @@ import csi.v1.Csi.DeleteSnapshotRequest;
 import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.ListSnapshotsResponse;
 import csi.v1.Csi.Snapshot;
+import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
 import csi.v1.Csi.Volume;
+import csi.v1.Csi.VolumeCapability;
 import csi.v1.Csi.VolumeContentSource;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -237,6 +242,110 @@ class ControllerSnapshotsTest {
         Status.Code.ALREADY_EXISTS,
         codeOf(() -> stub.createVolume(restore.toBuilder().clearVolumeContentSource().build())));
   }
+
+  @Test
+  void aVolumeBackedByASnapshotIsRecordedOnlyForReadersAndNeverGrows() throws Exception {
+    cephLike.parameters = Set.of("backingSnapshot");
+    start(cephLike, glusterLike);
+    Volume a = volume("pvc-a", 8192);
+    String one = snapshot("snapshot-1", a.getVolumeId()).getSnapshotId();
+    CreateVolumeRequest backed =
+        CreateVolumeRequest.newBuilder()
+            .setName("pvc-view")
+            .addVolumeCapabilities(ROX)
+            .putParameters("backingSnapshot", "true")
+            .setVolumeContentSource(fromSnapshot(one))
+            .build();
+    Volume view = stub.createVolume(backed).getVolume();
+    assertEquals(one, view.getContentSource().getSnapshot().getSnapshotId());
+    assertEquals(8192, view.getCapacityBytes(), "the snapshot's size");
+    String dir = view.getVolumeId().substring(view.getVolumeId().lastIndexOf(':') + 1);
+    assertEquals(Map.of(dir, one.substring(one.lastIndexOf(':') + 1)), cephLike.snapshots.backed);
+    assertEquals(view, stub.createVolume(backed).getVolume(), "idempotent");
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        codeOf(
+            () ->
+                stub.createVolume(backed.toBuilder().removeParameters("backingSnapshot").build())),
+        "the name is taken by a view, not a copy");
+
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder()
+                        .setName("pvc-rwx")
+                        .clearVolumeCapabilities()
+                        .addVolumeCapabilities(ControllerServiceTest.RWX)
+                        .addVolumeCapabilities(ROX)
+                        .build())),
+        "writers are refused");
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder().setName("pvc-empty").clearVolumeContentSource().build())),
+        "a view needs a snapshot");
+    VolumeContentSource.Builder fromVolume = VolumeContentSource.newBuilder();
+    fromVolume.getVolumeBuilder().setVolumeId(a.getVolumeId());
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder()
+                        .setName("pvc-of-volume")
+                        .setVolumeContentSource(fromVolume)
+                        .build())),
+        "a volume is no snapshot");
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder()
+                        .setName("pvc-yes")
+                        .putParameters("backingSnapshot", "yes")
+                        .build())));
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        codeOf(
+            () ->
+                stub.createVolume(
+                    backed.toBuilder()
+                        .setName("pvc-gluster")
+                        .putParameters("backend", "gluster")
+                        .build())),
+        "Gluster's snapshots are copies");
+    assertEquals(2, cephLike.volumes.size() + glusterLike.volumes.size(), "nothing else was made");
+
+    ControllerExpandVolumeRequest.Builder expand =
+        ControllerExpandVolumeRequest.newBuilder().setVolumeId(view.getVolumeId());
+    expand.getCapacityRangeBuilder().setRequiredBytes(8192);
+    assertEquals(8192, stub.controllerExpandVolume(expand.build()).getCapacityBytes());
+    expand.getCapacityRangeBuilder().setRequiredBytes(16384);
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT, codeOf(() -> stub.controllerExpandVolume(expand.build())));
+    ValidateVolumeCapabilitiesRequest validate =
+        ValidateVolumeCapabilitiesRequest.newBuilder()
+            .setVolumeId(view.getVolumeId())
+            .addVolumeCapabilities(ControllerServiceTest.RWX)
+            .build();
+    assertFalse(stub.validateVolumeCapabilities(validate).hasConfirmed());
+    assertTrue(
+        stub.validateVolumeCapabilities(
+                validate.toBuilder().clearVolumeCapabilities().addVolumeCapabilities(ROX).build())
+            .hasConfirmed());
+  }
+
+  static final VolumeCapability ROX =
+      ControllerServiceTest.RWX.toBuilder()
+          .setAccessMode(
+              VolumeCapability.AccessMode.newBuilder()
+                  .setMode(VolumeCapability.AccessMode.Mode.MULTI_NODE_READER_ONLY))
+          .build();
 
   @Test
   void restoreRefusesWhatItCannotDo() throws Exception {

@@ -31,6 +31,9 @@ final class FakeBackend implements Backend {
   int healthChecks;
   FakeSnapshots snapshots;
 
+  /** {@link #parameters()}: none, as Gluster's. */
+  Set<String> parameters = Set.of();
+
   FakeBackend(String name) {
     this.name = name;
   }
@@ -38,6 +41,11 @@ final class FakeBackend implements Backend {
   @Override
   public String name() {
     return name;
+  }
+
+  @Override
+  public Set<String> parameters() {
+    return parameters;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.mooring.controller.backend.GroupRecord;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.errors.StorageException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,10 @@ final class FakeSnapshots implements Snapshots {
   final Map<String, SnapshotRecord> snapshots = new TreeMap<>();
   final Map<String, GroupRecord> groups = new TreeMap<>();
   final AtomicInteger creates = new AtomicInteger();
+
+  /** Volumes made by {@link #back}, by the snapshot backing them. */
+  final Map<String, String> backed = new TreeMap<>();
+
   private final FakeBackend backend;
 
   FakeSnapshots(FakeBackend backend) {
@@ -50,7 +55,15 @@ final class FakeSnapshots implements Snapshots {
   }
 
   @Override
+  public synchronized void requireUnused(String snapshot, Map<String, String> secrets) {
+    if (backed.containsValue(snapshot)) {
+      throw new StorageException(StorageException.Kind.FAILED_PRECONDITION, "in use");
+    }
+  }
+
+  @Override
   public synchronized void delete(String dir, String snapshot, Map<String, String> secrets) {
+    requireUnused(snapshot, secrets);
     snapshots.remove(snapshot);
   }
 
@@ -82,6 +95,18 @@ final class FakeSnapshots implements Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets) {
+    return backend.create(dir, requestName, capacityBytes, parameters, secrets);
+  }
+
+  @Override
+  public synchronized VolumeRecord back(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    backed.put(dir, snapshot.snapshot());
     return backend.create(dir, requestName, capacityBytes, parameters, secrets);
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import csi.v1.ControllerGrpc;
 import csi.v1.Csi.CreateVolumeGroupSnapshotRequest;
+import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.DeleteSnapshotRequest;
 import csi.v1.Csi.DeleteVolumeGroupSnapshotRequest;
 import csi.v1.Csi.GetVolumeGroupSnapshotRequest;
@@ -179,5 +180,30 @@ class GroupControllerServiceTest {
             () ->
                 groups.deleteVolumeGroupSnapshot(
                     DeleteVolumeGroupSnapshotRequest.getDefaultInstance())));
+  }
+
+  @Test
+  void aGroupWithAMemberThatBacksAVolumeIsNotDeletedInPart() {
+    ceph.parameters = Set.of("backingSnapshot");
+    VolumeGroupSnapshot made = group("group-1", a, b);
+    List<String> members = List.copyOf(new TreeSet<>(ids(made.getSnapshotsList())));
+    controller.createVolume(
+        CreateVolumeRequest.newBuilder()
+            .setName("pvc-view")
+            .addVolumeCapabilities(ControllerSnapshotsTest.ROX)
+            .putParameters("backingSnapshot", "true")
+            .setVolumeContentSource(ControllerSnapshotsTest.fromSnapshot(members.get(1)))
+            .build());
+    DeleteVolumeGroupSnapshotRequest delete =
+        DeleteVolumeGroupSnapshotRequest.newBuilder()
+            .setGroupSnapshotId(made.getGroupSnapshotId())
+            .addAllSnapshotIds(members)
+            .build();
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION, codeOf(() -> groups.deleteVolumeGroupSnapshot(delete)));
+    assertEquals(2, ceph.snapshots.snapshots.size(), "no member went");
+    ceph.snapshots.backed.clear(); // the view is deleted
+    groups.deleteVolumeGroupSnapshot(delete);
+    assertTrue(ceph.snapshots.snapshots.isEmpty());
   }
 }

@@ -4,6 +4,7 @@ import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,9 +13,13 @@ import java.util.regex.Pattern;
  * Where a CephFS volume lives: subvolume {@code id.dir()} of group {@code subvolumeGroup} at {@code
  * path} (as {@code ceph fs subvolume getpath} prints it: {@code
  * /volumes/<group>/<subvolume>/<uuid>}) of file system {@code fsName}, reached through {@code
- * monitors}. {@code mounter} is the backend's choice of client: {@link #FUSE}, {@link #KERNEL}, or
- * empty for "the best this node has"; {@code fuseOptions} its {@code fuseMountOptions} for
- * ceph-fuse's {@code -o}.
+ * monitors}. A volume backed by a snapshot (StorageClass parameter {@code backingSnapshot}) is a
+ * subvolume snapshot's copy of the subvolume's directory instead, {@code
+ * /volumes/<group>/<subvolume>/.snap/<snapshot>/<uuid>}, of another subvolume than the volume's
+ * own: read-only, and there as long as the snapshot is, also after the subvolume is removed with
+ * its snapshots retained. {@code mounter} is the backend's choice of client: {@link #FUSE}, {@link
+ * #KERNEL}, or empty for "the best this node has"; {@code fuseOptions} its {@code fuseMountOptions}
+ * for ceph-fuse's {@code -o}.
  */
 public record CephContext(
     VolumeId id,
@@ -51,6 +56,11 @@ public record CephContext(
   private static final Pattern SUBVOLUME_PATH =
       Pattern.compile("/volumes/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)(/[A-Za-z0-9_.-]+)?");
 
+  /** A subvolume snapshot's copy of the subvolume's directory (whose uuid is the last element). */
+  private static final Pattern SNAPSHOT_PATH =
+      Pattern.compile(
+          "(/volumes/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+))/\\.snap/([A-Za-z0-9_.-]+)/[A-Za-z0-9_.-]+");
+
   /**
    * ceph-fuse's {@code -o} options, none of which may replace the fsname and subtype Mooring sets.
    */
@@ -86,12 +96,20 @@ public record CephContext(
               + " (as 'ceph fs subvolume getpath' prints it), without '.' or '..' elements",
           Untrusted.quote(path), fsName);
     }
+    Matcher snapshot = SNAPSHOT_PATH.matcher(path);
     Matcher m = SUBVOLUME_PATH.matcher(path);
-    if (!m.matches() || !m.group(1).equals(subvolumeGroup) || !m.group(2).equals(id.dir())) {
+    boolean own = m.matches() && m.group(1).equals(subvolumeGroup) && m.group(2).equals(id.dir());
+    // a snapshot is another subvolume's, and only ever mounted read-only
+    if (!own && !(snapshot.matches() && snapshot.group(2).equals(subvolumeGroup))) {
       throw StorageException.invalid(
           "volume_context path %s is not the path of volume %s (want /volumes/%s/%s/<uuid>, as"
-              + " 'ceph fs subvolume getpath' prints it)",
-          Untrusted.quote(path), id, Untrusted.quote(subvolumeGroup), id.dir());
+              + " 'ceph fs subvolume getpath' prints it, or a snapshot's"
+              + " /volumes/%s/<subvolume>/.snap/<snapshot>/<uuid>)",
+          Untrusted.quote(path),
+          id,
+          Untrusted.quote(subvolumeGroup),
+          id.dir(),
+          Untrusted.quote(subvolumeGroup));
     }
     if (!mounter.isEmpty() && !mounter.equals(FUSE) && !mounter.equals(KERNEL)) {
       throw StorageException.invalid(
@@ -122,7 +140,9 @@ public record CephContext(
     String fsName = map.required(FS_NAME_KEY);
     String path = map.required(ContextMap.PATH);
     Matcher m = SUBVOLUME_PATH.matcher(path);
-    String group = map.optional(GROUP, m.matches() ? m.group(1) : "");
+    Matcher snapshot = SNAPSHOT_PATH.matcher(path);
+    String group =
+        map.optional(GROUP, snapshot.matches() ? snapshot.group(2) : m.matches() ? m.group(1) : "");
     return new CephContext(
         map.id(),
         monitors,
@@ -150,5 +170,44 @@ public record CephContext(
   /** The directory of the subvolume group: {@code /volumes/<group>}. */
   public String groupPath() {
     return "/volumes/" + subvolumeGroup;
+  }
+
+  /** The snapshot the volume is, if it is backed by one. */
+  public Optional<String> backingSnapshot() {
+    return backingSnapshotOf(path);
+  }
+
+  /**
+   * The directory of the snapshot's subvolume, {@code /volumes/<group>/<subvolume>}: what a client
+   * mounts to reach the snapshot (ceph-fuse cannot mount a {@code .snap} directory itself).
+   *
+   * @throws IllegalStateException when the volume is not backed by a snapshot
+   */
+  public String snapshotSubvolumePath() {
+    Matcher m = SNAPSHOT_PATH.matcher(path);
+    if (!m.matches()) {
+      throw new IllegalStateException(path + " is no snapshot's path");
+    }
+    return m.group(1);
+  }
+
+  /** The snapshot a volume_context path is of, if it is a snapshot's. */
+  public static Optional<String> backingSnapshotOf(String path) {
+    Matcher m = SNAPSHOT_PATH.matcher(path);
+    return m.matches() ? Optional.of(m.group(4)) : Optional.empty();
+  }
+
+  /**
+   * The path of snapshot {@code snapshot} of the subvolume at {@code subvolumePath} ({@code
+   * /volumes/<group>/<subvolume>/<uuid>}, as getpath prints it when the snapshot is taken).
+   *
+   * @throws StorageException INTERNAL when {@code subvolumePath} is not a subvolume's path
+   */
+  public static String snapshotPath(String subvolumePath, String snapshot) {
+    Matcher m = SUBVOLUME_PATH.matcher(subvolumePath);
+    if (!m.matches() || m.group(3) == null) {
+      throw StorageException.internal("%s is not the path of a subvolume", subvolumePath);
+    }
+    return "/volumes/" + m.group(1) + "/" + m.group(2) + "/.snap/" + snapshot + m.group(3);
   }
 }

@@ -8,6 +8,7 @@ import io.mooring.errors.StorageException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -171,6 +172,10 @@ class VolumeContextTest {
         Arguments.of("path", "/volumes/other/pvc-1/" + UUID, "not the path of volume"),
         Arguments.of("path", "/volumes/csi/pvc-1/" + UUID + "/sub", "not the path of volume"),
         Arguments.of("path", "/elsewhere/csi/pvc-1/" + UUID, "not the path of volume"),
+        Arguments.of("path", "/volumes/other/pvc-2/.snap/snap-1/" + UUID, "not the path of"),
+        Arguments.of("path", "/volumes/csi/pvc-2/.snap/snap-1", "not the path of volume"),
+        Arguments.of("path", "/volumes/csi/pvc-2/.snap/snap-1/" + UUID + "/x", "not the path of"),
+        Arguments.of("path", "/volumes/csi/pvc-2/.snap/../" + UUID, "absolute path"),
         Arguments.of("subvolumeGroup", "other", "not the path of volume"),
         Arguments.of("subvolume", "pvc-2", "subvolume \"pvc-2\" does not match volume_id"),
         Arguments.of("mounter", "nfs", "not one of fuse, kernel or empty"),
@@ -184,6 +189,24 @@ class VolumeContextTest {
   @MethodSource("badCephContexts")
   void refusesTheCephContext(String key, String value, String message) {
     assertRefused(CEPH_ID, ceph(), key, value, message);
+  }
+
+  @Test
+  void aVolumeBackedByASnapshotIsAnotherSubvolumesSnapshot() {
+    Map<String, String> written = new HashMap<>(ceph());
+    String path = "/volumes/csi/pvc-src/.snap/snap-0123456789abcdef/" + UUID;
+    written.put("path", path);
+    written.put("monitors", "127.0.0.1:9,mon2.example:3300");
+    CephContext context = (CephContext) VolumeContext.parse(CEPH_ID, written);
+    assertEquals(Optional.of("snap-0123456789abcdef"), context.backingSnapshot());
+    assertEquals("/volumes/csi/pvc-src", context.snapshotSubvolumePath());
+    assertEquals(written, context.toMap());
+    assertEquals(
+        path, CephContext.snapshotPath("/volumes/csi/pvc-src/" + UUID, "snap-0123456789abcdef"));
+    assertEquals(
+        Optional.empty(), ((CephContext) VolumeContext.parse(CEPH_ID, ceph())).backingSnapshot());
+    written.remove("subvolumeGroup");
+    assertEquals(context, VolumeContext.parse(CEPH_ID, written), "the group is the path's");
   }
 
   @Test

@@ -145,7 +145,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           Path target = NodePaths.require("target_path", req.getTargetPath());
           List<String> flags =
               NodeRequests.mountFlags(req.hasVolumeCapability(), req.getVolumeCapability());
-          boolean readOnly =
+          boolean readOnlyAsked =
               req.getReadonly()
                   || Capabilities.readOnly(req.getVolumeCapability())
                   || flags.contains("ro");
@@ -169,6 +169,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                                   "staging_target_path "
                                       + staging
                                       + " is not staged on this node; call NodeStageVolume first"));
+              // a volume staged read-only (a snapshot) is published read-only, whatever is asked
+              boolean readOnly = readOnlyAsked || staged.readOnly();
               Optional<MountEntry> published = view.bindAt(target);
               if (published.isPresent()
                   && published.get().root().equals(staged.root())

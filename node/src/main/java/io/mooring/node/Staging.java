@@ -19,11 +19,12 @@ public final class Staging {
 
   /**
    * Binds {@code dir} (whose mountinfo root is {@code root}) onto the staging path, unless it is
-   * there.
+   * there; read-only for a volume that is only ever read (a snapshot), which every publish of it
+   * then is too.
    *
    * @throws StorageException ALREADY_EXISTS when something else is mounted there
    */
-  public void bind(VolumeClient client, Path dir, String root, Path staging) {
+  public void bind(VolumeClient client, Path dir, String root, Path staging, boolean readOnly) {
     MountTable table = mounter.table();
     Optional<MountEntry> staged = client.view(table).bindAt(staging);
     if (staged.isPresent() && staged.get().root().equals(root)) {
@@ -35,6 +36,6 @@ public final class Staging {
           "staging_target_path " + staging + " already has another mount; unstage it first");
     }
     NodePaths.createDirectories(staging);
-    mounter.bind(dir, staging, false, List.of());
+    mounter.bind(dir, staging, readOnly, List.of());
   }
 }

@@ -105,6 +105,11 @@ public final class VolumeStats {
     return List.of(usage(VolumeUsage.Unit.BYTES, total, used, Math.max(0, total - used)));
   }
 
+  /** {@code usage} of a volume that can only be read: nothing available. */
+  public static List<VolumeUsage> readOnly(List<VolumeUsage> usage) {
+    return usage.stream().map(u -> u.toBuilder().setAvailable(0).build()).toList();
+  }
+
   /**
    * Zero figures, for a volume whose mount does not answer: the kubelet rejects a response without
    * usage, and would then drop the abnormal volume condition that explains why.

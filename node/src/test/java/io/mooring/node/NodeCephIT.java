@@ -188,6 +188,92 @@ class NodeCephIT {
   }
 
   /**
+   * A volume backed by a snapshot, staged on the node whose shared client wrote the source just
+   * before the snapshot: it shows the snapshot's data, is read-only though publish did not ask, and
+   * outlives its source (removed with its snapshots retained).
+   */
+  @Test
+  void aVolumeBackedByASnapshotShowsItReadOnlyAndOutlivesItsSource() throws Exception {
+    String source = "pvc-snap-source";
+    String path = ceph.subvolume(source, 8 * MIB);
+    ServedNode a = start("node-a");
+    a.stub().nodeStageVolume(stage(a, source, path, admin()));
+    a.stub().nodePublishVolume(publish(a, source, "writer", false));
+    Path writer = target(a, source, "writer");
+    Files.writeString(writer.resolve("f"), "at the snapshot");
+    String snap = "snap-0123456789abcdef";
+    ceph.ceph(
+        "fs",
+        "subvolume",
+        "snapshot",
+        "create",
+        ceph.fsName,
+        source,
+        snap,
+        "--group_name",
+        ceph.group);
+    try {
+      Files.writeString(writer.resolve("f"), "after the snapshot");
+      String view = "pvc-snap-view";
+      String snapshotPath =
+          "/volumes/"
+              + ceph.group
+              + "/"
+              + source
+              + "/.snap/"
+              + snap
+              + path.substring(path.lastIndexOf('/'));
+      a.stub().nodeStageVolume(stage(a, view, snapshotPath, admin()));
+      a.stub().nodePublishVolume(publish(a, view, "reader", false));
+      Path reader = target(a, view, "reader");
+      assertEquals("at the snapshot", Files.readString(reader.resolve("f")));
+      assertEquals("after the snapshot", Files.readString(writer.resolve("f")));
+      FileSystemException readOnly =
+          assertThrows(
+              FileSystemException.class, () -> Files.writeString(reader.resolve("g"), "no"));
+      assertEquals("Read-only file system", readOnly.getReason());
+      NodeGetVolumeStatsResponse stats = a.stub().nodeGetVolumeStats(stats(view, reader));
+      assertFalse(
+          stats.getVolumeCondition().getAbnormal(), stats.getVolumeCondition().getMessage());
+      assertEquals(8 * MIB, stats.getUsage(0).getTotal(), "the source's quota when taken");
+      assertEquals(0, stats.getUsage(0).getAvailable());
+
+      a.stub().nodeUnpublishVolume(unpublish(source, writer));
+      a.stub().nodeUnstageVolume(unstage(a, source));
+      ceph.ceph(
+          "fs",
+          "subvolume",
+          "rm",
+          ceph.fsName,
+          source,
+          "--group_name",
+          ceph.group,
+          "--retain-snapshots");
+      ServedNode b = start("node-b"); // mounts after the source is gone
+      b.stub().nodeStageVolume(stage(b, view, snapshotPath, admin()));
+      b.stub().nodePublishVolume(publish(b, view, "reader", true));
+      assertEquals("at the snapshot", Files.readString(target(b, view, "reader").resolve("f")));
+      assertEquals("at the snapshot", Files.readString(reader.resolve("f")));
+      for (ServedNode node : List.of(a, b)) {
+        node.stub().nodeUnpublishVolume(unpublish(view, target(node, view, "reader")));
+        node.stub().nodeUnstageVolume(unstage(node, view));
+      }
+      assertEquals(List.of(), MountTable.read().under(testDir));
+    } finally {
+      ceph.ceph(
+          "fs",
+          "subvolume",
+          "snapshot",
+          "rm",
+          ceph.fsName,
+          source,
+          snap,
+          "--group_name",
+          ceph.group);
+    }
+  }
+
+  /**
    * A hand-made PersistentVolume of B whose context names A's subvolume, or the group with every
    * volume's, would stage that under B's name.
    */

@@ -105,6 +105,39 @@ class NodeCephTest {
   }
 
   @Test
+  void aVolumeBackedByASnapshotGetsAClientOfItsOwnAndIsOnlyEverRead() {
+    String view = "pvc-view";
+    String snapshot = "/volumes/csi/" + A + "/.snap/snap-0123456789abcdef/" + UUID;
+    cluster.subvolumes(snapshot);
+    node.stub.nodeStageVolume(stage(A, admin())); // its source, on the group's shared client
+    Map<String, String> context = new HashMap<>(context(view));
+    context.put("path", snapshot);
+    NodeStageVolumeRequest stageView =
+        stage(view, admin()).toBuilder().clearVolumeContext().putAllVolumeContext(context).build();
+    node.stub.nodeStageVolume(stageView);
+    node.stub.nodeStageVolume(stageView);
+    node.stub.nodePublishVolume(publish(view, "p1", false));
+    node.stub.nodePublishVolume(publish(view, "p1", false));
+
+    List<String> argv = cluster.commands().stream().map(Command::argv).toList().get(1);
+    assertEquals("/volumes/csi/" + A, argv.get(argv.indexOf("-r") + 1), "the subvolume's dir");
+    assertEquals(client(view).toString(), argv.get(argv.size() - 1));
+    for (Path bind : List.of(staging(view), node.target(view, "p1"))) {
+      MountEntry entry = mounter.table().at(bind).orElseThrow();
+      assertTrue(entry.readOnly(), bind + " is read-only, also when not asked to be");
+      assertEquals("/.snap/snap-0123456789abcdef/" + UUID, entry.root());
+    }
+    var usage = node.stub.nodeGetVolumeStats(stats(view, node.target(view, "p1"))).getUsage(0);
+    assertEquals(FakeCephFuse.QUOTA, usage.getTotal(), "the snapshot's quota");
+    assertEquals(0, usage.getAvailable(), "nothing can be written");
+
+    node.stub.nodeUnpublishVolume(unpublish(view, "p1"));
+    node.stub.nodeUnstageVolume(unstage(view));
+    assertFalse(mounter.table().isMountPoint(client(view)), "its client goes with it");
+    assertTrue(mounter.table().isMountPoint(staging(A)));
+  }
+
+  @Test
   void volumesWhoseKeyReachesTheGroupShareOneClient() throws IOException {
     node.stub.nodeStageVolume(stage(A, admin()));
     node.stub.nodeStageVolume(stage(B, admin()));
@@ -430,8 +463,10 @@ class NodeCephTest {
     }
   }
 
+  private static final String UUID = "8da71602-45de-440e-9dfd-afca3e685c6d";
+
   private static String path(String dir) {
-    return "/volumes/csi/" + dir + "/8da71602-45de-440e-9dfd-afca3e685c6d";
+    return "/volumes/csi/" + dir + "/" + UUID;
   }
 
   private Path client(String dir) {

@@ -1,5 +1,6 @@
 package io.mooring.controller.backend;
 
+import io.mooring.errors.StorageException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,17 @@ import java.util.Optional;
  * and its source volume's.
  */
 public interface Snapshots {
+
+  /**
+   * StorageClass parameter: {@code "true"} makes a volume from a snapshot a read-only view of the
+   * snapshot itself ({@link #back}) instead of a copy, as ceph-csi's parameter of the same name.
+   */
+  String BACKING_SNAPSHOT = "backingSnapshot";
+
+  /** Whether the volume is a snapshot's read-only view ({@link #back}), not data of its own. */
+  static boolean isBacked(VolumeRecord volume) {
+    return "true".equals(volume.parameters().get(BACKING_SNAPSHOT));
+  }
 
   /** The snapshot, if it exists and its creation completed. */
   Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets);
@@ -38,10 +50,18 @@ public interface Snapshots {
   void removeGroup(String group, Map<String, String> secrets);
 
   /**
+   * Checks that no volume is backed by the snapshot ({@link #back}), which {@link #delete} also
+   * does: for a caller that deletes several and must find one in use before it deletes any.
+   *
+   * @throws io.mooring.errors.StorageException FAILED_PRECONDITION when one is
+   */
+  default void requireUnused(String snapshot, Map<String, String> secrets) {}
+
+  /**
    * Removes the snapshot of volume {@code dir}; a missing one is not an error.
    *
    * @throws io.mooring.errors.StorageException FAILED_PRECONDITION while volumes are still being
-   *     restored from it
+   *     restored from it, or are backed by it ({@link #back})
    */
   void delete(String dir, String snapshot, Map<String, String> secrets);
 
@@ -62,6 +82,25 @@ public interface Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets);
+
+  /**
+   * Records volume {@code dir} as a read-only view of {@code snapshot}: nothing is copied, and the
+   * snapshot cannot be deleted while the volume exists. Deleting the volume forgets it.
+   *
+   * @throws io.mooring.errors.StorageException NOT_FOUND when the snapshot is gone; UNIMPLEMENTED
+   *     where snapshots are copies that cannot be mounted as they are
+   */
+  default VolumeRecord back(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    throw new StorageException(
+        StorageException.Kind.UNIMPLEMENTED,
+        "this backend cannot make a volume backed by a snapshot; leave out " + BACKING_SNAPSHOT);
+  }
 
   /**
    * Creates volume {@code dir} with the content {@code source} has now, or goes on with a clone

@@ -200,7 +200,8 @@ public final class CephClients implements ClientKind {
 
   /**
    * Records what the volume's own client is to mount, unless it is mounted already: the volume's
-   * place and the user's keyring, both needed again when a dead client is remounted.
+   * place (for a volume backed by a snapshot, the snapshot's subvolume directory) and the user's
+   * keyring, both needed again when a dead client is remounted.
    *
    * @return the client's name
    * @throws StorageException FAILED_PRECONDITION when the kernel client is asked for, or the
@@ -212,7 +213,11 @@ public final class CephClients implements ClientKind {
         client,
         volume,
         new CephFuse.Mount(
-            volume.monitors(), volume.fsName(), volume.path(), user.id(), volume.fuseOptions()),
+            volume.monitors(),
+            volume.fsName(),
+            volume.backingSnapshot().isPresent() ? volume.snapshotSubvolumePath() : volume.path(),
+            user.id(),
+            volume.fuseOptions()),
         user);
     return client;
   }

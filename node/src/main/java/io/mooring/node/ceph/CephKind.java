@@ -54,6 +54,10 @@ public final class CephKind implements VolumeKind {
     VolumeId id = volume.id();
     CephCredentials user = CephUser.fromSecrets(secrets);
     CephClients kind = mounts.kind();
+    if (volume.backingSnapshot().isPresent()) {
+      stageSnapshot(volume, user, target);
+      return;
+    }
     Optional<String> shared = kind.sharedOf(id).map(CephClientFiles.SharedVolume::client);
     if (shared.isEmpty() && !kind.hasOwn(mounter.table(), id)) {
       shared = kind.sharedClient(volume, user);
@@ -77,7 +81,32 @@ public final class CephKind implements VolumeKind {
       kind.prepareOwn(volume, user);
       mounts.ensure(client.name());
       // the client mounts just the subvolume: its root is the volume
-      staging.bind(client, mounts.path(client.name()), "/", target);
+      staging.bind(client, mounts.path(client.name()), "/", target, false);
+    }
+  }
+
+  /**
+   * A volume backed by a snapshot always gets a client of its own, mounting the snapshot's
+   * subvolume directory (ceph-fuse cannot mount a directory in {@code .snap}), and is bound from
+   * there read-only. Not a shared client: on Ceph 16.2 a ceph-fuse client that had the subvolume's
+   * files cached when the snapshot was taken (the one the source volume's pods write through)
+   * answered ENOENT for the snapshot's copy of the directory for minutes, where a client mounted
+   * after the snapshot found it at once. Its key must reach the subvolume's directory (an admin or
+   * group key: {@code ceph fs subvolume authorize} keys reach only the data directory below it).
+   */
+  private void stageSnapshot(CephContext volume, CephCredentials user, Path target) {
+    VolumeClient client = client(CephClients.name(volume.id()));
+    try (KeyedLocks.Held c = client.lock()) {
+      mounts.kind().prepareOwn(volume, user);
+      mounts.ensure(client.name());
+      String root = volume.path().substring(volume.snapshotSubvolumePath().length());
+      staging.bind(
+          client,
+          NodePaths.existingDirectory(
+              mounts.path(client.name()), root, "CephFS " + volume.fsName()),
+          root,
+          target,
+          true);
     }
   }
 
@@ -94,7 +123,8 @@ public final class CephKind implements VolumeKind {
             NodePaths.existingDirectory(
                 mounts.path(client.name()), root, "CephFS " + volume.fsName()),
             root,
-            target);
+            target,
+            false);
       } catch (RuntimeException e) {
         if (bindsOf(client, root).isEmpty()) {
           // leave no idle client behind for a volume that failed
@@ -137,12 +167,20 @@ public final class CephKind implements VolumeKind {
   }
 
   /**
-   * statfs through a shared client reports the file system, not the volume's subvolume: there the
-   * subvolume's quota and size are read instead.
+   * statfs through a shared client reports the file system, not the volume's subvolume, and through
+   * a snapshot's client the quota-less subvolume directory: there the quota and size of the
+   * volume's directory are read instead.
    */
   @Override
   public List<VolumeUsage> usage(VolumeClient client, Path path) {
-    return CephClients.isShared(client.name()) ? stats.cephUsage(path) : stats.usage(path);
+    if (CephClients.isShared(client.name())) {
+      return stats.cephUsage(path);
+    }
+    boolean snapshot =
+        client.view(mounter.table()).binds().stream()
+            .anyMatch(b -> b.mountPoint().equals(path) && b.root().startsWith("/.snap/"));
+    // a snapshot's quota and size are those of its source when it was taken; nothing is free
+    return snapshot ? VolumeStats.readOnly(stats.cephUsage(path)) : stats.usage(path);
   }
 
   /** The binds of the directory with mountinfo root {@code root} on the client. */

@@ -44,7 +44,7 @@ public final class GlusterKind implements VolumeKind {
     try (KeyedLocks.Held c = client.lock()) {
       mounts.kind().prepare(volume);
       mounts.ensure(client.name());
-      staging.bind(client, mounts.kind().directory(volume), volume.path(), target);
+      staging.bind(client, mounts.kind().directory(volume), volume.path(), target, false);
     }
   }
 

@@ -109,6 +109,9 @@ public final class Bench {
     if (o.scale() > 0) {
       return scale(noise, backends);
     }
+    if (o.snapshotsOnly()) {
+      return snapshotsOnly(noise, backends);
+    }
     String metrics = "127.0.0.1:" + freePort();
 
     Footprint footprint = new Footprint();
@@ -166,6 +169,9 @@ public final class Bench {
         footprint.controllerAfter(controller, controllerSsh());
       }
       footprint.controllerStopped(controllerSsh());
+      if (o.snapshotMiB() > 0) {
+        snapshots(csi, backends);
+      }
     }
 
     int low = Collections.min(o.concurrency());
@@ -223,6 +229,54 @@ public final class Bench {
     }
     boolean missed = targets.stream().anyMatch(t -> t.verdict() == Targets.Verdict.NOT_MET);
     return o.strict() && missed ? 3 : 0;
+  }
+
+  /** The snapshot section alone. */
+  private int snapshotsOnly(Noise noise, List<BenchBackend> backends) throws Exception {
+    try (CsiClient csi = new CsiClient()) {
+      snapshots(csi, backends);
+    }
+    tables.add(noise.finish());
+    meta.put("failures", failures);
+    meta.put("finished", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    report();
+    return failures.isEmpty() ? 0 : 1;
+  }
+
+  /**
+   * The snapshot section ({@link SnapshotBench}): each backend on a controller of its own, since
+   * the snapshot capabilities are the plugin's and a backend without snapshots would hide them.
+   */
+  private void snapshots(CsiClient csi, List<BenchBackend> backends) throws IOException {
+    List<SnapshotBench.Result> results = new ArrayList<>();
+    int rounds = o.quick() ? 3 : 5;
+    for (BenchBackend b : backends) {
+      Path file =
+          Files.writeString(
+              o.work().resolve("backends-snapshots-" + b.type() + ".yaml"),
+              "backends:\n" + b.yaml());
+      Plugin.Spec spec =
+          new Plugin.Spec(
+              "controller-snapshots-" + b.type(),
+              "controller",
+              List.of("--backends", file.toString(), "--state-dir", controllerState().toString()),
+              null,
+              Map.of(),
+              false);
+      SnapshotBench.Result r =
+          section(
+              "snapshots " + b.type(),
+              () ->
+                  new SnapshotBench(
+                          b, o.root(), o.work(), spec, csi, runId, o.snapshotMiB(), rounds)
+                      .run());
+      if (r != null) {
+        results.add(r);
+      }
+    }
+    if (!results.isEmpty()) {
+      tables.add(SnapshotBench.table(results));
+    }
   }
 
   /** The scale section alone: each backend on a controller of its own, one after the other. */

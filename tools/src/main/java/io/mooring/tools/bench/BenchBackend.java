@@ -67,4 +67,7 @@ interface BenchBackend {
   default Scale.Quota quotaAt(int volumes, String dir, long bytes) throws Exception {
     return null;
   }
+
+  /** Mounts its whole storage at {@code at} with a client of the bench's own, as an admin. */
+  WholeMount mountWhole(Path at) throws Exception;
 }

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param starts node plugin starts per measurement (median reported)
  * @param scale volumes per backend in the scale section ({@link Scale}), which then runs alone; 0
  *     for the other sections
+ * @param snapshotMiB data in the snapshot section's volume ({@link SnapshotBench}); 0 leaves the
+ *     section out
+ * @param snapshotsOnly whether the snapshot section runs alone
  */
 record BenchOptions(
     Path root,
@@ -37,7 +40,15 @@ record BenchOptions(
     boolean jvm,
     boolean provisioning,
     boolean strict,
-    int scale) {
+    int scale,
+    long snapshotMiB,
+    boolean snapshotsOnly) {
+
+  /** Data in the snapshot section's volume: without --quick, or {@code --snapshots} alone. */
+  static final long SNAPSHOT_MIB = 1024;
+
+  /** Data in the snapshot section's volume with {@code --snapshots --quick}. */
+  static final long SNAPSHOT_QUICK_MIB = 256;
 
   /** Volumes per backend of {@code --scale} without a number. */
   static final int SCALE_DEFAULT = 2000;
@@ -63,7 +74,7 @@ record BenchOptions(
                     --gluster-ssh-key FILE --gluster-ssh-known-hosts FILE]
                    [--ceph-conf FILE --ceph-monitors HOST:PORT --ceph-fs NAME --ceph-id ID --ceph-key-file FILE]
                    [--storage-holder-pid PID] [--quick] [-n N] [--node-volumes M] [--concurrency 1,10,50,100] [--starts 3]
-                   [--jvm-flags] [--no-provisioning] [--strict] [--scale [N]]
+                   [--jvm-flags] [--no-provisioning] [--strict] [--scale [N]] [--snapshots [MIB]]
         --gluster-*        bench GlusterFS on this volume, managed over SSH (user default root)
         --ceph-*           bench CephFS on this cluster; at least one backend is needed
         --storage-holder-pid  a process in the storage host's namespaces: adds the raw Gluster baseline
@@ -79,6 +90,11 @@ record BenchOptions(
         --scale [N]        only the scale section: N volumes per backend (default 2000), then what
                            grows with them (create latency, ListVolumes, GetCapacity, restart,
                            delete; GlusterFS quota commands)
+        --snapshots [MIB]  only the snapshot section: a volume with MIB of data (default 1024, 256
+                           with --quick), CreateSnapshot/DeleteSnapshot latency, restore and clone
+                           time per GiB, CreateVolume of read-only volumes backed by a snapshot; each
+                           backend whose controller advertises snapshots. Part of every run without
+                           --quick (1024 MiB)
       """;
 
   static BenchOptions parse(String... args) {
@@ -97,6 +113,7 @@ record BenchOptions(
     boolean provisioning = true;
     boolean strict = false;
     int scale = 0;
+    Long snapshots = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -126,6 +143,13 @@ record BenchOptions(
         case "--jvm-flags" -> jvm = true;
         case "--no-provisioning" -> provisioning = false;
         case "--strict" -> strict = true;
+        case "--snapshots" -> {
+          if (i + 1 < args.length && args[i + 1].matches("\\d+")) {
+            snapshots = (long) positive(args[++i], a);
+          } else {
+            snapshots = 0L; // the default for the run
+          }
+        }
         case "--scale" -> {
           // the number is optional: taken when the next argument is one
           if (i + 1 < args.length && args[i + 1].matches("\\d+")) {
@@ -191,7 +215,11 @@ record BenchOptions(
         jvm,
         provisioning,
         strict,
-        scale);
+        scale,
+        snapshots == null
+            ? quick ? 0 : SNAPSHOT_MIB
+            : snapshots > 0 ? snapshots : quick ? SNAPSHOT_QUICK_MIB : SNAPSHOT_MIB,
+        snapshots != null);
   }
 
   private static final int GLUSTER_FLAGS = 5;

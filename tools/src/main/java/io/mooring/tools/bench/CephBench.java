@@ -116,6 +116,25 @@ final class CephBench implements BenchBackend {
     return yaml() + "    adminSecretDir: " + dir + "\n";
   }
 
+  @Override
+  public WholeMount mountWhole(Path at) throws Exception {
+    return WholeMount.mount(
+        at,
+        List.of(
+            "ceph-fuse",
+            "-c",
+            ceph.conf().toString(),
+            "-m",
+            ceph.monitors(),
+            "--id",
+            ceph.id(),
+            "--keyfile",
+            ceph.keyFile().toString(),
+            "-r",
+            "/",
+            at.toString()));
+  }
+
   /** Only when librados cannot be loaded does the driver fall back to the CLI. */
   @Override
   public String program() {

@@ -119,14 +119,7 @@ final class GlusterBench implements BenchBackend {
     Progress.say(
         "glusterfs: mounting %s:/%s at %s for the raw baseline",
         gluster.server(), gluster.volume(), mount);
-    if (exec(
-            List.of(
-                "mount",
-                "-t",
-                "glusterfs",
-                gluster.server() + ":/" + gluster.volume(),
-                mount.toString()))
-        != 0) {
+    if (exec(mountArgv(mount)) != 0) {
       throw new IllegalStateException("cannot mount the Gluster volume for the raw baseline");
     }
     SshLink ssh = new SshLink(gluster, work.resolve(RAW_SSH_DIR));
@@ -428,9 +421,17 @@ final class GlusterBench implements BenchBackend {
   }
 
   private static void unmount(Path mount) throws IOException, InterruptedException {
-    if (exec(List.of("umount", mount.toString())) != 0) {
-      exec(List.of("umount", "-l", mount.toString()));
-    }
+    WholeMount.unmount(mount);
+  }
+
+  @Override
+  public WholeMount mountWhole(Path at) throws Exception {
+    return WholeMount.mount(at, mountArgv(at));
+  }
+
+  private List<String> mountArgv(Path at) {
+    return List.of(
+        "mount", "-t", "glusterfs", gluster.server() + ":/" + gluster.volume(), at.toString());
   }
 
   private static int exec(List<String> argv) throws IOException, InterruptedException {

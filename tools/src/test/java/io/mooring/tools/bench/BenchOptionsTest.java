@@ -46,6 +46,18 @@ class BenchOptionsTest {
   }
 
   @Test
+  void snapshotsRunInAFullRunOrAloneWithAnOptionalSize() {
+    assertEquals(1024, parse().snapshotMiB(), "part of a full run");
+    assertFalse(parse().snapshotsOnly());
+    assertEquals(0, parse("--quick").snapshotMiB(), "--quick stays quick");
+    assertEquals(1024, parse("--snapshots").snapshotMiB());
+    assertTrue(parse("--snapshots").snapshotsOnly());
+    assertEquals(256, parse("--snapshots", "--quick").snapshotMiB());
+    assertEquals(64, parse("--quick", "--snapshots", "64").snapshotMiB());
+    assertThrows(IllegalArgumentException.class, () -> parse("--snapshots", "0"));
+  }
+
+  @Test
   void quickIsSmallUnlessToldOtherwise() {
     assertEquals(20, parse("--quick").n());
     assertEquals(10, parse("--quick").nodeVolumes());

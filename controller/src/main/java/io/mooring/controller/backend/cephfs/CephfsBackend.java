@@ -163,7 +163,7 @@ public final class CephfsBackend implements Backend {
    */
   @Override
   public Set<String> parameters() {
-    return Set.of(FS_NAME_PARAMETER, POOL_PARAMETER);
+    return Set.of(FS_NAME_PARAMETER, POOL_PARAMETER, Snapshots.BACKING_SNAPSHOT);
   }
 
   @Override
@@ -493,6 +493,16 @@ public final class CephfsBackend implements Backend {
    */
   private void deleteRecorded(String dir, DeletePolicy policy, CephCredentials credentials) {
     OmapRecords records = records(credentials);
+    // the path is known from the lookup DeleteVolume makes first; else it is read
+    Optional<String> backing =
+        Optional.ofNullable(paths.get(dir))
+            .or(() -> records.get(dir, credentials).committed().map(SubvolumeRecord::path))
+            .flatMap(CephContext::backingSnapshotOf);
+    if (backing.isPresent()) { // no data of its own: whatever the policy, only the record goes
+      records.removeBacked(dir, backing.get(), credentials);
+      paths.remove(dir);
+      return;
+    }
     try {
       switch (policy) {
         case DELETE -> removeSubvolume(dir, credentials);
@@ -580,6 +590,51 @@ public final class CephfsBackend implements Backend {
         () -> clones.await(snapshot, temporary, dir, capacityBytes, credentials));
   }
 
+  /**
+   * Records volume {@code dir} as backed by {@code snapshot} ({@link Snapshots#back}): no
+   * subvolume, only the record, committed with the reference that keeps the snapshot.
+   */
+  VolumeRecord recordBacked(
+      String dir, String snapshot, SubvolumeRecord record, CephCredentials credentials) {
+    check(dir);
+    OmapRecords records = records(credentials);
+    OmapRecords.Entry entry = records.get(dir, credentials);
+    if (entry.archived().isPresent()) {
+      throw archived(dir, entry.archived().get());
+    }
+    Optional<SubvolumeRecord> existing = entry.committed().or(entry::reserved);
+    if (existing.isPresent() && !existing.get().requestName().equals(record.requestName())) {
+      throw new StorageException(
+          Kind.ALREADY_EXISTS, "subvolume " + dir + " belongs to another request name");
+    }
+    if (entry.reserved().isPresent()) {
+      // a copy of the same name was begun: it is the provisioner's to finish or delete
+      throw new StorageException(
+          Kind.ALREADY_EXISTS,
+          "volume " + record.requestName() + " is being created as a copy, not from a snapshot");
+    }
+    if (entry.committed().isPresent()) {
+      return entry.committed().get().volume(dir);
+    }
+    records.commitBacked(dir, snapshot, record, credentials);
+    paths.put(dir, record.path());
+    return record.volume(dir);
+  }
+
+  /** The volume's path: as recorded, else (an import without one) from the mgr. */
+  String path(String dir, CephCredentials credentials) {
+    String path = paths.get(check(dir));
+    if (path == null) {
+      path =
+          read(dir, credentials)
+              .map(SubvolumeRecord::path)
+              .filter(p -> !p.isEmpty())
+              .orElseGet(() -> getpath(dir, credentials));
+      paths.put(dir, path);
+    }
+    return path;
+  }
+
   @Override
   public List<VolumeRecord> list(String from, int limit) {
     CephCredentials credentials = adminCredentials("ListVolumes");
@@ -650,8 +705,7 @@ public final class CephfsBackend implements Backend {
   public Map<String, String> volumeContext(String dir) {
     String path = paths.get(check(dir));
     if (path == null) {
-      path = getpath(dir, adminCredentials("looking up a volume's path"));
-      paths.put(dir, path);
+      path = path(dir, adminCredentials("looking up a volume's path"));
     }
     return new CephContext(
             new VolumeId(config.name(), dir),

@@ -1,5 +1,7 @@
 package io.mooring.controller.backend.cephfs;
 
+import static io.mooring.controller.backend.Snapshots.BACKING_SNAPSHOT;
+
 import io.mooring.ceph.CephCredentials;
 import io.mooring.controller.backend.GroupRecord;
 import io.mooring.controller.backend.SnapshotRecord;
@@ -7,12 +9,14 @@ import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
+import io.mooring.volume.CephContext;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * CephFS subvolume snapshots ({@code fs subvolume snapshot create/rm}), recorded in the backend's
@@ -50,6 +54,12 @@ final class CephfsSnapshots implements Snapshots {
       String requestName,
       String group,
       Map<String, String> secrets) {
+    if (Snapshots.isBacked(source)) {
+      throw StorageException.invalid(
+          "volume %s is a read-only view of a snapshot (parameter %s): snapshot that snapshot's"
+              + " source instead",
+          source.dir(), BACKING_SNAPSHOT);
+    }
     CephCredentials credentials = backend.credentials(secrets, "CreateSnapshot");
     OmapRecords records = backend.records(credentials);
     Optional<SnapshotEntry> existing = records.snapshot(snapshot, credentials);
@@ -69,7 +79,12 @@ final class CephfsSnapshots implements Snapshots {
     SnapshotEntry entry =
         existing.orElse(
             new SnapshotEntry(
-                source.dir(), requestName, source.capacityBytes(), Optional.empty(), group));
+                source.dir(),
+                requestName,
+                source.capacityBytes(),
+                Optional.empty(),
+                group,
+                backend.path(source.dir(), credentials)));
     if (existing.isEmpty()) {
       records.putSnapshot(snapshot, entry, credentials);
     }
@@ -119,6 +134,7 @@ final class CephfsSnapshots implements Snapshots {
     if (entry.isEmpty() || !entry.get().dir().equals(dir)) {
       return; // never made (an entry precedes every snapshot), gone, or another volume's
     }
+    requireUnused(records, snapshot, credentials);
     try {
       client.run(backend.snapshot("fs subvolume snapshot rm", dir, snapshot), credentials);
     } catch (CephError e) {
@@ -138,6 +154,28 @@ final class CephfsSnapshots implements Snapshots {
       }
     }
     records.removeSnapshot(snapshot, credentials);
+  }
+
+  @Override
+  public void requireUnused(String snapshot, Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "DeleteSnapshot");
+    requireUnused(backend.records(credentials), snapshot, credentials);
+  }
+
+  private static void requireUnused(
+      OmapRecords records, String snapshot, CephCredentials credentials) {
+    Set<String> backed = records.backedBy(snapshot, 3, credentials);
+    if (!backed.isEmpty()) {
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION,
+          "snapshot "
+              + snapshot
+              + " backs read-only volumes (parameter "
+              + BACKING_SNAPSHOT
+              + "), e.g. "
+              + String.join(", ", backed)
+              + ": delete them first");
+    }
   }
 
   @Override
@@ -187,6 +225,57 @@ final class CephfsSnapshots implements Snapshots {
         snapshot, false, dir, requestName, capacityBytes, parameters, secrets);
   }
 
+  /**
+   * The record and a reference that keeps the snapshot (which DeleteSnapshot checks), written
+   * together; the volume's path is the snapshot's copy of the source's directory.
+   */
+  @Override
+  public VolumeRecord back(
+      SnapshotRecord snapshot,
+      String dir,
+      String requestName,
+      long capacityBytes,
+      Map<String, String> parameters,
+      Map<String, String> secrets) {
+    CephCredentials credentials = backend.credentials(secrets, "CreateVolume");
+    OmapRecords records = backend.records(credentials);
+    String taken =
+        records
+            .snapshot(snapshot.snapshot(), credentials)
+            .map(SnapshotEntry::path)
+            .filter(p -> !p.isEmpty())
+            .orElseGet(() -> sourcePath(snapshot, credentials));
+    return backend.recordBacked(
+        dir,
+        snapshot.snapshot(),
+        new SubvolumeRecord(
+            requestName,
+            capacityBytes,
+            parameters,
+            CephContext.snapshotPath(taken, snapshot.snapshot())),
+        credentials);
+  }
+
+  /**
+   * The source's path, for a snapshot an earlier version recorded without it: the same as when the
+   * snapshot was taken while the subvolume exists.
+   */
+  private String sourcePath(SnapshotRecord snapshot, CephCredentials credentials) {
+    try {
+      return backend.path(snapshot.dir(), credentials);
+    } catch (CephError e) {
+      throw new StorageException(
+          Kind.FAILED_PRECONDITION,
+          "snapshot "
+              + snapshot.snapshot()
+              + " was taken by an earlier Mooring version, which did not record where its volume "
+              + snapshot.dir()
+              + " was, and that volume is gone: restore it (a copy) instead ("
+              + e.getMessage()
+              + ")");
+    }
+  }
+
   @Override
   public VolumeRecord cloneVolume(
       VolumeRecord source,
@@ -195,6 +284,18 @@ final class CephfsSnapshots implements Snapshots {
       long capacityBytes,
       Map<String, String> parameters,
       Map<String, String> secrets) {
+    if (Snapshots.isBacked(source)) { // a copy of the snapshot it shows, as in ceph-csi
+      CephCredentials credentials = backend.credentials(secrets, "CreateVolume");
+      String snapshot =
+          CephContext.backingSnapshotOf(backend.path(source.dir(), credentials))
+              .orElseThrow(
+                  () -> StorageException.internal("volume %s has no snapshot path", source.dir()));
+      SnapshotRecord shown =
+          get(snapshot, secrets)
+              .orElseThrow(
+                  () -> StorageException.notFound("the snapshot of volume %s is gone", source));
+      return restore(shown, dir, requestName, capacityBytes, parameters, secrets);
+    }
     return backend.createFrom(
         CephClones.temporarySnapshot(source, dir, clock.instant()),
         true,

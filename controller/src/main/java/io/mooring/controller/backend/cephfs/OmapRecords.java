@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -32,6 +33,9 @@ final class OmapRecords {
   static final String VOLUME = "volume.";
   static final String SNAPSHOT = "snapshot.";
   static final String GROUP = "group.";
+
+  /** A volume backed by a snapshot: {@code backing.<snapshot>.<dir>}, which keeps it. */
+  static final String BACKING = "backing.";
 
   /** An archived volume: "time record", so that an admin sees when and what. */
   static final String ARCHIVED = "archived.";
@@ -225,6 +229,40 @@ final class OmapRecords {
             (key, value) ->
                 out.put(key.substring(prefix.length()), decode(object, key, value, decoder)));
     return out;
+  }
+
+  /**
+   * Commits the record of a volume backed by {@code snapshot} with the reference that keeps the
+   * snapshot, in one atomic write.
+   */
+  void commitBacked(
+      String dir, String snapshot, SubvolumeRecord record, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials),
+        Map.of(VOLUME + dir, record.encode(), backing(snapshot, dir), dir),
+        Set.of(RESERVED + dir),
+        credentials);
+  }
+
+  /** Removes the record of a volume backed by {@code snapshot} and its reference, atomically. */
+  void removeBacked(String dir, String snapshot, CephCredentials credentials) {
+    client.omapWrite(
+        object(credentials),
+        Map.of(),
+        Set.of(VOLUME + dir, RESERVED + dir, ARCHIVED + dir, backing(snapshot, dir)),
+        credentials);
+  }
+
+  /** The volumes backed by {@code snapshot}, at most {@code max} of them: one ranged read. */
+  Set<String> backedBy(String snapshot, int max, CephCredentials credentials) {
+    return new TreeSet<>(
+        client
+            .omapRange(object(credentials), backing(snapshot, ""), "", max, credentials)
+            .values());
+  }
+
+  private static String backing(String snapshot, String dir) {
+    return BACKING + snapshot + "." + dir;
   }
 
   void reserve(String dir, SubvolumeRecord record, CephCredentials credentials) {

@@ -14,16 +14,23 @@ import java.util.Optional;
  * @param dir the source subvolume
  * @param sizeBytes the source's capacity when the snapshot was taken
  * @param group the group snapshot it is a member of, or ""
+ * @param path the source subvolume's path when the snapshot was taken (whose uuid directory the
+ *     snapshot holds), or "" in entries of earlier versions
  */
 record SnapshotEntry(
-    String dir, String requestName, long sizeBytes, Optional<Instant> takenAt, String group) {
+    String dir,
+    String requestName,
+    long sizeBytes,
+    Optional<Instant> takenAt,
+    String group,
+    String path) {
 
   boolean complete() {
     return takenAt.isPresent();
   }
 
   SnapshotEntry taken(Instant at) {
-    return new SnapshotEntry(dir, requestName, sizeBytes, Optional.of(at), group);
+    return new SnapshotEntry(dir, requestName, sizeBytes, Optional.of(at), group, path);
   }
 
   SnapshotRecord record(String snapshot) {
@@ -37,6 +44,7 @@ record SnapshotEntry(
     json.put("size", sizeBytes);
     json.put("taken", takenAt.map(Instant::toString).orElse(""));
     json.put("group", group);
+    json.put("path", path);
     return RecordCodec.encode(json);
   }
 
@@ -52,7 +60,8 @@ record SnapshotEntry(
           Json.string(json.get("name"), "name"),
           Json.integer(json.get("size"), "size"),
           taken.isEmpty() ? Optional.empty() : Optional.of(Instant.parse(taken)),
-          Json.string(json.get("group"), "group"));
+          Json.string(json.get("group"), "group"),
+          json.containsKey("path") ? Json.string(json.get("path"), "path") : "");
     } catch (java.time.format.DateTimeParseException e) {
       throw new IllegalArgumentException("taken is not a time: " + taken, e);
     }

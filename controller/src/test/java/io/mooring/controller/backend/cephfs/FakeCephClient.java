@@ -27,6 +27,12 @@ final class FakeCephClient implements CephClient {
     final Map<String, String> metadata = new TreeMap<>();
     boolean snapshots;
 
+    /** Snapshots taken with {@code fs subvolume snapshot create}. */
+    final Set<String> snapshotNames = new TreeSet<>();
+
+    /** Removed with its snapshots retained: only they are left. */
+    boolean retained;
+
     Subvolume(String path, long size) {
       this.path = path;
       this.size = size;
@@ -143,12 +149,34 @@ final class FakeCephClient implements CephClient {
     }
     switch (command.prefix()) {
       case "fs subvolume getpath":
+        if (s.retained) {
+          throw new CephError(CephError.ENOENT, "subvolume '" + name + "' is removed");
+        }
         return s.path + "\n";
       case "fs subvolume rm":
-        if (s.snapshots) {
+        if (s.snapshots || !s.snapshotNames.isEmpty()) {
+          if (!s.snapshotNames.isEmpty() && Boolean.TRUE.equals(a.get("retain_snapshots"))) {
+            s.retained = true;
+            return "";
+          }
           throw new CephError(CephError.ENOTEMPTY, "subvolume '" + name + "' has snapshots");
         }
         subvolumes.remove(key);
+        return "";
+      case "fs subvolume snapshot create":
+        if (s.retained) {
+          throw new CephError(CephError.ENOENT, "subvolume '" + name + "' is removed");
+        }
+        s.snapshotNames.add((String) a.get("snap_name"));
+        return "";
+      case "fs subvolume snapshot rm":
+        if (!s.snapshotNames.remove((String) a.get("snap_name"))) {
+          throw new CephError(
+              CephError.ENOENT, "snapshot '" + a.get("snap_name") + "' does not exist");
+        }
+        if (s.retained && s.snapshotNames.isEmpty()) {
+          subvolumes.remove(key); // purged with its last snapshot
+        }
         return "";
       case "fs subvolume resize":
         {
