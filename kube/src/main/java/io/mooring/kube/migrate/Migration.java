@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 public final class Migration {
 
   private final KubernetesClient client;
-  private final PrintStream out;
+  private final PrintWriter out;
 
-  public Migration(KubernetesClient client, PrintStream out) {
+  public Migration(KubernetesClient client, PrintWriter out) {
     this.client = client;
     this.out = out;
   }

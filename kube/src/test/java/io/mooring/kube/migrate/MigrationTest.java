@@ -19,9 +19,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ class MigrationTest {
   static final String IMAGE = "registry.example.com/mooring:0.1.0";
 
   KubernetesClient client;
-  final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+  final StringWriter printed = new StringWriter();
 
   @BeforeEach
   void seed() {
@@ -66,8 +65,8 @@ class MigrationTest {
   }
 
   String run(MigrateOptions options) {
-    new Migration(client, new PrintStream(printed, true, StandardCharsets.UTF_8)).run(options);
-    return printed.toString(StandardCharsets.UTF_8);
+    new Migration(client, new PrintWriter(printed, true)).run(options);
+    return printed.toString();
   }
 
   @Test
