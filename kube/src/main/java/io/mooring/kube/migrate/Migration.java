@@ -51,7 +51,7 @@ public final class Migration {
       out.println("created PersistentVolumeClaim " + ns + "/" + o.target());
     }
     Workload workload = plan.workload();
-    if (workload != null) {
+    if (workload != null && workload.claim().equals(o.source())) {
       stop(plan, workload);
     }
     copy(plan);

@@ -34,7 +34,7 @@ record MigrationPlan(
         (targetExists ? "use the existing" : "create")
             + " PersistentVolumeClaim %s/%s (ReadWriteMany, %s, StorageClass %s)"
                 .formatted(ns, claim, Claims.size(target), options.storageClass()));
-    if (options.switchWorkload() && workload != null) {
+    if (workload != null && workload.claim().equals(options.source())) {
       steps.add(
           "scale %s to 0 and wait until no pod mounts %s"
               .formatted(workload.ref(), options.source()));

@@ -1,10 +1,10 @@
 package io.mooring.kube.migrate;
 
 /**
- * The Deployment or StatefulSet whose pod template mounts the source claim: {@code volume} is the
- * index of that volume in the template's {@code spec.volumes}.
+ * A Deployment or StatefulSet whose pod template mounts {@code claim}: {@code volume} is the index
+ * of that volume in the template's {@code spec.volumes}.
  */
-record Workload(String kind, String name, int replicas, int volume) {
+record Workload(String kind, String name, int replicas, String claim, int volume) {
 
   String ref() {
     return kind + "/" + name;

@@ -64,7 +64,7 @@ final class Workloads {
     // replicas unset means 1, as the API server defaults it
     return volume < 0
         ? Optional.empty()
-        : Optional.of(new Workload(kind, name, replicas == null ? 1 : replicas, volume));
+        : Optional.of(new Workload(kind, name, replicas == null ? 1 : replicas, claim, volume));
   }
 
   void scale(Workload workload, int replicas) {

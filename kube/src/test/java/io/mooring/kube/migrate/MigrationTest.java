@@ -1,6 +1,7 @@
 package io.mooring.kube.migrate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,6 @@ class MigrationTest {
   static final String IMAGE = "registry.example.com/mooring:0.1.0";
 
   KubernetesClient client;
-  final StringWriter printed = new StringWriter();
 
   @BeforeEach
   void seed() {
@@ -65,6 +65,7 @@ class MigrationTest {
   }
 
   String run(MigrateOptions options) {
+    StringWriter printed = new StringWriter();
     new Migration(client, new PrintWriter(printed, true)).run(options);
     return printed.toString();
   }
@@ -209,6 +210,8 @@ class MigrationTest {
     assertTrue(again.contains("note: Deployment/web already mounts data-mooring"), again);
     assertTrue(again.contains("use the existing PersistentVolumeClaim"), again);
     assertTrue(again.contains("wait for the existing Job"), again);
+    assertFalse(again.contains("scale Deployment/web to 0"), "no second stop: " + again);
+    assertFalse(again.contains("scaled Deployment/web to 0"), again);
     assertEquals(3, deploymentNow().getSpec().getReplicas());
     assertEquals(1, client.batch().v1().jobs().inNamespace(NS).list().getItems().size());
   }
