@@ -176,6 +176,8 @@ public final class Main implements Callable<Integer> {
             && Arrays.stream(Mode.values()).anyMatch(m -> m.name().equalsIgnoreCase(args[0]));
     if (!plugin) {
       cli.addSubcommand(new DoctorCommand());
+      cli.addSubcommand(new MigrateCommand());
+      cli.addSubcommand(new CopyCommand());
     }
     return cli.setCaseInsensitiveEnumValuesAllowed(true); // after addSubcommand: theirs too
   }

@@ -38,7 +38,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * The copy step of {@code mooring migrate} for real: the real program (controller and node in one
@@ -230,11 +229,12 @@ class MigrateCopyIT {
   static Result copy(Path from, Path to) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
+    String[] args = {"copy", from.toString(), to.toString()};
     int exit =
-        new CommandLine(new CopyCommand())
+        Main.commandLine(args)
             .setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err))
-            .execute(from.toString(), to.toString());
+            .execute(args);
     return new Result(exit, out.toString(), err.toString());
   }
 
