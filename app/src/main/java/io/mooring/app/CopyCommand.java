@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "copy",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -32,6 +31,12 @@ import picocli.CommandLine.Spec;
           + " TARGET are overwritten (a rerun converges). Exit 0: the copy equals the source."
     })
 final class CopyCommand implements Callable<Integer> {
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
 
   @Spec CommandSpec spec;
 
@@ -43,6 +48,7 @@ final class CopyCommand implements Callable<Integer> {
 
   @Option(
       names = "--timeout",
+      paramLabel = "DURATION",
       defaultValue = "24h",
       converter = DurationConverter.class,
       description =

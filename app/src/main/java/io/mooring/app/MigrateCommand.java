@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "migrate",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -34,6 +33,12 @@ import picocli.CommandLine.Spec;
       "Exit code: 0 done (or planned), 1 it could not go on (stderr says why and what to do)."
     })
 final class MigrateCommand implements Callable<Integer> {
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
 
   @Spec CommandSpec spec;
 
@@ -79,12 +84,14 @@ final class MigrateCommand implements Callable<Integer> {
 
   @Option(
       names = "--driver-name",
+      paramLabel = "NAME",
       defaultValue = "mooring.csi.io",
       description = "Mooring's CSI driver name (default: ${DEFAULT-VALUE})")
   String driverName;
 
   @Option(
       names = "--timeout",
+      paramLabel = "DURATION",
       defaultValue = "1h",
       converter = DurationConverter.class,
       description =
