@@ -31,7 +31,11 @@ final class Claims {
     return Quantity.getAmountInBytes(quantity);
   }
 
-  /** Whether only one node (RWO) or one pod (RWOP) may mount the claim at a time. */
+  /**
+   * Whether the claim's access modes allow one node (RWO) or one pod (RWOP) at a time. Coarser than
+   * doctor's Claims, which also knows which drivers really attach: here that costs nothing, since
+   * the copy then merely runs on the node of the pod that mounts the claim.
+   */
   static boolean singleAttach(PersistentVolumeClaim claim) {
     List<String> modes = claim.getSpec().getAccessModes();
     return !modes.contains(RWX) && (modes.contains(RWO) || modes.contains(RWOP));
