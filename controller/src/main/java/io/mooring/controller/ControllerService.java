@@ -29,7 +29,6 @@ import csi.v1.Csi.Volume;
 import csi.v1.Csi.VolumeCondition;
 import io.grpc.stub.StreamObserver;
 import io.mooring.controller.backend.Backend;
-import io.mooring.controller.backend.DeletePolicy;
 import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
@@ -241,9 +240,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Optional<VolumeRecord> existing =
                 backend.get().get(id.get().dir(), req.getSecretsMap());
             if (existing.isPresent()) {
-              DeletePolicy policy =
-                  DeletePolicy.parse(existing.get().parameters().get(DeletePolicy.PARAMETER));
-              backend.get().delete(id.get().dir(), policy, req.getSecretsMap());
+              backend.get().delete(id.get().dir(), existing.get().onDelete(), req.getSecretsMap());
             }
             return DeleteVolumeResponse.getDefaultInstance();
           }

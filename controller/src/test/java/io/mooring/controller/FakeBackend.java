@@ -72,7 +72,8 @@ final class FakeBackend implements Backend {
       Map<String, String> parameters,
       Map<String, String> secrets) {
     creates.incrementAndGet();
-    VolumeRecord record = new VolumeRecord(dir, requestName, capacityBytes, parameters);
+    VolumeRecord record =
+        new VolumeRecord(dir, requestName, capacityBytes, parameters, Optional.empty());
     volumes.put(dir, record);
     return record;
   }
@@ -80,8 +81,7 @@ final class FakeBackend implements Backend {
   @Override
   public synchronized VolumeRecord resize(
       VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
-    VolumeRecord resized =
-        new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
+    VolumeRecord resized = volume.withCapacity(capacityBytes);
     volumes.put(volume.dir(), resized);
     return resized;
   }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +45,7 @@ class ListVolumesPagingTest {
   private static String add(FakeBackend backend, String request) {
     String dir = VolumeNames.dirFor(request);
     synchronized (backend) {
-      backend.volumes.put(dir, new VolumeRecord(dir, request, 4096, Map.of()));
+      backend.volumes.put(dir, new VolumeRecord(dir, request, 4096, Map.of(), Optional.empty()));
     }
     return new VolumeId(backend.name(), dir).toString();
   }

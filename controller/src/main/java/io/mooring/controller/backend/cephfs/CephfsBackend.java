@@ -215,7 +215,9 @@ public final class CephfsBackend implements Backend {
     try {
       createSubvolume(dir, capacityBytes, parameters.get(POOL_PARAMETER), credentials);
       String path = getpath(dir, credentials);
-      SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
+      SubvolumeRecord record =
+          new SubvolumeRecord(
+              requestName, capacityBytes, parameters, path, Optional.of(clock.instant()));
       setMetadata(dir, RECORD_KEY, record.encode(), credentials);
       paths.put(dir, path);
       return record.volume(dir);
@@ -272,9 +274,15 @@ public final class CephfsBackend implements Backend {
       return entry.committed().get().volume(dir);
     }
     boolean fresh = entry.reserved().isEmpty();
+    SubvolumeRecord reserved =
+        entry
+            .reserved()
+            .orElseGet(
+                () ->
+                    new SubvolumeRecord(
+                        requestName, capacityBytes, parameters, "", Optional.of(clock.instant())));
     if (fresh) {
-      records.reserve(
-          dir, new SubvolumeRecord(requestName, capacityBytes, parameters, ""), credentials);
+      records.reserve(dir, reserved, credentials);
     }
     try {
       make.run();
@@ -294,7 +302,8 @@ public final class CephfsBackend implements Backend {
     }
     finish.run();
     String path = getpath(dir, credentials);
-    SubvolumeRecord record = new SubvolumeRecord(requestName, capacityBytes, parameters, path);
+    SubvolumeRecord record =
+        new SubvolumeRecord(requestName, capacityBytes, parameters, path, reserved.created());
     records.commit(dir, record, credentials);
     paths.put(dir, path);
     return record.volume(dir);

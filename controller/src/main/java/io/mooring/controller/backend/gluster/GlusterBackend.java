@@ -24,8 +24,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +51,10 @@ public final class GlusterBackend implements Backend {
 
   static final String XATTR = "mooring";
   static final String ARCHIVE_DIR = ".archive";
+
+  /** The record's key for {@link VolumeRecord#created()}; absent in older records. */
+  private static final String CREATED = "created";
+
   private static final int RECORD_READERS = 8;
 
   private static final DateTimeFormatter STAMP =
@@ -143,7 +149,9 @@ public final class GlusterBackend implements Backend {
       }
       cli.limitUsage(quotaPath(dir), capacityBytes);
       mount.awaitLimit(path);
-      VolumeRecord record = new VolumeRecord(dir, requestName, capacityBytes, parameters);
+      VolumeRecord record =
+          new VolumeRecord(
+              dir, requestName, capacityBytes, parameters, Optional.of(clock.instant()));
       writeRecord(path, record);
       return record;
     } catch (IOException | RuntimeException e) {
@@ -177,8 +185,7 @@ public final class GlusterBackend implements Backend {
   @Override
   public VolumeRecord resize(VolumeRecord volume, long capacityBytes, Map<String, String> secrets) {
     cli.limitUsage(quotaPath(volume.dir()), capacityBytes);
-    VolumeRecord resized =
-        new VolumeRecord(volume.dir(), volume.requestName(), capacityBytes, volume.parameters());
+    VolumeRecord resized = volume.withCapacity(capacityBytes);
     try {
       writeRecord(volumePath(volume.dir()), resized);
     } catch (IOException e) {
@@ -349,13 +356,15 @@ public final class GlusterBackend implements Backend {
           params.put(key.substring("param.".length()), props.getProperty(key));
         }
       }
+      String created = props.getProperty(CREATED);
       return Optional.of(
           new VolumeRecord(
               dir,
               props.getProperty("name", ""),
               Long.parseLong(props.getProperty("capacity", "0")),
-              params));
-    } catch (IOException | NumberFormatException e) {
+              params,
+              created == null ? Optional.empty() : Optional.of(Instant.parse(created))));
+    } catch (IOException | NumberFormatException | DateTimeParseException e) {
       throw StorageException.internal("cannot read the record of %s: %s", dir, e.getMessage());
     }
   }
@@ -365,6 +374,7 @@ public final class GlusterBackend implements Backend {
     props.setProperty("name", record.requestName());
     props.setProperty("capacity", Long.toString(record.capacityBytes()));
     record.parameters().forEach((k, v) -> props.setProperty("param." + k, v));
+    record.created().ifPresent(at -> props.setProperty(CREATED, at.toString()));
     StringWriter out = new StringWriter();
     props.store(out, null);
     Files.getFileAttributeView(path, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

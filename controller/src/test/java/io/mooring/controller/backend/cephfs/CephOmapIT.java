@@ -277,7 +277,8 @@ class CephOmapIT {
         committed ? List.of(dir, "warm-up") : List.of("warm-up"),
         restarted.list().stream().map(VolumeRecord::dir).toList());
     VolumeRecord v = restarted.create(dir, "pvc-cut", 8 * MIB, Map.of(), Map.of());
-    assertEquals(new VolumeRecord(dir, "pvc-cut", 8 * MIB, Map.of()), v);
+    assertEquals(new VolumeRecord(dir, "pvc-cut", 8 * MIB, Map.of(), v.created()), v);
+    assertTrue(v.created().isPresent(), "a create's record says when it began");
     assertTrue(exists(dir));
     SortedMap<String, String> omap = omap();
     assertFalse(omap.containsKey(OmapRecords.RESERVED + dir), omap.toString());

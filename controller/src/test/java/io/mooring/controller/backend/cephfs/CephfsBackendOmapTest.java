@@ -90,7 +90,7 @@ class CephfsBackendOmapTest {
         OBJECT,
         Map.of(
             OmapRecords.RESERVED + other,
-            new SubvolumeRecord("pvc-9", 4 << 20, Map.of(), "").encode()),
+            new SubvolumeRecord("pvc-9", 4 << 20, Map.of(), "", Optional.empty()).encode()),
         java.util.Set.of(),
         null);
     assertEquals(Optional.empty(), backend.get(other, SECRETS), "a reservation is no volume yet");
@@ -153,7 +153,7 @@ class CephfsBackendOmapTest {
     new OmapRecords(ceph, GROUP, c -> OBJECT.pool())
         .reserve(
             DIR,
-            new SubvolumeRecord("pvc-1", 4 << 20, Map.of(), ""),
+            new SubvolumeRecord("pvc-1", 4 << 20, Map.of(), "", Optional.empty()),
             CephCredentials.of("id", "admin", "key", CephKeys.of(1)));
     VolumeRecord v = backend.create(DIR, "pvc-1", 8 << 20, Map.of(), SECRETS);
     assertEquals(8 << 20, ceph.sub(GROUP, DIR).size);

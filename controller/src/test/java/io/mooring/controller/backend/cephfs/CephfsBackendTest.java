@@ -72,7 +72,10 @@ class CephfsBackendTest {
   void createMakesASubvolumeWithQuotaAndRecord() {
     VolumeRecord v =
         backend.create(DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain"), SECRETS);
-    assertEquals(new VolumeRecord(DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain")), v);
+    assertEquals(
+        new VolumeRecord(
+            DIR, "pvc-1", 10_485_760, Map.of("onDelete", "retain"), Optional.of(clock.now)),
+        v);
     FakeCephClient.Subvolume s = ceph.sub(GROUP, DIR);
     assertEquals(10_485_760, s.size);
     assertTrue(s.metadata.get(CephfsBackend.RECORD_KEY).startsWith("v1."));
@@ -215,8 +218,8 @@ class CephfsBackendTest {
     ceph.calls.clear();
     assertEquals(
         List.of(
-            new VolumeRecord("a-0000000000000002", "a", 1 << 20, Map.of()),
-            new VolumeRecord("b-0000000000000001", "b", 1 << 20, Map.of())),
+            new VolumeRecord("a-0000000000000002", "a", 1 << 20, Map.of(), Optional.of(clock.now)),
+            new VolumeRecord("b-0000000000000001", "b", 1 << 20, Map.of(), Optional.of(clock.now))),
         backend.list());
     assertEquals(
         1 + 5,
@@ -233,7 +236,7 @@ class CephfsBackendTest {
   void resizeChangesQuotaAndRecord() {
     VolumeRecord v = backend.create(DIR, "pvc-1", 1 << 20, Map.of("onDelete", "delete"), SECRETS);
     VolumeRecord grown = backend.resize(v, 5 << 20, SECRETS);
-    assertEquals(new VolumeRecord(DIR, "pvc-1", 5 << 20, Map.of("onDelete", "delete")), grown);
+    assertEquals(v.withCapacity(5 << 20), grown);
     assertEquals(5 << 20, ceph.sub(GROUP, DIR).size);
     assertEquals(
         Optional.of(grown), backend(secretDir.toString()).get(DIR)); // read back by a fresh backend
