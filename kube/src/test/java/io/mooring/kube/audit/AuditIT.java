@@ -1,0 +1,242 @@
+package io.mooring.kube.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.mooring.controller.Backends;
+import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.VolumeRecord;
+import io.mooring.controller.config.BackendsFile;
+import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.kube.audit.Finding.Fix;
+import io.mooring.mount.SystemMounter;
+import io.mooring.testing.GlusterFixture;
+import io.mooring.volume.VolumeNames;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audit against real backends (the storage host's GlusterFS volume and CephFS, as in CI) and
+ * PVs and claims in the CRUD mock server: what it finds, and that {@code fix} removes exactly the
+ * orphan past its grace period and never a volume a PV references.
+ */
+@EnableKubernetesMockClient(crud = true)
+class AuditIT {
+
+  static final String DRIVER = "mooring.csi.io";
+  static final long MIB = 1 << 20;
+  static final Duration GRACE = Duration.ofHours(24);
+
+  KubernetesClient client;
+  @TempDir Path dir;
+  Backends backends;
+  String basePath;
+  String cephGroup;
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (backends == null) {
+      return;
+    }
+    try {
+      for (Backend backend : backends.all()) {
+        for (VolumeRecord volume : backend.list()) {
+          backend.delete(volume.dir(), DeletePolicy.DELETE, Map.of());
+        }
+      }
+    } finally {
+      backends.close();
+      if (basePath != null) { // left empty by the deletes: remove it through a mount of our own
+        Path view = GlusterFixture.mount(dir.resolve("view"));
+        GlusterFixture.run("rm", "-rf", view.resolve(basePath.substring(1)).toString());
+      }
+      if (cephGroup != null) {
+        String fs = System.getenv("CEPH_FS");
+        run("ceph", "fs", "subvolumegroup", "rm", fs, cephGroup, "--force");
+        run("rados", "-p", "cephfs." + fs + ".meta", "-N", "mooring", "rm", "volumes." + cephGroup);
+      }
+      GlusterFixture.removeUnder(dir, dir);
+    }
+  }
+
+  @Test
+  void glusterfs() throws Exception {
+    assumeTrue(System.getenv("GLUSTER_SERVER") != null, "no storage host: GLUSTER_SERVER unset");
+    basePath = GlusterFixture.uniqueBasePath();
+    auditAndFix(GlusterFixture.backendYaml("gluster-audit", basePath));
+  }
+
+  @Test
+  void cephfs() throws Exception {
+    assumeTrue(System.getenv("CEPH_MONITORS") != null, "no storage host: CEPH_MONITORS unset");
+    Path secretDir = Files.createDirectories(dir.resolve("secret"));
+    Files.writeString(
+        secretDir.resolve("adminID"), System.getenv().getOrDefault("CEPH_ADMIN_ID", "admin"));
+    Files.copy(Path.of(System.getenv("CEPH_ADMIN_KEY_FILE")), secretDir.resolve("adminKey"));
+    cephGroup = "audit-" + UUID.randomUUID().toString().substring(0, 8);
+    auditAndFix(
+        """
+          - name: ceph-audit
+            type: cephfs
+            monitors: [%s]
+            fsName: %s
+            subvolumeGroup: %s
+            adminSecretDir: %s
+        """
+            .formatted(
+                System.getenv("CEPH_MONITORS"), System.getenv("CEPH_FS"), cephGroup, secretDir));
+  }
+
+  /**
+   * Four volumes made by the backend as CreateVolume makes them: one with a PV (its claim deleted,
+   * its PV's size behind), one whose claim is deleted and which nothing references, one whose claim
+   * is still Pending; and a PV whose volume never existed.
+   */
+  void auditAndFix(String backendYaml) throws Exception {
+    Path file = Files.writeString(dir.resolve("backends.yaml"), "backends:\n" + backendYaml);
+    ProcessCommandRunner runner = new ProcessCommandRunner();
+    backends =
+        Backends.open(
+            BackendsFile.load(file).values(),
+            runner,
+            new SystemMounter(runner),
+            dir.resolve("state"));
+    Backend backend = backends.all().get(0);
+    String withPv = create(backend, "pvc-" + UUID.randomUUID());
+    String orphan = create(backend, "pvc-" + UUID.randomUUID());
+    String pending = create(backend, "pvc-" + pendingClaim());
+    String idWithPv = id(backend, withPv);
+    pv("pv-with-volume", idWithPv, 4 * MIB);
+    pv("pv-without-volume", id(backend, VolumeNames.dirFor("pvc-never-made")), 8 * MIB);
+
+    // now: every volume is younger than the grace period
+    List<Finding> found = audit(Clock.systemUTC()).find(ClusterVolumes.read(client));
+    assertEquals(
+        List.of(
+            "volume-without-pv " + id(backend, pending) + " kept",
+            "claim-deleted " + id(backend, orphan) + " kept",
+            "pv-without-volume " + id(backend, VolumeNames.dirFor("pvc-never-made")) + " none",
+            "capacity-drift " + idWithPv + " none"),
+        summary(found));
+    assertEquals(
+        List.of(8 * MIB, 4 * MIB), List.of(found.get(3).backendBytes(), found.get(3).pvBytes()));
+
+    // two days on: the orphan goes, the volume with a PV and the pending claim's stay
+    Audit later = audit(Clock.offset(Clock.systemUTC(), Duration.ofHours(48)));
+    List<Finding> fixed =
+        later.fix(later.find(ClusterVolumes.read(client)), ClusterVolumes.read(client));
+    assertEquals(
+        List.of(
+            "volume-without-pv " + id(backend, pending) + " kept",
+            "claim-deleted " + id(backend, orphan) + " fixed",
+            "pv-without-volume " + id(backend, VolumeNames.dirFor("pvc-never-made")) + " none",
+            "capacity-drift " + idWithPv + " none"),
+        summary(fixed));
+    assertEquals(Fix.FIXED, fixed.get(1).fix());
+
+    // read back by backends opened afresh: the orphan is gone from the storage, the others whole
+    try (Backends fresh =
+        Backends.open(
+            BackendsFile.load(file).values(),
+            runner,
+            new SystemMounter(runner),
+            dir.resolve("fresh"))) {
+      Backend again = fresh.all().get(0);
+      assertEquals(Optional.empty(), again.get(orphan));
+      assertEquals(8 * MIB, again.get(withPv).orElseThrow().capacityBytes());
+      assertEquals(
+          List.of(withPv, pending).stream().sorted().toList(),
+          again.list().stream().map(VolumeRecord::dir).toList());
+    }
+  }
+
+  Audit audit(Clock clock) {
+    return new Audit(backends.all(), DRIVER, GRACE, clock);
+  }
+
+  static List<String> summary(List<Finding> findings) {
+    return findings.stream()
+        .map(f -> f.kind().label() + " " + f.volumeId() + " " + f.fix().label())
+        .toList();
+  }
+
+  static String create(Backend backend, String requestName) {
+    String dir = VolumeNames.dirFor(requestName);
+    backend.create(dir, requestName, 8 * MIB, Map.of(), Map.of());
+    return dir;
+  }
+
+  static String id(Backend backend, String dir) {
+    return "v1:" + backend.name() + ":" + dir;
+  }
+
+  /** A claim waiting for its volume; returns its UID. */
+  String pendingClaim() {
+    return client
+        .persistentVolumeClaims()
+        .inNamespace("apps")
+        .resource(
+            new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("waiting")
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Pending")
+                .endStatus()
+                .build())
+        .create()
+        .getMetadata()
+        .getUid();
+  }
+
+  void pv(String name, String handle, long bytes) {
+    client
+        .persistentVolumes()
+        .resource(
+            new PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withCapacity(Map.of("storage", new Quantity(Long.toString(bytes))))
+                .withNewCsi()
+                .withDriver(DRIVER)
+                .withVolumeHandle(handle)
+                .endCsi()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** A Ceph CLI ({@code ceph}, {@code rados}) as the storage host's admin. */
+  static void run(String program, String... args) {
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                program,
+                "-c",
+                System.getenv("CEPH_CONF"),
+                "--id",
+                System.getenv().getOrDefault("CEPH_ADMIN_ID", "admin"),
+                "--keyfile",
+                System.getenv("CEPH_ADMIN_KEY_FILE")));
+    argv.addAll(List.of(args));
+    GlusterFixture.run(argv.toArray(String[]::new));
+  }
+}
