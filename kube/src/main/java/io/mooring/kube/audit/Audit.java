@@ -2,11 +2,14 @@ package io.mooring.kube.audit;
 
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.mooring.controller.backend.Backend;
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.kube.audit.ClusterVolumes.Claim;
 import io.mooring.kube.audit.Finding.Fix;
 import io.mooring.kube.audit.Finding.Kind;
+import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +41,7 @@ public final class Audit {
   private static final Comparator<Finding> ORDER =
       Comparator.comparing(Finding::kind)
           .thenComparing(Finding::volumeId)
+          .thenComparing(f -> f.snapshot() == null ? "" : f.snapshot())
           .thenComparing(f -> f.pv() == null ? "" : f.pv());
 
   private final Map<String, Backend> backends;
@@ -85,6 +89,7 @@ public final class Audit {
             new Finding(
                 Kind.PV_WITHOUT_VOLUME,
                 handle,
+                null,
                 pv.getMetadata().getName(),
                 claimRef(pv),
                 null,
@@ -96,7 +101,38 @@ public final class Audit {
                 null));
       }
     }
+    cluster.snapshotHandles().ifPresent(handles -> found.addAll(snapshots(handles)));
     found.sort(ORDER);
+    return found;
+  }
+
+  /** The backends' snapshots no VolumeSnapshotContent names. */
+  private List<Finding> snapshots(Set<String> handles) {
+    List<Finding> found = new ArrayList<>();
+    for (Backend backend : backends.values()) {
+      for (SnapshotRecord snapshot : backend.snapshots().map(Snapshots::list).orElse(List.of())) {
+        VolumeId source = new VolumeId(backend.name(), snapshot.dir());
+        String id = new SnapshotId(source, snapshot.snapshot()).toString();
+        if (!handles.contains(id)) {
+          found.add(
+              new Finding(
+                  Kind.SNAPSHOT_WITHOUT_CONTENT,
+                  source.toString(),
+                  id,
+                  null,
+                  null,
+                  snapshot.sizeBytes(),
+                  null,
+                  snapshot.createdAt().toString(),
+                  null,
+                  "no VolumeSnapshotContent has it as its snapshot handle (request name "
+                      + snapshot.requestName()
+                      + ")",
+                  Fix.NONE,
+                  null));
+        }
+      }
+    }
     return found;
   }
 
@@ -148,6 +184,7 @@ public final class Audit {
         claim instanceof Claim.Gone ? Kind.CLAIM_DELETED : Kind.VOLUME_WITHOUT_PV,
         id,
         null,
+        null,
         claim.ref(),
         volume.capacityBytes(),
         null,
@@ -194,6 +231,7 @@ public final class Audit {
         new Finding(
             Kind.CAPACITY_DRIFT,
             id,
+            null,
             pv.getMetadata().getName(),
             claimRef(pv),
             volume.capacityBytes(),

@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Prints an audit's findings: a table for people, or JSON ({@code {"findings": [...]}}). */
 final class AuditReport {
 
-  private static final String[] HEADER = {"KIND", "VOLUME", "PV", "FIX", "DETAIL"};
+  private static final String[] HEADER = {"KIND", "VOLUME / SNAPSHOT", "PV", "FIX", "DETAIL"};
 
   private AuditReport() {}
 
@@ -36,7 +36,7 @@ final class AuditReport {
       rows.add(
           new String[] {
             f.kind().label(),
-            f.volumeId(),
+            f.snapshot() != null ? f.snapshot() : f.volumeId(),
             f.pv() == null ? "-" : f.pv(),
             f.fix().label(),
             f.detail() + (f.why() == null ? "" : " [" + f.why() + "]")

@@ -1,20 +1,30 @@
 package io.mooring.kube.audit;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.net.HttpURLConnection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What the cluster says about volumes, read in one go: every PersistentVolume with a CSI source, by
- * volume handle, and every PersistentVolumeClaim, by UID. Needs list on both (cluster-wide).
+ * volume handle, every PersistentVolumeClaim, by UID, and the snapshot handles of the
+ * VolumeSnapshotContents (when the snapshot API is installed). Needs list on the three,
+ * cluster-wide.
  */
 final class ClusterVolumes {
 
@@ -22,6 +32,15 @@ final class ClusterVolumes {
    * The external-provisioner names a volume {@code <--volume-name-prefix>-<claim UID>} (default
    * {@code pvc-<uid>}): the request name is how a volume knows its claim.
    */
+  static final ResourceDefinitionContext SNAPSHOT_CONTENTS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("snapshot.storage.k8s.io")
+          .withVersion("v1")
+          .withKind("VolumeSnapshotContent")
+          .withPlural("volumesnapshotcontents")
+          .withNamespaced(false)
+          .build();
+
   private static final Pattern CLAIM_UID =
       Pattern.compile(
           "-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
@@ -30,8 +49,15 @@ final class ClusterVolumes {
   private final Map<String, PersistentVolume> byHandle;
   private final Map<String, PersistentVolumeClaim> claimsByUid;
   private final long pendingClaims;
+  private final Optional<Set<String>> snapshotHandles;
 
-  ClusterVolumes(List<PersistentVolume> volumes, List<PersistentVolumeClaim> claims) {
+  /**
+   * @param snapshotContents the VolumeSnapshotContents, empty when the cluster has no snapshot API
+   */
+  ClusterVolumes(
+      List<PersistentVolume> volumes,
+      List<PersistentVolumeClaim> claims,
+      Optional<List<GenericKubernetesResource>> snapshotContents) {
     Map<String, PersistentVolume> handles = new HashMap<>();
     for (PersistentVolume pv : volumes) {
       if (pv.getSpec() != null && pv.getSpec().getCsi() != null) {
@@ -43,12 +69,44 @@ final class ClusterVolumes {
     this.byHandle = Map.copyOf(handles);
     this.claimsByUid = Map.copyOf(uids);
     this.pendingClaims = claims.stream().filter(c -> "Pending".equals(phase(c))).count();
+    this.snapshotHandles = snapshotContents.map(ClusterVolumes::snapshotHandles);
   }
 
   static ClusterVolumes read(KubernetesClient client) {
     return new ClusterVolumes(
         client.persistentVolumes().list().getItems(),
-        client.persistentVolumeClaims().inAnyNamespace().list().getItems());
+        client.persistentVolumeClaims().inAnyNamespace().list().getItems(),
+        snapshotContents(client));
+  }
+
+  /** The snapshot handles VolumeSnapshotContents name, empty when there is no snapshot API. */
+  Optional<Set<String>> snapshotHandles() {
+    return snapshotHandles;
+  }
+
+  private static Optional<List<GenericKubernetesResource>> snapshotContents(
+      KubernetesClient client) {
+    try {
+      return Optional.of(client.genericKubernetesResources(SNAPSHOT_CONTENTS).list().getItems());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        return Optional.empty(); // the snapshot CRDs are not installed
+      }
+      throw e;
+    }
+  }
+
+  /** A content's handle: status.snapshotHandle once made, spec.source.snapshotHandle if given. */
+  private static Set<String> snapshotHandles(List<GenericKubernetesResource> contents) {
+    Set<String> handles = new HashSet<>();
+    for (GenericKubernetesResource content : contents) {
+      Stream.of(
+              content.<String>get("status", "snapshotHandle"),
+              content.<String>get("spec", "source", "snapshotHandle"))
+          .filter(Objects::nonNull)
+          .forEach(handles::add);
+    }
+    return Set.copyOf(handles);
   }
 
   /** The PV whose CSI volume handle is {@code handle}, whatever its driver. */

@@ -8,13 +8,16 @@ import java.util.Locale;
  * One volume or PV the audit reports; {@code -o json} prints these fields (absent when null; new
  * ones may be added, none renamed).
  *
- * @param volumeId the Mooring volume ID (a PV's volume handle, as the PV has it)
+ * @param volumeId the Mooring volume ID (a PV's volume handle, as the PV has it; a snapshot's
+ *     source volume)
+ * @param snapshot the Mooring snapshot ID, for a snapshot
  * @param pv the PersistentVolume's name, null when there is none
  * @param claim the claim the volume was made for: {@code namespace/name} while it exists, its UID
  *     when it was deleted, null when unknown
- * @param backendBytes the size in the backend's record
+ * @param backendBytes the size in the backend's record (a snapshot's: its source's when taken)
  * @param pvBytes the PV's {@code spec.capacity.storage}
- * @param created when the volume's create began (backend record), null when unrecorded
+ * @param created when the volume's create began, or the snapshot was taken (backend record), null
+ *     when unrecorded
  * @param onDelete what deleting it does with the data (the StorageClass's onDelete)
  * @param detail what was found, in one line
  * @param fix what {@code --fix} does or did about it
@@ -24,6 +27,7 @@ import java.util.Locale;
 public record Finding(
     Kind kind,
     String volumeId,
+    String snapshot,
     String pv,
     String claim,
     Long backendBytes,
@@ -43,7 +47,9 @@ public record Finding(
     /** A PV of this driver whose backend volume does not exist. */
     PV_WITHOUT_VOLUME,
     /** A PV whose capacity differs from the size its backend volume has. */
-    CAPACITY_DRIFT;
+    CAPACITY_DRIFT,
+    /** A backend snapshot no VolumeSnapshotContent has as its handle. */
+    SNAPSHOT_WITHOUT_CONTENT;
 
     @JsonValue
     public String label() {
@@ -72,6 +78,17 @@ public record Finding(
 
   Finding withFix(Fix to, String reason) {
     return new Finding(
-        kind, volumeId, pv, claim, backendBytes, pvBytes, created, onDelete, detail, to, reason);
+        kind,
+        volumeId,
+        snapshot,
+        pv,
+        claim,
+        backendBytes,
+        pvBytes,
+        created,
+        onDelete,
+        detail,
+        to,
+        reason);
   }
 }

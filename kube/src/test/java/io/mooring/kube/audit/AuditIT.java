@@ -3,6 +3,7 @@ package io.mooring.kube.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -11,12 +12,15 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.mooring.controller.Backends;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.SnapshotRecord;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.controller.config.BackendsFile;
 import io.mooring.exec.ProcessCommandRunner;
-import io.mooring.kube.audit.Finding.Fix;
 import io.mooring.mount.SystemMounter;
 import io.mooring.testing.GlusterFixture;
+import io.mooring.volume.SnapshotId;
+import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,11 +55,19 @@ class AuditIT {
 
   @AfterEach
   void cleanUp() throws Exception {
+    // the mock server may outlive the test: the next one starts from an empty cluster
+    client.persistentVolumes().delete();
+    client.persistentVolumeClaims().inAnyNamespace().delete();
+    client.genericKubernetesResources(ClusterVolumes.SNAPSHOT_CONTENTS).delete();
     if (backends == null) {
       return;
     }
     try {
       for (Backend backend : backends.all()) {
+        Optional<Snapshots> snapshots = backend.snapshots();
+        for (SnapshotRecord s : snapshots.map(Snapshots::list).orElse(List.of())) {
+          snapshots.get().delete(s.dir(), s.snapshot(), Map.of());
+        }
         for (VolumeRecord volume : backend.list()) {
           backend.delete(volume.dir(), DeletePolicy.DELETE, Map.of());
         }
@@ -79,7 +91,7 @@ class AuditIT {
   void glusterfs() throws Exception {
     assumeTrue(System.getenv("GLUSTER_SERVER") != null, "no storage host: GLUSTER_SERVER unset");
     basePath = GlusterFixture.uniqueBasePath();
-    auditAndFix(GlusterFixture.backendYaml("gluster-audit", basePath));
+    auditAndFix("gluster-audit", GlusterFixture.backendYaml("gluster-audit", basePath));
   }
 
   @Test
@@ -91,6 +103,7 @@ class AuditIT {
     Files.copy(Path.of(System.getenv("CEPH_ADMIN_KEY_FILE")), secretDir.resolve("adminKey"));
     cephGroup = "audit-" + UUID.randomUUID().toString().substring(0, 8);
     auditAndFix(
+        "ceph-audit",
         """
           - name: ceph-audit
             type: cephfs
@@ -104,11 +117,26 @@ class AuditIT {
   }
 
   /**
-   * Four volumes made by the backend as CreateVolume makes them: one with a PV (its claim deleted,
+   * Three volumes made by the backend as CreateVolume makes them: one with a PV (its claim deleted,
    * its PV's size behind), one whose claim is deleted and which nothing references, one whose claim
-   * is still Pending; and a PV whose volume never existed.
+   * is still Pending; a PV whose volume never existed; where the backend has snapshots, two of the
+   * first volume, one with its VolumeSnapshotContent. The cluster is seeded first (its IDs follow
+   * from the names), so that only the audit's reads, which may be retried, follow the backend work.
    */
-  void auditAndFix(String backendYaml) throws Exception {
+  void auditAndFix(String name, String backendYaml) throws Exception {
+    String withPvRequest = "pvc-" + UUID.randomUUID();
+    String withPv = VolumeNames.dirFor(withPvRequest);
+    String orphanRequest = "pvc-" + UUID.randomUUID();
+    String orphan = VolumeNames.dirFor(orphanRequest);
+    String pendingRequest = "pvc-" + pendingClaim();
+    String pending = VolumeNames.dirFor(pendingRequest);
+    String missing = VolumeNames.dirFor("pvc-never-made");
+    pv("pv-with-volume", id(name, withPv), 4 * MIB);
+    pv("pv-without-volume", id(name, missing), 8 * MIB);
+    String keptSnapshot = snapshotId(name, withPv, "snapshot-kept");
+    String lostSnapshot = snapshotId(name, withPv, "snapshot-lost");
+    snapshotContent(keptSnapshot);
+
     Path file = Files.writeString(dir.resolve("backends.yaml"), "backends:\n" + backendYaml);
     ProcessCommandRunner runner = new ProcessCommandRunner();
     backends =
@@ -118,22 +146,28 @@ class AuditIT {
             new SystemMounter(runner),
             dir.resolve("state"));
     Backend backend = backends.all().get(0);
-    String withPv = create(backend, "pvc-" + UUID.randomUUID());
-    String orphan = create(backend, "pvc-" + UUID.randomUUID());
-    String pending = create(backend, "pvc-" + pendingClaim());
-    String idWithPv = id(backend, withPv);
-    pv("pv-with-volume", idWithPv, 4 * MIB);
-    pv("pv-without-volume", id(backend, VolumeNames.dirFor("pvc-never-made")), 8 * MIB);
+    VolumeRecord source = create(backend, withPvRequest);
+    create(backend, orphanRequest);
+    create(backend, pendingRequest);
+    Optional<Snapshots> snapshots = backend.snapshots();
+    for (String snapshot : List.of("snapshot-kept", "snapshot-lost")) {
+      snapshots.ifPresent(
+          s -> s.create(source, VolumeNames.snapshotFor(snapshot), snapshot, "", Map.of()));
+    }
 
     // now: every volume is younger than the grace period
     List<Finding> found = audit(Clock.systemUTC()).find(ClusterVolumes.read(client));
-    assertEquals(
-        List.of(
-            "volume-without-pv " + id(backend, pending) + " kept",
-            "claim-deleted " + id(backend, orphan) + " kept",
-            "pv-without-volume " + id(backend, VolumeNames.dirFor("pvc-never-made")) + " none",
-            "capacity-drift " + idWithPv + " none"),
-        summary(found));
+    List<String> expected =
+        new ArrayList<>(
+            List.of(
+                "volume-without-pv " + id(name, pending) + " kept",
+                "claim-deleted " + id(name, orphan) + " kept",
+                "pv-without-volume " + id(name, missing) + " none",
+                "capacity-drift " + id(name, withPv) + " none"));
+    if (snapshots.isPresent()) {
+      expected.add("snapshot-without-content " + lostSnapshot + " none");
+    }
+    assertEquals(expected, summary(found));
     assertEquals(
         List.of(8 * MIB, 4 * MIB), List.of(found.get(3).backendBytes(), found.get(3).pvBytes()));
 
@@ -141,14 +175,8 @@ class AuditIT {
     Audit later = audit(Clock.offset(Clock.systemUTC(), Duration.ofHours(48)));
     List<Finding> fixed =
         later.fix(later.find(ClusterVolumes.read(client)), ClusterVolumes.read(client));
-    assertEquals(
-        List.of(
-            "volume-without-pv " + id(backend, pending) + " kept",
-            "claim-deleted " + id(backend, orphan) + " fixed",
-            "pv-without-volume " + id(backend, VolumeNames.dirFor("pvc-never-made")) + " none",
-            "capacity-drift " + idWithPv + " none"),
-        summary(fixed));
-    assertEquals(Fix.FIXED, fixed.get(1).fix());
+    expected.set(1, "claim-deleted " + id(name, orphan) + " fixed");
+    assertEquals(expected, summary(fixed));
 
     // read back by backends opened afresh: the orphan is gone from the storage, the others whole
     try (Backends fresh =
@@ -172,18 +200,29 @@ class AuditIT {
 
   static List<String> summary(List<Finding> findings) {
     return findings.stream()
-        .map(f -> f.kind().label() + " " + f.volumeId() + " " + f.fix().label())
+        .map(
+            f ->
+                f.kind().label()
+                    + " "
+                    + (f.snapshot() != null ? f.snapshot() : f.volumeId())
+                    + " "
+                    + f.fix().label())
         .toList();
   }
 
-  static String create(Backend backend, String requestName) {
-    String dir = VolumeNames.dirFor(requestName);
-    backend.create(dir, requestName, 8 * MIB, Map.of(), Map.of());
-    return dir;
+  /** Creates the volume of {@code requestName} as CreateVolume does. */
+  static VolumeRecord create(Backend backend, String requestName) {
+    return backend.create(
+        VolumeNames.dirFor(requestName), requestName, 8 * MIB, Map.of(), Map.of());
   }
 
-  static String id(Backend backend, String dir) {
-    return "v1:" + backend.name() + ":" + dir;
+  static String id(String backend, String dir) {
+    return new VolumeId(backend, dir).toString();
+  }
+
+  static String snapshotId(String backend, String dir, String requestName) {
+    return new SnapshotId(new VolumeId(backend, dir), VolumeNames.snapshotFor(requestName))
+        .toString();
   }
 
   /** A claim waiting for its volume; returns its UID. */
@@ -220,6 +259,21 @@ class AuditIT {
                 .withVolumeHandle(handle)
                 .endCsi()
                 .endSpec()
+                .build())
+        .create();
+  }
+
+  void snapshotContent(String handle) {
+    client
+        .genericKubernetesResources(ClusterVolumes.SNAPSHOT_CONTENTS)
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("snapshot.storage.k8s.io/v1")
+                .withKind("VolumeSnapshotContent")
+                .withNewMetadata()
+                .withName("snapcontent-kept")
+                .endMetadata()
+                .addToAdditionalProperties("status", Map.of("snapshotHandle", handle))
                 .build())
         .create();
   }

@@ -133,6 +133,7 @@ class AuditTest {
             Kind.CLAIM_DELETED,
             "v1:ceph-a:pvc-2",
             null,
+            null,
             uid(2),
             8 * MIB,
             null,
@@ -289,7 +290,7 @@ class AuditTest {
     StringWriter text = new StringWriter();
     AuditReport.text(found, new PrintWriter(text, true));
     List<String> lines = text.toString().lines().toList();
-    assertEquals("KIND               VOLUME              PV    FIX        DETAIL", lines.get(0));
+    assertEquals("KIND               VOLUME / SNAPSHOT   PV    FIX        DETAIL", lines.get(0));
     assertTrue(lines.get(1).startsWith("claim-deleted      v1:gluster-a:pvc-1  -     would-fix"));
     assertEquals(
         "2 finding(s): {claim-deleted=1, pv-without-volume=1}; {would-fix=1}", lines.get(4));
