@@ -1,23 +1,16 @@
 package io.mooring.app;
 
+import io.mooring.Durations;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 
-/** Parses durations the way Kubernetes flags write them: {@code 500ms}, {@code 5s}, {@code 2m}. */
+/**
+ * Parses a duration flag as {@link Durations} writes them: {@code 500ms}, {@code 5s}, {@code 2m}.
+ */
 final class DurationConverter implements ITypeConverter<Duration> {
 
   @Override
   public Duration convert(String value) {
-    if (value.endsWith("ms")) {
-      return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
-    }
-    long amount = Long.parseLong(value.substring(0, value.length() - 1));
-    return switch (value.charAt(value.length() - 1)) {
-      case 's' -> Duration.ofSeconds(amount);
-      case 'm' -> Duration.ofMinutes(amount);
-      case 'h' -> Duration.ofHours(amount);
-      default ->
-          throw new IllegalArgumentException("duration " + value + " needs a unit: ms, s, m or h");
-    };
+    return Durations.parse(value);
   }
 }
