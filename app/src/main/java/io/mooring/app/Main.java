@@ -3,6 +3,7 @@ package io.mooring.app;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.mooring.Version;
+import io.mooring.kube.audit.AuditCommand;
 import io.mooring.kube.doctor.DoctorCommand;
 import io.mooring.node.ClientLimits;
 import io.mooring.rpc.Endpoint;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The program: a plugin ({@code mooring <controller|node|all> [flags]}) or an admin command ({@code
- * mooring doctor [flags]}).
+ * mooring doctor|audit [flags]}).
  */
 @Command(
     name = "mooring",
@@ -176,6 +177,7 @@ public final class Main implements Callable<Integer> {
             && Arrays.stream(Mode.values()).anyMatch(m -> m.name().equalsIgnoreCase(args[0]));
     if (!plugin) {
       cli.addSubcommand(new DoctorCommand());
+      cli.addSubcommand(new AuditCommand());
       cli.addSubcommand(new MigrateCommand());
       cli.addSubcommand(new CopyCommand());
     }

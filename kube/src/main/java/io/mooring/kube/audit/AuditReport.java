@@ -1,5 +1,6 @@
 package io.mooring.kube.audit;
 
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mooring.kube.audit.Finding.Fix;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -7,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Prints an audit's findings: a table for people, or JSON ({@code {"findings": [...]}}). */
 final class AuditReport {
@@ -18,11 +17,7 @@ final class AuditReport {
   private AuditReport() {}
 
   static void json(List<Finding> findings, PrintWriter out) {
-    out.println(
-        JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build()
-            .writeValueAsString(Map.of("findings", findings)));
+    out.println(new KubernetesSerialization().asJson(Map.of("findings", findings)));
   }
 
   static void text(List<Finding> findings, PrintWriter out) {

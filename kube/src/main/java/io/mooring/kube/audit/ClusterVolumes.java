@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.mooring.kube.ApiReadException;
 import java.net.HttpURLConnection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,9 +75,14 @@ final class ClusterVolumes {
 
   static ClusterVolumes read(KubernetesClient client) {
     return new ClusterVolumes(
-        client.persistentVolumes().list().getItems(),
-        client.persistentVolumeClaims().inAnyNamespace().list().getItems(),
-        snapshotContents(client));
+        ApiReadException.read(
+            client, "list persistentvolumes", () -> client.persistentVolumes().list().getItems()),
+        ApiReadException.read(
+            client,
+            "list persistentvolumeclaims in all namespaces",
+            () -> client.persistentVolumeClaims().inAnyNamespace().list().getItems()),
+        ApiReadException.read(
+            client, "list volumesnapshotcontents", () -> snapshotContents(client)));
   }
 
   /** The snapshot handles VolumeSnapshotContents name, empty when there is no snapshot API. */

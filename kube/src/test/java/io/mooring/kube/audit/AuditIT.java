@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mooring.controller.Backends;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
@@ -17,11 +19,16 @@ import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.controller.config.BackendsFile;
 import io.mooring.exec.ProcessCommandRunner;
+import io.mooring.kube.ExitCodes;
+import io.mooring.kube.MockKubeconfig;
+import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
 import io.mooring.testing.GlusterFixture;
 import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +41,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tools.jackson.core.type.TypeReference;
 
 /**
  * The audit against real backends (the storage host's GlusterFS volume and CephFS, as in CI) and
@@ -48,6 +57,7 @@ class AuditIT {
   static final Duration GRACE = Duration.ofHours(24);
 
   KubernetesClient client;
+  KubernetesMockServer server;
   @TempDir Path dir;
   Backends backends;
   String basePath;
@@ -192,6 +202,43 @@ class AuditIT {
           List.of(withPv, pending).stream().sorted().toList(),
           again.list().stream().map(VolumeRecord::dir).toList());
     }
+
+    // the command as an admin runs it: backends of its own, the cluster through a kubeconfig
+    String late = VolumeNames.dirFor(create(backend, "pvc-" + UUID.randomUUID()).requestName());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        new CommandLine(new AuditCommand())
+            .setOut(new PrintWriter(out))
+            .setErr(new PrintWriter(err))
+            .execute(
+                "--backends",
+                file.toString(),
+                "--kubeconfig",
+                MockKubeconfig.write(dir, server, "real").toString(),
+                "--fix",
+                "--grace",
+                "0s",
+                "-o",
+                "json");
+    assertEquals(ExitCodes.FINDINGS, exit, err.toString());
+    expected.set(1, "claim-deleted " + id(name, late) + " fixed");
+    assertEquals(expected, summary(json(out.toString())));
+    assertEquals(Optional.empty(), backend.get(late));
+    assertEquals(8 * MIB, backend.get(withPv).orElseThrow().capacityBytes());
+    assertEquals(
+        List.of(),
+        MountTable.read().entries().stream()
+            .filter(m -> m.mountPoint().toString().contains("mooring-audit-"))
+            .toList(),
+        "the command leaves no mount behind");
+  }
+
+  /** Findings from {@code -o json}. */
+  static List<Finding> json(String text) {
+    return new KubernetesSerialization()
+        .unmarshal(text, new TypeReference<Map<String, List<Finding>>>() {})
+        .get("findings");
   }
 
   Audit audit(Clock clock) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mooring.errors.StorageException;
 import io.mooring.kube.audit.Finding.Fix;
 import io.mooring.kube.audit.Finding.Kind;
@@ -280,12 +281,31 @@ class AuditTest {
 
     StringWriter json = new StringWriter();
     AuditReport.json(found, new PrintWriter(json, true));
-    assertTrue(
-        json.toString().contains("\"kind\" : \"claim-deleted\"")
-            && json.toString().contains("\"fix\" : \"would-fix\"")
-            && json.toString().contains("\"backendBytes\" : 1048576")
-            && !json.toString().contains("null"),
-        json.toString());
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> listed =
+        (List<Map<String, Object>>)
+            new KubernetesSerialization().unmarshal(json.toString(), Map.class).get("findings");
+    assertEquals(
+        Map.of(
+            "kind",
+            "claim-deleted",
+            "volumeId",
+            "v1:gluster-a:pvc-1",
+            "claim",
+            uid(1),
+            "backendBytes",
+            (int) MIB,
+            "created",
+            old.toString(),
+            "onDelete",
+            "delete",
+            "detail",
+            "no PV; the claim it was made for (UID " + uid(1) + ") is gone",
+            "fix",
+            "would-fix"),
+        listed.get(0),
+        "no null fields: " + json);
+    assertEquals("pv-without-volume", listed.get(1).get("kind"));
 
     StringWriter text = new StringWriter();
     AuditReport.text(found, new PrintWriter(text, true));
