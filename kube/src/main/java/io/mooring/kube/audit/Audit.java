@@ -1,6 +1,7 @@
 package io.mooring.kube.audit;
 
 import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.Snapshots;
@@ -60,6 +61,12 @@ public final class Audit {
     this.driver = driver;
     this.grace = grace;
     this.clock = clock;
+  }
+
+  /** What the cluster says now, read for this audit's backends. */
+  public ClusterVolumes readCluster(KubernetesClient client) {
+    return ClusterVolumes.read(
+        client, backends.values().stream().anyMatch(b -> b.snapshots().isPresent()));
   }
 
   /**

@@ -94,9 +94,9 @@ public final class AuditCommand implements Callable<Integer> {
     try (KubernetesClient client = kube.connect();
         Backends backends = open(state)) {
       Audit audit = new Audit(backends.all(), driverName, grace, Clock.systemUTC());
-      findings = audit.find(ClusterVolumes.read(client));
+      findings = audit.find(audit.readCluster(client));
       if (fix) {
-        findings = audit.fix(findings, ClusterVolumes.read(client));
+        findings = audit.fix(findings, audit.readCluster(client));
       }
     } catch (ApiReadException | StorageException | IOException | IllegalArgumentException e) {
       // the API server, a backend, or the backends file

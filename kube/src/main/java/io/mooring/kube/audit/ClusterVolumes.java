@@ -73,7 +73,11 @@ final class ClusterVolumes {
     this.snapshotHandles = snapshotContents.map(ClusterVolumes::snapshotHandles);
   }
 
-  static ClusterVolumes read(KubernetesClient client) {
+  /**
+   * @param snapshots whether to read the VolumeSnapshotContents (only where a backend has
+   *     snapshots: RBAC need not allow what the audit does not need)
+   */
+  static ClusterVolumes read(KubernetesClient client, boolean snapshots) {
     return new ClusterVolumes(
         ApiReadException.read(
             client, "list persistentvolumes", () -> client.persistentVolumes().list().getItems()),
@@ -81,8 +85,10 @@ final class ClusterVolumes {
             client,
             "list persistentvolumeclaims in all namespaces",
             () -> client.persistentVolumeClaims().inAnyNamespace().list().getItems()),
-        ApiReadException.read(
-            client, "list volumesnapshotcontents", () -> snapshotContents(client)));
+        snapshots
+            ? ApiReadException.read(
+                client, "list volumesnapshotcontents", () -> snapshotContents(client))
+            : Optional.empty());
   }
 
   /** The snapshot handles VolumeSnapshotContents name, empty when there is no snapshot API. */

@@ -166,7 +166,8 @@ class AuditIT {
     }
 
     // now: every volume is younger than the grace period
-    List<Finding> found = audit(Clock.systemUTC()).find(ClusterVolumes.read(client));
+    Audit now = audit(Clock.systemUTC());
+    List<Finding> found = now.find(now.readCluster(client));
     List<String> expected =
         new ArrayList<>(
             List.of(
@@ -184,7 +185,7 @@ class AuditIT {
     // two days on: the orphan goes, the volume with a PV and the pending claim's stay
     Audit later = audit(Clock.offset(Clock.systemUTC(), Duration.ofHours(48)));
     List<Finding> fixed =
-        later.fix(later.find(ClusterVolumes.read(client)), ClusterVolumes.read(client));
+        later.fix(later.find(later.readCluster(client)), later.readCluster(client));
     expected.set(1, "claim-deleted " + id(name, orphan) + " fixed");
     assertEquals(expected, summary(fixed));
 

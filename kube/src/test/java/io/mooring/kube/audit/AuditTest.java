@@ -109,7 +109,7 @@ class AuditTest {
   }
 
   List<Finding> find() {
-    return audit.find(ClusterVolumes.read(client));
+    return audit.find(audit.readCluster(client));
   }
 
   @Test
@@ -149,7 +149,7 @@ class AuditTest {
         found.stream().map(Finding::volumeId).toList());
     assertTrue(gluster.deletes.isEmpty() && ceph.deletes.isEmpty(), "reading changes nothing");
 
-    List<Finding> fixed = audit.fix(found, ClusterVolumes.read(client));
+    List<Finding> fixed = audit.fix(found, audit.readCluster(client));
     assertEquals(
         List.of(Fix.FIXED, Fix.FIXED, Fix.FIXED), fixed.stream().map(Finding::fix).toList());
     assertEquals(List.of("pvc-1 DELETE"), gluster.deletes);
@@ -169,7 +169,7 @@ class AuditTest {
     assertEquals(List.of(64 * MIB, 32 * MIB), List.of(drift.backendBytes(), drift.pvBytes()));
     assertEquals(Fix.NONE, drift.fix());
 
-    audit.fix(found, ClusterVolumes.read(client));
+    audit.fix(found, audit.readCluster(client));
     assertEquals(List.of(), gluster.deletes);
   }
 
@@ -180,7 +180,7 @@ class AuditTest {
     assertEquals(Fix.WOULD_FIX, found.get(0).fix());
 
     pv("pvc-1", DRIVER, "v1:gluster-a:pvc-1", 64 * MIB, 1);
-    Finding kept = audit.fix(found, ClusterVolumes.read(client)).get(0);
+    Finding kept = audit.fix(found, audit.readCluster(client)).get(0);
 
     assertEquals(Fix.KEPT, kept.fix());
     assertEquals("PV pvc-1 references it", kept.why());
@@ -212,7 +212,7 @@ class AuditTest {
 
     clock.advance(Duration.ofHours(2));
     client.persistentVolumeClaims().inNamespace("apps").withName("data-1").delete();
-    List<Finding> fixed = audit.fix(find(), ClusterVolumes.read(client));
+    List<Finding> fixed = audit.fix(find(), audit.readCluster(client));
     assertEquals(List.of("pvc-4 DELETE", "pvc-1 DELETE", "pvc-2 DELETE"), gluster.deletes);
     assertEquals(
         List.of(
@@ -257,7 +257,7 @@ class AuditTest {
     ceph.add("pvc-2", request(2), MIB, null, old);
     ceph.deleteFailure = StorageException.internal("mgr refused");
 
-    List<Finding> fixed = audit.fix(find(), ClusterVolumes.read(client));
+    List<Finding> fixed = audit.fix(find(), audit.readCluster(client));
 
     assertEquals(List.of(Fix.FAILED, Fix.FIXED), fixed.stream().map(Finding::fix).toList());
     assertEquals("mgr refused", fixed.get(0).why());
@@ -270,7 +270,7 @@ class AuditTest {
     broken.listFailure = StorageException.internal("cannot list");
     pv("pvc-1", DRIVER, "v1:broken:pvc-1", MIB, 1);
     Audit withBroken = new Audit(List.of(broken), DRIVER, GRACE, clock);
-    assertThrows(StorageException.class, () -> withBroken.find(ClusterVolumes.read(client)));
+    assertThrows(StorageException.class, () -> withBroken.find(withBroken.readCluster(client)));
   }
 
   @Test
