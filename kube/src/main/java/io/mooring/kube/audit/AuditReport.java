@@ -34,7 +34,9 @@ final class AuditReport {
             f.snapshot() != null ? f.snapshot() : f.volumeId(),
             f.pv() == null ? "-" : f.pv(),
             f.fix().label(),
-            f.detail() + (f.why() == null ? "" : " [" + f.why() + "]")
+            f.why() == null || f.detail().contains(f.why())
+                ? f.detail()
+                : f.detail() + " [" + f.why() + "]"
           });
     }
     int[] widths = new int[HEADER.length - 1];
