@@ -12,6 +12,7 @@ import io.mooring.kube.KubeOptions;
 import io.mooring.kube.OutputOption;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
+import io.mooring.rpc.Metrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -118,7 +119,11 @@ public final class AuditCommand implements Callable<Integer> {
   private Backends open(Path state) throws IOException {
     ProcessCommandRunner runner = new ProcessCommandRunner();
     return Backends.open(
-        BackendsFile.load(backendsFile).values(), runner, new SystemMounter(runner), state);
+        BackendsFile.load(backendsFile).values(),
+        runner,
+        new SystemMounter(runner),
+        state,
+        Metrics.OFF);
   }
 
   /**

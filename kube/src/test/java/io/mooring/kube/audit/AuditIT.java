@@ -23,6 +23,7 @@ import io.mooring.kube.ExitCodes;
 import io.mooring.kube.MockKubeconfig;
 import io.mooring.mount.MountTable;
 import io.mooring.mount.SystemMounter;
+import io.mooring.rpc.Metrics;
 import io.mooring.testing.GlusterFixture;
 import io.mooring.volume.SnapshotId;
 import io.mooring.volume.VolumeId;
@@ -154,7 +155,8 @@ class AuditIT {
             BackendsFile.load(file).values(),
             runner,
             new SystemMounter(runner),
-            dir.resolve("state"));
+            dir.resolve("state"),
+            Metrics.OFF);
     Backend backend = backends.all().get(0);
     VolumeRecord source = create(backend, withPvRequest);
     create(backend, orphanRequest);
@@ -195,7 +197,8 @@ class AuditIT {
             BackendsFile.load(file).values(),
             runner,
             new SystemMounter(runner),
-            dir.resolve("fresh"))) {
+            dir.resolve("fresh"),
+            Metrics.OFF)) {
       Backend again = fresh.all().get(0);
       assertEquals(Optional.empty(), again.get(orphan));
       assertEquals(8 * MIB, again.get(withPv).orElseThrow().capacityBytes());
