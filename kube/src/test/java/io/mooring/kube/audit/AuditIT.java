@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -139,7 +136,7 @@ class AuditIT {
     String withPv = VolumeNames.dirFor(withPvRequest);
     String orphanRequest = "pvc-" + UUID.randomUUID();
     String orphan = VolumeNames.dirFor(orphanRequest);
-    String pendingRequest = "pvc-" + pendingClaim();
+    String pendingRequest = "pvc-" + ClusterSeed.claim(client, "apps", "waiting", "Pending");
     String pending = VolumeNames.dirFor(pendingRequest);
     String missing = VolumeNames.dirFor("pvc-never-made");
     pv("pv-with-volume", id(name, withPv), 4 * MIB);
@@ -276,42 +273,8 @@ class AuditIT {
         .toString();
   }
 
-  /** A claim waiting for its volume; returns its UID. */
-  String pendingClaim() {
-    return client
-        .persistentVolumeClaims()
-        .inNamespace("apps")
-        .resource(
-            new PersistentVolumeClaimBuilder()
-                .withNewMetadata()
-                .withName("waiting")
-                .endMetadata()
-                .withNewStatus()
-                .withPhase("Pending")
-                .endStatus()
-                .build())
-        .create()
-        .getMetadata()
-        .getUid();
-  }
-
   void pv(String name, String handle, long bytes) {
-    client
-        .persistentVolumes()
-        .resource(
-            new PersistentVolumeBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withCapacity(Map.of("storage", new Quantity(Long.toString(bytes))))
-                .withNewCsi()
-                .withDriver(DRIVER)
-                .withVolumeHandle(handle)
-                .endCsi()
-                .endSpec()
-                .build())
-        .create();
+    ClusterSeed.pv(client, name, DRIVER, handle, bytes, null);
   }
 
   void snapshotContent(String handle) {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -65,47 +62,11 @@ class AuditTest {
 
   /** Makes claim apps/data-N; returns the UID the API server gave it. */
   String claim(int n, String phase) {
-    return client
-        .persistentVolumeClaims()
-        .inNamespace("apps")
-        .resource(
-            new PersistentVolumeClaimBuilder()
-                .withNewMetadata()
-                .withName("data-" + n)
-                .endMetadata()
-                .withNewSpec()
-                .withStorageClassName("mooring")
-                .endSpec()
-                .withNewStatus()
-                .withPhase(phase)
-                .endStatus()
-                .build())
-        .create()
-        .getMetadata()
-        .getUid();
+    return ClusterSeed.claim(client, "apps", "data-" + n, phase);
   }
 
   void pv(String name, String driver, String handle, long bytes, int claim) {
-    client
-        .persistentVolumes()
-        .resource(
-            new PersistentVolumeBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withCapacity(Map.of("storage", new Quantity(Long.toString(bytes))))
-                .withNewCsi()
-                .withDriver(driver)
-                .withVolumeHandle(handle)
-                .endCsi()
-                .withNewClaimRef()
-                .withNamespace("apps")
-                .withName("data-" + claim)
-                .endClaimRef()
-                .endSpec()
-                .build())
-        .create();
+    ClusterSeed.pv(client, name, driver, handle, bytes, "apps/data-" + claim);
   }
 
   List<Finding> find() {
