@@ -64,7 +64,7 @@ class MainTest {
     Run run = run();
     assertEquals(2, run.exit());
     assertTrue(
-        run.err().startsWith("Missing MODE: controller, node or all; or a command: doctor"),
+        run.err().startsWith("Missing MODE: controller, node or all; or a command: doctor, audit"),
         run.err());
     assertTrue(run.err().contains("doctor"), "the usage lists the commands: " + run.err());
   }
