@@ -252,7 +252,8 @@ final class CephfsSnapshots implements Snapshots {
             requestName,
             capacityBytes,
             parameters,
-            CephContext.snapshotPath(taken, snapshot.snapshot())),
+            CephContext.snapshotPath(taken, snapshot.snapshot()),
+            Optional.of(clock.instant())),
         credentials);
   }
 
