@@ -2,6 +2,7 @@ package io.mooring.node;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Settings of the node plugin.
@@ -14,20 +15,24 @@ import java.time.Duration;
  * @param healthInterval how often the shared mounts are checked and healed
  * @param gluster what each glusterfs client may use
  * @param ceph what each ceph-fuse client may use
+ * @param topology this node's accessible topology segments for NodeGetInfo (the values of its
+ *     {@code --topology-labels}); empty for none
  */
 public record NodeConfig(
     String nodeId,
     Path stateDir,
     Duration healthInterval,
     ClientLimits gluster,
-    ClientLimits ceph) {
+    ClientLimits ceph,
+    Map<String, String> topology) {
 
-  /** With the default limits of both kinds of client. */
+  /** With the default limits of both kinds of client, and no topology. */
   public NodeConfig(String nodeId, Path stateDir, Duration healthInterval) {
-    this(nodeId, stateDir, healthInterval, ClientLimits.GLUSTER, ClientLimits.CEPH);
+    this(nodeId, stateDir, healthInterval, ClientLimits.GLUSTER, ClientLimits.CEPH, Map.of());
   }
 
   public NodeConfig {
+    topology = Map.copyOf(topology);
     if (nodeId == null || nodeId.isBlank()) {
       throw new IllegalArgumentException("node ID must not be empty");
     }

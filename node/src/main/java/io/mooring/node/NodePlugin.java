@@ -2,6 +2,7 @@ package io.mooring.node;
 
 import io.grpc.BindableService;
 import io.mooring.errors.StorageException;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.MountProbe;
 import io.mooring.mount.Mounter;
@@ -46,33 +47,47 @@ public final class NodePlugin implements AutoCloseable {
   private final NodeService service;
   private final Optional<Cgroups> cgroups;
 
-  public NodePlugin(NodeConfig config, Mounter mounter, CommandRunner runner, Metrics metrics) {
+  /**
+   * @param events where heals and abnormal clients are reported, on the pods and claims that use
+   *     them
+   */
+  public NodePlugin(
+      NodeConfig config,
+      Mounter mounter,
+      CommandRunner runner,
+      Metrics metrics,
+      ClusterEvents events) {
     this.mounter = mounter;
     this.probe = new MountProbe(PROBE_TIMEOUT);
     Path stateDir = canonical(config.stateDir());
     this.cgroups = clientCgroups(mounter);
+    PodEvents pods = new PodEvents(events, stateDir.resolve("pods"));
     SharedMounts<GlusterClients> gluster =
         new SharedMounts<>(
             new GlusterClients(stateDir, mounter, config.gluster()),
             mounter,
             probe,
             CLIENT_LOCK_WAIT,
-            cgroups);
+            cgroups,
+            pods);
     SharedMounts<CephClients> ceph =
         new SharedMounts<>(
             new CephClients(stateDir, new CephFuse(config.ceph(), runner), mounter::table),
             mounter,
             probe,
             CLIENT_LOCK_WAIT,
-            cgroups);
+            cgroups,
+            pods);
     this.monitor = new HealthMonitor(List.of(gluster, ceph), metrics, config.healthInterval());
     this.service =
         new NodeService(
             config.nodeId(),
+            config.topology(),
             mounter,
             kinds(gluster, ceph, mounter, new VolumeStats(runner)),
             monitor::wake,
-            VOLUME_LOCK_WAIT);
+            VOLUME_LOCK_WAIT,
+            pods);
   }
 
   /** Ceph first: a Gluster backend's client answers for any volume ({@link GlusterKind#find}). */

@@ -36,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -64,27 +65,35 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           .toList();
 
   private final String nodeId;
+  private final Map<String, String> topology;
   private final Mounter mounter;
   private final List<VolumeKind> kinds;
   private final Runnable wakeMonitor;
   private final KeyedLocks volumeLocks;
+  private final PodEvents pods;
 
   /**
+   * @param topology the segments NodeGetInfo reports; empty for none
    * @param kinds asked in turn for a volume's client; the last one answers for any volume
    * @param wakeMonitor asks the health monitor to heal soon, when an RPC finds a broken mount
    * @param lockWait how long an RPC waits for another one on the same volume before ABORTED
+   * @param pods remembers the pod and claim of each published target
    */
   NodeService(
       String nodeId,
+      Map<String, String> topology,
       Mounter mounter,
       List<VolumeKind> kinds,
       Runnable wakeMonitor,
-      Duration lockWait) {
+      Duration lockWait,
+      PodEvents pods) {
     this.nodeId = nodeId;
+    this.topology = Map.copyOf(topology);
     this.mounter = mounter;
     this.kinds = List.copyOf(kinds);
     this.wakeMonitor = wakeMonitor;
     this.volumeLocks = new KeyedLocks(lockWait);
+    this.pods = pods;
   }
 
   @Override
@@ -176,6 +185,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                   && published.get().root().equals(staged.root())
                   && published.get().readOnly() == readOnly
                   && published.get().options().containsAll(extra)) {
+                pods.published(target, req.getVolumeContextMap());
                 return NodePublishVolumeResponse.getDefaultInstance();
               }
               if (table.isMountPoint(target)) {
@@ -188,6 +198,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
               }
               NodePaths.createDirectories(target);
               mounter.bind(staging, target, readOnly, extra);
+              pods.published(target, req.getVolumeContextMap());
               return NodePublishVolumeResponse.getDefaultInstance();
             }
           }
@@ -220,6 +231,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                 throw StorageException.internal(
                     "unmounted %s but cannot remove it: %s", target, e.getMessage());
               }
+              pods.unpublished(target);
               return NodeUnpublishVolumeResponse.getDefaultInstance();
             }
           }
@@ -312,6 +324,13 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     // share one or have one each, which costs memory but is no hard limit).
     Rpc.unary(
         observer,
-        () -> NodeGetInfoResponse.newBuilder().setNodeId(nodeId).setMaxVolumesPerNode(0).build());
+        () -> {
+          NodeGetInfoResponse.Builder out =
+              NodeGetInfoResponse.newBuilder().setNodeId(nodeId).setMaxVolumesPerNode(0);
+          if (!topology.isEmpty()) {
+            out.getAccessibleTopologyBuilder().putAllSegments(topology);
+          }
+          return out.build();
+        });
   }
 }

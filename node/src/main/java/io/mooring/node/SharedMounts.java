@@ -70,17 +70,25 @@ public final class SharedMounts<K extends ClientKind> {
   private final MountProbe probe;
   private final KeyedLocks locks;
   private final Optional<Cgroups> cgroups;
+  private final MountEvents events;
 
   /**
    * @param cgroups where clients get their memory cgroups; none when this node has none to give
+   * @param events told what each check and heal found
    */
   SharedMounts(
-      K kind, Mounter mounter, MountProbe probe, Duration lockWait, Optional<Cgroups> cgroups) {
+      K kind,
+      Mounter mounter,
+      MountProbe probe,
+      Duration lockWait,
+      Optional<Cgroups> cgroups,
+      MountEvents events) {
     this.kind = kind;
     this.mounter = mounter;
     this.probe = probe;
     this.locks = new KeyedLocks(lockWait);
     this.cgroups = cgroups;
+    this.events = events;
   }
 
   public K kind() {
@@ -173,9 +181,27 @@ public final class SharedMounts<K extends ClientKind> {
             ? health(client, through)
             : new Health(Health.State.DEAD, path + " is not mounted");
     boolean replace = health.state() == Health.State.DEAD || health.state() == Health.State.EVICTED;
-    if (!replace && before.stale().isEmpty()) {
-      return health;
+    List<Path> binds = before.binds().stream().map(MountEntry::mountPoint).toList();
+    if (!replace) {
+      events.checked(kind.describe(client), health, binds);
+      if (before.stale().isEmpty()) {
+        return health;
+      }
     }
+    try {
+      return replaceAndRebind(client, before, health, replace, binds);
+    } catch (RuntimeException e) {
+      if (replace) {
+        events.remountFailed(kind.describe(client), health, binds, e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  /** The rest of {@link #heal(String, Path)}: a new client if {@code replace}, then the binds. */
+  private Health replaceAndRebind(
+      String client, View before, Health health, boolean replace, List<Path> binds) {
+    Path path = kind.path(client);
     long start = System.nanoTime();
     if (replace) {
       long oomKills = cgroups.map(c -> c.oomKills(client)).orElse(0L);
@@ -225,12 +251,16 @@ public final class SharedMounts<K extends ClientKind> {
       throw StorageException.internal(
           "could not re-bind mounts onto %s: %s", kind.describe(client), failures);
     }
+    long millis = (System.nanoTime() - start) / 1_000_000;
     LOG.info(
         "healed {}: {} mounts re-bound onto {} in {} ms",
         kind.describe(client),
         rebound,
         path,
-        (System.nanoTime() - start) / 1_000_000);
+        millis);
+    if (replace) {
+      events.remounted(kind.describe(client), health, binds, millis);
+    }
     return health(client, path);
   }
 

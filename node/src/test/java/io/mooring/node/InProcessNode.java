@@ -37,6 +37,8 @@ final class InProcessNode implements AutoCloseable {
   final SharedMounts<GlusterClients> mounts;
   final SharedMounts<CephClients> ceph;
   final AtomicInteger wakes = new AtomicInteger();
+  final RecordedEvents events = new RecordedEvents();
+  final PodEvents pods;
   final NodeGrpc.NodeBlockingStub stub;
   private final MountProbe probe = new MountProbe(Duration.ofSeconds(5));
   private final Server server;
@@ -57,27 +59,32 @@ final class InProcessNode implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     this.mounter = mounter;
+    this.pods = new PodEvents(events, stateDir.resolve("pods"));
     this.mounts =
         new SharedMounts<>(
             new GlusterClients(stateDir, mounter, ClientLimits.GLUSTER),
             mounter,
             probe,
             lockWait,
-            Optional.empty());
+            Optional.empty(),
+            pods);
     this.ceph =
         new SharedMounts<>(
             new CephClients(stateDir, new CephFuse(ClientLimits.CEPH, runner), mounter::table),
             mounter,
             probe,
             lockWait,
-            Optional.empty());
+            Optional.empty(),
+            pods);
     NodeService service =
         new NodeService(
             "node-1",
+            Map.of(),
             mounter,
             NodePlugin.kinds(mounts, ceph, mounter, new VolumeStats(runner)),
             wakes::incrementAndGet,
-            lockWait);
+            lockWait,
+            pods);
     String name = InProcessServerBuilder.generateName();
     try {
       this.server =

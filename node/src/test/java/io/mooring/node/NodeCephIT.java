@@ -28,6 +28,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
@@ -700,7 +701,8 @@ class NodeCephIT {
             new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL),
             new SystemMounter(runner),
             runner,
-            metrics);
+            metrics,
+            ClusterEvents.OFF);
     plugin.start();
     String serverName = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(serverName).directExecutor();

@@ -23,6 +23,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountEntry;
@@ -332,7 +333,8 @@ class NodeGlusterIT {
             new NodeConfig("it-node", stateDir, HEALTH_INTERVAL),
             new SystemMounter(runner),
             runner,
-            Metrics.OFF);
+            Metrics.OFF,
+            ClusterEvents.OFF);
     plugin.start();
     String name = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();

@@ -16,6 +16,7 @@ import csi.v1.NodeGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.FuseClients;
 import io.mooring.mount.MountTable;
@@ -215,10 +216,12 @@ class NodeMemoryIT {
     ProcessCommandRunner runner = new ProcessCommandRunner();
     NodePlugin plugin =
         new NodePlugin(
-            new NodeConfig("it-" + name, stateDir, HEALTH_INTERVAL, gluster, ClientLimits.CEPH),
+            new NodeConfig(
+                "it-" + name, stateDir, HEALTH_INTERVAL, gluster, ClientLimits.CEPH, Map.of()),
             new SystemMounter(runner),
             runner,
-            Metrics.OFF);
+            Metrics.OFF,
+            ClusterEvents.OFF);
     plugin.start();
     String server = InProcessServerBuilder.generateName();
     InProcessServerBuilder builder = InProcessServerBuilder.forName(server).directExecutor();
