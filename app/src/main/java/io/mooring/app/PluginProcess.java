@@ -87,7 +87,7 @@ final class PluginProcess {
       checks.add(backends);
       backendNames = backends.all().stream().map(Backend::name).toList();
       KeyedLocks locks = new KeyedLocks(CONTROLLER_LOCK_WAIT); // one per volume, for both
-      services.add(new ControllerService(backends, locks));
+      services.add(new ControllerService(backends, locks, events));
       pluginServices.add(PluginCapability.Service.Type.CONTROLLER_SERVICE);
       if (GroupControllerService.servedFor(backends)) {
         services.add(new GroupControllerService(backends, locks));

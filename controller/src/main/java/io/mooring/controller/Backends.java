@@ -1,5 +1,6 @@
 package io.mooring.controller;
 
+import csi.v1.Csi.TopologyRequirement;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.cephfs.CephfsBackend;
 import io.mooring.controller.backend.gluster.GlusterBackend;
@@ -38,17 +39,32 @@ public final class Backends implements Readiness, AutoCloseable {
   private final Map<String, Backend> byName;
   private final Map<String, HealthCheck> health;
 
+  /** The segments of the backends that have a {@code topology:}, by name. */
+  private final Map<String, Map<String, String>> topology;
+
   public Backends(Collection<? extends Backend> backends) {
-    this(backends, Clock.systemUTC(), HealthCheck.daemonThreads("backend-health"));
+    this(backends, Map.of());
+  }
+
+  /**
+   * @param topology the segments of the backends reachable from some nodes only, by name
+   */
+  Backends(Collection<? extends Backend> backends, Map<String, Map<String, String>> topology) {
+    this(backends, topology, Clock.systemUTC(), HealthCheck.daemonThreads("backend-health"));
   }
 
   /**
    * @param background runs the health checks
    */
-  Backends(Collection<? extends Backend> backends, Clock clock, Executor background) {
+  Backends(
+      Collection<? extends Backend> backends,
+      Map<String, Map<String, String>> topology,
+      Clock clock,
+      Executor background) {
     Map<String, Backend> map = new TreeMap<>();
     backends.forEach(b -> map.put(b.name(), b));
     this.byName = map;
+    this.topology = Map.copyOf(topology);
     Map<String, HealthCheck> checks = new TreeMap<>();
     map.forEach(
         (name, backend) ->
@@ -89,7 +105,11 @@ public final class Backends implements Readiness, AutoCloseable {
       }
       throw e;
     }
-    Backends backends = new Backends(opened);
+    Map<String, Map<String, String>> topology = new TreeMap<>();
+    configs.stream()
+        .filter(c -> !c.topology().isEmpty())
+        .forEach(c -> topology.put(c.name(), c.topology()));
+    Backends backends = new Backends(opened, topology);
     // At once, but apart: a server that is down makes the controller not ready, not fail.
     backends.health.values().forEach(HealthCheck::start);
     return backends;
@@ -123,6 +143,47 @@ public final class Backends implements Readiness, AutoCloseable {
             () ->
                 StorageException.invalid(
                     "unknown backend %s: configured backends are %s", name, byName.keySet()));
+  }
+
+  /**
+   * The backend for a new volume: the named one, or the only one, or, when none is named, some
+   * backends have a topology and the request has requirements, the best of all by {@link
+   * Placement}.
+   *
+   * @throws StorageException EXHAUSTED when the backend to use is not reachable from a requisite
+   *     topology; INVALID_ARGUMENT as {@link #choose(String)}
+   */
+  Backend choose(String name, TopologyRequirement need) {
+    boolean placed = need.getRequisiteCount() > 0 || need.getPreferredCount() > 0;
+    if (name.isEmpty() && byName.size() > 1 && placed && hasTopology()) {
+      return Placement.choose(all(), topology, need);
+    }
+    return requireReachable(choose(name), need);
+  }
+
+  /**
+   * {@code backend}, if it meets the requisite topologies.
+   *
+   * @throws StorageException EXHAUSTED when it does not
+   */
+  Backend requireReachable(Backend backend, TopologyRequirement need) {
+    if (!Placement.reachable(topologyOf(backend), need)) {
+      throw Placement.unreachable(List.of(backend), topology, need);
+    }
+    return backend;
+  }
+
+  /** The backend's topology segments; empty when every node reaches it. */
+  Map<String, String> topologyOf(Backend backend) {
+    return topology.getOrDefault(backend.name(), Map.of());
+  }
+
+  /**
+   * Whether some backend is reachable from some nodes only: then the plugin has the
+   * VOLUME_ACCESSIBILITY_CONSTRAINTS capability.
+   */
+  public boolean hasTopology() {
+    return !topology.isEmpty();
   }
 
   /** Why the backend cannot serve now, if it cannot: its last health check's answer. */

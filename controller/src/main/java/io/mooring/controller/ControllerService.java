@@ -23,6 +23,7 @@ import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.ListSnapshotsResponse;
 import csi.v1.Csi.ListVolumesRequest;
 import csi.v1.Csi.ListVolumesResponse;
+import csi.v1.Csi.TopologyRequirement;
 import csi.v1.Csi.ValidateVolumeCapabilitiesRequest;
 import csi.v1.Csi.ValidateVolumeCapabilitiesResponse;
 import csi.v1.Csi.Volume;
@@ -33,6 +34,8 @@ import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.Untrusted;
+import io.mooring.events.ClusterEvents;
+import io.mooring.events.VolumeObjects;
 import io.mooring.rpc.Rpc;
 import io.mooring.volume.Capabilities;
 import io.mooring.volume.KeyedLocks;
@@ -74,11 +77,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private final Backends backends;
   private final KeyedLocks locks;
   private final ControllerSnapshots snapshots;
+  private final ProvisioningEvents events;
 
-  public ControllerService(Backends backends, KeyedLocks locks) {
+  /**
+   * @param events where CreateVolume failures an administrator must fix are reported, on the claim
+   */
+  public ControllerService(Backends backends, KeyedLocks locks, ClusterEvents events) {
     this.backends = backends;
     this.locks = locks;
     this.snapshots = new ControllerSnapshots(backends, locks);
+    this.events = new ProvisioningEvents(events);
   }
 
   @Override
@@ -86,84 +94,108 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     Rpc.unary(
         observer,
         () -> {
-          CreateParameters params = CreateParameters.parse(req.getParametersMap());
-          String dir = params.dirFor(req.getName());
-          Optional<ContentSource> source =
-              ContentSource.of(req.getVolumeContentSource(), req.hasVolumeContentSource());
-          Optional<ContentSource.FromSnapshot> backing =
-              params.backingSnapshot()
-                  ? Optional.of(ContentSource.backing(source, req.getVolumeCapabilitiesList()))
-                  : Optional.empty();
-          Backend backend = chooseFor(params, source);
-          params.requireSupportedBy(backend);
-          Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
-              .ifPresent(
-                  reason -> {
-                    throw StorageException.invalid("%s", reason);
-                  });
-          Optional<Snapshots> snapshotsHere = source.map(s -> ContentSource.requireOn(s, backend));
-          long size = sizeFor(req.getCapacityRange(), backend);
-          Map<String, String> stored = new TreeMap<>(params.stored());
-          source.ifPresent(s -> stored.put(CreateParameters.CONTENT_SOURCE, s.id()));
-          VolumeId id = new VolumeId(backend.name(), dir);
-          try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
-            Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
-            if (existing.isPresent()) {
-              requireCompatible(existing.get(), req, stored);
-              return CreateVolumeResponse.newBuilder()
-                  .setVolume(volume(backend, existing.get()))
-                  .build();
-            }
-            VolumeRecord created;
-            if (backing.isPresent()) {
-              // the snapshot's name lock: no DeleteSnapshot runs between its lookup and the record
-              String snapshot = backing.get().snapshot().snapshot();
-              try (KeyedLocks.Held named =
-                  locks.acquire(ControllerSnapshots.nameKey(backend, snapshot))) {
-                Snapshots here = snapshotsHere.get();
-                long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
-                created =
-                    backing
-                        .get()
-                        .back(
-                            here,
-                            dir,
-                            req.getName(),
-                            ContentSource.sizeFor(
-                                req.getCapacityRange(), backend, sourceBytes, size),
-                            stored,
-                            req.getSecretsMap());
-              }
-            } else if (source.isPresent()) {
-              Snapshots here = snapshotsHere.get();
-              long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
-              created =
-                  source
-                      .get()
-                      .populate(
-                          here,
-                          backend,
-                          dir,
-                          req.getName(),
-                          ContentSource.sizeFor(req.getCapacityRange(), backend, sourceBytes, size),
-                          stored,
-                          req.getSecretsMap());
-            } else {
-              created = backend.create(dir, req.getName(), size, stored, req.getSecretsMap());
-            }
-            return CreateVolumeResponse.newBuilder().setVolume(volume(backend, created)).build();
+          try {
+            return create(req);
+          } catch (StorageException e) {
+            events.createFailed(req.getParametersMap(), e);
+            throw e;
           }
         });
   }
 
-  /** The backend named by the parameters; else the source's, if any; else the only one. */
-  private Backend chooseFor(CreateParameters params, Optional<ContentSource> source) {
-    if (params.backend().isEmpty() && source.isPresent()) {
-      return backends
-          .find(source.get().backend())
-          .orElseThrow(() -> StorageException.notFound("%s does not exist", source.get().id()));
+  /**
+   * CreateVolume; its volume_context also names the claim, when the provisioner does, so that the
+   * node can report on it.
+   */
+  private CreateVolumeResponse create(CreateVolumeRequest req) {
+    CreateParameters params = CreateParameters.parse(req.getParametersMap());
+    String dir = params.dirFor(req.getName());
+    Optional<ContentSource> source =
+        ContentSource.of(req.getVolumeContentSource(), req.hasVolumeContentSource());
+    Optional<ContentSource.FromSnapshot> backing =
+        params.backingSnapshot()
+            ? Optional.of(ContentSource.backing(source, req.getVolumeCapabilitiesList()))
+            : Optional.empty();
+    Backend backend = chooseFor(params, source, req.getAccessibilityRequirements());
+    Map<String, String> claim =
+        VolumeObjects.claimOfParameters(req.getParametersMap())
+            .map(VolumeObjects::claimContext)
+            .orElse(Map.of());
+    params.requireSupportedBy(backend);
+    Capabilities.unsupported(req.getVolumeCapabilitiesList(), backend.fsTypes())
+        .ifPresent(
+            reason -> {
+              throw StorageException.invalid("%s", reason);
+            });
+    Optional<Snapshots> snapshotsHere = source.map(s -> ContentSource.requireOn(s, backend));
+    long size = sizeFor(req.getCapacityRange(), backend);
+    Map<String, String> stored = new TreeMap<>(params.stored());
+    source.ifPresent(s -> stored.put(CreateParameters.CONTENT_SOURCE, s.id()));
+    VolumeId id = new VolumeId(backend.name(), dir);
+    try (KeyedLocks.Held lock = locks.acquire(id.toString())) {
+      Optional<VolumeRecord> existing = backend.get(dir, req.getSecretsMap());
+      if (existing.isPresent()) {
+        requireCompatible(existing.get(), req, stored);
+        return CreateVolumeResponse.newBuilder()
+            .setVolume(volume(backend, existing.get()).putAllVolumeContext(claim))
+            .build();
+      }
+      VolumeRecord created;
+      if (backing.isPresent()) {
+        // the snapshot's name lock: no DeleteSnapshot runs between its lookup and the record
+        String snapshot = backing.get().snapshot().snapshot();
+        try (KeyedLocks.Held named =
+            locks.acquire(ControllerSnapshots.nameKey(backend, snapshot))) {
+          Snapshots here = snapshotsHere.get();
+          long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
+          created =
+              backing
+                  .get()
+                  .back(
+                      here,
+                      dir,
+                      req.getName(),
+                      ContentSource.sizeFor(req.getCapacityRange(), backend, sourceBytes, size),
+                      stored,
+                      req.getSecretsMap());
+        }
+      } else if (source.isPresent()) {
+        Snapshots here = snapshotsHere.get();
+        long sourceBytes = source.get().sizeBytes(here, backend, req.getSecretsMap());
+        created =
+            source
+                .get()
+                .populate(
+                    here,
+                    backend,
+                    dir,
+                    req.getName(),
+                    ContentSource.sizeFor(req.getCapacityRange(), backend, sourceBytes, size),
+                    stored,
+                    req.getSecretsMap());
+      } else {
+        created = backend.create(dir, req.getName(), size, stored, req.getSecretsMap());
+      }
+      return CreateVolumeResponse.newBuilder()
+          .setVolume(volume(backend, created).putAllVolumeContext(claim))
+          .build();
     }
-    return backends.choose(params.backend());
+  }
+
+  /**
+   * The backend named by the parameters; else the source's, if any; else the only one, or the best
+   * for the topology requirements ({@link Backends#choose(String, TopologyRequirement)}).
+   */
+  private Backend chooseFor(
+      CreateParameters params, Optional<ContentSource> source, TopologyRequirement need) {
+    if (params.backend().isEmpty() && source.isPresent()) {
+      return backends.requireReachable(
+          backends
+              .find(source.get().backend())
+              .orElseThrow(() -> StorageException.notFound("%s does not exist", source.get().id())),
+          need);
+    }
+    return backends.choose(params.backend(), need);
   }
 
   /** The size to provision: the required bytes rounded up, within the limit. */
@@ -482,14 +514,19 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         .orElseThrow(() -> StorageException.notFound("volume %s does not exist", id));
   }
 
-  private static Volume volume(Backend backend, VolumeRecord record) {
+  /** The volume as every answer describes it; reachable where its backend is. */
+  private Volume.Builder volume(Backend backend, VolumeRecord record) {
     Volume.Builder out =
         Volume.newBuilder()
             .setVolumeId(new VolumeId(backend.name(), record.dir()).toString())
             .setCapacityBytes(record.capacityBytes())
             .putAllVolumeContext(backend.volumeContext(record.dir()));
     ContentSource.stored(record.parameters()).ifPresent(out::setContentSource);
-    return out.build();
+    Map<String, String> segments = backends.topologyOf(backend);
+    if (!segments.isEmpty()) {
+      out.addAccessibleTopologyBuilder().putAllSegments(segments);
+    }
+    return out;
   }
 
   private VolumeCondition condition(Backend backend) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mooring.errors.StorageException;
 import io.mooring.testing.MutableClock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +43,7 @@ class BackendsTest {
   @Test
   void healthIsCheckedOncePerTtlAndAnUnhealthyBackendMakesThemNotReady() {
     MutableClock clock = new MutableClock();
-    Backends checked = new Backends(List.of(a, b), clock, Runnable::run);
+    Backends checked = new Backends(List.of(a, b), Map.of(), clock, Runnable::run);
     assertEquals(Optional.empty(), checked.notReadyReason());
     b.unhealthy = "Gluster volume b is down";
     assertEquals(Optional.empty(), checked.unhealthyReason(b), "the answer is still fresh");

@@ -26,6 +26,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.cephfs.CephfsBackend;
 import io.mooring.controller.config.CephConfig;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.Command;
 import io.mooring.exec.CommandFailedException;
 import io.mooring.exec.ProcessCommandRunner;
@@ -139,7 +140,9 @@ class CephControllerIT {
         InProcessServerBuilder.forName(name)
             .addService(
                 new ControllerService(
-                    new Backends(List.of(b)), new KeyedLocks(Duration.ofSeconds(120))))
+                    new Backends(List.of(b)),
+                    new KeyedLocks(Duration.ofSeconds(120)),
+                    ClusterEvents.OFF))
             .build()
             .start();
     channel = InProcessChannelBuilder.forName(name).build();
@@ -155,7 +158,15 @@ class CephControllerIT {
 
   static CephConfig config(String adminSecretDir) {
     return new CephConfig(
-        "ceph-it", Arrays.asList(monitors.split(",")), fs, group, "fuse", "", "", adminSecretDir);
+        "ceph-it",
+        Arrays.asList(monitors.split(",")),
+        fs,
+        group,
+        "fuse",
+        "",
+        "",
+        adminSecretDir,
+        Map.of());
   }
 
   static CreateVolumeRequest create(String name, long bytes, String onDelete) {

@@ -34,6 +34,9 @@ final class FakeBackend implements Backend {
   /** {@link #parameters()}: none, as Gluster's. */
   Set<String> parameters = Set.of();
 
+  /** What the next CreateVolume throws, if set. */
+  RuntimeException createFailure;
+
   FakeBackend(String name) {
     this.name = name;
   }
@@ -72,6 +75,9 @@ final class FakeBackend implements Backend {
       Map<String, String> parameters,
       Map<String, String> secrets) {
     creates.incrementAndGet();
+    if (createFailure != null) {
+      throw createFailure;
+    }
     VolumeRecord record =
         new VolumeRecord(dir, requestName, capacityBytes, parameters, Optional.empty());
     volumes.put(dir, record);

@@ -28,6 +28,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.gluster.GlusterBackend;
 import io.mooring.controller.config.FixtureBackends;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.mount.SystemMounter;
 import io.mooring.rpc.IdentityService;
@@ -109,7 +110,9 @@ class GlusterControllerIT {
     String name = InProcessServerBuilder.generateName();
     server =
         InProcessServerBuilder.forName(name)
-            .addService(new ControllerService(backends, new KeyedLocks(Duration.ofSeconds(60))))
+            .addService(
+                new ControllerService(
+                    backends, new KeyedLocks(Duration.ofSeconds(60)), ClusterEvents.OFF))
             .addService(
                 new IdentityService(
                     "mooring.csi.io",

@@ -7,6 +7,7 @@ import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.mooring.controller.backend.Backend;
+import io.mooring.testing.RecordedEvents;
 import io.mooring.volume.KeyedLocks;
 import java.io.IOException;
 import java.time.Duration;
@@ -23,17 +24,23 @@ final class InProcessController implements AutoCloseable {
   /** The GroupController, served where every backend has snapshots (as the plugin does). */
   final GroupControllerGrpc.GroupControllerBlockingStub groups;
 
+  /** What the service recorded as Events. */
+  final RecordedEvents events = new RecordedEvents();
+
   private final Server server;
   private final ManagedChannel channel;
 
   InProcessController(List<? extends Backend> backends, Duration lockWait) throws IOException {
+    this(new Backends(List.copyOf(backends)), lockWait);
+  }
+
+  InProcessController(Backends all, Duration lockWait) throws IOException {
     String name = InProcessServerBuilder.generateName();
-    Backends all = new Backends(List.copyOf(backends));
     KeyedLocks locks = new KeyedLocks(lockWait);
     InProcessServerBuilder builder =
         InProcessServerBuilder.forName(name)
             .directExecutor()
-            .addService(new ControllerService(all, locks));
+            .addService(new ControllerService(all, locks, events));
     if (GroupControllerService.servedFor(all)) {
       builder.addService(new GroupControllerService(all, locks));
     }

@@ -15,6 +15,7 @@ import io.mooring.mount.Mounter;
 import io.mooring.node.ceph.CephClients;
 import io.mooring.node.ceph.CephFuse;
 import io.mooring.node.gluster.GlusterClients;
+import io.mooring.testing.RecordedEvents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -8,6 +8,7 @@ import csi.v1.Csi.NodeUnpublishVolumeRequest;
 import io.mooring.events.ClusterEvents.Type;
 import io.mooring.events.ObjectRef;
 import io.mooring.mount.Health;
+import io.mooring.testing.RecordedEvents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package io.mooring.controller.config;
 
 import io.mooring.volume.CephContext;
 import io.mooring.volume.GlusterContext;
+import io.mooring.volume.Topology;
 import io.mooring.volume.VolumeId;
 import java.io.IOException;
 import java.io.Reader;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -37,6 +39,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *       keyFile: /etc/mooring/gluster-ssh/id_ed25519
  *       knownHostsFile: /etc/mooring/gluster-ssh/known_hosts
  *     # management: local only: glusterdSocket: /run/glusterd.socket
+ *     topology:                  # optional: only nodes with these labels reach it
+ *       topology.kubernetes.io/zone: eu-1a
  * </pre>
  *
  * Strict: unknown keys, duplicate names and unsafe values are errors, reported with the backend's
@@ -109,7 +113,15 @@ public final class BackendsFile {
     requireOnly(
         entry,
         Set.of(
-            "name", "type", "servers", "volume", "basePath", "management", "ssh", "glusterdSocket"),
+            "name",
+            "type",
+            "servers",
+            "volume",
+            "basePath",
+            "management",
+            "ssh",
+            "glusterdSocket",
+            "topology"),
         where);
     String name = matching(string(entry, "name", where), VolumeId.BACKEND, "name", where);
     List<String> servers = hosts(entry, "servers", where);
@@ -121,7 +133,8 @@ public final class BackendsFile {
       throw new IllegalArgumentException(
           where + ": basePath must not contain '.' or '..' elements");
     }
-    return new GlusterConfig(name, servers, volume, basePath, management(entry, where));
+    return new GlusterConfig(
+        name, servers, volume, basePath, management(entry, where), topology(entry, where));
   }
 
   /** No default guessed from the addresses: a local CLI must be asked for (management: local). */
@@ -185,7 +198,8 @@ public final class BackendsFile {
             "mounter",
             "fuseMountOptions",
             "kernelMountOptions",
-            "adminSecretDir"),
+            "adminSecretDir",
+            "topology"),
         where);
     String name = matching(string(entry, "name", where), VolumeId.BACKEND, "name", where);
     List<String> monitors = hosts(entry, "monitors", where);
@@ -227,7 +241,46 @@ public final class BackendsFile {
             ? ""
             : matching(String.valueOf(secretDir), BASE_PATH, "adminSecretDir", where);
     return new CephConfig(
-        name, monitors, fsName, group, mounter, fuseOptions, kernelOptions, adminSecretDir);
+        name,
+        monitors,
+        fsName,
+        group,
+        mounter,
+        fuseOptions,
+        kernelOptions,
+        adminSecretDir,
+        topology(entry, where));
+  }
+
+  /**
+   * {@code topology:}, node label keys and the values a node must have to reach the backend; none
+   * when left out.
+   */
+  private static Map<String, String> topology(Map<String, Object> entry, String where) {
+    if (!entry.containsKey("topology")) {
+      return Map.of();
+    }
+    String at = where + ".topology";
+    Map<String, String> out = new TreeMap<>();
+    map(entry.get("topology"), at)
+        .forEach(
+            (key, value) -> {
+              if (!Topology.validKey(key) || !Topology.validValue(String.valueOf(value))) {
+                throw new IllegalArgumentException(
+                    at
+                        + ": '"
+                        + key
+                        + ": "
+                        + value
+                        + "' is not a node label key and value (e.g."
+                        + " topology.kubernetes.io/zone: eu-1a)");
+              }
+              out.put(key, String.valueOf(value));
+            });
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException(at + ": leave it out rather than empty");
+    }
+    return out;
   }
 
   private static List<String> hosts(Map<String, Object> entry, String key, String where) {

@@ -2,6 +2,7 @@ package io.mooring.controller.config;
 
 import io.mooring.volume.CephContext;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A CephFS backend: volumes are subvolumes of {@code subvolumeGroup} on the file system {@code
@@ -23,13 +24,15 @@ public record CephConfig(
     String mounter,
     String fuseMountOptions,
     String kernelMountOptions,
-    String adminSecretDir)
+    String adminSecretDir,
+    Map<String, String> topology)
     implements BackendConfig {
 
   public static final String DEFAULT_GROUP = "csi";
 
   public CephConfig {
     monitors = List.copyOf(monitors);
+    topology = Map.copyOf(topology);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.mooring.controller.config;
 
 import io.mooring.volume.GlusterContext;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A GlusterFS backend: volumes are directories below {@code basePath} on the Gluster volume {@code
@@ -11,13 +12,19 @@ import java.util.List;
  *     (quotas, options): glusterd serves them only to a CLI that comes over its unix socket
  */
 public record GlusterConfig(
-    String name, List<String> servers, String volume, String basePath, Management management)
+    String name,
+    List<String> servers,
+    String volume,
+    String basePath,
+    Management management,
+    Map<String, String> topology)
     implements BackendConfig {
 
   public static final String DEFAULT_BASE_PATH = "/mooring";
 
   public GlusterConfig {
     servers = List.copyOf(servers);
+    topology = Map.copyOf(topology);
   }
 
   @Override

@@ -14,6 +14,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BackendsFileTest {
 
   @Test
+  void readsATopologyOfNodeLabelsAndNoneByDefault() {
+    Map<String, BackendConfig> all =
+        BackendsFile.parse(
+            """
+            backends:
+              - name: east
+                type: cephfs
+                monitors: [m1]
+                fsName: fs
+                topology:
+                  topology.kubernetes.io/zone: eu-1a
+                  rack: r7
+              - {name: west, type: glusterfs, servers: [h], volume: v, management: local}
+            """);
+    assertEquals(
+        Map.of("topology.kubernetes.io/zone", "eu-1a", "rack", "r7"), all.get("east").topology());
+    assertEquals(Map.of(), all.get("west").topology());
+  }
+
+  @Test
   void readsGlusterBackendsWithDefaults() {
     Map<String, BackendConfig> all =
         BackendsFile.parse(
@@ -157,6 +177,11 @@ class BackendsFileTest {
         "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: 'fs x'}",
         "backends:\n"
             + "  - {name: c, type: cephfs, monitors: [m], fsName: fs, fuseMountOptions: 'a b'}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, topology: {}}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, topology: [a]}",
+        "backends:\n  - {name: c, type: cephfs, monitors: [m], fsName: fs, topology: {'a b': x}}",
+        "backends:\n"
+            + "  - {name: c, type: cephfs, monitors: [m], fsName: fs, topology: {zone: 'x y'}}",
       })
   void rejectsBadFilesWithAReason(String yaml) {
     IllegalArgumentException e =

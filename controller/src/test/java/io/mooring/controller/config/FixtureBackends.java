@@ -2,6 +2,7 @@ package io.mooring.controller.config;
 
 import io.mooring.testing.GlusterFixture;
 import java.util.List;
+import java.util.Map;
 
 /** Backends on the integration tests' storage host (GlusterFixture), managed the way it allows. */
 public final class FixtureBackends {
@@ -11,7 +12,12 @@ public final class FixtureBackends {
   /** A backend on the fixture's Gluster volume. */
   public static GlusterConfig gluster(String name, String basePath) {
     return new GlusterConfig(
-        name, List.of(GlusterFixture.server()), GlusterFixture.volume(), basePath, management());
+        name,
+        List.of(GlusterFixture.server()),
+        GlusterFixture.volume(),
+        basePath,
+        management(),
+        Map.of());
   }
 
   public static GlusterConfig.Management management() {

@@ -111,7 +111,8 @@ class CephOmapIT {
 
   CephfsBackend backend(CephClient client) {
     return new CephfsBackend(
-        new CephConfig("ceph-it", monitors, fs, group, "fuse", "", "", secretDir.toString()),
+        new CephConfig(
+            "ceph-it", monitors, fs, group, "fuse", "", "", secretDir.toString(), Map.of()),
         client,
         Clock.systemUTC());
   }

@@ -62,7 +62,8 @@ class CephfsBackendOmapTest {
             "fuse",
             "",
             "",
-            secretDir.toString()),
+            secretDir.toString(),
+            Map.of()),
         ceph,
         clock);
   }

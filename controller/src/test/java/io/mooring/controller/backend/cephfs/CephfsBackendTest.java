@@ -63,7 +63,8 @@ class CephfsBackendTest {
             "fuse",
             "",
             "",
-            adminSecretDir),
+            adminSecretDir,
+            Map.of()),
         ceph,
         clock);
   }
@@ -373,7 +374,15 @@ class CephfsBackendTest {
     CephfsBackend other =
         new CephfsBackend(
             new CephConfig(
-                "ceph-b", List.of("m"), "otherfs", GROUP, "", "", "", secretDir.toString()),
+                "ceph-b",
+                List.of("m"),
+                "otherfs",
+                GROUP,
+                "",
+                "",
+                "",
+                secretDir.toString(),
+                Map.of()),
             ceph,
             clock);
     assertTrue(other.unhealthyReason().orElseThrow().contains("does not exist"));

@@ -70,7 +70,8 @@ class GlusterManagementIT {
   }
 
   static GlusterConfig config(List<String> servers, GlusterConfig.Management management) {
-    return new GlusterConfig("mgmt", servers, GlusterFixture.volume(), "/mgmt-it", management);
+    return new GlusterConfig(
+        "mgmt", servers, GlusterFixture.volume(), "/mgmt-it", management, Map.of());
   }
 
   static String gateLog() throws IOException {

@@ -1,4 +1,4 @@
-package io.mooring.node;
+package io.mooring.testing;
 
 import io.mooring.events.ClusterEvents;
 import io.mooring.events.ObjectRef;
@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Keeps every Event recorded, for tests to look at. */
-final class RecordedEvents implements ClusterEvents {
+public final class RecordedEvents implements ClusterEvents {
 
-  record Recorded(ObjectRef regarding, Type type, String reason, String action, String message) {}
+  public record Recorded(
+      ObjectRef regarding, Type type, String reason, String action, String message) {}
 
-  final List<Recorded> all = new CopyOnWriteArrayList<>();
+  public final List<Recorded> all = new CopyOnWriteArrayList<>();
 
   @Override
   public void record(ObjectRef regarding, Type type, String reason, String action, String message) {
