@@ -7,9 +7,11 @@ import io.mooring.kube.audit.AuditCommand;
 import io.mooring.kube.doctor.DoctorCommand;
 import io.mooring.node.ClientLimits;
 import io.mooring.rpc.Endpoint;
+import io.mooring.volume.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -156,6 +158,32 @@ public final class Main implements Callable<Integer> {
   Integer cephInodes;
 
   @Option(
+      names = "--events",
+      defaultValue = "true",
+      negatable = true,
+      description =
+          "record Kubernetes Events on the claims and pods a failure or a heal touches, when the"
+              + " API server is reachable (in a pod with a service account token, or"
+              + " --kubeconfig); --no-events turns them off (default: on)")
+  boolean events;
+
+  @Option(
+      names = "--kubeconfig",
+      description =
+          "kubeconfig for the API server, outside a pod (default: the pod's service account)")
+  Path kubeconfig;
+
+  @Option(
+      names = "--topology-labels",
+      split = ",",
+      paramLabel = "KEY[,KEY...]",
+      description =
+          "node mode: labels of this node's Node object (--node-id) that NodeGetInfo reports as"
+              + " its accessible topology, e.g. topology.kubernetes.io/zone; the plugin does not"
+              + " start when the node lacks one (default: none)")
+  List<String> topologyLabels = List.of();
+
+  @Option(
       names = "--log-level",
       defaultValue = "info",
       description = "error, warn, info, debug (default: ${DEFAULT-VALUE})")
@@ -218,9 +246,34 @@ public final class Main implements Callable<Integer> {
                     glusterMemory,
                     glusterCache,
                     glusterInodes),
-                limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes)));
+                limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes),
+                events,
+                kubeconfig,
+                topologyLabels()));
     process.awaitTermination();
     return 0;
+  }
+
+  /** The --topology-labels, checked: label keys, and only where there is a node. */
+  private List<String> topologyLabels() {
+    for (String key : topologyLabels) {
+      if (!Topology.validKey(key)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--topology-labels: '" + key + "' is not a label key");
+      }
+    }
+    if (!topologyLabels.isEmpty() && mode == Mode.controller) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--topology-labels is for node and all modes");
+    }
+    if (!topologyLabels.isEmpty()
+        && !ApiServer.reachable(kubeconfig, System.getenv(), ApiServer.TOKEN)) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--topology-labels reads this node's Node object: run in a pod with a service account"
+              + " token, or give --kubeconfig");
+    }
+    return List.copyOf(topologyLabels);
   }
 
   /** A kind's client limits: the flags given, the defaults for the others. */

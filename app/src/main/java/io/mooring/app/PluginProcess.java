@@ -9,6 +9,7 @@ import io.mooring.controller.GroupControllerService;
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.cephfs.LibradosExit;
 import io.mooring.controller.config.BackendsFile;
+import io.mooring.events.ClusterEvents;
 import io.mooring.exec.CommandRunner;
 import io.mooring.exec.ProcessCommandRunner;
 import io.mooring.health.HealthServer;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +76,19 @@ final class PluginProcess {
     List<AutoCloseable> closeables = new ArrayList<>();
     List<String> backendNames = List.of();
     Set<PluginCapability.Service.Type> pluginServices = new HashSet<>();
+    // Only in a cluster (or with --kubeconfig) is the API client loaded at all.
+    boolean api = ApiServer.reachable(settings.kubeconfig(), System.getenv(), ApiServer.TOKEN);
+    Cluster cluster =
+        api && (settings.events() || !settings.topologyLabels().isEmpty())
+            ? new Cluster(settings.kubeconfig())
+            : null;
+    if (cluster != null) {
+      closeables.add(cluster);
+    }
+    ClusterEvents events =
+        cluster != null && settings.events()
+            ? cluster.events(settings.driverName() + "/" + settings.mode(), eventHost(settings))
+            : ClusterEvents.OFF;
 
     if (settings.controller()) {
       Backends backends =
@@ -89,6 +104,9 @@ final class PluginProcess {
       KeyedLocks locks = new KeyedLocks(CONTROLLER_LOCK_WAIT); // one per volume, for both
       services.add(new ControllerService(backends, locks, events));
       pluginServices.add(PluginCapability.Service.Type.CONTROLLER_SERVICE);
+      if (backends.hasTopology()) {
+        pluginServices.add(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS);
+      }
       if (GroupControllerService.servedFor(backends)) {
         services.add(new GroupControllerService(backends, locks));
         pluginServices.add(PluginCapability.Service.Type.GROUP_CONTROLLER_SERVICE);
@@ -102,10 +120,14 @@ final class PluginProcess {
                   settings.stateDir(),
                   settings.healthInterval(),
                   settings.glusterClients(),
-                  settings.cephClients()),
+                  settings.cephClients(),
+                  settings.topologyLabels().isEmpty()
+                      ? Map.of()
+                      : cluster.topology(settings.nodeId(), settings.topologyLabels())),
               mounter,
               runner,
-              metrics);
+              metrics,
+              events);
       node.start();
       services.addAll(node.services());
       closeables.add(0, node);
@@ -136,7 +158,7 @@ final class PluginProcess {
     }
     LOG.info(
         "mooring {} serving mode={} endpoint={} driver={} node-id={} backends={} state-dir={}"
-            + " metrics={} health={}",
+            + " metrics={} health={} events={}",
         Version.get(),
         settings.mode(),
         settings.endpoint(),
@@ -145,11 +167,19 @@ final class PluginProcess {
         backendNames,
         settings.stateDir(),
         exported ? settings.metricsAddress() : "off",
-        health ? settings.healthAddress() : "off");
+        health ? settings.healthAddress() : "off",
+        events != ClusterEvents.OFF
+            ? "on"
+            : settings.events() ? "off (no API server: not in a pod, no --kubeconfig)" : "off");
     PluginProcess process = new PluginProcess(server, closeables);
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> process.stop(settings.shutdownGrace()), "shutdown"));
     return process;
+  }
+
+  /** Where the plugin runs, as its Events say: the node, else the (controller's) host name. */
+  private static String eventHost(Settings settings) throws IOException {
+    return settings.node() ? settings.nodeId() : java.net.InetAddress.getLocalHost().getHostName();
   }
 
   private static HTTPServer metricsServer(String address, PrometheusMetrics metrics)

@@ -4,6 +4,7 @@ import io.mooring.node.ClientLimits;
 import io.mooring.rpc.Endpoint;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** A plugin process's configuration, built once from its flags. */
 record Settings(
@@ -19,7 +20,10 @@ record Settings(
     Duration healthInterval,
     Duration shutdownGrace,
     ClientLimits glusterClients,
-    ClientLimits cephClients) {
+    ClientLimits cephClients,
+    boolean events,
+    Path kubeconfig,
+    List<String> topologyLabels) {
 
   String mode() {
     return controller && node ? "all" : controller ? "controller" : "node";

@@ -2,6 +2,7 @@ package io.mooring.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -1210,17 +1211,24 @@ class DeployManifestsTest {
         }
       }
     }
-    // The node plugin talks to no API server.
-    assertEquals(List.of(), rulesOf(objects, "mooring-node"));
+    // The node plugin writes Events on pods and claims (create, patch for repeats), nothing else.
+    List<PolicyRule> node = rulesOf(objects, "mooring-node");
+    assertEquals(1, node.size(), node.toString());
+    assertEquals(List.of(""), node.get(0).getApiGroups());
+    assertEquals(List.of("events"), node.get(0).getResources());
+    assertEquals(List.of("create", "patch"), node.get(0).getVerbs());
     assertTrue(
         all(objects, RoleBinding.class).stream()
             .noneMatch(b -> boundTo(b.getSubjects(), "mooring-node")));
-    ServiceAccount nodeSa =
-        all(objects, ServiceAccount.class).stream()
-            .filter(s -> s.getMetadata().getName().equals("mooring-node"))
-            .findFirst()
-            .orElseThrow();
-    assertEquals(Boolean.FALSE, nodeSa.getAutomountServiceAccountToken());
+    // Both write Events with their token; the kubelet tells the node which pod a volume is for.
+    for (HasMetadata workload : workloads(objects)) {
+      assertNotEquals(
+          Boolean.FALSE,
+          podSpec(workload).getAutomountServiceAccountToken(),
+          describe(workload) + " gets no token for its Events");
+    }
+    assertTrue(allows(controller, "", "events", "patch"));
+    assertEquals(Boolean.TRUE, only(objects, CSIDriver.class).getSpec().getPodInfoOnMount());
   }
 
   // ---------------------------------------------------------------------------------------------
