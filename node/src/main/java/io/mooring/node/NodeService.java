@@ -45,9 +45,11 @@ import java.util.stream.Stream;
  * VolumeKind}: GlusterFS or CephFS) make sure its FUSE client is mounted and bind the volume's
  * directory on it onto the staging path; NodePublishVolume binds the staging path onto the target.
  * Every RPC reads what exists from the mount table, so all of them are idempotent and a restarted
- * plugin carries on where the last one stopped. Only NodeStageVolume gets the volume_context; the
- * other RPCs ask the kinds for the volume's client. NodeExpandVolume is not offered: the controller
- * grows the quota and nothing on the node needs to change.
+ * plugin carries on where the last one stopped. Only NodeStageVolume reads where the volume lives
+ * from the volume_context; the other RPCs ask the kinds for the volume's client. NodePublishVolume
+ * takes from its volume_context only the pod and claim it publishes for ({@link PodEvents}).
+ * NodeExpandVolume is not offered: the controller grows the quota and nothing on the node needs to
+ * change.
  */
 final class NodeService extends NodeGrpc.NodeImplBase {
 
