@@ -150,11 +150,18 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
     Written counted =
         new Written(event.name(), event.namespace(), event.count() + 1, event.first());
     try {
+      // on the object itself, not by name: fabric8 would GET it first (and need RBAC for it)
       client
           .v1()
           .events()
           .inNamespace(event.namespace())
-          .withName(event.name())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(event.name())
+                  .withNamespace(event.namespace())
+                  .endMetadata()
+                  .build())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               "{\"count\":" + counted.count() + ",\"lastTimestamp\":\"" + now + "\"}");

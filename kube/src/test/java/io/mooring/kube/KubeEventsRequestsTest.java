@@ -11,17 +11,23 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.mooring.events.ClusterEvents.Type;
 import io.mooring.events.ObjectRef;
+import io.mooring.testing.MutableClock;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** Without RBAC for events: one warning, nothing thrown, and a note when Events work again. */
+/**
+ * The requests KubeEvents sends, against expectations: only what RBAC grants it (create, patch),
+ * and without RBAC one warning, nothing thrown, and a note when Events work again.
+ */
 @EnableKubernetesMockClient
-class KubeEventsForbiddenTest {
+class KubeEventsRequestsTest {
 
   private static final ObjectRef POD = new ObjectRef(ObjectRef.POD, "shop", "web-1", "");
   private static final String EVENTS = "/api/v1/namespaces/shop/events";
@@ -47,6 +53,28 @@ class KubeEventsForbiddenTest {
         .filter(e -> e.getLevel() == level)
         .map(ILoggingEvent::getFormattedMessage)
         .toList();
+  }
+
+  @Test
+  void aRepeatIsOnePatchWithoutAReadFirst() throws Exception {
+    MutableClock clock = new MutableClock();
+    Instant at = clock.now;
+    String name = "web-1." + Long.toHexString(at.getEpochSecond() * 1_000_000_000L + at.getNano());
+    server.expect().post().withPath(EVENTS).andReturn(201, "{}").once();
+    server.expect().patch().withPath(EVENTS + "/" + name).andReturn(200, "{}").once();
+    KubeEvents events = new KubeEvents(client, "mooring.csi.io/node", "node-a", clock);
+
+    events.record(POD, Type.Warning, "VolumeRemounted", "Remount", "healed");
+    events.record(POD, Type.Warning, "VolumeRemounted", "Remount", "healed");
+    events.writeQueued();
+
+    assertEquals(2, server.getRequestCount());
+    assertEquals("POST", server.takeRequest().getMethod());
+    RecordedRequest patch = server.takeRequest();
+    assertEquals("PATCH", patch.getMethod());
+    assertEquals("application/merge-patch+json", patch.getHeader("Content-Type"));
+    assertTrue(patch.getUtf8Body().startsWith("{\"count\":2,"));
+    assertEquals(List.of(), lines(Level.WARN));
   }
 
   @Test
