@@ -158,14 +158,12 @@ public final class Main implements Callable<Integer> {
   Integer cephInodes;
 
   @Option(
-      names = "--events",
-      defaultValue = "true",
-      negatable = true,
+      names = "--no-events",
       description =
-          "record Kubernetes Events on the claims and pods a failure or a heal touches, when the"
-              + " API server is reachable (in a pod with a service account token, or"
-              + " --kubeconfig); --no-events turns them off (default: on)")
-  boolean events;
+          "record no Kubernetes Events; without it the plugin records them on the claims and pods"
+              + " a backend failure or a heal touches, where the API server is reachable (in a pod"
+              + " with a service account token, or with --kubeconfig)")
+  boolean noEvents;
 
   @Option(
       names = "--kubeconfig",
@@ -247,7 +245,7 @@ public final class Main implements Callable<Integer> {
                     glusterCache,
                     glusterInodes),
                 limits("--ceph-client", ClientLimits.CEPH, cephMemory, cephCache, cephInodes),
-                events,
+                !noEvents,
                 kubeconfig,
                 topologyLabels()));
     process.awaitTermination();

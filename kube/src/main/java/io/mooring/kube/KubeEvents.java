@@ -19,6 +19,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
   /** An Event written: its name, namespace and how often it happened. */
   private record Written(String name, String namespace, int count, Instant first) {}
 
-  private final KubernetesClient client;
+  private final Supplier<KubernetesClient> connect;
   private final String component;
   private final String host;
   private final Clock clock;
@@ -69,20 +70,25 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
 
   private boolean failing;
 
+  /** Built on the writer thread at the first Event. */
+  private KubernetesClient client;
+
   /** The time in the last Event's name: names stay unique when the clock does not move. */
   private long lastNanos;
 
   /**
+   * @param connect the API client, asked for at the first Event: a node plugin that never records
+   *     one never builds it (about 29 MiB of RSS)
    * @param component who reports, e.g. {@code mooring.csi.io/node} (the Event's source and
    *     reportingComponent)
    * @param host where it runs: the node's name, or the controller pod's (reportingInstance)
    */
-  public KubeEvents(KubernetesClient client, String component, String host) {
-    this(client, component, host, Clock.systemUTC());
+  public KubeEvents(Supplier<KubernetesClient> connect, String component, String host) {
+    this(connect, component, host, Clock.systemUTC());
   }
 
-  KubeEvents(KubernetesClient client, String component, String host, Clock clock) {
-    this.client = client;
+  KubeEvents(Supplier<KubernetesClient> connect, String component, String host, Clock clock) {
+    this.connect = connect;
     this.component = component;
     this.host = host;
     this.clock = clock;
@@ -140,7 +146,8 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
       }
       written.put(key, after);
       recovered();
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) {
+      // any failure, the client's own or building it: the writer thread must go on
       failed(key, e);
     }
   }
@@ -151,7 +158,7 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
         new Written(event.name(), event.namespace(), event.count() + 1, event.first());
     try {
       // on the object itself, not by name: fabric8 would GET it first (and need RBAC for it)
-      client
+      client()
           .v1()
           .events()
           .inNamespace(event.namespace())
@@ -206,11 +213,18 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
             .withLastTimestamp(now.toString())
             .withCount(1)
             .build();
-    client.v1().events().inNamespace(regarding.namespace()).resource(event).create();
+    client().v1().events().inNamespace(regarding.namespace()).resource(event).create();
     return new Written(name, regarding.namespace(), 1, now);
   }
 
-  private void failed(Key key, KubernetesClientException e) {
+  private KubernetesClient client() {
+    if (client == null) {
+      client = connect.get();
+    }
+    return client;
+  }
+
+  private void failed(Key key, RuntimeException e) {
     if (failing) {
       LOG.debug("cannot record Event {} on {}: {}", key.reason(), key.regarding(), e.getMessage());
       return;
@@ -221,7 +235,7 @@ public final class KubeEvents implements ClusterEvents, AutoCloseable {
             + " here again once they go through",
         key.reason(),
         key.regarding(),
-        e.getCode() == HttpURLConnection.HTTP_FORBIDDEN
+        e instanceof KubernetesClientException k && k.getCode() == HttpURLConnection.HTTP_FORBIDDEN
             ? ": forbidden; the ServiceAccount needs create and patch on events"
                 + " (deploy/base/rbac.yaml)"
             : ": " + e.getMessage());

@@ -62,7 +62,7 @@ class KubeEventsRequestsTest {
     String name = "web-1." + Long.toHexString(at.getEpochSecond() * 1_000_000_000L + at.getNano());
     server.expect().post().withPath(EVENTS).andReturn(201, "{}").once();
     server.expect().patch().withPath(EVENTS + "/" + name).andReturn(200, "{}").once();
-    KubeEvents events = new KubeEvents(client, "mooring.csi.io/node", "node-a", clock);
+    KubeEvents events = new KubeEvents(() -> client, "mooring.csi.io/node", "node-a", clock);
 
     events.record(POD, Type.Warning, "VolumeRemounted", "Remount", "healed");
     events.record(POD, Type.Warning, "VolumeRemounted", "Remount", "healed");
@@ -95,7 +95,7 @@ class KubeEventsRequestsTest {
                 .build())
         .times(3);
     server.expect().post().withPath(EVENTS).andReturn(201, "{}").once();
-    KubeEvents events = new KubeEvents(client, "mooring.csi.io/node", "node-a");
+    KubeEvents events = new KubeEvents(() -> client, "mooring.csi.io/node", "node-a");
 
     for (int i = 0; i < 3; i++) {
       events.record(POD, Type.Warning, "VolumeRemounted", "Remount", "healed " + i);

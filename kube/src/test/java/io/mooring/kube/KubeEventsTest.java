@@ -32,7 +32,7 @@ class KubeEventsTest {
   }
 
   private KubeEvents events() {
-    return new KubeEvents(client, "mooring.csi.io/node", "node-a", clock);
+    return new KubeEvents(() -> client, "mooring.csi.io/node", "node-a", clock);
   }
 
   private List<Event> stored() {
