@@ -98,15 +98,15 @@ import picocli.CommandLine;
  *
  * <p>Rendering uses {@code kubectl kustomize} when kubectl is on the PATH. Without it a small
  * fallback reads each kustomization.yaml itself and understands only what deploy/ uses: {@code
- * resources} (files and directories), {@code namespace} (set on every namespaced object, as
- * kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files},
- * {@code literals}, {@code namespace}, {@code options.labels}; the generated name gets no
- * content-hash suffix), {@code patches} (only {@code path:} to a strategic-merge patch of one
- * object, merging the lists deploy/ patches by their Kubernetes merge keys and replacing any other
- * list) and {@code images} (newName/newTag). Any other key fails the test and asks for kubectl
- * rather than render something else than kubectl would; where kubectl is installed, the two
- * renderings are compared object by object. {@code -Dmooring.deploy.renderer=fallback} forces the
- * fallback.
+ * resources} (files and directories), {@code components} (a Component's resources and patches),
+ * {@code namespace} (set on every namespaced object, as kustomize does; binding subjects are left
+ * as written), {@code configMapGenerator} ({@code files}, {@code literals}, {@code namespace},
+ * {@code options.labels}; the generated name gets no content-hash suffix), {@code patches} (only
+ * {@code path:} to a strategic-merge patch of one object, merging the lists deploy/ patches by
+ * their Kubernetes merge keys and replacing any other list) and {@code images} (newName/newTag).
+ * Any other key fails the test and asks for kubectl rather than render something else than kubectl
+ * would; where kubectl is installed, the two renderings are compared object by object. {@code
+ * -Dmooring.deploy.renderer=fallback} forces the fallback.
  */
 class DeployManifestsTest {
 
@@ -1005,12 +1005,11 @@ class DeployManifestsTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
-  void noAttacherAndASnapshotterOnlyWhereTheBackendsHaveSnapshots(Path overlay) {
+  void noAttacherAndASnapshotterEverywhere(Path overlay) {
     List<HasMetadata> objects = render(overlay);
     CSIDriver driver = only(objects, CSIDriver.class);
     assertEquals(Boolean.FALSE, driver.getSpec().getAttachRequired());
     assertEquals(List.of("Persistent"), driver.getSpec().getVolumeLifecycleModes());
-    boolean snapshots = overlay.getFileName().toString().equals("cephfs");
     int snapshotters = 0;
     for (HasMetadata workload : workloads(objects)) {
       for (Container c : containers(podSpec(workload))) {
@@ -1023,14 +1022,12 @@ class DeployManifestsTest {
         }
       }
     }
-    assertEquals(snapshots ? 1 : 0, snapshotters, overlay + ": snapshotter sidecars");
+    // both backends have snapshots (GlusterFS's are copies)
+    assertEquals(1, snapshotters, overlay + ": snapshotter sidecars");
     List<PolicyRule> rules = rulesOf(objects, "mooring-controller");
-    assertEquals(
-        snapshots,
-        allows(rules, "snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"));
-    assertEquals(snapshots, allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "get"));
-    assertEquals(
-        snapshots,
+    assertTrue(allows(rules, "snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"));
+    assertTrue(allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "get"));
+    assertTrue(
         allows(
             rules, "groupsnapshot.storage.k8s.io", "volumegroupsnapshotcontents/status", "patch"));
     assertFalse(
@@ -1413,6 +1410,7 @@ class DeployManifestsTest {
             "kind",
             "namespace",
             "resources",
+            "components",
             "configMapGenerator",
             "patches",
             "images"));
@@ -1426,6 +1424,19 @@ class DeployManifestsTest {
     for (String resource : (List<String>) k.getOrDefault("resources", List.of())) {
       Path p = dir.resolve(resource).normalize();
       docs.addAll(Files.isDirectory(p) ? fallbackRender(p) : loadAll(read(p)));
+    }
+    // a Component adds its resources and patches what is there so far (its own and the parent's)
+    for (String component : (List<String>) k.getOrDefault("components", List.of())) {
+      Path c = dir.resolve(component).normalize();
+      Map<String, Object> ck = loadAll(read(c.resolve("kustomization.yaml"))).get(0);
+      assertEquals("Component", ck.get("kind"), c + " is no kustomize Component");
+      assertTrue(
+          Set.of("apiVersion", "kind", "resources", "patches").containsAll(ck.keySet()),
+          c + "/kustomization.yaml uses what the fallback renderer does not apply: " + ck.keySet());
+      for (String resource : (List<String>) ck.getOrDefault("resources", List.of())) {
+        docs.addAll(loadAll(read(c.resolve(resource))));
+      }
+      applyPatches(docs, c, (List<Map<String, Object>>) ck.getOrDefault("patches", List.of()));
     }
     for (Map<String, Object> generator :
         (List<Map<String, Object>>) k.getOrDefault("configMapGenerator", List.of())) {
@@ -1460,8 +1471,39 @@ class DeployManifestsTest {
           new LinkedHashMap<>(
               Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
     }
-    for (Map<String, Object> entry :
-        (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
+    applyPatches(docs, dir, (List<Map<String, Object>>) k.getOrDefault("patches", List.of()));
+    Object namespace = k.get("namespace");
+    for (Map<String, Object> doc : docs) {
+      Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
+      if (namespace != null && !CLUSTER_SCOPED.contains((String) doc.get("kind"))) {
+        metadata.put("namespace", namespace);
+      }
+    }
+    for (Map<String, Object> image :
+        (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
+      for (Map<String, Object> doc : docs) {
+        for (Map<String, Object> c : podContainers(doc)) {
+          String ref = (String) c.get("image");
+          String name = ref.replaceFirst("@.*$", "").replaceFirst(":[^:/]*$", "");
+          if (name.equals(image.get("name"))) {
+            String newName = (String) image.getOrDefault("newName", name);
+            String tag =
+                image.containsKey("newTag")
+                    ? String.valueOf(image.get("newTag"))
+                    : ref.substring(name.length()).replaceFirst("^:", "");
+            c.put("image", tag.isEmpty() ? newName : newName + ":" + tag);
+          }
+        }
+      }
+    }
+    return docs;
+  }
+
+  /** Strategic-merge patches ({@code path:} only), each of one object in {@code docs}. */
+  @SuppressWarnings("unchecked")
+  private static void applyPatches(
+      List<Map<String, Object>> docs, Path dir, List<Map<String, Object>> patches) {
+    for (Map<String, Object> entry : patches) {
       assertEquals(
           Set.of("path"),
           entry.keySet(),
@@ -1488,31 +1530,6 @@ class DeployManifestsTest {
         strategicMerge(targets.get(0), patch, dir + "/" + entry.get("path"));
       }
     }
-    Object namespace = k.get("namespace");
-    for (Map<String, Object> doc : docs) {
-      Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
-      if (namespace != null && !CLUSTER_SCOPED.contains((String) doc.get("kind"))) {
-        metadata.put("namespace", namespace);
-      }
-    }
-    for (Map<String, Object> image :
-        (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
-      for (Map<String, Object> doc : docs) {
-        for (Map<String, Object> c : podContainers(doc)) {
-          String ref = (String) c.get("image");
-          String name = ref.replaceFirst("@.*$", "").replaceFirst(":[^:/]*$", "");
-          if (name.equals(image.get("name"))) {
-            String newName = (String) image.getOrDefault("newName", name);
-            String tag =
-                image.containsKey("newTag")
-                    ? String.valueOf(image.get("newTag"))
-                    : ref.substring(name.length()).replaceFirst("^:", "");
-            c.put("image", tag.isEmpty() ? newName : newName + ":" + tag);
-          }
-        }
-      }
-    }
-    return docs;
   }
 
   /** Lists that deploy/ patches, by their strategic-merge keys (as in the Kubernetes API types). */

@@ -170,9 +170,12 @@ final class VolumeMount {
     return GlusterContext.source(config.servers().subList(0, 1), config.volume());
   }
 
-  /** The other servers serve the volfile when the first is down. */
+  /**
+   * With {@code acl}, the client shows POSIX ACLs (without it, it hides them, and a copy of a
+   * volume would lose them); the other servers serve the volfile when the first is down.
+   */
   static List<String> options(GlusterConfig config) {
-    List<String> opts = new ArrayList<>();
+    List<String> opts = new ArrayList<>(List.of("acl"));
     if (config.servers().size() > 1) {
       opts.add(
           "backup-volfile-servers="
