@@ -1550,8 +1550,9 @@ class DeployManifestsTest {
 
   /**
    * Strategic merge as kustomize does it for what deploy/ patches: mappings merge, null deletes,
-   * lists in {@link #MERGE_KEYS} merge item by item (new items first, as kustomize puts them),
-   * other lists and scalars are replaced. {@code $patch} and other directives need kubectl.
+   * lists in {@link #MERGE_KEYS} merge item by item (the patch's items first, in its order, then
+   * the others, as kustomize puts them), other lists and scalars are replaced. {@code $patch} and
+   * other directives need kubectl.
    */
   @SuppressWarnings("unchecked")
   private static void strategicMerge(
@@ -1586,6 +1587,8 @@ class DeployManifestsTest {
                   .findFirst();
           if (same.isPresent()) {
             strategicMerge(same.get(), item, where);
+            existing.remove(same.get());
+            merged.add(same.get());
           } else {
             merged.add(item);
           }

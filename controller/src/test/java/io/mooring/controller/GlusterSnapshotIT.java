@@ -391,7 +391,7 @@ class GlusterSnapshotIT {
     fill(dirOf(source.getVolumeId()));
     try (OutputStream out = Files.newOutputStream(dirOf(source.getVolumeId()).resolve("big"))) {
       byte[] block = new byte[1 << 20];
-      for (int i = 0; i < 96; i++) {
+      for (int i = 0; i < 48; i++) {
         block[0] = (byte) i;
         out.write(block);
       }
