@@ -99,15 +99,15 @@ import picocli.CommandLine;
  *
  * <p>Rendering uses {@code kubectl kustomize} when kubectl is on the PATH. Without it a small
  * fallback reads each kustomization.yaml itself and understands only what deploy/ uses: {@code
- * resources} (files and directories), {@code namespace} (set on every namespaced object, as
- * kustomize does; binding subjects are left as written), {@code configMapGenerator} ({@code files},
- * {@code literals}, {@code namespace}, {@code options.labels}; the generated name gets no
- * content-hash suffix), {@code patches} (only {@code path:} to a strategic-merge patch of one
- * object, merging the lists deploy/ patches by their Kubernetes merge keys and replacing any other
- * list) and {@code images} (newName/newTag). Any other key fails the test and asks for kubectl
- * rather than render something else than kubectl would; where kubectl is installed, the two
- * renderings are compared object by object. {@code -Dmooring.deploy.renderer=fallback} forces the
- * fallback.
+ * resources} (files and directories), {@code components} (a Component's resources and patches),
+ * {@code namespace} (set on every namespaced object, as kustomize does; binding subjects are left
+ * as written), {@code configMapGenerator} ({@code files}, {@code literals}, {@code namespace},
+ * {@code options.labels}; the generated name gets no content-hash suffix), {@code patches} (only
+ * {@code path:} to a strategic-merge patch of one object, merging the lists deploy/ patches by
+ * their Kubernetes merge keys and replacing any other list) and {@code images} (newName/newTag).
+ * Any other key fails the test and asks for kubectl rather than render something else than kubectl
+ * would; where kubectl is installed, the two renderings are compared object by object. {@code
+ * -Dmooring.deploy.renderer=fallback} forces the fallback.
  */
 class DeployManifestsTest {
 
@@ -1006,12 +1006,11 @@ class DeployManifestsTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
-  void noAttacherAndASnapshotterOnlyWhereTheBackendsHaveSnapshots(Path overlay) {
+  void noAttacherAndASnapshotterEverywhere(Path overlay) {
     List<HasMetadata> objects = render(overlay);
     CSIDriver driver = only(objects, CSIDriver.class);
     assertEquals(Boolean.FALSE, driver.getSpec().getAttachRequired());
     assertEquals(List.of("Persistent"), driver.getSpec().getVolumeLifecycleModes());
-    boolean snapshots = overlay.getFileName().toString().equals("cephfs");
     int snapshotters = 0;
     for (HasMetadata workload : workloads(objects)) {
       for (Container c : containers(podSpec(workload))) {
@@ -1024,14 +1023,12 @@ class DeployManifestsTest {
         }
       }
     }
-    assertEquals(snapshots ? 1 : 0, snapshotters, overlay + ": snapshotter sidecars");
+    // both backends have snapshots (GlusterFS's are copies)
+    assertEquals(1, snapshotters, overlay + ": snapshotter sidecars");
     List<PolicyRule> rules = rulesOf(objects, "mooring-controller");
-    assertEquals(
-        snapshots,
-        allows(rules, "snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"));
-    assertEquals(snapshots, allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "get"));
-    assertEquals(
-        snapshots,
+    assertTrue(allows(rules, "snapshot.storage.k8s.io", "volumesnapshotcontents/status", "patch"));
+    assertTrue(allows(rules, "snapshot.storage.k8s.io", "volumesnapshots", "get"));
+    assertTrue(
         allows(
             rules, "groupsnapshot.storage.k8s.io", "volumegroupsnapshotcontents/status", "patch"));
     assertFalse(
@@ -1421,6 +1418,7 @@ class DeployManifestsTest {
             "kind",
             "namespace",
             "resources",
+            "components",
             "configMapGenerator",
             "patches",
             "images"));
@@ -1434,6 +1432,19 @@ class DeployManifestsTest {
     for (String resource : (List<String>) k.getOrDefault("resources", List.of())) {
       Path p = dir.resolve(resource).normalize();
       docs.addAll(Files.isDirectory(p) ? fallbackRender(p) : loadAll(read(p)));
+    }
+    // a Component adds its resources and patches what is there so far (its own and the parent's)
+    for (String component : (List<String>) k.getOrDefault("components", List.of())) {
+      Path c = dir.resolve(component).normalize();
+      Map<String, Object> ck = loadAll(read(c.resolve("kustomization.yaml"))).get(0);
+      assertEquals("Component", ck.get("kind"), c + " is no kustomize Component");
+      assertTrue(
+          Set.of("apiVersion", "kind", "resources", "patches").containsAll(ck.keySet()),
+          c + "/kustomization.yaml uses what the fallback renderer does not apply: " + ck.keySet());
+      for (String resource : (List<String>) ck.getOrDefault("resources", List.of())) {
+        docs.addAll(loadAll(read(c.resolve(resource))));
+      }
+      applyPatches(docs, c, (List<Map<String, Object>>) ck.getOrDefault("patches", List.of()));
     }
     for (Map<String, Object> generator :
         (List<Map<String, Object>>) k.getOrDefault("configMapGenerator", List.of())) {
@@ -1468,34 +1479,7 @@ class DeployManifestsTest {
           new LinkedHashMap<>(
               Map.of("apiVersion", "v1", "kind", "ConfigMap", "metadata", metadata, "data", data)));
     }
-    for (Map<String, Object> entry :
-        (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
-      assertEquals(
-          Set.of("path"),
-          entry.keySet(),
-          dir + ": patches other than {path: <strategic-merge patch>}" + " need kubectl");
-      for (Map<String, Object> patch : loadAll(read(dir.resolve((String) entry.get("path"))))) {
-        Map<String, Object> id = (Map<String, Object>) patch.get("metadata");
-        List<Map<String, Object>> targets =
-            docs.stream()
-                .filter(
-                    d ->
-                        Objects.equals(d.get("kind"), patch.get("kind"))
-                            && Objects.equals(
-                                ((Map<String, Object>) d.get("metadata")).get("name"),
-                                id.get("name"))
-                            && (!id.containsKey("namespace")
-                                || Objects.equals(
-                                    ((Map<String, Object>) d.get("metadata")).get("namespace"),
-                                    id.get("namespace"))))
-                .toList();
-        assertEquals(
-            1,
-            targets.size(),
-            dir + ": patch " + entry.get("path") + " matches " + targets.size() + " objects");
-        strategicMerge(targets.get(0), patch, dir + "/" + entry.get("path"));
-      }
-    }
+    applyPatches(docs, dir, (List<Map<String, Object>>) k.getOrDefault("patches", List.of()));
     Object namespace = k.get("namespace");
     for (Map<String, Object> doc : docs) {
       Map<String, Object> metadata = (Map<String, Object>) doc.get("metadata");
@@ -1523,6 +1507,39 @@ class DeployManifestsTest {
     return docs;
   }
 
+  /** Strategic-merge patches ({@code path:} only), each of one object in {@code docs}. */
+  @SuppressWarnings("unchecked")
+  private static void applyPatches(
+      List<Map<String, Object>> docs, Path dir, List<Map<String, Object>> patches) {
+    for (Map<String, Object> entry : patches) {
+      assertEquals(
+          Set.of("path"),
+          entry.keySet(),
+          dir + ": patches other than {path: <strategic-merge patch>}" + " need kubectl");
+      for (Map<String, Object> patch : loadAll(read(dir.resolve((String) entry.get("path"))))) {
+        Map<String, Object> id = (Map<String, Object>) patch.get("metadata");
+        List<Map<String, Object>> targets =
+            docs.stream()
+                .filter(
+                    d ->
+                        Objects.equals(d.get("kind"), patch.get("kind"))
+                            && Objects.equals(
+                                ((Map<String, Object>) d.get("metadata")).get("name"),
+                                id.get("name"))
+                            && (!id.containsKey("namespace")
+                                || Objects.equals(
+                                    ((Map<String, Object>) d.get("metadata")).get("namespace"),
+                                    id.get("namespace"))))
+                .toList();
+        assertEquals(
+            1,
+            targets.size(),
+            dir + ": patch " + entry.get("path") + " matches " + targets.size() + " objects");
+        strategicMerge(targets.get(0), patch, dir + "/" + entry.get("path"));
+      }
+    }
+  }
+
   /** Lists that deploy/ patches, by their strategic-merge keys (as in the Kubernetes API types). */
   private static final Map<String, String> MERGE_KEYS =
       Map.of(
@@ -1541,8 +1558,9 @@ class DeployManifestsTest {
 
   /**
    * Strategic merge as kustomize does it for what deploy/ patches: mappings merge, null deletes,
-   * lists in {@link #MERGE_KEYS} merge item by item (new items first, as kustomize puts them),
-   * other lists and scalars are replaced. {@code $patch} and other directives need kubectl.
+   * lists in {@link #MERGE_KEYS} merge item by item (the patch's items first, in its order, then
+   * the others, as kustomize puts them), other lists and scalars are replaced. {@code $patch} and
+   * other directives need kubectl.
    */
   @SuppressWarnings("unchecked")
   private static void strategicMerge(
@@ -1577,6 +1595,8 @@ class DeployManifestsTest {
                   .findFirst();
           if (same.isPresent()) {
             strategicMerge(same.get(), item, where);
+            existing.remove(same.get());
+            merged.add(same.get());
           } else {
             merged.add(item);
           }

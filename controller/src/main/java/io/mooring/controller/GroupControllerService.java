@@ -41,7 +41,7 @@ import java.util.TreeSet;
  * CSI GroupController: a group snapshot is one snapshot per member volume, taken one after another
  * without quiescing anything (crash-consistent per volume, not across volumes: Ceph 16 has no
  * {@code fs quiesce}), and recorded as a group before and after its members are taken. Served only
- * where every backend has snapshots, like the snapshot capabilities.
+ * where every backend has group snapshots (GlusterFS's copies have none).
  */
 public final class GroupControllerService extends GroupControllerGrpc.GroupControllerImplBase {
 
@@ -59,9 +59,10 @@ public final class GroupControllerService extends GroupControllerGrpc.GroupContr
     this.clock = clock;
   }
 
-  /** Whether a controller over these backends serves group snapshots. */
+  /** Whether a controller over these backends serves group snapshots: all of them have them. */
   public static boolean servedFor(Backends backends) {
-    return ControllerSnapshots.everywhere(backends);
+    return backends.all().stream()
+        .allMatch(b -> b.snapshots().map(Snapshots::hasGroups).orElse(false));
   }
 
   @Override

@@ -13,6 +13,7 @@ import csi.v1.Csi.ControllerServiceCapability.RPC.Type;
 import csi.v1.Csi.CreateSnapshotRequest;
 import csi.v1.Csi.CreateVolumeRequest;
 import csi.v1.Csi.DeleteSnapshotRequest;
+import csi.v1.Csi.GroupControllerGetCapabilitiesRequest;
 import csi.v1.Csi.ListSnapshotsRequest;
 import csi.v1.Csi.ListSnapshotsResponse;
 import csi.v1.Csi.Snapshot;
@@ -97,6 +98,26 @@ class ControllerSnapshotsTest {
     assertFalse(capabilities().contains(Type.CREATE_DELETE_SNAPSHOT));
     assertFalse(capabilities().contains(Type.LIST_SNAPSHOTS));
     assertFalse(capabilities().contains(Type.CLONE_VOLUME));
+  }
+
+  @Test
+  void groupSnapshotsOnlyWhereEveryBackendHasThem() throws Exception {
+    glusterLike.snapshots = new FakeSnapshots(glusterLike);
+    glusterLike.snapshots.groupsToo = false; // as GlusterFS's copies
+    start(cephLike, glusterLike);
+    assertTrue(
+        capabilities()
+            .containsAll(
+                List.of(Type.CREATE_DELETE_SNAPSHOT, Type.LIST_SNAPSHOTS, Type.CLONE_VOLUME)));
+    assertFalse(GroupControllerService.servedFor(new Backends(List.of(cephLike, glusterLike))));
+    assertFalse(GroupControllerService.servedFor(new Backends(List.of(glusterLike))));
+    assertTrue(GroupControllerService.servedFor(new Backends(List.of(cephLike))));
+    assertEquals(
+        Status.Code.UNIMPLEMENTED,
+        codeOf(
+            () ->
+                controller.groups.groupControllerGetCapabilities(
+                    GroupControllerGetCapabilitiesRequest.getDefaultInstance())));
   }
 
   @Test

@@ -23,10 +23,18 @@ final class FakeSnapshots implements Snapshots {
   /** Volumes made by {@link #back}, by the snapshot backing them. */
   final Map<String, String> backed = new TreeMap<>();
 
+  /** Whether these snapshots come with group snapshots (CephFS's do, GlusterFS's do not). */
+  volatile boolean groupsToo = true;
+
   private final FakeBackend backend;
 
   FakeSnapshots(FakeBackend backend) {
     this.backend = backend;
+  }
+
+  @Override
+  public boolean hasGroups() {
+    return groupsToo;
   }
 
   @Override

@@ -23,6 +23,12 @@ public interface Snapshots {
     return "true".equals(volume.parameters().get(BACKING_SNAPSHOT));
   }
 
+  /**
+   * Whether it takes group snapshots ({@link #group}, {@link #putGroup}, {@link #removeGroup} and
+   * members in {@link #create}); the GroupController is served only where every backend does.
+   */
+  boolean hasGroups();
+
   /** The snapshot, if it exists and its creation completed. */
   Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets);
 

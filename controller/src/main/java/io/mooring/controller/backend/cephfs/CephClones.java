@@ -1,14 +1,12 @@
 package io.mooring.controller.backend.cephfs;
 
-import io.grpc.Context;
-import io.grpc.Deadline;
 import io.mooring.ceph.CephCredentials;
+import io.mooring.controller.backend.CopyWait;
 import io.mooring.controller.backend.SnapshotRecord;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.errors.StorageException;
 import io.mooring.errors.StorageException.Kind;
 import io.mooring.volume.VolumeNames;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,12 +20,6 @@ import java.util.concurrent.TimeUnit;
  * the retry starts afresh.
  */
 final class CephClones {
-
-  /** How long a call without a deadline waits for a copy. */
-  static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** Kept free of a caller's deadline to answer in. */
-  static final Duration MARGIN = Duration.ofSeconds(1);
 
   private static final long MAX_POLL_MS = 1_000;
 
@@ -113,7 +105,7 @@ final class CephClones {
 
   private void awaitCopy(
       SnapshotRecord snapshot, String dir, long capacityBytes, CephCredentials credentials) {
-    long deadline = System.nanoTime() + waitFor().toNanos();
+    long deadline = System.nanoTime() + CopyWait.left().toNanos();
     long pause = 50;
     while (true) {
       Map<String, Object> status = status(dir, credentials);
@@ -174,16 +166,6 @@ final class CephClones {
         throw e;
       }
     }
-  }
-
-  /** The request's deadline less a margin, else {@link #WAIT}. */
-  private static Duration waitFor() {
-    Deadline deadline = Context.current().getDeadline();
-    if (deadline == null) {
-      return WAIT;
-    }
-    long ms = deadline.timeRemaining(TimeUnit.MILLISECONDS) - MARGIN.toMillis();
-    return Duration.ofMillis(Math.max(0, ms));
   }
 
   private Map<String, Object> status(String dir, CephCredentials credentials) {

@@ -38,6 +38,11 @@ final class CephfsSnapshots implements Snapshots {
   }
 
   @Override
+  public boolean hasGroups() {
+    return true;
+  }
+
+  @Override
   public Optional<SnapshotRecord> get(String snapshot, Map<String, String> secrets) {
     CephCredentials credentials = backend.credentials(secrets, "looking up a snapshot");
     return backend

@@ -2,8 +2,10 @@ package io.mooring.controller.backend.gluster;
 
 import io.mooring.controller.backend.Backend;
 import io.mooring.controller.backend.DeletePolicy;
+import io.mooring.controller.backend.Snapshots;
 import io.mooring.controller.backend.VolumeRecord;
 import io.mooring.controller.config.GlusterConfig;
+import io.mooring.copy.TreeCopy;
 import io.mooring.errors.StorageException;
 import io.mooring.exec.CommandRunner;
 import io.mooring.mount.MountProbe;
@@ -12,17 +14,9 @@ import io.mooring.volume.GlusterContext;
 import io.mooring.volume.VolumeId;
 import io.mooring.volume.VolumeNames;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -66,6 +60,8 @@ public final class GlusterBackend implements Backend {
   private final Clock clock;
   private final AtomicBoolean quotaReady = new AtomicBoolean();
   private final VolumeDirs dirs;
+  private final Copies copies;
+  private final GlusterSnapshots snapshots;
 
   /**
    * Reads a ListVolumes page's records: each read waits on a FUSE round trip, so several in flight
@@ -80,12 +76,15 @@ public final class GlusterBackend implements Backend {
             return t;
           });
 
-  GlusterBackend(GlusterConfig config, GlusterCli cli, VolumeMount mount, Clock clock) {
+  GlusterBackend(
+      GlusterConfig config, GlusterCli cli, VolumeMount mount, Copies copies, Clock clock) {
     this.config = config;
     this.cli = cli;
     this.mount = mount;
     this.clock = clock;
     this.dirs = new VolumeDirs(clock);
+    this.copies = copies;
+    this.snapshots = new GlusterSnapshots(this, copies, clock);
   }
 
   /**
@@ -106,6 +105,7 @@ public final class GlusterBackend implements Backend {
             mounter,
             new MountProbe(VolumeMount.CHECK_TIMEOUT),
             stateDir.resolve("mounts").resolve(config.name())),
+        new Copies(new TreeCopy(runner), Copies.TIMEOUT),
         Clock.systemUTC());
   }
 
@@ -147,13 +147,7 @@ public final class GlusterBackend implements Backend {
       if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         Files.createDirectory(path);
       }
-      cli.limitUsage(quotaPath(dir), capacityBytes);
-      mount.awaitLimit(path);
-      VolumeRecord record =
-          new VolumeRecord(
-              dir, requestName, capacityBytes, parameters, Optional.of(clock.instant()));
-      writeRecord(path, record);
-      return record;
+      return commit(dir, requestName, capacityBytes, parameters);
     } catch (IOException | RuntimeException e) {
       // Made now or found without a record (left by an interrupted create of this name, or a
       // retained volume): either way this create set the limit, and an empty directory holds
@@ -165,6 +159,26 @@ public final class GlusterBackend implements Backend {
       throw StorageException.internal(
           "cannot create %s on Gluster volume %s: %s", dir, config.volume(), e);
     }
+  }
+
+  /**
+   * Completes volume {@code dir}, whose directory exists (empty, or with what it was made from):
+   * gives it its limit, then its record. A retry after a failure does it again.
+   */
+  VolumeRecord commit(
+      String dir, String requestName, long capacityBytes, Map<String, String> parameters) {
+    ensureQuotaEnabled();
+    Path path = volumePath(dir);
+    cli.limitUsage(quotaPath(dir), capacityBytes);
+    mount.awaitLimit(path);
+    VolumeRecord record =
+        new VolumeRecord(dir, requestName, capacityBytes, parameters, Optional.of(clock.instant()));
+    try {
+      writeRecord(path, record);
+    } catch (IOException e) {
+      throw StorageException.internal("cannot record volume %s: %s", dir, e.getMessage());
+    }
+    return record;
   }
 
   /** A volume without its size limit is a broken promise: take it all back. */
@@ -197,6 +211,7 @@ public final class GlusterBackend implements Backend {
 
   @Override
   public void delete(String dir, DeletePolicy policy, Map<String, String> secrets) {
+    snapshots.beforeDelete(dir);
     Path path = volumePath(dir);
     if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -204,12 +219,12 @@ public final class GlusterBackend implements Backend {
     cli.removeLimit(quotaPath(dir));
     try {
       switch (policy) {
-        case DELETE -> deleteTree(path);
-        case RETAIN -> removeRecord(path);
+        case DELETE -> Trees.deleteIfExists(path);
+        case RETAIN -> Xattr.remove(path, XATTR);
         case ARCHIVE -> {
           Path archive = base().resolve(ARCHIVE_DIR);
           Files.createDirectories(archive);
-          removeRecord(path);
+          Xattr.remove(path, XATTR);
           Files.move(path, archive.resolve(dir + "-" + STAMP.format(clock.instant())));
         }
       }
@@ -263,6 +278,11 @@ public final class GlusterBackend implements Backend {
   }
 
   @Override
+  public Optional<Snapshots> snapshots() {
+    return Optional.of(snapshots);
+  }
+
+  @Override
   public long availableBytes() {
     return mount.usableBytes();
   }
@@ -304,16 +324,17 @@ public final class GlusterBackend implements Backend {
   @Override
   public void close() {
     readers.shutdownNow();
+    copies.close();
     mount.unmount();
     cli.close();
   }
 
-  private Path base() {
+  Path base() {
     return mount.root().resolve(config.basePath().substring(1));
   }
 
   /** The directory of a volume; {@code dir} has passed VolumeId's strict pattern already. */
-  private Path volumePath(String dir) {
+  Path volumePath(String dir) {
     if (!VolumeNames.isName(dir)) {
       throw StorageException.invalid("%s is not a Mooring volume name", dir);
     }
@@ -344,12 +365,11 @@ public final class GlusterBackend implements Backend {
 
   private static Optional<VolumeRecord> readRecord(String dir, Path path) {
     try {
-      Optional<byte[]> value = Xattr.read(path, "user." + XATTR);
-      if (value.isEmpty()) {
+      Optional<Properties> read = Xattr.readRecord(path, XATTR);
+      if (read.isEmpty()) {
         return Optional.empty();
       }
-      Properties props = new Properties();
-      props.load(new StringReader(new String(value.get(), StandardCharsets.UTF_8)));
+      Properties props = read.get();
       Map<String, String> params = new HashMap<>();
       for (String key : props.stringPropertyNames()) {
         if (key.startsWith("param.")) {
@@ -375,42 +395,6 @@ public final class GlusterBackend implements Backend {
     props.setProperty("capacity", Long.toString(record.capacityBytes()));
     record.parameters().forEach((k, v) -> props.setProperty("param." + k, v));
     record.created().ifPresent(at -> props.setProperty(CREATED, at.toString()));
-    StringWriter out = new StringWriter();
-    props.store(out, null);
-    Files.getFileAttributeView(path, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .write(XATTR, ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static void removeRecord(Path path) throws IOException {
-    UserDefinedFileAttributeView view =
-        Files.getFileAttributeView(
-            path, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    if (view.list().contains(XATTR)) {
-      view.delete(XATTR);
-    }
-  }
-
-  /** Deletes a tree without following symbolic links out of it. */
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException failure)
-              throws IOException {
-            if (failure != null) {
-              throw failure;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    Xattr.writeRecord(path, XATTR, props);
   }
 }

@@ -170,9 +170,22 @@ final class VolumeMount {
     return GlusterContext.source(config.servers().subList(0, 1), config.volume());
   }
 
-  /** The other servers serve the volfile when the first is down. */
+  /**
+   * With {@code acl}, the client shows POSIX ACLs (without it, it hides them, and a copy of a
+   * volume would lose them). No attribute caching, neither the kernel's nor the client's md-cache
+   * (1 s by default): pods change a volume's root on other clients (chown, chmod), and a copy made
+   * right after would take the root's attributes as this client last saw them (measured: a root
+   * made here, chowned on a node, read back unchanged here for a second). The other servers serve
+   * the volfile when the first is down.
+   */
   static List<String> options(GlusterConfig config) {
-    List<String> opts = new ArrayList<>();
+    List<String> opts =
+        new ArrayList<>(
+            List.of(
+                "acl",
+                "attribute-timeout=0",
+                "entry-timeout=0",
+                "xlator-option=" + config.volume() + "-md-cache.md-cache-timeout=0"));
     if (config.servers().size() > 1) {
       opts.add(
           "backup-volfile-servers="
