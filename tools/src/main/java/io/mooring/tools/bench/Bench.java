@@ -251,18 +251,7 @@ public final class Bench {
     List<SnapshotBench.Result> results = new ArrayList<>();
     int rounds = o.quick() ? 3 : 5;
     for (BenchBackend b : backends) {
-      Path file =
-          Files.writeString(
-              o.work().resolve("backends-snapshots-" + b.type() + ".yaml"),
-              "backends:\n" + b.yaml());
-      Plugin.Spec spec =
-          new Plugin.Spec(
-              "controller-snapshots-" + b.type(),
-              "controller",
-              List.of("--backends", file.toString(), "--state-dir", controllerState().toString()),
-              null,
-              Map.of(),
-              false);
+      Plugin.Spec spec = ownController("snapshots-" + b.type(), b.yaml());
       SnapshotBench.Result r =
           section(
               "snapshots " + b.type(),
@@ -279,23 +268,29 @@ public final class Bench {
     }
   }
 
+  /**
+   * A controller of its own for one backend entry: its backends file {@code backends-<name>.yaml}
+   * in the work directory, the plugin {@code controller-<name>}.
+   */
+  private Plugin.Spec ownController(String name, String backendYaml) throws IOException {
+    Path file =
+        Files.writeString(
+            o.work().resolve("backends-" + name + ".yaml"), "backends:\n" + backendYaml);
+    return new Plugin.Spec(
+        "controller-" + name,
+        "controller",
+        List.of("--backends", file.toString(), "--state-dir", controllerState().toString()),
+        null,
+        Map.of(),
+        false);
+  }
+
   /** The scale section alone: each backend on a controller of its own, one after the other. */
   private int scale(Noise noise, List<BenchBackend> backends) throws Exception {
     List<Scale.Result> results = new ArrayList<>();
     try (CsiClient csi = new CsiClient()) {
       for (BenchBackend b : backends) {
-        Path file =
-            Files.writeString(
-                o.work().resolve("backends-" + b.type() + ".yaml"),
-                "backends:\n" + b.yamlWithoutSecrets(o.work()));
-        Plugin.Spec spec =
-            new Plugin.Spec(
-                "controller-" + b.type(),
-                "controller",
-                List.of("--backends", file.toString(), "--state-dir", controllerState().toString()),
-                null,
-                Map.of(),
-                false);
+        Plugin.Spec spec = ownController(b.type(), b.yamlWithoutSecrets(o.work()));
         Scale.Result r =
             section(
                 "scale " + b.type(),
