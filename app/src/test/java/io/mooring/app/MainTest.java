@@ -3,8 +3,7 @@ package io.mooring.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.mooring.kube.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,17 +16,8 @@ class MainTest {
 
   @TempDir Path dir;
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        Main.commandLine(args)
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(Main.commandLine(args), args);
   }
 
   @Test
@@ -51,7 +41,7 @@ class MainTest {
             users: [{name: u, user: {token: t}}]
             contexts: [{name: closed, context: {cluster: closed, user: u}}]
             """);
-    Run run = run("doctor", "--kubeconfig", kubeconfig.toString(), "-n", "shop", "-o", "json");
+    CliRun run = run("doctor", "--kubeconfig", kubeconfig.toString(), "-n", "shop", "-o", "json");
     assertEquals(2, run.exit(), run.err());
     assertEquals("", run.out());
     assertTrue(
@@ -61,7 +51,7 @@ class MainTest {
 
   @Test
   void withoutAModeOrACommandItSaysWhatItTakes() {
-    Run run = run();
+    CliRun run = run();
     assertEquals(2, run.exit());
     assertTrue(
         run.err().startsWith("Missing MODE: controller, node or all; or a command: doctor, audit"),

@@ -10,9 +10,8 @@ import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.mooring.kube.CliRun;
 import io.mooring.kube.MockKubeconfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,24 +71,16 @@ class MigrateCommandTest {
         .create();
   }
 
-  record Run(int exit, String out, String err) {}
-
-  Run mooring(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
+  CliRun mooring(String... args) {
     List<String> argv = new ArrayList<>(List.of(args));
     argv.addAll(List.of("--kubeconfig", kubeconfig.toString(), "--image", "mooring:test"));
-    int exit =
-        Main.commandLine(argv.toArray(String[]::new))
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(argv.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+    String[] all = argv.toArray(String[]::new);
+    return CliRun.of(Main.commandLine(all), all);
   }
 
   @Test
   void aDryRunByDefaultInTheContextsNamespace() {
-    Run run = mooring("migrate", "data", "--to-storage-class", "mooring-cephfs");
+    CliRun run = mooring("migrate", "data", "--to-storage-class", "mooring-cephfs");
     assertEquals(0, run.exit(), run.err());
     assertTrue(
         run.out()
@@ -103,13 +94,13 @@ class MigrateCommandTest {
 
   @Test
   void whatCannotWorkExitsOneAndSaysWhy() {
-    Run notMooring = mooring("migrate", "data", "--to-storage-class", "gp3", "--dry-run=false");
+    CliRun notMooring = mooring("migrate", "data", "--to-storage-class", "gp3", "--dry-run=false");
     assertEquals(1, notMooring.exit());
     assertEquals(
         "mooring migrate: StorageClass gp3 is provisioned by ebs.csi.aws.com, not by Mooring"
             + " (mooring.csi.io): choose a Mooring class\n",
         notMooring.err());
-    Run all = mooring("migrate", "data", "--to-storage-class", "mooring-cephfs", "-A");
+    CliRun all = mooring("migrate", "data", "--to-storage-class", "mooring-cephfs", "-A");
     assertEquals(1, all.exit());
     assertEquals("mooring migrate: a claim lives in one namespace: -n, not -A\n", all.err());
     assertEquals(2, mooring("migrate", "data").exit(), "--to-storage-class is required");

@@ -3,8 +3,7 @@ package io.mooring.kube.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.mooring.kube.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,22 +18,13 @@ class AuditCommandTest {
 
   @TempDir Path dir;
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run audit(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        new CommandLine(new AuditCommand())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(args);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun audit(String... args) {
+    return CliRun.of(new CommandLine(new AuditCommand()), args);
   }
 
   @Test
   void aBackendsFileIsRequired() {
-    Run run = audit("--fix");
+    CliRun run = audit("--fix");
     assertEquals(2, run.exit());
     assertTrue(run.err().startsWith("Missing required option: '--backends=FILE'"), run.err());
   }
@@ -53,7 +43,7 @@ class AuditCommandTest {
             users: [{name: u, user: {token: t}}]
             contexts: [{name: closed, context: {cluster: closed, user: u}}]
             """);
-    Run run = audit("--backends", file.toString(), "--kubeconfig", kubeconfig.toString());
+    CliRun run = audit("--backends", file.toString(), "--kubeconfig", kubeconfig.toString());
     assertEquals(2, run.exit(), run.err());
     assertEquals("", run.out());
     assertTrue(run.err().startsWith("mooring audit: "), run.err());
@@ -61,7 +51,7 @@ class AuditCommandTest {
 
   @Test
   void graceTakesKubernetesDurations() {
-    Run run = audit("--backends", "b.yaml", "--grace", "24");
+    CliRun run = audit("--backends", "b.yaml", "--grace", "24");
     assertEquals(2, run.exit());
     assertTrue(run.err().contains("needs a unit: ms, s, m or h"), run.err());
   }

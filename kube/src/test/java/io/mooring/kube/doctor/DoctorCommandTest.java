@@ -12,10 +12,9 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.mooring.kube.CliRun;
 import io.mooring.kube.MockKubeconfig;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,24 +47,15 @@ class DoctorCommandTest {
     kubeconfig = MockKubeconfig.write(dir, server, "real"); // its namespace: apps
   }
 
-  record Run(int exit, String out, String err) {}
-
   /** The doctor on the mock server's kubeconfig. */
-  private static Run doctor(String... args) {
+  private static CliRun doctor(String... args) {
     List<String> argv = new ArrayList<>(List.of("--kubeconfig", kubeconfig.toString()));
     argv.addAll(List.of(args));
     return run(argv.toArray(String[]::new));
   }
 
-  private static Run run(String... argv) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        new CommandLine(new DoctorCommand())
-            .setOut(new PrintWriter(out))
-            .setErr(new PrintWriter(err))
-            .execute(argv);
-    return new Run(exit, out.toString(), err.toString());
+  private static CliRun run(String... argv) {
+    return CliRun.of(new CommandLine(new DoctorCommand()), argv);
   }
 
   @SuppressWarnings("unchecked")
@@ -77,7 +67,7 @@ class DoctorCommandTest {
 
   @Test
   void textSaysWhatBreaksAndTheFixAndExitsOne() {
-    Run run = doctor("-n", "shop");
+    CliRun run = doctor("-n", "shop");
     assertEquals(1, run.exit(), run.err());
     List<String> lines = run.out().lines().toList();
     assertEquals(10 * 3 + 1, lines.size(), run.out());
@@ -100,7 +90,7 @@ class DoctorCommandTest {
 
   @Test
   void jsonHasEveryFieldOfEveryFinding() {
-    Run run = doctor("-n", "shop", "-o", "json");
+    CliRun run = doctor("-n", "shop", "-o", "json");
     assertEquals(1, run.exit(), run.err());
     assertEquals(1, run.out().lines().count(), "one document on one line");
     List<Map<String, Object>> findings = findings(run.out());
@@ -125,7 +115,7 @@ class DoctorCommandTest {
 
   @Test
   void allNamespaces() {
-    Run run = doctor("-A", "-o", "json");
+    CliRun run = doctor("-A", "-o", "json");
     assertEquals(1, run.exit(), run.err());
     assertEquals(11, findings(run.out()).size());
     assertEquals("other", findings(run.out()).get(0).get("namespace"));
@@ -133,17 +123,17 @@ class DoctorCommandTest {
 
   @Test
   void nothingFoundPrintsOneLineAndExitsZero() {
-    Run text = doctor(); // the context's namespace, apps: empty
+    CliRun text = doctor(); // the context's namespace, apps: empty
     assertEquals(0, text.exit(), text.err());
     assertEquals("no single-attach problems in namespace apps\n", text.out());
-    Run json = doctor("-o", "json");
+    CliRun json = doctor("-o", "json");
     assertEquals(0, json.exit(), json.err());
     assertEquals(List.of(), findings(json.out()));
   }
 
   @Test
   void anUnreachableApiServerExitsTwoSayingSo() {
-    Run run = doctor("--context", "elsewhere", "-n", "shop");
+    CliRun run = doctor("--context", "elsewhere", "-n", "shop");
     assertEquals(2, run.exit());
     assertEquals("", run.out());
     assertEquals(
@@ -170,7 +160,7 @@ class DoctorCommandTest {
                 .withMessage(denied)
                 .build())
         .once();
-    Run run = doctor("-n", "shop");
+    CliRun run = doctor("-n", "shop");
     assertEquals(2, run.exit());
     assertEquals("", run.out());
     assertEquals(
@@ -180,12 +170,12 @@ class DoctorCommandTest {
 
   @Test
   void aMissingKubeconfigOrContextExitsTwoSayingSo() {
-    Run context = doctor("--context", "nope");
+    CliRun context = doctor("--context", "nope");
     assertEquals(2, context.exit());
     assertEquals("", context.out());
     assertEquals(
         "mooring doctor: context nope does not exist in " + kubeconfig + "\n", context.err());
-    Run missing = run("--kubeconfig", dir.resolve("missing").toString());
+    CliRun missing = run("--kubeconfig", dir.resolve("missing").toString());
     assertEquals(2, missing.exit());
     assertEquals(
         "mooring doctor: cannot read kubeconfig " + dir.resolve("missing") + "\n", missing.err());
